@@ -1,0 +1,2 @@
+/** Node-only helpers: files, folders, worker threads. */
+export * from './index.js';
