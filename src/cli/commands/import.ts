@@ -1,6 +1,159 @@
 import type { Command } from 'commander';
+import { mkdir } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { encodeDataset } from '../../data/dataset-format.js';
+import { HowlError } from '../../errors.js';
+import { checkWritable, writeFileAtomic } from '../../node/atomic-write.js';
+import { DEFAULT_MAX_FILE_BYTES, importCorpus, type ImportProgress } from '../../node/import-corpus.js';
+import { CliError } from '../main.js';
 
-/** Placeholder until `howl import` is written. */
+interface ImportCommandOptions {
+  output?: string;
+  workers?: string;
+  validation: string;
+  raw?: boolean;
+  drums?: boolean;
+  maxFileMb: string;
+}
+
+const integer = (n: number): string => n.toLocaleString('en-US');
+const files = (n: number): string => `${integer(n)} file${n === 1 ? '' : 's'}`;
+const megabytes = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MB`;
+
+/**
+ * Registers `howl import DIR... [-o FILE]`: imports every MIDI file below the folders into one
+ * `*.howl` dataset, in parallel, and prints what was read and skipped.
+ *
+ * @param program - the `howl` program
+ * @example howl import ~/midis/piano-midi-de -o data/piano.howl --workers 2
+ */
 export function registerImport(program: Command): void {
-  program.command('import').description('(not written yet)');
+  program
+    .command('import')
+    .description('import every MIDI file (.mid .midi .kar .rmi) below the folders into a dataset file')
+    .argument('<dir...>', 'folders (or single MIDI files) to import')
+    .option('-o, --output <file>', 'dataset to write (default: data/<first folder name>.howl)')
+    .option('--workers <n>', 'worker threads; 0 reads on the main thread (default: all cores)')
+    .option('--validation <fraction>', 'share of files held out for validation, by content hash', '0.1')
+    .option('--raw', 'ignore the sustain pedal (raw note-offs)')
+    .option('--drums', 'keep channel 10 drum notes')
+    .option('--max-file-mb <mb>', 'skip files larger than this', String(DEFAULT_MAX_FILE_BYTES / 2 ** 20))
+    .action(async (dirs: string[], options: ImportCommandOptions) => {
+      await runImport(dirs, options);
+    });
+}
+
+function parseNumber(text: string, name: string, check: (n: number) => boolean, expected: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !check(n)) throw new CliError(`${name} ${text} is not ${expected}`);
+  return n;
+}
+
+/** Turns Howl's expected errors into one-line CLI errors. */
+async function rethrowForCli<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (error instanceof HowlError) throw new CliError(error.message);
+    throw error;
+  }
+}
+
+/** A one-line progress bar on stderr, only when stderr is a terminal. */
+function createProgressLine(): { update(progress: ImportProgress): void; done(): void } {
+  const stream = process.stderr;
+  if (!stream.isTTY) return { update: () => undefined, done: () => undefined };
+  let lastDraw = 0;
+  let drawn = false;
+  return {
+    update({ filesDone, filesTotal, notes }) {
+      const now = performance.now();
+      if (now - lastDraw < 80 && filesDone < filesTotal) return;
+      lastDraw = now;
+      const width = 30;
+      const filled = Math.round((width * filesDone) / Math.max(1, filesTotal));
+      const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
+      stream.write(`\r${bar} ${integer(filesDone)}/${integer(filesTotal)} files, ${integer(notes)} notes`);
+      drawn = true;
+    },
+    done() {
+      if (drawn) stream.write('\r\x1b[2K');
+    },
+  };
+}
+
+async function runImport(dirs: readonly string[], options: ImportCommandOptions): Promise<void> {
+  const validationFraction = parseNumber(
+    options.validation,
+    '--validation',
+    (n) => n >= 0 && n <= 1,
+    'a fraction in [0, 1]',
+  );
+  const maxFileMb = parseNumber(options.maxFileMb, '--max-file-mb', (n) => n > 0, 'a positive number');
+  const workers =
+    options.workers === undefined
+      ? undefined
+      : parseNumber(
+          options.workers,
+          '--workers',
+          (n) => Number.isSafeInteger(n) && n >= 0,
+          'a whole number >= 0',
+        );
+  const firstDir = dirs[0] ?? '.';
+  const isDefault = options.output === undefined;
+  const output = options.output ?? join('data', `${basename(resolve(firstDir)) || 'corpus'}.howl`);
+  if (isDefault) await mkdir(dirname(resolve(output)), { recursive: true }).catch(() => undefined);
+  await rethrowForCli(checkWritable(output));
+
+  const progress = createProgressLine();
+  let result;
+  try {
+    result = await rethrowForCli(
+      importCorpus(dirs, {
+        ...(workers === undefined ? {} : { workers }),
+        sustain: !options.raw,
+        includeDrums: options.drums ?? false,
+        validationFraction,
+        maxFileBytes: Math.round(maxFileMb * 2 ** 20),
+        onProgress: (p) => progress.update(p),
+      }),
+    );
+  } finally {
+    progress.done();
+  }
+  const { dataset, elapsedSeconds, warnings } = result;
+  const bytes = dataset.files.length > 0 ? encodeDataset(dataset) : undefined;
+  if (bytes) await rethrowForCli(writeFileAtomic(output, bytes));
+  const { totals, failures, sources } = dataset;
+  const found = totals.files + totals.failures;
+  const out: string[] = [];
+  out.push(`found      ${integer(found)} MIDI files in ${dirs.join(', ')}`);
+  out.push(
+    `imported   ${files(totals.files)}, ${integer(totals.notes)} notes, ` +
+      `${(totals.durationSeconds / 3600).toFixed(1)} hours of music`,
+  );
+  if (failures.length > 0) {
+    out.push(`skipped    ${files(failures.length)}:`);
+    for (const failure of failures) {
+      const where = sources.length > 1 ? join(sources[failure.source] ?? '', failure.path) : failure.path;
+      out.push(`  ${where}: ${failure.reason}`);
+    }
+  } else {
+    out.push('skipped    none');
+  }
+  out.push(
+    `split      train ${files(totals.trainFiles)} (${integer(totals.trainNotes)} notes), ` +
+      `validation ${files(totals.validationFiles)} (${integer(totals.validationNotes)} notes)`,
+  );
+  const mode =
+    result.workers === 0 ? 'main thread' : `${result.workers} worker${result.workers === 1 ? '' : 's'}`;
+  out.push(
+    `time       ${elapsedSeconds.toFixed(2)} s, ${integer(Math.round(found / elapsedSeconds))} files/s, ` +
+      `${(totals.bytes / 2 ** 20 / elapsedSeconds).toFixed(1)} MB/s (${mode})`,
+  );
+  if (bytes) out.push(`wrote      ${output} (${megabytes(bytes.length)})`);
+  process.stdout.write(out.join('\n') + '\n');
+  for (const warning of warnings) process.stderr.write(`howl: warning: ${warning}\n`);
+  if (!bytes)
+    throw new CliError(`none of the ${integer(found)} MIDI files could be imported; nothing written`);
 }
