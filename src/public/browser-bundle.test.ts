@@ -22,8 +22,21 @@ describe('browser build of the core', () => {
     const code = result.outputFiles[0]?.text ?? '';
     expect(code.length).toBeGreaterThan(0);
     const context: Record<string, unknown> = { TextDecoder, TextEncoder, console };
-    runInNewContext(`${code}; globalThis.exported = Object.keys(howl);`, context);
+    runInNewContext(
+      `${code};
+      globalThis.exported = Object.keys(howl);
+      const notes = [{ pitch: 60, velocity: 100, time: 0, duration: 0.5 }, { pitch: 64, velocity: 90, time: 0.5, duration: 0.25 }];
+      const score = howl.readMidi(howl.writeMidi(notes));
+      globalThis.rows = howl.encodeV1(score.notes);
+      globalThis.augmented = howl.augmentV1(globalThis.rows, howl.createRng(1));`,
+      context,
+    );
     const exported = context['exported'] as string[];
-    expect(exported).toContain('HowlError');
+    expect(exported).toEqual(
+      expect.arrayContaining(['readMidi', 'writeMidi', 'encodeV1', 'createCropSampler']),
+    );
+    const rows = context['rows'] as number[][];
+    expect(rows.map((row) => row[3])).toEqual([0, 4]);
+    expect((context['augmented'] as unknown[]).length).toBe(2);
   });
 });
