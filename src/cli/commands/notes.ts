@@ -1,6 +1,121 @@
 import type { Command } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { midiToNoteName } from '../../encoding/note-names.js';
+import { readMidi } from '../../midi/read-midi.js';
+import type { Note } from '../../score/note.js';
+import { CliError } from '../main.js';
 
-/** Placeholder until `howl notes` is written. */
+interface NotesCommandOptions {
+  raw?: boolean;
+  drums?: boolean;
+  json?: boolean;
+}
+
+/** Header line of the `howl notes` table. */
+export const NOTES_HEADER = 'time\tduration\tpitch\tname\tvelocity';
+
+/**
+ * Formats one note as a line of the `howl notes` table: onset and duration in seconds (3 decimals),
+ * MIDI pitch, note name (C4 = 60, sharps) and velocity, separated by tabs.
+ *
+ * @param note The note.
+ * @returns e.g. `"0.500\t0.250\t61\tC#4\t100"`.
+ * @example
+ * formatNoteLine({ pitch: 60, velocity: 90, time: 0, duration: 0.5 }); // "0.000\t0.500\t60\tC4\t90"
+ */
+export function formatNoteLine(note: Note): string {
+  return `${note.time.toFixed(3)}\t${note.duration.toFixed(3)}\t${note.pitch}\t${midiToNoteName(note.pitch)}\t${note.velocity}`;
+}
+
+/** Writes to stdout, waiting when the pipe is full; stops quietly (false) once the reader has gone (EPIPE). */
+async function writeAll(pieces: Iterable<string>): Promise<boolean> {
+  const out = process.stdout;
+  let closed = false;
+  const onError = (error: NodeJS.ErrnoException): void => {
+    if (error.code === 'EPIPE') closed = true;
+    else throw error;
+  };
+  out.on('error', onError);
+  try {
+    for (const piece of pieces) {
+      if (closed) return false;
+      if (!out.write(piece)) {
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            out.off('drain', done);
+            out.off('error', done);
+            out.off('close', done);
+            resolve();
+          };
+          out.once('drain', done);
+          out.once('error', done);
+          out.once('close', done);
+        });
+      }
+    }
+    return !closed;
+  } finally {
+    // Keep swallowing a late EPIPE from writes still buffered when we return.
+    out.off('error', onError);
+    out.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
+  }
+}
+
+function* tableChunks(notes: readonly Note[]): Generator<string> {
+  let chunk = `${NOTES_HEADER}\n`;
+  for (const note of notes) {
+    chunk += `${formatNoteLine(note)}\n`;
+    if (chunk.length > 1 << 16) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk !== '') yield chunk;
+}
+
+/**
+ * Registers `howl notes FILE`: prints the notes `readMidi` reads from one MIDI file, one per line
+ * after a header (`time duration pitch name velocity`, tab-separated), or as JSON with `--json`.
+ * Warnings go to stderr. `--raw` ignores the sustain pedal; `--drums` keeps channel 10. Output into a
+ * closed pipe (`howl notes x.mid | head`) stops quietly.
+ *
+ * @param program The `howl` program.
+ * @throws {CliError} From the action, when the file cannot be read; a MidiFormatError when it is not MIDI.
+ * @example
+ * registerNotes(new Command('howl')); // then: howl notes song.mid --raw
+ */
 export function registerNotes(program: Command): void {
-  program.command('notes').description('(not written yet)');
+  program
+    .command('notes')
+    .description('print the notes of one MIDI file, one per line (time, duration, pitch, name, velocity)')
+    .argument('<file>', 'a Standard MIDI File (.mid, .midi, .rmi)')
+    .option('--raw', 'raw note lengths: do not apply the sustain pedal')
+    .option('--drums', 'keep channel 10 drum notes')
+    .option('--json', 'print JSON: the notes, format, tempo count and warnings')
+    .action(async (file: string, options: NotesCommandOptions) => {
+      let bytes: Uint8Array;
+      try {
+        bytes = await readFile(file);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        const reason =
+          code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : String(error);
+        throw new CliError(`cannot read ${file}: ${reason}`);
+      }
+      const score = readMidi(bytes, {
+        file,
+        sustain: !(options.raw ?? false),
+        includeDrums: options.drums ?? false,
+      });
+      if (options.json) {
+        const { notes, warnings, format, ticksPerQuarter, durationSeconds, tempos } = score;
+        const summary = { file, format, ticksPerQuarter: ticksPerQuarter ?? null, durationSeconds };
+        await writeAll([`${JSON.stringify({ ...summary, tempoChanges: tempos.length, warnings, notes })}\n`]);
+        return;
+      }
+      for (const warning of score.warnings) process.stderr.write(`howl: warning: ${warning}\n`);
+      await writeAll(tableChunks(score.notes));
+    });
 }

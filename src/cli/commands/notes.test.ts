@@ -1,0 +1,113 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { edgeCasesDir, repoRoot } from '../../test-support/shared-data.js';
+import { main } from '../main.js';
+import { formatNoteLine, NOTES_HEADER } from './notes.js';
+
+/** Runs `howl ...args` in process, capturing stdout and stderr. */
+async function howl(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    err += String(chunk);
+    return true;
+  });
+  const code = await main(args);
+  vi.restoreAllMocks();
+  return { code, out, err };
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('formatNoteLine', () => {
+  it('prints time and duration to 3 decimals, MIDI pitch, name with sharps (C4 = 60), velocity', () => {
+    expect(formatNoteLine({ pitch: 61, velocity: 90, time: 0.5, duration: 0.25 })).toBe(
+      '0.500\t0.250\t61\tC#4\t90',
+    );
+    expect(formatNoteLine({ pitch: 0, velocity: 1, time: 1.23456, duration: 0 })).toBe(
+      '1.235\t0.000\t0\tC-1\t1',
+    );
+  });
+});
+
+describe.skipIf(!edgeCasesDir)('howl notes', () => {
+  const file = (path: string): string => join(edgeCasesDir!, path);
+
+  it('prints a header and one tab-separated line per note', async () => {
+    const { code, out, err } = await howl(
+      'notes',
+      file('jazz-soft-test-midi-files/midi/test-c-major-scale.mid'),
+    );
+    expect(code).toBe(0);
+    expect(err).toBe('');
+    const lines = out.trimEnd().split('\n');
+    expect(lines[0]).toBe(NOTES_HEADER);
+    expect(lines.slice(1, 3)).toEqual(['0.000\t0.500\t60\tC4\t127', '0.500\t0.500\t62\tD4\t127']);
+    expect(lines).toHaveLength(9);
+  });
+
+  it('applies the pedal unless --raw', async () => {
+    const path = file('jazz-soft-test-midi-files/midi/test-control-40-damper.mid');
+    const pedal = (await howl('notes', path)).out.split('\n')[5];
+    const raw = (await howl('notes', '--raw', path)).out.split('\n')[5];
+    expect(pedal).toBe('4.500\t3.000\t60\tC4\t127');
+    expect(raw).toBe('4.500\t0.500\t60\tC4\t127');
+  });
+
+  it('--drums keeps channel 10; --json prints the notes and warnings', async () => {
+    const path = file('note-seq-testdata/example_is_drum.mid');
+    const without = JSON.parse((await howl('notes', '--json', path)).out) as {
+      notes: unknown[];
+      warnings: string[];
+    };
+    const withDrums = JSON.parse((await howl('notes', '--json', '--drums', path)).out) as {
+      notes: unknown[];
+    };
+    expect(withDrums.notes.length - without.notes.length).toBe(2);
+    expect(without.warnings).toEqual([`${path}: 2 drum notes on channel 10 left out`]);
+  });
+
+  it('warnings go to stderr, prefixed', async () => {
+    const { code, err } = await howl(
+      'notes',
+      file('jazz-soft-test-midi-files/midi/test-illegal-message-f4.mid'),
+    );
+    expect(code).toBe(0);
+    expect(err).toMatch(/^howl: warning: .*undefined status byte 0xf4 skipped/);
+  });
+
+  it('a missing file or a non-MIDI file fails with one line and exit code 1', async () => {
+    const missing = await howl('notes', '/no/such/file.mid');
+    expect(missing).toEqual({ code: 1, out: '', err: 'howl: cannot read /no/such/file.mid: no such file\n' });
+    const notMidi = await howl('notes', file('jazz-soft-test-midi-files/midi/test-not-a-midi-file.mid'));
+    expect(notMidi.code).toBe(1);
+    expect(notMidi.err).toMatch(/test-not-a-midi-file\.mid: not a MIDI file: no MThd header\n$/);
+  });
+
+  // Needs the build (`npm test` builds first): checks the real binary in a closed pipe.
+  it.skipIf(!existsSync(join(repoRoot, 'dist', 'cli', 'commands', 'notes.js')))(
+    'stops quietly when the reader of its output goes away (| head)',
+    () => {
+      const huge = file('synthetic/huge-500k-notes.mid');
+      const bin = join(repoRoot, 'bin', 'howl.js');
+      const result = spawnSync(
+        'bash',
+        ['-c', `set -o pipefail; node "${bin}" notes --raw "${huge}" | head -3`],
+        {
+          encoding: 'utf8',
+        },
+      );
+      expect(result.stdout.split('\n').slice(0, 2)).toEqual([NOTES_HEADER, '0.000\t1.625\t60\tC4\t100']);
+      expect(result.stderr).not.toMatch(/EPIPE|Error/);
+      expect(result.status).toBe(0);
+    },
+  );
+});

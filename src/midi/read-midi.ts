@@ -1,0 +1,224 @@
+import { clampPitch } from '../score/clamp-pitch.js';
+import type { Note, Score } from '../score/note.js';
+import { sortNotes } from '../score/sort-notes.js';
+import { readSmf, type SmfEvents } from './smf-reader.js';
+import { applySustain } from './sustain-pedal.js';
+import { DEFAULT_MICROSECONDS_PER_QUARTER, TempoMap, type TempoEvent } from './tempo-map.js';
+import { WarningLog } from './warning-log.js';
+
+/** Options for `readMidi`. */
+export interface ReadMidiOptions {
+  /** Name used in error messages and warnings. */
+  file?: string;
+  /** Apply the CC64 sustain pedal to note ends, Magenta note_seq style (default true). */
+  sustain?: boolean;
+  /** Keep channel 10 (index 9) percussion notes (default false: they are left out). */
+  includeDrums?: boolean;
+}
+
+const DRUM_CHANNEL = 9;
+
+/** Where each track starts on the global tick line: 0 for format 0/1; one after the other for format 2. */
+function trackOffsets(events: SmfEvents): number[] {
+  const offsets: number[] = [];
+  let offset = 0;
+  for (const endTick of events.trackEndTicks) {
+    offsets.push(events.layout.format === 2 ? offset : 0);
+    offset += endTick;
+  }
+  return offsets;
+}
+
+/** Tempo events on the global line, sorted; format 2 resets to 120 bpm at each track start. */
+function globalTempoEvents(events: SmfEvents, offsets: readonly number[]): TempoEvent[] {
+  const { tempos } = events;
+  const list: TempoEvent[] = [];
+  if (events.layout.format === 2) {
+    let next = 0;
+    for (let t = 0; t < offsets.length; t++) {
+      list.push({
+        tick: offsets[t]!,
+        microsecondsPerQuarter: DEFAULT_MICROSECONDS_PER_QUARTER,
+        reported: false,
+      });
+      while (next < tempos.length && tempos.track[next] === t) {
+        list.push({
+          tick: offsets[t]! + tempos.tick[next]!,
+          microsecondsPerQuarter: tempos.microsecondsPerQuarter[next]!,
+          reported: true,
+        });
+        next++;
+      }
+    }
+    return list;
+  }
+  for (let i = 0; i < tempos.length; i++) {
+    list.push({
+      tick: tempos.tick[i]!,
+      microsecondsPerQuarter: tempos.microsecondsPerQuarter[i]!,
+      reported: true,
+    });
+  }
+  // Stable: at one tick, a later track's tempo comes last and wins, as in a merged track.
+  return list.sort((a, b) => a.tick - b.tick);
+}
+
+/**
+ * Makes the Note objects, in `sortNotes` order. The order is first found on packed numeric keys
+ * (onset in centiseconds, pitch, row), which a typed-array sort handles natively, so the final
+ * `sortNotes` call only confirms an already sorted array; the result is the same as `sortNotes` on
+ * the rows in file order.
+ */
+function buildNotes(
+  map: TempoMap,
+  start: Float64Array,
+  end: Float64Array,
+  pitch: Int32Array,
+  velocity: Int32Array,
+  count: number,
+  removed: Uint8Array | undefined,
+): Note[] {
+  // Rows kept, with onset, end, clamped pitch and onset in centiseconds (the sort key).
+  let kept = count;
+  if (removed !== undefined) for (let i = 0; i < count; i++) kept -= removed[i]!;
+  const rows = new Int32Array(kept);
+  for (let i = 0, r = 0; i < count; i++) if (removed === undefined || !removed[i]) rows[r++] = i;
+  const times = new Float64Array(kept);
+  const ends = new Float64Array(kept);
+  const pitches = new Int32Array(kept);
+  // Separate passes keep each tempo lookup close to the previous one.
+  for (let r = 0; r < kept; r++) times[r] = map.ticksToSeconds(start[rows[r]!]!);
+  for (let r = 0; r < kept; r++) ends[r] = map.ticksToSeconds(end[rows[r]!]!);
+  let maxCentis = 0;
+  for (let r = 0; r < kept; r++) {
+    pitches[r] = clampPitch(pitch[rows[r]!]!);
+    maxCentis = Math.max(maxCentis, Math.round(times[r]! * 100));
+  }
+
+  let order: Float64Array | undefined;
+  let scale = 1;
+  while (scale <= kept) scale *= 2;
+  if ((maxCentis * 128 + 127) * scale < Number.MAX_SAFE_INTEGER) {
+    const keys = new Float64Array(kept);
+    let sorted = true;
+    for (let r = 0; r < kept; r++) {
+      keys[r] = (Math.round(times[r]! * 100) * 128 + pitches[r]!) * scale + r;
+      if (r > 0 && keys[r - 1]! > keys[r]!) sorted = false;
+    }
+    if (!sorted) keys.sort();
+    order = keys;
+  }
+
+  const notes: Note[] = new Array<Note>(kept);
+  for (let n = 0; n < kept; n++) {
+    const r = order === undefined ? n : order[n]! % scale;
+    const time = times[r]!;
+    const finish = ends[r]!;
+    notes[n] = {
+      pitch: pitches[r]!,
+      velocity: velocity[rows[r]!]!,
+      time,
+      duration: finish > time ? finish - time : 0,
+    };
+  }
+  return sortNotes(notes);
+}
+
+/**
+ * Reads a Standard MIDI File into one flat piano stream.
+ *
+ * Every track and channel is flattened into `Score.notes`, pitches are octave-clamped into 0..119
+ * with `clampPitch` and the notes are sorted with `sortNotes`. Ticks become seconds through the tempo
+ * map merged from all tracks (format 2: each track is its own sequence, played after the previous
+ * one, with its own tempo); SMPTE division gives fixed ticks per second. Notes are paired FIFO per
+ * (track, channel, pitch); zero-length notes are kept; notes never released end at their track's
+ * last event. With `sustain` (default), a note released while CC64 is down on its channel sounds on
+ * until the pedal lifts (see `applySustain`). Channel 10 drums are left out unless `includeDrums`.
+ *
+ * The reader is lenient: damaged files are repaired where possible, and what was repaired is listed
+ * in `Score.warnings`. A file with no tracks or no notes is not an error.
+ *
+ * @param bytes The file's bytes (any Uint8Array view, e.g. a Node Buffer).
+ * @param options See `ReadMidiOptions`.
+ * @returns The score.
+ * @throws {MidiFormatError} When the bytes are empty, not a MIDI file, or the header is unusable.
+ * @example
+ * const score = readMidi(readFileSync('song.mid'), { file: 'song.mid' });
+ * score.notes[0]; // { pitch: 60, velocity: 100, time: 0, duration: 0.5 }
+ */
+export function readMidi(bytes: Uint8Array, options: ReadMidiOptions = {}): Score {
+  const log = new WarningLog(options.file);
+  const events = readSmf(bytes, log, options.file);
+  const { layout, notes: table, pedals } = events;
+  const offsets = trackOffsets(events);
+  const tempoEvents = globalTempoEvents(events, offsets);
+  const map =
+    layout.ticksPerSecond === undefined
+      ? TempoMap.metrical(layout.ticksPerQuarter!, tempoEvents)
+      : TempoMap.fixed(layout.ticksPerSecond, tempoEvents);
+
+  // Keep the wanted notes, on the global tick line.
+  const includeDrums = options.includeDrums ?? false;
+  const rows = table.length;
+  const start = new Float64Array(rows);
+  const end = new Float64Array(rows);
+  const group = new Int32Array(rows);
+  const pitch = new Int32Array(rows);
+  const velocity = new Int32Array(rows);
+  const format2 = layout.format === 2;
+  let count = 0;
+  let drums = 0;
+  for (let i = 0; i < rows; i++) {
+    const channel = table.channel(i);
+    if (channel === DRUM_CHANNEL && !includeDrums) {
+      drums++;
+      continue;
+    }
+    const track = table.track[i]!;
+    const offset = offsets[track]!;
+    start[count] = table.startTick[i]! + offset;
+    end[count] = table.endTick[i]! + offset;
+    group[count] = channel === DRUM_CHANNEL ? -1 : format2 ? track * 16 + channel : channel;
+    pitch[count] = table.pitch(i);
+    velocity[count] = table.velocity(i);
+    count++;
+  }
+  if (drums > 0) log.add('drums', `${drums} drum notes on channel 10 left out`);
+
+  let removed: Uint8Array | undefined;
+  if ((options.sustain ?? true) && pedals.length > 0 && count > 0) {
+    const pedalTick = new Float64Array(pedals.length);
+    const pedalGroup = new Int32Array(pedals.length);
+    const pedalDown = new Uint8Array(pedals.length);
+    let pieceEnd = 0;
+    for (let i = 0; i < count; i++) if (end[i]! > pieceEnd) pieceEnd = end[i]!;
+    for (let i = 0; i < pedals.length; i++) {
+      const track = pedals.track[i]!;
+      const channel = pedals.info[i]! >> 1;
+      pedalTick[i] = pedals.tick[i]! + offsets[track]!;
+      pedalGroup[i] = format2 ? track * 16 + channel : channel;
+      pedalDown[i] = pedals.info[i]! & 1;
+      if (pedalTick[i]! > pieceEnd) pieceEnd = pedalTick[i]!;
+    }
+    removed = applySustain(
+      { count, start, end, group, pitch },
+      { count: pedals.length, tick: pedalTick, group: pedalGroup, down: pedalDown },
+      // Format 2: the end of the group's own sequence; else the last event of the piece.
+      format2 ? (g) => offsets[g >> 4]! + events.trackEndTicks[g >> 4]! : () => pieceEnd,
+    );
+  }
+
+  const notes = buildNotes(map, start, end, pitch, velocity, count, removed);
+  let durationSeconds = 0;
+  for (const note of notes)
+    if (note.time + note.duration > durationSeconds) durationSeconds = note.time + note.duration;
+
+  return {
+    notes,
+    format: layout.format,
+    ticksPerQuarter: layout.ticksPerQuarter,
+    tempos: map.changes,
+    durationSeconds,
+    warnings: log.toArray(),
+  };
+}

@@ -1,0 +1,251 @@
+import { NoteTable, PedalTable, TempoTable } from './event-tables.js';
+import { NotePairer } from './pair-notes.js';
+import { readSmfLayout, type SmfLayout } from './smf-chunks.js';
+import type { WarningLog } from './warning-log.js';
+
+/** Everything the reader keeps from a Standard MIDI File, in ticks of each event's own track. */
+export interface SmfEvents {
+  layout: SmfLayout;
+  /** Notes paired FIFO per (track, channel, pitch). */
+  notes: NoteTable;
+  /** CC64 changes. */
+  pedals: PedalTable;
+  /** Set-tempo metas. */
+  tempos: TempoTable;
+  /** Per track, the tick of its last event (End-of-Track when present). */
+  trackEndTicks: number[];
+}
+
+/** Data bytes that follow each system common / real-time status F0..FF, -1 when variable or undefined. */
+const SYSTEM_DATA_BYTES = [-1, 1, 2, 1, -2, -2, 0, -1, 0, -2, 0, 0, 0, -2, 0, -1];
+
+/**
+ * Reads every event of one MTrk payload `bytes[start..end)`. Notes go to `pairer`, CC64 to `pedals`,
+ * tempo metas to `tempos`; everything else is skipped without allocating.
+ *
+ * Policies (all lenient, each repair warned through `log`):
+ * - running status is kept across meta events, SysEx and system messages (the jazz-soft
+ *   "running status after SysEx" file then plays its C-major scale);
+ * - a data byte >= 0x80 where a channel message expects data ends that message early: the partial
+ *   message is dropped and the byte is read as the next status byte, with delta-time 0;
+ * - a data byte with no running status yet is skipped;
+ * - undefined status bytes F4, F5, F9, FD are skipped alone (the next byte starts a delta-time);
+ * - F1/F3 carry 1 data byte, F2 carries 2, F6/F8/FA/FB/FC/FE none; F0 and F7 carry a
+ *   length-prefixed payload that is skipped whole (continuation and escape packets included);
+ * - a delta-time or length longer than 4 bytes is clamped to its first 4 bytes (28 bits);
+ * - an event or a length that runs past the end of the chunk ends the track there;
+ * - End-of-Track ends the track; bytes after it are ignored. A missing End-of-Track is fine.
+ *
+ * @returns The tick of the track's last complete event.
+ */
+function scanTrack(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  track: number,
+  pairer: NotePairer,
+  pedals: PedalTable,
+  tempos: TempoTable,
+  log: WarningLog,
+): number {
+  const label = `track ${track}`;
+  let pos = start;
+  let tick = 0;
+  let lastTick = 0;
+  let running = 0;
+  let pendingStatus = false;
+
+  while (pos < end) {
+    // Delta-time, unless resynchronising on a status byte that cut the previous message short.
+    if (pendingStatus) {
+      pendingStatus = false;
+    } else {
+      let b = bytes[pos++]!;
+      let delta = b & 0x7f;
+      if (b & 0x80) {
+        let n = 1;
+        do {
+          if (pos >= end) {
+            log.add('truncated-vlq', `${label}: the track ends inside a delta-time (at byte ${pos})`);
+            return lastTick;
+          }
+          b = bytes[pos++]!;
+          if (n < 4) delta = delta * 128 + (b & 0x7f);
+          n++;
+        } while (b & 0x80);
+        if (n > 4)
+          log.add('long-vlq', `${label}: delta-time longer than 4 bytes, clamped (at byte ${pos - n})`);
+      }
+      tick += delta;
+      if (pos >= end) {
+        log.add(
+          'dangling-delta',
+          `${label}: the track ends after a delta-time with no event (at byte ${pos})`,
+        );
+        return lastTick;
+      }
+    }
+
+    let status = bytes[pos]!;
+    if (status & 0x80) {
+      pos++;
+    } else if (running !== 0) {
+      status = running;
+    } else {
+      log.add('no-status', `${label}: data byte with no running status skipped (at byte ${pos})`);
+      pos++;
+      continue;
+    }
+
+    if (status < 0xf0) {
+      // Channel voice message.
+      running = status;
+      const kind = status >> 4;
+      const channel = status & 15;
+      const size = kind === 0xc || kind === 0xd ? 1 : 2;
+      if (pos + size > end) {
+        log.add('truncated-event', `${label}: the track ends inside a channel message (at byte ${pos})`);
+        return lastTick;
+      }
+      const d1 = bytes[pos]!;
+      const d2 = size === 2 ? bytes[pos + 1]! : 0;
+      if (d1 & 0x80 || d2 & 0x80) {
+        const bad = d1 & 0x80 ? pos : pos + 1;
+        log.add(
+          'bad-data-byte',
+          `${label}: status byte 0x${bytes[bad]!.toString(16)} inside a channel message: message dropped (at byte ${bad})`,
+        );
+        pos = bad;
+        pendingStatus = true;
+        continue;
+      }
+      pos += size;
+      lastTick = tick;
+      if (kind === 0x9) {
+        if (d2 === 0) pairer.noteOff(tick, channel, d1);
+        else pairer.noteOn(tick, channel, d1, d2);
+      } else if (kind === 0x8) {
+        pairer.noteOff(tick, channel, d1);
+      } else if (kind === 0xb && d1 === 64) {
+        pedals.push(tick, track, channel, d2 >= 64);
+      }
+      continue;
+    }
+
+    if (status === 0xff || status === 0xf0 || status === 0xf7) {
+      // Meta event or SysEx packet: [type] length data.
+      let type = -1;
+      if (status === 0xff) {
+        if (pos >= end) {
+          log.add('truncated-event', `${label}: the track ends inside a meta event (at byte ${pos})`);
+          return lastTick;
+        }
+        type = bytes[pos++]!;
+      }
+      let length = 0;
+      let n = 0;
+      let b: number;
+      do {
+        if (pos >= end) {
+          log.add('truncated-event', `${label}: the track ends inside an event length (at byte ${pos})`);
+          return lastTick;
+        }
+        b = bytes[pos++]!;
+        if (n < 4) length = length * 128 + (b & 0x7f);
+        n++;
+      } while (b & 0x80);
+      if (n > 4)
+        log.add('long-vlq', `${label}: event length longer than 4 bytes, clamped (at byte ${pos - n})`);
+      if (pos + length > end) {
+        const what = type >= 0 ? `meta event 0x${type.toString(16)}` : `SysEx 0x${status.toString(16)}`;
+        log.add(
+          'event-overrun',
+          `${label}: ${what} of ${length} bytes runs past the end of the track (${end - pos} left) (at byte ${pos})`,
+        );
+        return lastTick;
+      }
+      lastTick = tick;
+      if (type === 0x51) {
+        if (length >= 3) {
+          tempos.push(tick, track, (bytes[pos]! << 16) | (bytes[pos + 1]! << 8) | bytes[pos + 2]!);
+          if (length > 3) log.add('tempo-length', `${label}: tempo meta of ${length} bytes (at byte ${pos})`);
+        } else {
+          log.add('tempo-length', `${label}: tempo meta of ${length} bytes ignored (at byte ${pos})`);
+        }
+      } else if (type === 0x2f) {
+        pos += length;
+        if (pos < end) log.add('after-eot', `${label}: ignored ${end - pos} bytes after End-of-Track`);
+        return lastTick;
+      }
+      pos += length;
+      continue;
+    }
+
+    // System common and real-time messages: fixed sizes; undefined ones are skipped alone.
+    const size = SYSTEM_DATA_BYTES[status & 15]!;
+    if (size === -2) {
+      log.add(
+        `undefined-${status}`,
+        `${label}: undefined status byte 0x${status.toString(16)} skipped (at byte ${pos - 1})`,
+      );
+      continue;
+    }
+    if (pos + size > end) {
+      log.add('truncated-event', `${label}: the track ends inside a system message (at byte ${pos})`);
+      return lastTick;
+    }
+    let cut = -1;
+    for (let i = 0; i < size; i++) if (bytes[pos + i]! & 0x80) cut = cut < 0 ? pos + i : cut;
+    if (cut >= 0) {
+      log.add(
+        'bad-data-byte',
+        `${label}: status byte 0x${bytes[cut]!.toString(16)} inside a system message: message dropped (at byte ${cut})`,
+      );
+      pos = cut;
+      pendingStatus = true;
+      continue;
+    }
+    pos += size;
+    lastTick = tick;
+  }
+  return lastTick;
+}
+
+/**
+ * Reads a Standard MIDI File into column tables: notes paired per track (see `NotePairer`), sustain
+ * pedal changes and tempo changes, all in ticks of their own track. No tempo is applied here.
+ *
+ * @param bytes The whole file; any Uint8Array view (a Node Buffer from a pool is fine).
+ * @param log Receives warnings about everything repaired or ignored.
+ * @param file Name used in error messages and warnings.
+ * @returns The layout and the event tables.
+ * @throws {MidiFormatError} When the bytes are empty, not MIDI, or the header is unusable.
+ * @example
+ * const events = readSmf(new Uint8Array(readFileSync('a.mid')), new WarningLog('a.mid'), 'a.mid');
+ * events.notes.length; // notes found
+ */
+export function readSmf(bytes: Uint8Array, log: WarningLog, file?: string): SmfEvents {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const layout = readSmfLayout(bytes, view, log, file);
+  // About 4 bytes per note event in a dense file; start near the right size to avoid regrowth.
+  const notes = new NoteTable(Math.max(1024, bytes.length >> 3));
+  const pedals = new PedalTable();
+  const tempos = new TempoTable();
+  const pairer = new NotePairer(notes);
+  const trackEndTicks: number[] = [];
+  let openAtEnd = 0;
+  for (let t = 0; t < layout.tracks.length; t++) {
+    const { start, end } = layout.tracks[t]!;
+    pairer.startTrack(t);
+    const endTick = scanTrack(bytes, start, end, t, pairer, pedals, tempos, log);
+    openAtEnd += pairer.closeAll(endTick);
+    trackEndTicks.push(endTick);
+  }
+  if (openAtEnd > 0) {
+    log.add('open-notes', `${openAtEnd} notes never released: they end at their track's last event`);
+  }
+  if (pairer.strayOffs > 0) {
+    log.add('stray-offs', `${pairer.strayOffs} note-offs with no sounding note were ignored`);
+  }
+  return { layout, notes, pedals, tempos, trackEndTicks };
+}
