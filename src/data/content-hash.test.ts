@@ -1,28 +1,23 @@
 import { test as propTest, fc } from '@fast-check/vitest';
 import { describe, expect, test } from 'vitest';
-import { CONTENT_HASH_PATTERN, contentHash, contentHash64, hash64ToHex } from './content-hash.js';
+import { CONTENT_HASH_PATTERN, contentHash, contentHash64, hash64ToHex, murmur3x86_32 } from './content-hash.js';
 
 const ascii = (text: string): Uint8Array => new TextEncoder().encode(text);
 
-/** FNV-1a 64 written the obvious way with BigInt, to check the two-halves version against. */
-function fnv1a64BigInt(bytes: Uint8Array): string {
-  let h = 0xcbf29ce484222325n;
-  for (const byte of bytes) {
-    h ^= BigInt(byte);
-    h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
-  }
-  return h.toString(16).padStart(16, '0');
-}
-
 describe('contentHash', () => {
-  test('matches the published FNV-1a 64 test vectors', () => {
-    expect(contentHash(ascii(''))).toBe('cbf29ce484222325');
-    expect(contentHash(ascii('a'))).toBe('af63dc4c8601ec8c');
-    expect(contentHash(ascii('foobar'))).toBe('85944171f73967e8');
+  test('each lane is MurmurHash3 x86 32 (published test vectors)', () => {
+    expect(murmur3x86_32(ascii(''), 0)).toBe(0);
+    expect(murmur3x86_32(ascii(''), 1)).toBe(0x514e28b7);
+    expect(murmur3x86_32(ascii('The quick brown fox jumps over the lazy dog'), 0)).toBe(0x2e4ff723);
+    expect(murmur3x86_32(ascii('Hello, world!'), 1234)).toBe(0xfaf6cdb3);
+    expect(murmur3x86_32(ascii('abc'), 0)).toBe(0xb3dd93fa);
   });
 
-  propTest.prop([fc.uint8Array({ maxLength: 300 })])('equals a BigInt FNV-1a 64', (bytes) => {
-    expect(contentHash(bytes)).toBe(fnv1a64BigInt(bytes));
+  propTest.prop([fc.uint8Array({ maxLength: 300 })])('the fused 64-bit hash equals its two lanes', (bytes) => {
+    const { high, low } = contentHash64(bytes);
+    expect(high).toBe(murmur3x86_32(bytes, 0x686f776c));
+    expect(low).toBe(murmur3x86_32(bytes, 0x9747b28c));
+    expect(contentHash(bytes)).toBe(hash64ToHex(high, low));
   });
 
   test('returns 16 hex digits and depends only on the bytes, not on the view', () => {

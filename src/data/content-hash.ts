@@ -1,15 +1,19 @@
 /**
- * A fast, deterministic, non-cryptographic 64-bit hash of bytes: FNV-1a 64, computed with two 32-bit
- * halves so that it needs neither `BigInt` nor platform-dependent typed-array views. It names a MIDI
- * file by its content (the dataset's `hash`, which decides its split) and checks a dataset file for
- * corruption. Not for security: anyone can make two inputs collide on purpose.
+ * A fast, deterministic, non-cryptographic 64-bit hash of bytes: two MurmurHash3 (x86, 32-bit) lanes
+ * with different seeds, computed in one pass over little-endian 32-bit words (about ten times the
+ * speed of a byte-at-a-time hash in JavaScript). It names a MIDI file by its content (the dataset's
+ * `hash`, which decides its split) and checks a dataset file for corruption. Not for security: anyone
+ * can make two inputs collide on purpose. MurmurHash3 is Austin Appleby's public-domain design; this
+ * is our own implementation of it.
  */
 
-/** FNV-1a 64 offset basis 0xcbf29ce484222325, as two 32-bit halves. */
-const OFFSET_HIGH = 0xcbf29ce4;
-const OFFSET_LOW = 0x84222325;
-/** The low part of the FNV 64 prime 0x100000001b3 (= 2^40 + 0x1b3). */
-const PRIME_LOW = 0x1b3;
+/** Seed of the high 32 bits. */
+const SEED_HIGH = 0x686f776c; // "howl"
+/** Seed of the low 32 bits. */
+const SEED_LOW = 0x9747b28c;
+
+const C1 = 0xcc9e2d51;
+const C2 = 0x1b873593;
 
 /** A 64-bit hash as its two 32-bit halves (unsigned). */
 export interface Hash64 {
@@ -19,34 +23,85 @@ export interface Hash64 {
   low: number;
 }
 
-/**
- * Hashes bytes with FNV-1a 64 and returns the two 32-bit halves.
- *
- * @param bytes - the data; not modified
- * @returns `{ high, low }`, each an unsigned 32-bit integer
- * @example contentHash64(new TextEncoder().encode('a')); // { high: 0xaf63dc4c, low: 0x8601ec8c }
- */
-export function contentHash64(bytes: Uint8Array): Hash64 {
-  let high = OFFSET_HIGH;
-  let low = OFFSET_LOW;
-  const n = bytes.length;
-  for (let i = 0; i < n; i++) {
-    low ^= bytes[i] as number;
-    // (high·2^32 + low) · (2^40 + 0x1b3) mod 2^64, with every partial product exact in a double.
-    const a = (low & 0xffff) * PRIME_LOW;
-    const b = (low >>> 16) * PRIME_LOW + (a >>> 16);
-    high = (Math.imul(high, PRIME_LOW) + (low << 8) + (b >>> 16)) >>> 0;
-    low = (((b & 0xffff) << 16) | (a & 0xffff)) >>> 0;
-  }
-  return { high, low };
+function mixWord(word: number): number {
+  let k = Math.imul(word, C1);
+  k = (k << 15) | (k >>> 17);
+  return Math.imul(k, C2);
+}
+
+function mixState(h: number, k: number): number {
+  h ^= k;
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+function finish(h: number, length: number): number {
+  h ^= length;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** The last 1-3 bytes of `bytes` after the whole words, as one little-endian word (0 if none). */
+function tailWord(bytes: Uint8Array, from: number): number {
+  let k = 0;
+  for (let i = bytes.length - 1; i >= from; i--) k = (k << 8) | bytes[i]!;
+  return k;
 }
 
 /**
- * Hashes bytes with FNV-1a 64 and returns 16 lower-case hex digits (most significant first), the
- * same on every platform and the same as other FNV-1a 64 implementations.
+ * MurmurHash3 x86 32-bit of `bytes` with `seed`, as published (e.g. "The quick brown fox jumps over
+ * the lazy dog" with seed 0 gives 0x2e4ff723).
  *
  * @param bytes - the data; not modified
- * @returns e.g. `'af63dc4c8601ec8c'` for the single byte `'a'`
+ * @param seed - a 32-bit seed
+ * @returns an unsigned 32-bit integer
+ * @example murmur3x86_32(new TextEncoder().encode('abc'), 0); // 0xb3dd93fa
+ */
+export function murmur3x86_32(bytes: Uint8Array, seed: number): number {
+  const words = bytes.length >>> 2;
+  let h = seed | 0;
+  for (let w = 0, i = 0; w < words; w++, i += 4) {
+    h = mixState(h, mixWord(bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24)));
+  }
+  if (bytes.length & 3) h ^= mixWord(tailWord(bytes, words * 4));
+  return finish(h, bytes.length);
+}
+
+/**
+ * Hashes bytes into 64 bits: `high` is `murmur3x86_32(bytes, SEED_HIGH)` and `low` is
+ * `murmur3x86_32(bytes, SEED_LOW)`, computed together in one pass.
+ *
+ * @param bytes - the data; not modified
+ * @returns `{ high, low }`, each an unsigned 32-bit integer
+ * @example contentHash64(new TextEncoder().encode('a'));
+ */
+export function contentHash64(bytes: Uint8Array): Hash64 {
+  const words = bytes.length >>> 2;
+  let high = SEED_HIGH | 0;
+  let low = SEED_LOW | 0;
+  for (let w = 0, i = 0; w < words; w++, i += 4) {
+    const k = mixWord(bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24));
+    high = mixState(high, k);
+    low = mixState(low, k);
+  }
+  if (bytes.length & 3) {
+    const k = mixWord(tailWord(bytes, words * 4));
+    high ^= k;
+    low ^= k;
+  }
+  return { high: finish(high, bytes.length), low: finish(low, bytes.length) };
+}
+
+/**
+ * Hashes bytes into 64 bits and returns 16 lower-case hex digits (most significant first), the same
+ * on every platform.
+ *
+ * @param bytes - the data; not modified
+ * @returns 16 hex digits
  * @example contentHash(await readFile('song.mid')); // '5b1c0e6f9a2d4c31'
  */
 export function contentHash(bytes: Uint8Array): string {

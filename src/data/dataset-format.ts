@@ -18,7 +18,7 @@ import type { Split } from './split.js';
  * | … | 4N | note durations, Float32 seconds, zero-padded to 8 |
  * | … | N | pitches, Uint8 (MIDI 0..119), zero-padded to 8 |
  * | … | N | velocities, Uint8 (1..127), zero-padded to 8 |
- * | end-8 | 8 | FNV-1a 64 (`contentHash64`) of every byte before it, u64 |
+ * | end-8 | 8 | 64-bit content hash (`contentHash64`, two MurmurHash3 lanes) of every byte before it, u64 |
  *
  * N is `totals.notes` from the metadata; file `i`'s notes are rows `noteOffset .. noteOffset +
  * noteCount - 1` of every column.

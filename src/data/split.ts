@@ -22,7 +22,7 @@ function fmix32(x: number): number {
 
 /**
  * Maps a content hash to a number in [0, 1): both 32-bit halves are mixed (MurmurHash3's finaliser)
- * so that the position is uniform even though FNV's last bytes mix weakly.
+ * so that the position is uniform whatever the hash's bit quality.
  *
  * @param hash - 16 hex digits from `contentHash`
  * @returns a number in [0, 1), a pure function of `hash`

@@ -14,6 +14,8 @@
  *   same tick under the pedal) is removed, as Magenta does.
  */
 
+import { stableOrder } from './sort-keys.js';
+
 /** Notes in global ticks; `end` is rewritten in place. */
 export interface SustainNotes {
   count: number;
@@ -67,6 +69,22 @@ function buildTimelines(pedals: SustainPedals): Map<number, Timeline> {
       timelines.set(group, { ticks: Float64Array.from(ticks), down: Uint8Array.from(down) });
   }
   return timelines;
+}
+
+/**
+ * The note indices sorted by (onset tick, index): a radix sort where ticks fit 32 bits.
+ */
+function onsetOrder(start: Float64Array, count: number): Int32Array {
+  let latest = 0;
+  for (let i = 0; i < count; i++) latest = Math.max(latest, start[i]!);
+  if (latest <= 0xffffffff) {
+    const keys = new Uint32Array(count);
+    for (let i = 0; i < count; i++) keys[i] = start[i]!;
+    return stableOrder(keys);
+  }
+  const order = new Int32Array(count);
+  for (let i = 0; i < count; i++) order[i] = i;
+  return order.sort((a, b) => start[a]! - start[b]! || a - b);
 }
 
 /**
@@ -128,9 +146,10 @@ export function applySustain(
     if (bucket >= 0) bucketStart[bucket + 1]!++;
   }
   for (let b = 1; b < bucketStart.length; b++) bucketStart[b]! += bucketStart[b - 1]!;
+  // Fill the buckets in onset order, so that each one comes out sorted by (onset, file order).
   const order = new Int32Array(bucketStart[bucketStart.length - 1]!);
   const fill = bucketStart.slice(0, -1);
-  for (let i = 0; i < notes.count; i++) {
+  for (const i of onsetOrder(start, notes.count)) {
     const bucket = bucketOf[i]!;
     if (bucket >= 0) order[fill[bucket]!++] = i;
   }
@@ -140,10 +159,6 @@ export function applySustain(
     const first = bucketStart[bucket]!;
     const last = bucketStart[bucket + 1]!;
     if (first === last) continue;
-    let sorted = true;
-    for (let j = first + 1; j < last && sorted; j++) sorted = start[order[j - 1]!]! <= start[order[j]!]!;
-    if (!sorted) order.subarray(first, last).sort((a, b) => start[a]! - start[b]! || a - b);
-
     const { ticks, down } = lines[bucket >> 7]!;
     const pieceEnd = holdEnd(group[order[first]!]!);
     // Walk the run backwards, keeping the onset of the nearest later re-strike under the pedal.

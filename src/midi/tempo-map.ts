@@ -106,6 +106,8 @@ export class TempoMap {
     const ticks = this.startTicks;
     const n = ticks.length;
     let k = this.hint;
+    // Lookups mostly move forward a little: step ahead a few segments before searching.
+    for (let step = 0; step < 4 && k + 1 < n && ticks[k + 1]! <= tick; step++) k++;
     if (!(ticks[k]! <= tick && (k + 1 === n || tick < ticks[k + 1]!))) {
       let lo = 0;
       let hi = n - 1;
@@ -115,8 +117,8 @@ export class TempoMap {
         else hi = mid - 1;
       }
       k = lo;
-      this.hint = k;
     }
+    this.hint = k;
     return this.startSeconds[k]! + (tick - ticks[k]!) * this.secondsPerTick[k]!;
   }
 }

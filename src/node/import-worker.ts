@@ -8,8 +8,7 @@ import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { contentHash } from '../data/content-hash.js';
 import type { NoteColumns } from '../data/dataset-format.js';
 import { MidiFormatError } from '../errors.js';
-import { readMidi } from '../midi/read-midi.js';
-import type { Note } from '../score/note.js';
+import { readMidiColumns, type NoteColumnsF64 } from '../midi/read-midi.js';
 
 /** How every file of an import is read. */
 export interface FileImportSettings {
@@ -67,7 +66,7 @@ export const MIN_NOTES = 2;
 const formatMb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MB`;
 
 type FileOutcome =
-  | { ok: true; hash: string; notes: Note[]; durationSeconds: number; bytes: number }
+  | { ok: true; hash: string; notes: NoteColumnsF64; durationSeconds: number; bytes: number }
   | { ok: false; reason: string };
 
 /** Reads and parses one file; never throws. */
@@ -87,8 +86,8 @@ function importFile(path: string, settings: FileImportSettings): FileOutcome {
     return { ok: false, reason: `cannot read the file (${code ?? (error as Error).message})` };
   }
   try {
-    const score = readMidi(bytes, { sustain: settings.sustain, includeDrums: settings.includeDrums });
-    const count = score.notes.length;
+    const score = readMidiColumns(bytes, { sustain: settings.sustain, includeDrums: settings.includeDrums });
+    const count = score.notes.time.length;
     if (count < MIN_NOTES) return { ok: false, reason: `fewer than ${MIN_NOTES} notes (${count})` };
     return {
       ok: true,
@@ -109,8 +108,9 @@ class ColumnBuilder {
   length = 0;
   private columns: NoteColumns = allocateColumns(4096);
 
-  append(notes: readonly Note[]): void {
-    const needed = this.length + notes.length;
+  append(notes: NoteColumnsF64): void {
+    const added = notes.time.length;
+    const needed = this.length + added;
     if (needed > this.columns.time.length) {
       const next = allocateColumns(Math.max(needed, 2 * this.columns.time.length));
       next.time.set(this.columns.time.subarray(0, this.length));
@@ -120,15 +120,12 @@ class ColumnBuilder {
       this.columns = next;
     }
     const { time, duration, pitch, velocity } = this.columns;
-    let at = this.length;
-    for (const note of notes) {
-      time[at] = note.time;
-      duration[at] = note.duration;
-      pitch[at] = note.pitch;
-      velocity[at] = note.velocity;
-      at++;
-    }
-    this.length = at;
+    const at = this.length;
+    time.set(notes.time, at);
+    duration.set(notes.duration, at);
+    pitch.set(notes.pitch, at);
+    velocity.set(notes.velocity, at);
+    this.length = needed;
   }
 
   /** Columns of exactly `length` rows (copies, so that the transferred buffers hold no slack). */
@@ -180,7 +177,7 @@ export function importBatch(jobs: readonly ImportJob[], settings: FileImportSett
       index,
       hash: outcome.hash,
       offset,
-      count: outcome.notes.length,
+      count: outcome.notes.time.length,
       durationSeconds: outcome.durationSeconds,
       bytes: outcome.bytes,
     });
