@@ -1,6 +1,6 @@
 /** Node-only helpers: files, folders, worker threads. Everything from the core is re-exported. */
 export * from './index.js';
-export { importCorpus, DEFAULT_MAX_FILE_BYTES } from '../node/import-corpus.js';
+export { importCorpus, DEFAULT_MAX_FILE_BYTES, AUTO_INLINE_MAX_FILES } from '../node/import-corpus.js';
 export type { ImportOptions, ImportProgress, ImportResult } from '../node/import-corpus.js';
 export { findMidiFiles, isMidiFileName, MIDI_EXTENSIONS } from '../node/find-midi-files.js';
 export { writeFileAtomic, checkWritable, WriteFileError } from '../node/atomic-write.js';

@@ -33,7 +33,10 @@ export function registerImport(program: Command): void {
     .description('import every MIDI file (.mid .midi .kar .rmi) below the folders into a dataset file')
     .argument('<dir...>', 'folders (or single MIDI files) to import')
     .option('-o, --output <file>', 'dataset to write (default: data/<first folder name>.howl)')
-    .option('--workers <n>', 'worker threads; 0 reads on the main thread (default: all cores)')
+    .option(
+      '--workers <n>',
+      'worker threads; 0 reads on the main thread (default: main thread up to 600 files, else all cores)',
+    )
     .option('--validation <fraction>', 'share of files held out for validation, by content hash', '0.1')
     .option('--raw', 'ignore the sustain pedal (raw note-offs)')
     .option('--drums', 'keep channel 10 drum notes')
