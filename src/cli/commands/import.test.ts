@@ -155,15 +155,16 @@ describe.skipIf(!pianoMidiDir || !edgeCasesDir)('howl import / howl inspect (bui
     expect(stderr).toBe(`howl: no MIDI files (.mid, .midi, .kar, .rmi) found in ${empty}\n`);
   });
 
-  test('an unwritable output path is one clear line and exit 1, before importing', () => {
+  test('an unwritable output path is one clear line and exit 1, before importing; missing folders are made', () => {
     writeFileSync(join(work, 'a-file'), 'x');
     const underFile = howl(['import', corpus, '-o', 'a-file/x.howl']);
     expect(underFile.code).toBe(1);
     expect(underFile.stderr).toBe(
       'howl: cannot write a-file/x.howl: a part of the path is a file, not a folder\n',
     );
-    const noFolder = howl(['import', corpus, '-o', 'no/such/x.howl']);
-    expect(noFolder.stderr).toBe('howl: cannot write no/such/x.howl: the folder no/such does not exist\n');
+    const newFolder = howl(['import', corpus, '-o', 'new/folder/x.howl']);
+    expect(newFolder.code).toBe(0);
+    expect(existsSync(join(work, 'new/folder/x.howl'))).toBe(true);
     if (process.platform === 'linux') {
       const proc = howl(['import', corpus, '-o', '/proc/x.howl']);
       expect(proc.code).toBe(1);

@@ -32,7 +32,10 @@ export function registerImport(program: Command): void {
     .command('import')
     .description('import every MIDI file (.mid .midi .kar .rmi) below the folders into a dataset file')
     .argument('<dir...>', 'folders (or single MIDI files) to import')
-    .option('-o, --output <file>', 'dataset to write (default: data/<first folder name>.howl)')
+    .option(
+      '-o, --output <file>',
+      'dataset to write; missing folders are made (default: data/<first folder name>.howl)',
+    )
     .option(
       '--workers <n>',
       'worker threads; 0 reads on the main thread (default: main thread up to 600 files, else all cores)',
@@ -103,9 +106,9 @@ async function runImport(dirs: readonly string[], options: ImportCommandOptions)
           'a whole number >= 0',
         );
   const firstDir = dirs[0] ?? '.';
-  const isDefault = options.output === undefined;
   const output = options.output ?? join('data', `${basename(resolve(firstDir)) || 'corpus'}.howl`);
-  if (isDefault) await mkdir(dirname(resolve(output)), { recursive: true }).catch(() => undefined);
+  // Make the output's folder as `mkdir -p` would; if that fails, checkWritable says why.
+  await mkdir(dirname(resolve(output)), { recursive: true }).catch(() => undefined);
   await rethrowForCli(checkWritable(output));
 
   const progress = createProgressLine();
