@@ -35,14 +35,24 @@ function mixState(h: number, k: number): number {
   return (Math.imul(h, 5) + 0xe6546b64) | 0;
 }
 
+/**
+ * MurmurHash3's 32-bit finaliser: every input bit affects every output bit.
+ *
+ * @param x - a 32-bit integer
+ * @returns the mixed value, unsigned
+ * @example fmix32(1); // 0x514e28b7
+ */
+export function fmix32(x: number): number {
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x85ebca6b);
+  x ^= x >>> 13;
+  x = Math.imul(x, 0xc2b2ae35);
+  x ^= x >>> 16;
+  return x >>> 0;
+}
+
 function finish(h: number, length: number): number {
-  h ^= length;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32(h ^ length);
 }
 
 /** The last 1-3 bytes of `bytes` after the whole words, as one little-endian word (0 if none). */

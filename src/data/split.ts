@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../errors.js';
-import { CONTENT_HASH_PATTERN } from './content-hash.js';
+import { CONTENT_HASH_PATTERN, fmix32 } from './content-hash.js';
 
 /** Which side of the held-out split a file is on. */
 export type Split = 'train' | 'validation';
@@ -9,16 +9,6 @@ export const SPLITS: readonly Split[] = ['train', 'validation'];
 
 /** The default share of files held out for validation. */
 export const DEFAULT_VALIDATION_FRACTION = 0.1;
-
-/** MurmurHash3's 32-bit finaliser: every input bit affects every output bit. */
-function fmix32(x: number): number {
-  x ^= x >>> 16;
-  x = Math.imul(x, 0x85ebca6b);
-  x ^= x >>> 13;
-  x = Math.imul(x, 0xc2b2ae35);
-  x ^= x >>> 16;
-  return x >>> 0;
-}
 
 /**
  * Maps a content hash to a number in [0, 1): both 32-bit halves are mixed (MurmurHash3's finaliser)
