@@ -8,15 +8,15 @@ import { decodeDataset, encodeDataset, fileNotes } from '../data/dataset-format.
 import { splitOf } from '../data/split.js';
 import { InvalidArgumentError } from '../errors.js';
 import { readMidi } from '../midi/read-midi.js';
-import { edgeCasesDir, pianoMidiDir } from '../test-support/shared-data.js';
+import { edgeSubsetDir, pianoSubsetDir } from '../test-support/shared-data.js';
 import { importCorpus, type ImportProgress } from './import-corpus.js';
 
 const created = '2024-01-01T00:00:00.000Z';
 
-describe.skipIf(!pianoMidiDir || !edgeCasesDir)('importCorpus', () => {
+describe('importCorpus', () => {
   let dir: string;
-  const corpus = (name: string): string => join(pianoMidiDir as string, name);
-  const edge = (name: string): string => join(edgeCasesDir as string, name);
+  const corpus = (name: string): string => join(pianoSubsetDir, name);
+  const edge = (name: string): string => join(edgeSubsetDir, name);
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'howl-import-'));

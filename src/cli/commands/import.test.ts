@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { decodeDataset, encodeDataset } from '../../data/dataset-format.js';
-import { edgeCasesDir, pianoMidiDir, repoRoot } from '../../test-support/shared-data.js';
+import { edgeSubsetDir, pianoSubsetDir, repoRoot } from '../../test-support/shared-data.js';
 
 /** Newest modification time of the non-test TypeScript sources under `dir`. */
 function newestSource(dir: string): number {
@@ -55,18 +55,18 @@ function howl(
 
 let work: string;
 
-describe.skipIf(!pianoMidiDir || !edgeCasesDir)('howl import / howl inspect (built CLI)', () => {
+describe('howl import / howl inspect (built CLI)', () => {
   let corpus: string;
   beforeAll(() => {
     ensureBuilt();
     work = mkdtempSync(join(tmpdir(), 'howl-cli-'));
     corpus = join(work, 'my corpus');
-    const files = readdirSync(join(pianoMidiDir as string, 'Bach')).slice(0, 3);
+    const files = readdirSync(join(pianoSubsetDir, 'Bach')).slice(0, 3);
     for (const dir of [corpus]) {
       execFileSync('mkdir', ['-p', dir]);
-      for (const name of files) copyFileSync(join(pianoMidiDir as string, 'Bach', name), join(dir, name));
+      for (const name of files) copyFileSync(join(pianoSubsetDir, 'Bach', name), join(dir, name));
       copyFileSync(
-        join(edgeCasesDir as string, 'jazz-soft-test-midi-files/midi/test-not-a-midi-file.mid'),
+        join(edgeSubsetDir, 'jazz-soft-test-midi-files/midi/test-not-a-midi-file.mid'),
         join(dir, 'broken.mid'),
       );
     }
