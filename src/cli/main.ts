@@ -3,6 +3,7 @@ import { HowlError } from '../errors.js';
 import { registerImport } from './commands/import.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerNotes } from './commands/notes.js';
+import { registerTrain } from './commands/train.js';
 
 /** An error the CLI reports as one line to stderr with exit code `exitCode`, no stack trace. */
 export class CliError extends Error {
@@ -22,6 +23,7 @@ function createProgram(): Command {
   registerImport(program);
   registerInspect(program);
   registerNotes(program);
+  registerTrain(program);
   return program;
 }
 

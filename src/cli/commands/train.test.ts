@@ -1,0 +1,190 @@
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { encodeDataset } from '../../data/dataset-format.js';
+import { repoRoot } from '../../test-support/shared-data.js';
+import { makeTinyDataset } from '../../train/fixtures.js';
+import { main } from '../main.js';
+
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts'))
+      newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds dist/ when it is missing or older than the sources (`npm test` builds first anyway). */
+function ensureBuilt(): void {
+  const marker = join(repoRoot, 'dist', 'cli', 'commands', 'train.js');
+  if (existsSync(marker) && statSync(marker).mtimeMs >= newestSource(join(repoRoot, 'src'))) return;
+  try {
+    execFileSync(join(repoRoot, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], {
+      cwd: repoRoot,
+      stdio: 'pipe',
+    });
+  } catch {
+    // Type errors elsewhere in the tree still emit JavaScript.
+  }
+}
+
+const bin = join(repoRoot, 'bin', 'howl.js');
+function howl(args: readonly string[], cwd: string): { code: number; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd, timeout: 60_000 });
+  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Small and fast: batch 2 of 10-note crops on the cpu backend. */
+const FAST = ['--batch', '2', '--length', '10', '--val-crops', '2', '--backend', 'cpu', '--warmup', '0'];
+
+let dir: string;
+let data: string;
+beforeAll(() => {
+  ensureBuilt();
+  dir = mkdtempSync(join(tmpdir(), 'howl-train-cli-'));
+  data = join(dir, 'tiny.howl');
+  writeFileSync(data, encodeDataset(makeTinyDataset({ trainNotes: [30, 40], validationNotes: [20] })));
+}, 180_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const stateOf = (checkpoint: string): { step: number } =>
+  JSON.parse(readFileSync(join(checkpoint, 'state.json'), 'utf8')) as { step: number };
+
+describe('howl train', () => {
+  test('bad input gives one clear line, not a stack trace (in-process)', async () => {
+    const cases: [string[], RegExp][] = [
+      [['train', join(dir, 'missing.howl')], /cannot read .*missing.howl: no such file/],
+      [['train', join(dir, 'garbage.howl'), '--steps', '1'], /not a Howl dataset \(wrong magic bytes\)/],
+      [['train', data, '--arch', 'lstm-7'], /unknown architecture 'lstm-7'; known: lstm-192/],
+      [['train', data, '--steps', 'ten'], /--steps ten is not a whole number >= 1/],
+      [['train', data, '--time', '5 parsecs'], /not a duration/],
+      [['train', data, '--backend', 'abacus'], /unknown backend 'abacus'/],
+      [['train', data, '--resume', dir, '--arch', 'gru-512'], /cannot be combined with --arch/],
+      [['train', data, '--resume', join(dir, 'nothing')], /no checkpoint there/],
+    ];
+    writeFileSync(join(dir, 'garbage.howl'), 'not a dataset at all');
+    for (const [args, message] of cases) {
+      let stderr = '';
+      const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+        stderr += String(chunk);
+        return true;
+      });
+      let code: number;
+      try {
+        code = await main(args);
+      } finally {
+        spy.mockRestore();
+      }
+      expect(code, args.join(' ')).toBe(1);
+      expect(stderr).toMatch(message);
+      expect(stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
+
+  test('trains for a few steps: checkpoints, metrics.jsonl and loss.svg', () => {
+    const out = join(dir, 'run1');
+    const { code, stdout, stderr } = howl(
+      ['train', data, '--out', out, '--steps', '4', '--val-every', '2', ...FAST],
+      dir,
+    );
+    expect(stderr).not.toMatch(/howl:|Error/);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/validation \d+\.\d+ \(best\)/);
+    expect(stdout).toMatch(/done \(reached 4 steps/);
+    expect(stateOf(join(out, 'checkpoint')).step).toBe(4);
+    expect(existsSync(join(out, 'best', 'weights.bin'))).toBe(true);
+    const records = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(records.filter((r) => r.type === 'step')).toHaveLength(4);
+    expect(records.filter((r) => r.type === 'validation')).toHaveLength(2);
+    expect(readFileSync(join(out, 'loss.svg'), 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>\n$/);
+    const config = JSON.parse(readFileSync(join(out, 'checkpoint', 'config.json'), 'utf8'));
+    expect(config).toMatchObject({
+      format: 'howl-checkpoint',
+      version: 1,
+      encoding: 'v1',
+      model: { type: 'original-lstm', units: 192 },
+    });
+    // The run folder is not overwritten by mistake.
+    expect(howl(['train', data, '--out', out, '--steps', '1', ...FAST], dir).stderr).toMatch(
+      /already holds a training run/,
+    );
+  });
+
+  test('SIGKILL mid-run, then --resume continues from the last checkpoint; SIGTERM saves and exits 143', async () => {
+    const out = join(dir, 'run2');
+    const child = spawn(
+      process.execPath,
+      [
+        bin,
+        'train',
+        data,
+        '--out',
+        out,
+        '--steps',
+        '100000',
+        '--checkpoint-every',
+        '0.3s',
+        '--val-every',
+        '0',
+        ...FAST,
+      ],
+      { cwd: dir, stdio: 'ignore' },
+    );
+    const checkpoint = join(out, 'checkpoint');
+    const deadline = Date.now() + 60_000;
+    while (!(existsSync(join(checkpoint, 'state.json')) && stateOf(checkpoint).step >= 3)) {
+      if (Date.now() > deadline) throw new Error('no checkpoint within 60 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await new Promise((r) => setTimeout(r, 150)); // kill at an arbitrary moment, maybe mid-save
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('exit', r));
+    // Whatever the moment of the kill, a complete checkpoint is there.
+    const resumed = howl(['train', data, '--resume', out, '--steps', '1'], dir);
+    const killedAt = Number(/from step (\d+)/.exec(resumed.stdout)?.[1]);
+    expect(killedAt).toBeGreaterThanOrEqual(3);
+    expect(resumed.code).toBe(0); // steps 1 is already reached: it only validates and saves
+    const target = killedAt + 3;
+    const again = howl(['train', data, '--resume', out, '--steps', String(target)], dir);
+    expect(again.stderr).not.toMatch(/howl:|Error/);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(new RegExp(`from step ${killedAt}`));
+    expect(stateOf(checkpoint).step).toBe(target);
+    const events = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(events.filter((e) => e.type === 'event' && e.message === 'resumed')).toHaveLength(2);
+    expect(readdirSync(out).sort()).toEqual(['best', 'checkpoint', 'loss.svg', 'metrics.jsonl']);
+
+    const term = spawn(process.execPath, [bin, 'train', data, '--resume', out, '--steps', '100000'], {
+      cwd: dir,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    term.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const metrics = join(out, 'metrics.jsonl');
+    const before = readFileSync(metrics, 'utf8').length;
+    while (readFileSync(metrics, 'utf8').slice(before).split('"type":"step"').length < 4) {
+      if (Date.now() > deadline + 30_000) throw new Error('the resumed run did not start');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    term.kill('SIGTERM');
+    const code = await new Promise((r) => term.on('exit', (c) => r(c)));
+    expect(code).toBe(143);
+    expect(stderr).toMatch(
+      /terminated at step (\d+); checkpoint saved; continue with: howl train .* --resume /,
+    );
+    const stoppedAt = Number(/terminated at step (\d+)/.exec(stderr)?.[1]);
+    expect(stateOf(checkpoint).step).toBe(stoppedAt);
+    expect(stoppedAt).toBeGreaterThan(target);
+  }, 120_000);
+});

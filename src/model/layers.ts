@@ -1,0 +1,129 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * Small building blocks on TensorFlow.js ops for the models: a dense layer with Keras's weight
+ * layout, SELU, and AlphaDropout whose random mask comes from a caller-given seed (so a training
+ * run can be reproduced and resumed exactly).
+ */
+
+/** A variable with the stable name a checkpoint stores it under. */
+export interface NamedVariable {
+  /** Stable name, e.g. `'dense1/kernel'`; the same in every instance of the model. */
+  readonly name: string;
+  readonly variable: tf.Variable;
+}
+
+/** How `createDense` initialises its kernel (the bias starts at zero). */
+export type KernelInit = 'glorot-uniform' | 'lecun-normal';
+
+/** A fully connected layer: `x · kernel + bias`, kernel `[inputSize, units]` as in Keras. */
+export interface Dense {
+  readonly inputSize: number;
+  readonly units: number;
+  readonly kernel: tf.Variable;
+  readonly bias: tf.Variable;
+  /** Applies the layer to `[N, inputSize]`. */
+  apply(x: tf.Tensor2D): tf.Tensor2D;
+}
+
+/**
+ * Creates a dense layer whose variables are registered under `${prefix}${name}/kernel` and
+ * `/bias` (the prefix keeps several model instances apart in the tfjs engine) and returned as
+ * `NamedVariable`s under `${name}/kernel` and `${name}/bias`.
+ *
+ * @param name - stable layer name
+ * @param inputSize - input width
+ * @param units - output width
+ * @param init - kernel initialiser: `'lecun-normal'` (truncated normal, std √(1/in), for SELU layers)
+ *   or `'glorot-uniform'` (Keras's default)
+ * @param seed - integer seed of the initialiser
+ * @param prefix - engine-unique prefix for the tfjs variable names
+ * @returns the layer and its variables
+ * @example const { layer } = createDense('pitch', 448, 120, 'glorot-uniform', 1, 'm1/');
+ */
+export function createDense(
+  name: string,
+  inputSize: number,
+  units: number,
+  init: KernelInit,
+  seed: number,
+  prefix: string,
+): { layer: Dense; variables: NamedVariable[] } {
+  const kernelValue = tf.tidy(() =>
+    init === 'lecun-normal'
+      ? // Keras's lecun_normal: truncated normal whose std after truncation is √(1/in).
+        tf.truncatedNormal(
+          [inputSize, units],
+          0,
+          Math.sqrt(1 / inputSize) / 0.8796256610342398,
+          'float32',
+          seed,
+        )
+      : tf.randomUniform(
+          [inputSize, units],
+          -Math.sqrt(6 / (inputSize + units)),
+          Math.sqrt(6 / (inputSize + units)),
+          'float32',
+          seed,
+        ),
+  );
+  const kernel = tf.variable(kernelValue, true, `${prefix}${name}/kernel`);
+  kernelValue.dispose();
+  const bias = tf.variable(tf.zeros([units]), true, `${prefix}${name}/bias`);
+  const layer: Dense = {
+    inputSize,
+    units,
+    kernel,
+    bias,
+    apply: (x) => tf.add(tf.matMul(x, kernel as tf.Tensor2D), bias),
+  };
+  return {
+    layer,
+    variables: [
+      { name: `${name}/kernel`, variable: kernel },
+      { name: `${name}/bias`, variable: bias },
+    ],
+  };
+}
+
+/** SELU's constants (Klambauer et al. 2017), as in Keras and Wolfram's "SELU". */
+export const SELU_ALPHA = 1.6732632423543772;
+/** SELU's scale. */
+export const SELU_SCALE = 1.0507009873554805;
+
+/**
+ * Scaled exponential linear unit, `scale · (x > 0 ? x : alpha · (eˣ − 1))`.
+ *
+ * @param x - any tensor
+ * @returns a new tensor of the same shape
+ */
+export function selu<T extends tf.Tensor>(x: T): T {
+  return tf.selu(x);
+}
+
+/**
+ * AlphaDropout (Klambauer et al. 2017; Keras's `AlphaDropout`): while training, each element is
+ * replaced with probability `rate` by SELU's negative saturation value −scale·alpha, then an affine
+ * map restores the mean and variance, so a self-normalising network stays normalised. Outside
+ * training (or with `rate` 0) it is the identity.
+ *
+ * The mask is drawn with `tf.randomUniform(…, seed)` from the integer `seed`: the same seed gives
+ * the same mask on every backend, so training is reproducible and resumable.
+ *
+ * @param x - activations
+ * @param rate - drop probability in [0, 1)
+ * @param seed - integer seed of the mask; ignored when not dropping
+ * @returns a new tensor (or `x` itself when not dropping)
+ * @example alphaDropout(h, 0.01, 1234);
+ */
+export function alphaDropout<T extends tf.Tensor>(x: T, rate: number, seed: number | undefined): T {
+  if (!(rate > 0) || seed === undefined) return x;
+  return tf.tidy(() => {
+    const alphaP = -SELU_ALPHA * SELU_SCALE;
+    const keep = tf.cast(tf.greaterEqual(tf.randomUniform(x.shape, 0, 1, 'float32', seed), rate), 'float32');
+    const a = 1 / Math.sqrt((1 - rate) * (1 + rate * alphaP * alphaP));
+    const b = -a * alphaP * rate;
+    const dropped = tf.add(tf.mul(x, keep), tf.mul(tf.sub(1, keep), alphaP));
+    return tf.add(tf.mul(dropped, a), b) as T;
+  });
+}

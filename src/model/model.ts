@@ -1,0 +1,76 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { V1Row } from '../encoding/v1.js';
+import type { ModelConfig } from './config.js';
+import type { V1Batch } from './features.js';
+import type { NamedVariable } from './layers.js';
+import { createOriginalLstm } from './original-lstm.js';
+
+/** Options of a forward pass. */
+export interface ForwardOptions {
+  /** Training mode: dropout on. Default false. */
+  training?: boolean;
+  /**
+   * Integer seed of this pass's dropout masks; with `training` and no seed, dropout is off. The
+   * trainer draws one per step from its saved generator, so runs are reproducible and resumable.
+   */
+  seed?: number;
+}
+
+/** The outputs of the original network for every step. */
+export interface ModelOutputs {
+  /** `[B, T, 120]` next-pitch logits (softmax gives the probabilities). */
+  readonly pitchLogits: tf.Tensor3D;
+  /** `[B, T, 3]` next (delay, duration, volume), each in (0, 4). */
+  readonly regression: tf.Tensor3D;
+}
+
+/** A loss and its named parts, all scalars. */
+export interface LossResult {
+  /** The quantity minimised. */
+  readonly total: tf.Scalar;
+  /** Its components, e.g. `{ pitch, regression }`, for logging. */
+  readonly parts: Readonly<Record<string, tf.Scalar>>;
+}
+
+/**
+ * A trainable model: what the trainer and the checkpoint format need. Every model reads V1 crops
+ * for now (`encoding: 'v1'`); a model with another encoding adds its own `makeBatch`.
+ */
+export interface Model {
+  readonly config: ModelConfig;
+  /** The note encoding its batches are built from. */
+  readonly encoding: 'v1';
+  /** Every trainable variable under its stable name, in a fixed order. */
+  readonly weights: readonly NamedVariable[];
+  /** The same variables, in the same order. */
+  readonly variables: readonly tf.Variable[];
+  /** Builds a batch (inputs, targets, mask) from V1 crops. */
+  makeBatch(crops: readonly (readonly V1Row[])[]): V1Batch;
+  /** Runs the network on `[B, T, 123]` inputs. */
+  forward(inputs: tf.Tensor3D, options?: ForwardOptions): ModelOutputs;
+  /** The masked training loss of a batch (differentiable). */
+  loss(batch: V1Batch, options?: ForwardOptions): LossResult;
+  /** Frees the variables. */
+  dispose(): void;
+}
+
+/** Options of `createModel`. */
+export interface CreateModelOptions {
+  /** Integer seed of the initial weights (default 1). */
+  seed?: number;
+}
+
+/**
+ * Creates a model with fresh, seeded weights from its configuration.
+ *
+ * @param config - a validated configuration (see `validateModelConfig`, `presetConfig`)
+ * @param options - the initialisation seed
+ * @returns the model; `dispose()` it when done
+ * @example const model = createModel(presetConfig('lstm-192'), { seed: 1 });
+ */
+export function createModel(config: ModelConfig, options: CreateModelOptions = {}): Model {
+  switch (config.type) {
+    case 'original-lstm':
+      return createOriginalLstm(config, options.seed ?? 1);
+  }
+}
