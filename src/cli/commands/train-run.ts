@@ -1,0 +1,320 @@
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { decodeDataset, type Dataset } from '../../data/dataset-format.js';
+import { HowlError } from '../../errors.js';
+import type { BackendName } from '../../model/backend.js';
+import { DEFAULT_PRESET, presetConfig, type ModelConfig } from '../../model/config.js';
+import { createModel } from '../../model/model.js';
+import { writeFileAtomic } from '../../node/atomic-write.js';
+import { loadCheckpoint, saveCheckpoint } from '../../node/checkpoint-store.js';
+import { setupNodeBackend } from '../../node/tf-backend.js';
+import type { Checkpoint } from '../../train/checkpoint.js';
+import { renderLossPlot } from '../../train/loss-plot.js';
+import {
+  createMovingAverage,
+  estimateRemaining,
+  finiteOrNull,
+  formatDuration,
+  metricsLine,
+  parseDuration,
+  type MetricsRecord,
+} from '../../train/metrics.js';
+import { resolveTrainOptions, train, type TrainOptions } from '../../train/trainer.js';
+import { CliError } from '../main.js';
+
+import { BACKENDS, type TrainCommandOptions } from './train.js';
+
+function parseNumber(
+  text: string | undefined,
+  flag: string,
+  integer: boolean,
+  min: number,
+): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || n < min || (integer && !Number.isSafeInteger(n))) {
+    const what = integer ? `a whole number >= ${min}` : `a number >= ${min}`;
+    throw new CliError(`${flag} ${text} is not ${what}`);
+  }
+  return n;
+}
+
+function cli<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    if (error instanceof HowlError) throw new CliError(error.message);
+    throw error;
+  }
+}
+
+async function readDataset(file: string): Promise<Dataset> {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(file));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CliError(
+      `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : String(code)}`,
+    );
+  }
+  return cli(() => decodeDataset(bytes, file));
+}
+
+/** Where the run folder and the checkpoint to resume are, for `--resume DIR`. */
+function resumePaths(dir: string): { runDir: string; checkpointDir: string } {
+  if (existsSync(join(dir, 'state.json'))) return { runDir: dirname(resolve(dir)), checkpointDir: dir };
+  return { runDir: dir, checkpointDir: join(dir, 'checkpoint') };
+}
+
+function createProgressLine(): { update(text: string): void; done(): void } {
+  const stream = process.stderr;
+  if (!stream.isTTY) return { update: () => undefined, done: () => undefined };
+  let drawn = false;
+  let last = 0;
+  return {
+    update(text) {
+      const now = performance.now();
+      if (now - last < 200) return;
+      last = now;
+      const columns = stream.columns || 120;
+      stream.write(`\r\x1b[2K${text.slice(0, columns - 1)}`);
+      drawn = true;
+    },
+    done() {
+      if (drawn) stream.write('\r\x1b[2K');
+      drawn = false;
+    },
+  };
+}
+
+/**
+ * Runs `howl train` with parsed options: loads the dataset (or the checkpoint to resume), trains,
+ * and writes checkpoints, `metrics.jsonl` and `loss.svg` into the run folder.
+ *
+ * @param datasetFile - the `*.howl` dataset
+ * @param options - the command's options
+ * @throws {CliError} For bad input, with one clear line.
+ */
+export async function runTrain(datasetFile: string, options: TrainCommandOptions): Promise<void> {
+  const steps = parseNumber(options.steps, '--steps', true, 1);
+  const epochs = parseNumber(options.epochs, '--epochs', false, Number.MIN_VALUE);
+  const timeSeconds =
+    options.time === undefined ? undefined : cli(() => parseDuration(options.time as string));
+  const checkpointEverySeconds = cli(() => parseDuration(options.checkpointEvery));
+  const valEvery = parseNumber(options.valEvery, '--val-every', true, 0);
+  const valCrops = parseNumber(options.valCrops, '--val-crops', true, 0);
+  const patience = parseNumber(options.patience, '--patience', true, 1);
+  const backend = options.backend;
+  if (!(BACKENDS as readonly string[]).includes(backend)) {
+    throw new CliError(`unknown backend '${backend}'; known: ${BACKENDS.join(', ')}`);
+  }
+  const limits: TrainOptions = {
+    ...(steps === undefined ? {} : { steps }),
+    ...(epochs === undefined ? {} : { epochs }),
+    ...(timeSeconds === undefined ? {} : { timeSeconds }),
+    ...(valEvery === undefined ? {} : { validateEvery: valEvery }),
+    ...(valCrops === undefined ? {} : { validationCrops: valCrops }),
+    ...(patience === undefined ? {} : { patience }),
+    checkpointEverySeconds,
+  };
+
+  let runDir: string;
+  let resume: Checkpoint | undefined;
+  let modelConfig: ModelConfig;
+  let trainOptions: TrainOptions;
+  if (options.resume !== undefined) {
+    const conflicting = (['arch', 'batch', 'length', 'lr', 'seed', 'warmup', 'out'] as const).filter(
+      (k) => options[k] !== undefined,
+    );
+    if (conflicting.length > 0) {
+      throw new CliError(
+        `--resume continues a run with its own settings; it cannot be combined with ${conflicting.map((k) => `--${k}`).join(', ')}`,
+      );
+    }
+    const paths = resumePaths(options.resume);
+    runDir = paths.runDir;
+    resume = await loadCheckpoint(paths.checkpointDir).catch((error: unknown) => {
+      if (error instanceof HowlError) throw new CliError(error.message);
+      throw error;
+    });
+    modelConfig = resume.config.model;
+    const saved = resume.config.training as TrainOptions;
+    const kept: Record<string, unknown> = { ...saved };
+    // New limits replace all the saved ones; without new ones, the saved limits still hold.
+    if (steps !== undefined || epochs !== undefined || timeSeconds !== undefined) {
+      for (const key of ['steps', 'epochs', 'timeSeconds']) delete kept[key];
+    }
+    trainOptions = { ...(kept as TrainOptions), ...limits };
+  } else {
+    const arch = options.arch ?? DEFAULT_PRESET;
+    modelConfig = cli(() => presetConfig(arch));
+    const batchSize = parseNumber(options.batch, '--batch', true, 1);
+    const length = parseNumber(options.length, '--length', true, 2);
+    const lr = parseNumber(options.lr, '--lr', false, Number.MIN_VALUE);
+    const seed = parseNumber(options.seed, '--seed', true, 0);
+    const warmupSteps = parseNumber(options.warmup, '--warmup', true, 0);
+    const hasLimit = steps !== undefined || epochs !== undefined || timeSeconds !== undefined;
+    trainOptions = {
+      ...(batchSize === undefined ? {} : { batchSize }),
+      ...(length === undefined ? {} : { length }),
+      ...(lr === undefined ? {} : { lr }),
+      ...(seed === undefined ? {} : { seed }),
+      ...(warmupSteps === undefined ? {} : { warmupSteps }),
+      ...(hasLimit ? {} : { timeSeconds: 12 * 3600 }),
+      ...limits,
+    };
+    const name = `${basename(datasetFile).replace(/\.howl$/i, '')}-${arch}`;
+    runDir = options.out ?? join('runs', name);
+    if (existsSync(join(runDir, 'checkpoint')) || existsSync(join(runDir, 'metrics.jsonl'))) {
+      throw new CliError(
+        `${runDir} already holds a training run; continue it with --resume ${runDir}, or choose another --out`,
+      );
+    }
+  }
+  cli(() => resolveTrainOptions(trainOptions));
+  const dataset = await readDataset(datasetFile);
+  if (dataset.totals.trainFiles === 0) throw new CliError(`${datasetFile} has no training files`);
+
+  await setupNodeBackend(backend as BackendName).catch((error: unknown) => {
+    throw new CliError(
+      error instanceof HowlError ? error.message : `cannot start the ${backend} backend: ${String(error)}`,
+    );
+  });
+  await mkdir(runDir, { recursive: true });
+  const metricsFile = join(runDir, 'metrics.jsonl');
+  const checkpointDir = join(runDir, 'checkpoint');
+  const bestDir = join(runDir, 'best');
+  let writes = Promise.resolve();
+  const log = (record: MetricsRecord): void => {
+    writes = writes.then(() => appendFile(metricsFile, metricsLine(record)));
+  };
+
+  let signal: 'SIGINT' | 'SIGTERM' | undefined;
+  const onSignal = (name: 'SIGINT' | 'SIGTERM'): void => {
+    if (signal) process.exit(name === 'SIGINT' ? 130 : 143); // a second signal: leave now
+    signal = name;
+  };
+  const onInt = (): void => onSignal('SIGINT');
+  const onTerm = (): void => onSignal('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+
+  const model = createModel(modelConfig, { seed: trainOptions.seed ?? 1 });
+  const progress = createProgressLine();
+  const lossAverage = createMovingAverage(0.95);
+  const speed = createMovingAverage(0.9);
+  let lastValidation = '';
+  const resolved = resolveTrainOptions(trainOptions);
+  const say = (text: string): void => {
+    progress.done();
+    process.stdout.write(text + '\n');
+  };
+  say(
+    `${resume ? 'resuming' : 'training'} ${modelConfig.type} (${modelConfig.rnn} ${modelConfig.units}) on ` +
+      `${dataset.totals.trainFiles} training files, ${dataset.totals.validationFiles} validation files; ` +
+      `batch ${resolved.batchSize} × ${resolved.length} notes; run folder ${runDir}` +
+      (resume ? `; from step ${resume.state.step}` : ''),
+  );
+  log({
+    type: 'event',
+    step: resume?.state.step ?? 0,
+    message: resume ? 'resumed' : 'started',
+    time: new Date().toISOString(),
+  });
+  let result;
+  try {
+    result = await train(
+      model,
+      dataset,
+      trainOptions,
+      {
+        shouldStop: () => signal !== undefined,
+        onWarning: (message) => {
+          progress.done();
+          process.stderr.write(`howl: warning: ${message}\n`);
+        },
+        onStep(info) {
+          const tps = info.seconds > 0 ? info.tokens / info.seconds : NaN;
+          log({
+            type: 'step',
+            step: info.step,
+            epoch: info.epoch,
+            loss: finiteOrNull(info.loss),
+            parts: Object.fromEntries(Object.entries(info.parts).map(([k, v]) => [k, finiteOrNull(v)])),
+            lr: info.lr,
+            gradNorm: finiteOrNull(info.gradNorm),
+            tokensPerSecond: Math.round(tps),
+            elapsedSeconds: info.elapsedSeconds,
+            skipped: info.skipped,
+          });
+          const loss = lossAverage.add(info.loss);
+          const rate = speed.add(tps);
+          const eta = estimateRemaining(info.progress, info.elapsedSeconds);
+          progress.update(
+            `step ${info.step}${resolved.steps ? `/${resolved.steps}` : ''} ep ${info.epoch.toFixed(2)} ` +
+              `loss ${loss.toFixed(4)}${lastValidation} ${Math.round(rate).toLocaleString('en-US')} tok/s ` +
+              `lr ${info.lr.toExponential(1)} ${formatDuration(info.elapsedSeconds)}` +
+              (Number.isFinite(eta) ? ` ETA ${formatDuration(eta)}` : ''),
+          );
+        },
+        async onValidation(info) {
+          lastValidation = ` val ${info.loss.toFixed(4)}`;
+          log({
+            type: 'validation',
+            step: info.step,
+            epoch: info.epoch,
+            loss: finiteOrNull(info.loss),
+            parts: Object.fromEntries(Object.entries(info.parts).map(([k, v]) => [k, finiteOrNull(v)])),
+            trainLoss: finiteOrNull(info.trainLoss),
+            best: info.best,
+            elapsedSeconds: info.elapsedSeconds,
+          });
+          say(
+            `step ${info.step} epoch ${info.epoch.toFixed(2)}: train ${info.trainLoss.toFixed(4)} ` +
+              `validation ${info.loss.toFixed(4)}${info.best ? ' (best)' : ''} after ${formatDuration(info.elapsedSeconds)}`,
+          );
+          await writeFileAtomic(
+            join(runDir, 'loss.svg'),
+            renderLossPlot(info.curves.train, info.curves.validation, { title: `${basename(runDir)}: loss` }),
+          );
+        },
+        async onCheckpoint(checkpoint, kind) {
+          await saveCheckpoint(kind === 'best' ? bestDir : checkpointDir, checkpoint);
+        },
+      },
+      resume,
+    );
+  } catch (error) {
+    if (error instanceof HowlError) throw new CliError(error.message);
+    throw error;
+  } finally {
+    progress.done();
+    await writes;
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+    model.dispose();
+  }
+  log({
+    type: 'event',
+    step: result.state.step,
+    message: `${result.reason}: ${result.message}`,
+    time: new Date().toISOString(),
+  });
+  await writes;
+  if (result.reason === 'diverged')
+    throw new CliError(`training diverged: ${result.message} (${checkpointDir})`);
+  if (signal) {
+    throw new CliError(
+      `${signal === 'SIGINT' ? 'interrupted' : 'terminated'} at step ${result.state.step}; checkpoint saved; ` +
+        `continue with: howl train ${datasetFile} --resume ${runDir}`,
+      signal === 'SIGINT' ? 130 : 143,
+    );
+  }
+  const best = result.state.best;
+  say(
+    `done (${result.message}); checkpoint in ${checkpointDir}` +
+      (best ? `, best validation loss ${best.loss.toFixed(4)} at step ${best.step} in ${bestDir}` : ''),
+  );
+}
