@@ -51,6 +51,42 @@ describe('train', () => {
     model.dispose();
   });
 
+  test('micro-batches give the same update as one pass over the whole batch', async () => {
+    const noDropout: OriginalLstmConfig = { ...tiny, dropout: 0 };
+    const dataset = makeTinyDataset({ trainNotes: [20, 25, 30, 14], validationNotes: [20] });
+    const run = async (microBatchSteps: number) => {
+      const model = createModel(noDropout, { seed: 3 });
+      const tokens: number[] = [];
+      await train(
+        model,
+        dataset,
+        {
+          batchSize: 4,
+          length: 12,
+          steps: 5,
+          lr: 5e-3,
+          warmupSteps: 0,
+          validateEvery: 0,
+          validationCrops: 2,
+          microBatchSteps,
+        },
+        { onStep: (info) => void tokens.push(info.tokens) },
+      );
+      const weights = values(model);
+      model.dispose();
+      return { weights, tokens };
+    };
+    const whole = await run(48); // 4 crops x 12 notes: one pass
+    const split = await run(12); // one crop per pass
+    expect(split.tokens).toEqual(whole.tokens);
+    whole.weights.forEach((w, i) => {
+      const other = split.weights[i]!;
+      let worst = 0;
+      for (let j = 0; j < w.length; j++) worst = Math.max(worst, Math.abs(w[j]! - other[j]!));
+      expect(worst).toBeLessThan(1e-5);
+    });
+  });
+
   test('a resumed run matches an uninterrupted one exactly', async () => {
     const dataset = makeTinyDataset({ trainNotes: [20, 25, 30], validationNotes: [20] });
     const options: TrainOptions = {

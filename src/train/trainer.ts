@@ -3,7 +3,7 @@ import { augmentV1 } from '../augment/v1.js';
 import { createCropSampler, DEFAULT_CROP_LENGTH, type CropSampler } from '../data/crops.js';
 import type { Dataset } from '../data/dataset-format.js';
 import type { V1Row } from '../encoding/v1.js';
-import { InvalidArgumentError } from '../errors.js';
+import { HowlError, InvalidArgumentError } from '../errors.js';
 import type { Model } from '../model/model.js';
 import { createRng, type Rng } from '../random/rng.js';
 import { createAdam } from './adam.js';
@@ -55,6 +55,42 @@ export interface TrainOptions {
   readonly checkpointEverySteps?: number;
   /** Consecutive non-finite steps before giving up (default 5). */
   readonly maxFailures?: number;
+  /**
+   * Most crop steps (crops × notes) in one forward and backward pass (default 16,384). A larger
+   * batch is split into micro-batches whose gradients are added, each weighted by its share of the
+   * batch's real steps: the same update as one pass over the whole batch, in bounded memory. The
+   * wasm backend's heap is capped at 4 GiB; the original's 64 × 768 in one pass overflows it.
+   */
+  readonly microBatchSteps?: number;
+}
+
+/** Default `microBatchSteps`: 16 crops of 1,024 notes (LSTM 192 then peaks near 1.5 GB). */
+export const DEFAULT_MICRO_BATCH_STEPS = 16_384;
+
+/** Thrown when a pass does not fit in the backend's memory. */
+export class OutOfMemoryError extends HowlError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('out-of-memory', message, options);
+  }
+}
+
+/** Crops per pass for a crop length, from the step budget. */
+function microBatchCrops(options: { microBatchSteps: number; length: number }): number {
+  return Math.max(1, Math.floor(options.microBatchSteps / options.length));
+}
+
+/** A WebAssembly trap (the wasm heap is full or corrupt) becomes a clear `OutOfMemoryError`. */
+function explainTrap(error: unknown, options: { microBatchSteps: number; length: number }): unknown {
+  const isTrap =
+    (typeof WebAssembly !== 'undefined' && error instanceof WebAssembly.RuntimeError) ||
+    (error instanceof Error && /^Aborted\(|memory access out of bounds|Out of memory/i.test(error.message));
+  if (!isTrap) return error;
+  const crops = microBatchCrops(options);
+  return new OutOfMemoryError(
+    `a pass of ${crops} crops × ${options.length} notes does not fit in the backend's memory ` +
+      `(${(error as Error).message}); lower --micro-batch-steps (now ${options.microBatchSteps}) or --length`,
+    { cause: error },
+  );
 }
 
 /** What `onStep` receives after every step (taken or skipped). */
@@ -151,6 +187,7 @@ export function resolveTrainOptions(options: TrainOptions): ResolvedOptions {
     validationCrops: options.validationCrops ?? 2 * batchSize,
     checkpointEverySeconds: options.checkpointEverySeconds ?? 600,
     maxFailures: options.maxFailures ?? 5,
+    microBatchSteps: options.microBatchSteps ?? DEFAULT_MICRO_BATCH_STEPS,
     ...(options.steps === undefined ? {} : { steps: options.steps }),
     ...(options.epochs === undefined ? {} : { epochs: options.epochs }),
     ...(options.timeSeconds === undefined ? {} : { timeSeconds: options.timeSeconds }),
@@ -178,6 +215,7 @@ export function resolveTrainOptions(options: TrainOptions): ResolvedOptions {
   positiveInt(resolved.validateEvery, 'validation interval', true);
   positiveInt(resolved.validationCrops, 'validation crops', true);
   positiveInt(resolved.maxFailures, 'max failures');
+  positiveInt(resolved.microBatchSteps, 'micro-batch steps');
   positiveInt(resolved.steps, 'steps');
   positiveInt(resolved.patience, 'patience');
   positiveInt(resolved.checkpointEverySteps, 'checkpoint interval (steps)');
@@ -424,7 +462,7 @@ export async function train(
     intervalLoss = 0;
     intervalSteps = 0;
     if (validation.length === 0) return false;
-    const { loss, parts } = evaluate(model, validation, o.batchSize);
+    const { loss, parts } = evaluate(model, validation, Math.min(o.batchSize, microBatchCrops(o)));
     s.validation.push({ step: s.step, loss });
     const best = Number.isFinite(loss) && (s.best === null || loss < s.best.loss);
     if (best) {
@@ -475,31 +513,56 @@ export async function train(
       s.crops += o.batchSize;
       const dropoutSeed = dropoutRng.int(0, 2 ** 31 - 1);
       const lr = learningRateAt(schedule, s.step + 1) * s.lrFactor;
-      const batch = model.makeBatch(crops);
-      let values: Float32Array | Int32Array | Uint8Array;
+      // One update from the whole batch, computed in micro-batches that fit in memory: each
+      // micro-batch's mean loss gradient is weighted by its share of the batch's real steps.
+      const perPass = microBatchCrops(o);
+      const batchTokens = crops.reduce((sum, crop) => sum + Math.max(0, crop.length - 1), 0);
       let names: string[] = [];
+      let sums: number[] = [];
+      let accumulated: tf.Tensor[] | undefined;
+      let values: number[];
       try {
+        for (let first = 0, pass = 0; first < crops.length; first += perPass, pass++) {
+          const batch = model.makeBatch(crops.slice(first, first + perPass));
+          try {
+            const weight = batch.tokens / Math.max(1, batchTokens);
+            const previous = accumulated;
+            const read = tf.tidy(() => {
+              let parts: Record<string, tf.Scalar> = {};
+              const { value, grads } = tf.variableGrads(() => {
+                const result = model.loss(batch, { training: true, seed: dropoutSeed + pass });
+                parts = Object.fromEntries(Object.entries(result.parts).map(([k, v]) => [k, tf.keep(v)]));
+                return result.total;
+              }, model.variables as tf.Variable[]);
+              names = Object.keys(parts);
+              const gradList = model.variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
+              const weighted = weight === 1 ? gradList : gradList.map((g) => tf.mul(g, weight));
+              accumulated = (
+                previous === undefined ? weighted : weighted.map((g, i) => tf.add(previous[i]!, g))
+              ).map((g) => tf.keep(g));
+              return Array.from(tf.stack([value, ...names.map((n) => parts[n] as tf.Scalar)]).dataSync());
+            });
+            if (previous !== undefined) tf.dispose(previous);
+            if (sums.length === 0) sums = read.map(() => 0);
+            read.forEach((x, i) => (sums[i] = (sums[i] ?? 0) + x * weight));
+          } finally {
+            batch.dispose();
+          }
+        }
+        const gradList = accumulated ?? [];
         values = tf.tidy(() => {
-          let parts: Record<string, tf.Scalar> = {};
-          const { value, grads } = tf.variableGrads(() => {
-            const result = model.loss(batch, { training: true, seed: dropoutSeed });
-            parts = Object.fromEntries(Object.entries(result.parts).map(([k, v]) => [k, tf.keep(v)]));
-            return result.total;
-          }, model.variables as tf.Variable[]);
-          names = Object.keys(parts);
-          const gradList = model.variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
-          const norm = tf.sqrt(tf.addN(gradList.map((g) => tf.sum(tf.square(g)))));
-          const read = tf.stack([value, norm, ...names.map((n) => parts[n] as tf.Scalar)]).dataSync();
-          const finite = Number.isFinite(read[0]) && Number.isFinite(read[1]);
-          if (finite) {
-            const gradNorm = read[1] ?? 0;
-            const scale = o.clipNorm > 0 && gradNorm > o.clipNorm ? o.clipNorm / gradNorm : 1;
+          const norm = tf.sqrt(tf.addN(gradList.map((g) => tf.sum(tf.square(g))))).dataSync()[0] ?? NaN;
+          const read = [sums[0] ?? NaN, norm, ...sums.slice(1)];
+          if (Number.isFinite(read[0]) && Number.isFinite(norm)) {
+            const scale = o.clipNorm > 0 && norm > o.clipNorm ? o.clipNorm / norm : 1;
             adam.apply(scale === 1 ? gradList : gradList.map((g) => tf.mul(g, scale)), lr);
           }
           return read;
         });
+      } catch (error) {
+        throw explainTrap(error, o);
       } finally {
-        batch.dispose();
+        if (accumulated !== undefined) tf.dispose(accumulated);
       }
       const loss = values[0] ?? NaN;
       const gradNorm = values[1] ?? NaN;
@@ -516,7 +579,7 @@ export async function train(
       } else {
         s.step++;
         s.consecutiveFailures = 0;
-        s.tokens += batch.tokens;
+        s.tokens += batchTokens;
         s.lr = lr;
         intervalLoss += loss;
         intervalSteps++;
@@ -528,7 +591,7 @@ export async function train(
         parts: Object.fromEntries(names.map((n, i) => [n, values[i + 2] ?? NaN])),
         gradNorm,
         lr,
-        tokens: batch.tokens,
+        tokens: batchTokens,
         seconds,
         elapsedSeconds: s.elapsedSeconds,
         skipped,

@@ -106,6 +106,7 @@ export async function runTrain(datasetFile: string, options: TrainCommandOptions
   const valEvery = parseNumber(options.valEvery, '--val-every', true, 0);
   const valCrops = parseNumber(options.valCrops, '--val-crops', true, 0);
   const patience = parseNumber(options.patience, '--patience', true, 1);
+  const microBatchSteps = parseNumber(options.microBatchSteps, '--micro-batch-steps', true, 1);
   const backend = options.backend;
   if (!(BACKENDS as readonly string[]).includes(backend)) {
     throw new CliError(`unknown backend '${backend}'; known: ${BACKENDS.join(', ')}`);
@@ -117,6 +118,7 @@ export async function runTrain(datasetFile: string, options: TrainCommandOptions
     ...(valEvery === undefined ? {} : { validateEvery: valEvery }),
     ...(valCrops === undefined ? {} : { validationCrops: valCrops }),
     ...(patience === undefined ? {} : { patience }),
+    ...(microBatchSteps === undefined ? {} : { microBatchSteps }),
     checkpointEverySeconds,
   };
 

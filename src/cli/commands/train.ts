@@ -16,6 +16,7 @@ export interface TrainCommandOptions {
   valCrops?: string;
   warmup?: string;
   patience?: string;
+  microBatchSteps?: string;
   checkpointEvery: string;
   backend: string;
   resume?: string;
@@ -55,6 +56,10 @@ export function registerTrain(program: Command): void {
     .option('--val-crops <n>', 'fixed validation crops (default 2 × batch)')
     .option('--warmup <n>', 'learning-rate warm-up steps (default 100)')
     .option('--patience <n>', 'stop after this many validations without a new best')
+    .option(
+      '--micro-batch-steps <n>',
+      'most crops × notes per pass; larger batches are split and their gradients added (default 16384)',
+    )
     .option('--checkpoint-every <duration>', 'checkpoint interval', '10m')
     .option('--backend <name>', `TensorFlow.js backend: ${BACKENDS.join(', ')}`, 'wasm')
     .option('--resume <dir>', 'continue the run in this folder (or from this checkpoint folder)')
