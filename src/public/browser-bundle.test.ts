@@ -39,4 +39,18 @@ describe('browser build of the core', () => {
     expect(rows.map((row) => row[3])).toEqual([0, 4]);
     expect((context['augmented'] as unknown[]).length).toBe(2);
   });
+
+  it('bundles howl/model (TensorFlow.js included) for the browser without Node built-ins', async () => {
+    const result = await build({
+      entryPoints: [`${repoRoot}/src/public/model.ts`],
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      write: false,
+      logLevel: 'silent',
+    });
+    const code = result.outputFiles[0]?.text ?? '';
+    expect(code).toContain('createRecurrentLayer');
+    expect(code).not.toMatch(/from\s*["']node:/);
+  }, 60_000);
 });

@@ -4,3 +4,5 @@ export { importCorpus, DEFAULT_MAX_FILE_BYTES, AUTO_INLINE_MAX_FILES } from '../
 export type { ImportOptions, ImportProgress, ImportResult } from '../node/import-corpus.js';
 export { findMidiFiles, isMidiFileName, MIDI_EXTENSIONS } from '../node/find-midi-files.js';
 export { writeFileAtomic, checkWritable, WriteFileError } from '../node/atomic-write.js';
+export { setupNodeBackend, wasmBinaryDirectory } from '../node/tf-backend.js';
+export { saveCheckpoint, loadCheckpoint } from '../node/checkpoint-store.js';
