@@ -29,7 +29,7 @@ export interface TrainOptions {
   readonly lr?: number;
   /** `'auto'` (default): cosine when the run ends by steps or epochs, constant when only by time. */
   readonly schedule?: 'auto' | 'constant' | 'cosine';
-  /** Linear warm-up steps (default 100, capped at a tenth of a step budget). */
+  /** Linear warm-up steps (default 20, capped at a tenth of a step budget). */
   readonly warmupSteps?: number;
   /** Global gradient-norm limit (default 1; 0 turns clipping off). */
   readonly clipNorm?: number;
@@ -179,7 +179,7 @@ export function resolveTrainOptions(options: TrainOptions): ResolvedOptions {
     length: options.length ?? DEFAULT_CROP_LENGTH,
     lr: options.lr ?? 1e-3,
     schedule: options.schedule ?? 'auto',
-    warmupSteps: options.warmupSteps ?? 100,
+    warmupSteps: options.warmupSteps ?? 20,
     clipNorm: options.clipNorm ?? 1,
     seed: options.seed ?? 1,
     augment: options.augment ?? true,

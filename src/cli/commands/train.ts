@@ -54,7 +54,7 @@ export function registerTrain(program: Command): void {
     .option('--seed <n>', 'seed of crops, augmentation and dropout (default 1)')
     .option('--val-every <n>', 'validate every this many steps (default 200)')
     .option('--val-crops <n>', 'fixed validation crops (default 2 × batch)')
-    .option('--warmup <n>', 'learning-rate warm-up steps (default 100)')
+    .option('--warmup <n>', 'learning-rate warm-up steps (default 20)')
     .option('--patience <n>', 'stop after this many validations without a new best')
     .option(
       '--micro-batch-steps <n>',
