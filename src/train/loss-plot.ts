@@ -90,9 +90,13 @@ export function renderLossPlot(
   const val = series[1]?.points ?? [];
   if (val.length > 0) {
     const best = val.reduce((a, b) => (b.loss < a.loss ? b : a));
+    const span = Math.max(1, xMax - xMin);
+    const labelAnchor = (step: number): string =>
+      (step - xMin) / span > 0.85 ? 'end' : (step - xMin) / span < 0.15 ? 'start' : 'middle';
     out.push(
       `<circle cx="${f(x(best.step))}" cy="${f(y(best.loss))}" r="4" fill="none" stroke="#d62728"/>`,
-      `<text x="${f(x(best.step))}" y="${f(y(best.loss) - 8)}" text-anchor="middle" fill="#d62728">best ${niceNumber(best.loss)}</text>`,
+      // Keep the label inside the plot: right-aligned near the right edge, left-aligned near the left.
+      `<text x="${f(x(best.step))}" y="${f(y(best.loss) - 8)}" text-anchor="${labelAnchor(best.step)}" fill="#d62728">best ${niceNumber(best.loss)}</text>`,
     );
   }
   series.forEach((s, i) => {
