@@ -19,6 +19,17 @@ export interface SmfEvents {
 /** Data bytes that follow each system common / real-time status F0..FF, -1 when variable or undefined. */
 const SYSTEM_DATA_BYTES = [-1, 1, 2, 1, -2, -2, 0, -1, 0, -2, 0, 0, 0, -2, 0, -1];
 
+/** Index of the first byte >= 0x80 in `bytes[from .. from + count)`, or -1 when all are data bytes. */
+function firstStatusByte(bytes: Uint8Array, from: number, count: number): number {
+  for (let i = from; i < from + count; i++) if (bytes[i]! & 0x80) return i;
+  return -1;
+}
+
+/** The warning for a message cut short by a status byte where a data byte belongs. */
+function droppedMessage(label: string, bytes: Uint8Array, at: number, kind: 'channel' | 'system'): string {
+  return `${label}: status byte 0x${bytes[at]!.toString(16)} inside a ${kind} message: message dropped (at byte ${at})`;
+}
+
 /**
  * Reads every event of one MTrk payload `bytes[start..end)`. Notes go to `pairer`, CC64 to `pedals`,
  * tempo metas to `tempos`; everything else is skipped without allocating.
@@ -107,18 +118,15 @@ function scanTrack(
         log.add('truncated-event', `${label}: the track ends inside a channel message (at byte ${pos})`);
         return lastTick;
       }
-      const d1 = bytes[pos]!;
-      const d2 = size === 2 ? bytes[pos + 1]! : 0;
-      if (d1 & 0x80 || d2 & 0x80) {
-        const bad = d1 & 0x80 ? pos : pos + 1;
-        log.add(
-          'bad-data-byte',
-          `${label}: status byte 0x${bytes[bad]!.toString(16)} inside a channel message: message dropped (at byte ${bad})`,
-        );
+      const bad = firstStatusByte(bytes, pos, size);
+      if (bad >= 0) {
+        log.add('bad-data-byte', droppedMessage(label, bytes, bad, 'channel'));
         pos = bad;
         pendingStatus = true;
         continue;
       }
+      const d1 = bytes[pos]!;
+      const d2 = size === 2 ? bytes[pos + 1]! : 0;
       pos += size;
       lastTick = tick;
       if (kind === 0x9) {
@@ -194,13 +202,9 @@ function scanTrack(
       log.add('truncated-event', `${label}: the track ends inside a system message (at byte ${pos})`);
       return lastTick;
     }
-    let cut = -1;
-    for (let i = 0; i < size; i++) if (bytes[pos + i]! & 0x80) cut = cut < 0 ? pos + i : cut;
+    const cut = firstStatusByte(bytes, pos, size);
     if (cut >= 0) {
-      log.add(
-        'bad-data-byte',
-        `${label}: status byte 0x${bytes[cut]!.toString(16)} inside a system message: message dropped (at byte ${cut})`,
-      );
+      log.add('bad-data-byte', droppedMessage(label, bytes, cut, 'system'));
       pos = cut;
       pendingStatus = true;
       continue;

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { setupNodeBackend } from '../node/tf-backend.js';
 import { lstmSequenceAutodiff, lstmSequenceFused, lstmStep, type LstmWeights } from './lstm.js';
 import { createRecurrentLayer } from './recurrent.js';
+import { maxAbsDiff } from '../test-support/tensor-diff.js';
 
 const B = 3;
 const T = 7;
@@ -13,11 +14,6 @@ const TOLERANCE = 1e-4;
 beforeAll(async () => {
   await setupNodeBackend('wasm');
 });
-
-function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
-  expect(a.shape).toEqual(b.shape);
-  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
-}
 
 /** Loss that reaches every output: outputs, final h and final c, with random weights. */
 function makeLoss(seed: number): (o: tf.Tensor, h: tf.Tensor, c: tf.Tensor) => tf.Scalar {

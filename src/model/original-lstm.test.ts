@@ -2,18 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { V1Row } from '../encoding/v1.js';
 import { setupBackend } from './backend.js';
-import type { OriginalLstmConfig } from './config.js';
 import { buildV1Batch } from './features.js';
 import { createModel } from './model.js';
+import { TINY_MODEL } from '../train/fixtures.js';
 
-const tiny: OriginalLstmConfig = {
-  type: 'original-lstm',
-  rnn: 'lstm',
-  units: 8,
-  denseUnits: 16,
-  blocks: 3,
-  dropout: 0.01,
-};
+const tiny = TINY_MODEL;
 
 function phrase(n: number, shift = 0): V1Row[] {
   return Array.from({ length: n }, (_, i): V1Row => [

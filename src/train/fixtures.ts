@@ -1,5 +1,5 @@
 import { createDataset, type Dataset } from '../data/dataset-format.js';
-import { presetConfig } from '../model/config.js';
+import { presetConfig, type OriginalLstmConfig } from '../model/config.js';
 import type { Checkpoint } from './checkpoint.js';
 
 /** Small made-up inputs for tests and examples of the training code. */
@@ -93,3 +93,13 @@ export function sampleCheckpoint(step = 7, fill = 0.5): Checkpoint {
     },
   };
 }
+
+/** A model small enough to train in milliseconds: LSTM 8, dense 16, the original's 3 blocks. */
+export const TINY_MODEL: OriginalLstmConfig = {
+  type: 'original-lstm',
+  rnn: 'lstm',
+  units: 8,
+  denseUnits: 16,
+  blocks: 3,
+  dropout: 0.01,
+};

@@ -4,17 +4,10 @@ import { setupBackend } from '../model/backend.js';
 import type { OriginalLstmConfig } from '../model/config.js';
 import { createModel, type Model } from '../model/model.js';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './checkpoint.js';
-import { makeTinyDataset } from './fixtures.js';
+import { makeTinyDataset, TINY_MODEL } from './fixtures.js';
 import { train, type TrainOptions } from './trainer.js';
 
-const tiny: OriginalLstmConfig = {
-  type: 'original-lstm',
-  rnn: 'lstm',
-  units: 8,
-  denseUnits: 16,
-  blocks: 3,
-  dropout: 0.01,
-};
+const tiny = TINY_MODEL;
 const values = (m: Model): Float32Array[] => m.variables.map((v) => v.dataSync() as Float32Array);
 
 beforeAll(async () => {

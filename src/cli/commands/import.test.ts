@@ -6,40 +6,14 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
-  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { decodeDataset, encodeDataset } from '../../data/dataset-format.js';
+import { ensureBuilt } from '../../test-support/built-cli.js';
 import { edgeSubsetDir, pianoSubsetDir, repoRoot } from '../../test-support/shared-data.js';
-
-/** Newest modification time of the non-test TypeScript sources under `dir`. */
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts'))
-      newest = Math.max(newest, statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-/** Builds dist/ when it is missing or older than the sources (`npm test` builds first anyway). */
-function ensureBuilt(): void {
-  const marker = join(repoRoot, 'dist', 'cli', 'commands', 'import.js');
-  if (existsSync(marker) && statSync(marker).mtimeMs >= newestSource(join(repoRoot, 'src'))) return;
-  try {
-    execFileSync(join(repoRoot, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], {
-      cwd: repoRoot,
-      stdio: 'pipe',
-    });
-  } catch {
-    // Type errors elsewhere in the tree still emit JavaScript; the tests below show what matters.
-  }
-}
 
 function howl(
   args: readonly string[],
@@ -58,7 +32,7 @@ let work: string;
 describe('howl import / howl inspect (built CLI)', () => {
   let corpus: string;
   beforeAll(() => {
-    ensureBuilt();
+    ensureBuilt('cli/commands/import.js');
     work = mkdtempSync(join(tmpdir(), 'howl-cli-'));
     corpus = join(work, 'my corpus');
     const files = readdirSync(join(pianoSubsetDir, 'Bach')).slice(0, 3);

@@ -2,9 +2,9 @@ import type { Command } from 'commander';
 import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { encodeDataset } from '../../data/dataset-format.js';
-import { HowlError } from '../../errors.js';
 import { checkWritable, writeFileAtomic } from '../../node/atomic-write.js';
 import { DEFAULT_MAX_FILE_BYTES, importCorpus, type ImportProgress } from '../../node/import-corpus.js';
+import { createProgressLine, parseNumberOption } from '../cli-helpers.js';
 import { CliError } from '../main.js';
 
 interface ImportCommandOptions {
@@ -49,87 +49,48 @@ export function registerImport(program: Command): void {
     });
 }
 
-function parseNumber(text: string, name: string, check: (n: number) => boolean, expected: string): number {
-  const n = Number(text);
-  if (text.trim() === '' || !check(n)) throw new CliError(`${name} ${text} is not ${expected}`);
-  return n;
-}
-
-/** Turns Howl's expected errors into one-line CLI errors. */
-async function rethrowForCli<T>(work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (error) {
-    if (error instanceof HowlError) throw new CliError(error.message);
-    throw error;
-  }
-}
-
-/** A one-line progress bar on stderr, only when stderr is a terminal. */
-function createProgressLine(): { update(progress: ImportProgress): void; done(): void } {
-  const stream = process.stderr;
-  if (!stream.isTTY) return { update: () => undefined, done: () => undefined };
-  let lastDraw = 0;
-  let drawn = false;
-  return {
-    update({ filesDone, filesTotal, notes }) {
-      const now = performance.now();
-      if (now - lastDraw < 80 && filesDone < filesTotal) return;
-      lastDraw = now;
-      const width = 30;
-      const filled = Math.round((width * filesDone) / Math.max(1, filesTotal));
-      const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
-      stream.write(`\r${bar} ${integer(filesDone)}/${integer(filesTotal)} files, ${integer(notes)} notes`);
-      drawn = true;
-    },
-    done() {
-      if (drawn) stream.write('\r\x1b[2K');
-    },
-  };
+/** The progress bar's text: a bar, files and notes. */
+function progressText({ filesDone, filesTotal, notes }: ImportProgress): string {
+  const width = 30;
+  const filled = Math.round((width * filesDone) / Math.max(1, filesTotal));
+  const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
+  return `${bar} ${integer(filesDone)}/${integer(filesTotal)} files, ${integer(notes)} notes`;
 }
 
 async function runImport(dirs: readonly string[], options: ImportCommandOptions): Promise<void> {
-  const validationFraction = parseNumber(
-    options.validation,
-    '--validation',
-    (n) => n >= 0 && n <= 1,
-    'a fraction in [0, 1]',
-  );
-  const maxFileMb = parseNumber(options.maxFileMb, '--max-file-mb', (n) => n > 0, 'a positive number');
-  const workers =
-    options.workers === undefined
-      ? undefined
-      : parseNumber(
-          options.workers,
-          '--workers',
-          (n) => Number.isSafeInteger(n) && n >= 0,
-          'a whole number >= 0',
-        );
+  const validationFraction = parseNumberOption(options.validation, '--validation', {
+    min: 0,
+    max: 1,
+    expected: 'a fraction in [0, 1]',
+  }) as number;
+  const maxFileMb = parseNumberOption(options.maxFileMb, '--max-file-mb', {
+    min: Number.MIN_VALUE,
+    expected: 'a positive number',
+  }) as number;
+  const workers = parseNumberOption(options.workers, '--workers', { integer: true, min: 0 });
   const firstDir = dirs[0] ?? '.';
   const output = options.output ?? join('data', `${basename(resolve(firstDir)) || 'corpus'}.howl`);
   // Make the output's folder as `mkdir -p` would; if that fails, checkWritable says why.
   await mkdir(dirname(resolve(output)), { recursive: true }).catch(() => undefined);
-  await rethrowForCli(checkWritable(output));
+  await checkWritable(output);
 
-  const progress = createProgressLine();
+  const progress = createProgressLine(80);
   let result;
   try {
-    result = await rethrowForCli(
-      importCorpus(dirs, {
-        ...(workers === undefined ? {} : { workers }),
-        sustain: !options.raw,
-        includeDrums: options.drums ?? false,
-        validationFraction,
-        maxFileBytes: Math.round(maxFileMb * 2 ** 20),
-        onProgress: (p) => progress.update(p),
-      }),
-    );
+    result = await importCorpus(dirs, {
+      ...(workers === undefined ? {} : { workers }),
+      sustain: !options.raw,
+      includeDrums: options.drums ?? false,
+      validationFraction,
+      maxFileBytes: Math.round(maxFileMb * 2 ** 20),
+      onProgress: (p) => progress.update(progressText(p), p.filesDone === p.filesTotal),
+    });
   } finally {
     progress.done();
   }
   const { dataset, elapsedSeconds, warnings } = result;
   const bytes = dataset.files.length > 0 ? encodeDataset(dataset) : undefined;
-  if (bytes) await rethrowForCli(writeFileAtomic(output, bytes));
+  if (bytes) await writeFileAtomic(output, bytes);
   const { totals, failures, sources } = dataset;
   const found = totals.files + totals.failures;
   const out: string[] = [];

@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
-import { readFile } from 'node:fs/promises';
+import { readInputFile } from '../../node/read-input-file.js';
 import { decodeDataset, type Dataset } from '../../data/dataset-format.js';
 import { midiToNoteName } from '../../encoding/note-names.js';
-import { HowlError } from '../../errors.js';
-import { CliError } from '../main.js';
 
 interface InspectCommandOptions {
   files?: boolean;
@@ -66,23 +64,9 @@ export function registerInspect(program: Command): void {
 }
 
 async function runInspect(path: string, options: InspectCommandOptions): Promise<void> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new CliError(
-      `cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
-    );
-  }
+  const bytes = await readInputFile(path);
   const started = performance.now();
-  let dataset: Dataset;
-  try {
-    dataset = decodeDataset(bytes, path);
-  } catch (error) {
-    if (error instanceof HowlError) throw new CliError(error.message);
-    throw error;
-  }
+  const dataset = decodeDataset(bytes, path);
   const loadSeconds = (performance.now() - started) / 1000;
   const stats = noteStats(dataset);
   const { totals, settings, failures, sources } = dataset;

@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
-import { readFile } from 'node:fs/promises';
 import { midiToNoteName } from '../../encoding/note-names.js';
 import { readMidi } from '../../midi/read-midi.js';
+import { readInputFile } from '../../node/read-input-file.js';
 import type { Note } from '../../score/note.js';
-import { CliError } from '../main.js';
 
 interface NotesCommandOptions {
   raw?: boolean;
@@ -95,15 +94,7 @@ export function registerNotes(program: Command): void {
     .option('--drums', 'keep channel 10 drum notes')
     .option('--json', 'print JSON: the notes, format, tempo count and warnings')
     .action(async (file: string, options: NotesCommandOptions) => {
-      let bytes: Uint8Array;
-      try {
-        bytes = await readFile(file);
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        const reason =
-          code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : String(error);
-        throw new CliError(`cannot read ${file}: ${reason}`);
-      }
+      const bytes = await readInputFile(file);
       const score = readMidi(bytes, {
         file,
         sustain: !(options.raw ?? false),

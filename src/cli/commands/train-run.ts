@@ -1,4 +1,4 @@
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { decodeDataset, type Dataset } from '../../data/dataset-format.js';
@@ -21,72 +21,20 @@ import {
   type MetricsRecord,
 } from '../../train/metrics.js';
 import { resolveTrainOptions, train, type TrainOptions } from '../../train/trainer.js';
+import { readInputFile } from '../../node/read-input-file.js';
+import { createProgressLine, parseNumberOption } from '../cli-helpers.js';
 import { CliError } from '../main.js';
 
 import { BACKENDS, type TrainCommandOptions } from './train.js';
 
-function parseNumber(
-  text: string | undefined,
-  flag: string,
-  integer: boolean,
-  min: number,
-): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n) || n < min || (integer && !Number.isSafeInteger(n))) {
-    const what = integer ? `a whole number >= ${min}` : `a number >= ${min}`;
-    throw new CliError(`${flag} ${text} is not ${what}`);
-  }
-  return n;
-}
-
-function cli<T>(work: () => T): T {
-  try {
-    return work();
-  } catch (error) {
-    if (error instanceof HowlError) throw new CliError(error.message);
-    throw error;
-  }
-}
-
 async function readDataset(file: string): Promise<Dataset> {
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await readFile(file));
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new CliError(
-      `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : String(code)}`,
-    );
-  }
-  return cli(() => decodeDataset(bytes, file));
+  return decodeDataset(await readInputFile(file), file);
 }
 
 /** Where the run folder and the checkpoint to resume are, for `--resume DIR`. */
 function resumePaths(dir: string): { runDir: string; checkpointDir: string } {
   if (existsSync(join(dir, 'state.json'))) return { runDir: dirname(resolve(dir)), checkpointDir: dir };
   return { runDir: dir, checkpointDir: join(dir, 'checkpoint') };
-}
-
-function createProgressLine(): { update(text: string): void; done(): void } {
-  const stream = process.stderr;
-  if (!stream.isTTY) return { update: () => undefined, done: () => undefined };
-  let drawn = false;
-  let last = 0;
-  return {
-    update(text) {
-      const now = performance.now();
-      if (now - last < 200) return;
-      last = now;
-      const columns = stream.columns || 120;
-      stream.write(`\r\x1b[2K${text.slice(0, columns - 1)}`);
-      drawn = true;
-    },
-    done() {
-      if (drawn) stream.write('\r\x1b[2K');
-      drawn = false;
-    },
-  };
 }
 
 /**
@@ -98,15 +46,20 @@ function createProgressLine(): { update(text: string): void; done(): void } {
  * @throws {CliError} For bad input, with one clear line.
  */
 export async function runTrain(datasetFile: string, options: TrainCommandOptions): Promise<void> {
-  const steps = parseNumber(options.steps, '--steps', true, 1);
-  const epochs = parseNumber(options.epochs, '--epochs', false, Number.MIN_VALUE);
-  const timeSeconds =
-    options.time === undefined ? undefined : cli(() => parseDuration(options.time as string));
-  const checkpointEverySeconds = cli(() => parseDuration(options.checkpointEvery));
-  const valEvery = parseNumber(options.valEvery, '--val-every', true, 0);
-  const valCrops = parseNumber(options.valCrops, '--val-crops', true, 0);
-  const patience = parseNumber(options.patience, '--patience', true, 1);
-  const microBatchSteps = parseNumber(options.microBatchSteps, '--micro-batch-steps', true, 1);
+  const steps = parseNumberOption(options.steps, '--steps', { integer: true, min: 1 });
+  const epochs = parseNumberOption(options.epochs, '--epochs', {
+    min: Number.MIN_VALUE,
+    expected: 'a positive number',
+  });
+  const timeSeconds = options.time === undefined ? undefined : parseDuration(options.time as string);
+  const checkpointEverySeconds = parseDuration(options.checkpointEvery);
+  const valEvery = parseNumberOption(options.valEvery, '--val-every', { integer: true, min: 0 });
+  const valCrops = parseNumberOption(options.valCrops, '--val-crops', { integer: true, min: 0 });
+  const patience = parseNumberOption(options.patience, '--patience', { integer: true, min: 1 });
+  const microBatchSteps = parseNumberOption(options.microBatchSteps, '--micro-batch-steps', {
+    integer: true,
+    min: 1,
+  });
   const backend = options.backend;
   if (!(BACKENDS as readonly string[]).includes(backend)) {
     throw new CliError(`unknown backend '${backend}'; known: ${BACKENDS.join(', ')}`);
@@ -137,10 +90,7 @@ export async function runTrain(datasetFile: string, options: TrainCommandOptions
     }
     const paths = resumePaths(options.resume);
     runDir = paths.runDir;
-    resume = await loadCheckpoint(paths.checkpointDir).catch((error: unknown) => {
-      if (error instanceof HowlError) throw new CliError(error.message);
-      throw error;
-    });
+    resume = await loadCheckpoint(paths.checkpointDir);
     modelConfig = resume.config.model;
     const saved = resume.config.training as TrainOptions;
     const kept: Record<string, unknown> = { ...saved };
@@ -151,12 +101,15 @@ export async function runTrain(datasetFile: string, options: TrainCommandOptions
     trainOptions = { ...(kept as TrainOptions), ...limits };
   } else {
     const arch = options.arch ?? DEFAULT_PRESET;
-    modelConfig = cli(() => presetConfig(arch));
-    const batchSize = parseNumber(options.batch, '--batch', true, 1);
-    const length = parseNumber(options.length, '--length', true, 2);
-    const lr = parseNumber(options.lr, '--lr', false, Number.MIN_VALUE);
-    const seed = parseNumber(options.seed, '--seed', true, 0);
-    const warmupSteps = parseNumber(options.warmup, '--warmup', true, 0);
+    modelConfig = presetConfig(arch);
+    const batchSize = parseNumberOption(options.batch, '--batch', { integer: true, min: 1 });
+    const length = parseNumberOption(options.length, '--length', { integer: true, min: 2 });
+    const lr = parseNumberOption(options.lr, '--lr', {
+      min: Number.MIN_VALUE,
+      expected: 'a positive number',
+    });
+    const seed = parseNumberOption(options.seed, '--seed', { integer: true, min: 0 });
+    const warmupSteps = parseNumberOption(options.warmup, '--warmup', { integer: true, min: 0 });
     const hasLimit = steps !== undefined || epochs !== undefined || timeSeconds !== undefined;
     trainOptions = {
       ...(batchSize === undefined ? {} : { batchSize }),
@@ -175,7 +128,7 @@ export async function runTrain(datasetFile: string, options: TrainCommandOptions
       );
     }
   }
-  cli(() => resolveTrainOptions(trainOptions));
+  resolveTrainOptions(trainOptions);
   const dataset = await readDataset(datasetFile);
   if (dataset.totals.trainFiles === 0) throw new CliError(`${datasetFile} has no training files`);
 
@@ -288,9 +241,6 @@ export async function runTrain(datasetFile: string, options: TrainCommandOptions
       },
       resume,
     );
-  } catch (error) {
-    if (error instanceof HowlError) throw new CliError(error.message);
-    throw error;
   } finally {
     progress.done();
     await writes;

@@ -1,37 +1,13 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { encodeDataset } from '../../data/dataset-format.js';
+import { ensureBuilt } from '../../test-support/built-cli.js';
 import { repoRoot } from '../../test-support/shared-data.js';
 import { makeTinyDataset } from '../../train/fixtures.js';
 import { main } from '../main.js';
-
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts'))
-      newest = Math.max(newest, statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-/** Builds dist/ when it is missing or older than the sources (`npm test` builds first anyway). */
-function ensureBuilt(): void {
-  const marker = join(repoRoot, 'dist', 'cli', 'commands', 'train.js');
-  if (existsSync(marker) && statSync(marker).mtimeMs >= newestSource(join(repoRoot, 'src'))) return;
-  try {
-    execFileSync(join(repoRoot, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], {
-      cwd: repoRoot,
-      stdio: 'pipe',
-    });
-  } catch {
-    // Type errors elsewhere in the tree still emit JavaScript.
-  }
-}
 
 const bin = join(repoRoot, 'bin', 'howl.js');
 function howl(args: readonly string[], cwd: string): { code: number; stdout: string; stderr: string } {
@@ -45,7 +21,7 @@ const FAST = ['--batch', '2', '--length', '10', '--val-crops', '2', '--backend',
 let dir: string;
 let data: string;
 beforeAll(() => {
-  ensureBuilt();
+  ensureBuilt('cli/commands/train.js');
   dir = mkdtempSync(join(tmpdir(), 'howl-train-cli-'));
   data = join(dir, 'tiny.howl');
   writeFileSync(data, encodeDataset(makeTinyDataset({ trainNotes: [30, 40], validationNotes: [20] })));

@@ -1,0 +1,67 @@
+import { CliError } from './main.js';
+
+/**
+ * Parses a numeric option. `undefined` (the option was not given) stays `undefined`.
+ *
+ * @param text - the option's text
+ * @param flag - its name, for the message, e.g. `--steps`
+ * @param rule - `integer`: whole numbers only; `min`: the smallest allowed value; `max`: the largest
+ * @returns the number
+ * @throws {CliError} "--steps two is not a whole number >= 1"
+ * @example parseNumberOption('64', '--batch', { integer: true, min: 1 }); // 64
+ */
+export function parseNumberOption(
+  text: string | undefined,
+  flag: string,
+  rule: { integer?: boolean; min: number; max?: number; expected?: string },
+): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  const ok =
+    text.trim() !== '' &&
+    Number.isFinite(n) &&
+    n >= rule.min &&
+    (rule.max === undefined || n <= rule.max) &&
+    (!rule.integer || Number.isSafeInteger(n));
+  if (!ok) {
+    const expected = rule.expected ?? `${rule.integer ? 'a whole number' : 'a number'} >= ${rule.min}`;
+    throw new CliError(`${flag} ${text} is not ${expected}`);
+  }
+  return n;
+}
+
+/** A status line on stderr, redrawn in place at most every `intervalMs`; silent when stderr is not a terminal. */
+export interface ProgressLine {
+  /** Redraws the line (skipped when the last draw was too recent, unless `force`). */
+  update(text: string, force?: boolean): void;
+  /** Clears the line. */
+  done(): void;
+}
+
+/**
+ * Creates a `ProgressLine` on `process.stderr`.
+ *
+ * @param intervalMs - the least time between two draws
+ * @returns the line
+ * @example const line = createProgressLine(); line.update('12/337 files'); line.done();
+ */
+export function createProgressLine(intervalMs = 100): ProgressLine {
+  const stream = process.stderr;
+  if (!stream.isTTY) return { update: () => undefined, done: () => undefined };
+  let drawn = false;
+  let last = -Infinity;
+  return {
+    update(text, force = false) {
+      const now = performance.now();
+      if (!force && now - last < intervalMs) return;
+      last = now;
+      const columns = stream.columns || 120;
+      stream.write(`\r\x1b[2K${text.slice(0, columns - 1)}`);
+      drawn = true;
+    },
+    done() {
+      if (drawn) stream.write('\r\x1b[2K');
+      drawn = false;
+    },
+  };
+}
