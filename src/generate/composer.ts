@@ -1,0 +1,169 @@
+import type { V1Row } from '../encoding/v1.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { StepNetwork } from '../inference/step-network.js';
+import { createRng, type Rng, type RngState } from '../random/rng.js';
+import type { Note } from '../score/note.js';
+import { nextNote, randomFirstNote, rowOf, type ScoredNote } from './next-note.js';
+import { pitchLogProb, resolveSampling, type ResolvedSampling, type SamplingOptions } from './sampling.js';
+
+/**
+ * A piece being written by a person and the model together, one note at a time.
+ *
+ * The composer keeps the network's state before every note, so an edit anywhere costs only the
+ * notes after it: `truncate(n)` rolls the state back to note n, `replaceFrom(i, notes)` rolls back
+ * to note i and feeds the new notes. Generation after an edit is exactly what a fresh composer
+ * given the edited notes would produce (tested).
+ *
+ * Generation never re-reads the piece: each new note is one network step (spec §7 re-ran the
+ * network over the last 500 notes for every note).
+ */
+export interface Composer {
+  /** Every note so far, given and generated, in order. */
+  readonly notes: readonly ScoredNote[];
+  /** The pitch controls in force. */
+  readonly sampling: ResolvedSampling;
+  /**
+   * Adds notes a person gave (a primer, an edit), in time order, after the last note.
+   *
+   * @throws InvalidArgumentError naming the note, for a pitch out of 0..119 or an onset before the last note
+   */
+  append(notes: readonly Note[]): void;
+  /** Generates one note (on an empty piece: a random first note, as the original). */
+  next(): ScoredNote;
+  /**
+   * Generates notes as an async iterator; stop any time (`break`), edit, and call again to go on.
+   *
+   * @param limit - stop after `notes` notes, or before the first note starting more than `seconds`
+   *   after the last note at the call; `yieldEvery` notes between pauses for the event loop (default 32)
+   */
+  generate(limit: { notes?: number; seconds?: number; yieldEvery?: number }): AsyncGenerator<ScoredNote>;
+  /** Keeps the first `length` notes; the state goes back to where it was after them. */
+  truncate(length: number): void;
+  /** Replaces the notes from index `from` on with `notes` (an edit): `truncate(from)` then `append`. */
+  replaceFrom(from: number, notes: readonly Note[]): void;
+  /** Changes the pitch controls for the notes to come. */
+  setSampling(options: SamplingOptions): void;
+  /** The generator's state (save it to reproduce what comes next). */
+  getRngState(): RngState;
+  /** Re-seeds the generator (an integer seed, or a state from `getRngState`). */
+  setRng(seed: number | RngState): void;
+}
+
+/** Options of `createComposer`. */
+export interface ComposerOptions {
+  /** Pitch controls (see `SamplingOptions`). */
+  readonly sampling?: SamplingOptions;
+  /** Seed of the generator (default 1). */
+  readonly seed?: number;
+}
+
+/**
+ * Creates a composer on a batch-1 step network (its state is reset).
+ *
+ * @param network - a `StepNetwork` of batch 1
+ * @param options - sampling and seed
+ * @returns the composer, empty
+ * @example
+ * const composer = createComposer(network, { seed: 7, sampling: { temperature: 0.9 } });
+ * composer.append(primerNotes);
+ * for await (const note of composer.generate({ notes: 200 })) play(note);
+ */
+export function createComposer(network: StepNetwork, options: ComposerOptions = {}): Composer {
+  if (network.batch !== 1)
+    throw new InvalidArgumentError(`a composer needs a network of batch 1, not ${network.batch}`);
+  network.reset();
+  let sampling = resolveSampling(options.sampling);
+  let rng: Rng = createRng(options.seed ?? 1);
+  const notes: ScoredNote[] = [];
+  const rows: V1Row[] = [];
+  /** `before[i]`: the state before note i was fed. */
+  const before: Float32Array[] = [];
+
+  const feed = (note: ScoredNote, row: V1Row): void => {
+    before.push(network.saveState(0));
+    network.step([row]);
+    rows.push(row);
+    notes.push(note);
+  };
+  const lastTime = (): number | null => (notes.length === 0 ? null : notes[notes.length - 1]!.time);
+
+  const composer: Composer = {
+    get notes() {
+      return notes;
+    },
+    get sampling() {
+      return sampling;
+    },
+    append(given) {
+      given.forEach((note, i) => {
+        const row = rowOf(note, lastTime(), `note ${notes.length} (${i} of the notes added)`);
+        const logProb = notes.length > 0 ? pitchLogProb(network.pitchLogits, 0, note.pitch) : null;
+        feed(
+          {
+            pitch: note.pitch,
+            velocity: note.velocity,
+            time: note.time,
+            duration: Math.abs(note.duration),
+            logProb,
+          },
+          row,
+        );
+      });
+    },
+    next() {
+      const previous = lastTime();
+      if (previous === null) {
+        const first = randomFirstNote(rng);
+        composer.append([first]);
+        return notes[0]!;
+      }
+      const { note, row } = nextNote(network, 0, previous, sampling, rng);
+      feed(note, row);
+      return note;
+    },
+    async *generate(limit) {
+      const { notes: count = Infinity, seconds = Infinity, yieldEvery = 32 } = limit;
+      if (!(count >= 0) || !(seconds >= 0))
+        throw new InvalidArgumentError('generate: the limits must be >= 0');
+      if (count === Infinity && seconds === Infinity) {
+        throw new InvalidArgumentError('generate: give a number of notes or seconds');
+      }
+      const start = lastTime() ?? 0;
+      for (let made = 0; made < count; made++) {
+        const previous = lastTime();
+        if (previous !== null && previous + network.regression[0]! - start > seconds) return;
+        yield composer.next();
+        if ((made + 1) % yieldEvery === 0) await new Promise((resolve) => setTimeout(resolve, 0));
+      }
+    },
+    truncate(length) {
+      if (!(Number.isSafeInteger(length) && length >= 0)) {
+        throw new InvalidArgumentError(`truncate: ${length} is not a whole number >= 0`);
+      }
+      if (length >= notes.length) return;
+      if (length === 0) network.reset();
+      else {
+        network.loadState(0, before[length - 1]!);
+        network.step([rows[length - 1]!]);
+      }
+      notes.length = length;
+      rows.length = length;
+      before.length = length;
+    },
+    replaceFrom(from, replacement) {
+      if (!(Number.isSafeInteger(from) && from >= 0 && from <= notes.length)) {
+        throw new InvalidArgumentError(`replaceFrom: index ${from} is not in 0..${notes.length}`);
+      }
+      composer.truncate(from);
+      composer.append(replacement);
+    },
+    setSampling(next) {
+      sampling = resolveSampling(next);
+    },
+    getRngState: () => rng.getState(),
+    setRng(seed) {
+      rng = createRng(seed);
+    },
+  };
+  return composer;
+}

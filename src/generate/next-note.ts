@@ -1,0 +1,98 @@
+import type { V1Row } from '../encoding/v1.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { StepNetwork } from '../inference/step-network.js';
+import type { Rng } from '../random/rng.js';
+import type { Note } from '../score/note.js';
+import { choosePitch, type ResolvedSampling } from './sampling.js';
+
+/**
+ * Turning the network's outputs into the next note, and notes into the rows the network reads.
+ *
+ * Rules that make an invalid note impossible: the pitch is drawn only from the allowed range
+ * (0..119 at most); the delay and duration come from the sigmoid × 4 head, so they lie in
+ * (0, 4) seconds; the volume head's (0, 4) is clamped to 1 (a velocity of 127), since velocities
+ * stop there, and the clamped value is what the network reads back.
+ */
+
+/** A note with the model's log-probability of its pitch (`null` when nothing predicted it). */
+export interface ScoredNote extends Note {
+  readonly logProb: number | null;
+}
+
+/** A note and the V1 row the network reads for it. */
+export interface NextNote {
+  readonly note: ScoredNote;
+  readonly row: V1Row;
+}
+
+const velocityOf = (volume: number): number => Math.min(127, Math.max(1, Math.round(volume * 127)));
+
+/**
+ * The next note of batch row `b` from the network's last outputs.
+ *
+ * @param network - the network, after a `step`
+ * @param b - the batch row
+ * @param previousTime - onset of the previous note, in seconds
+ * @param sampling - the pitch controls
+ * @param rng - the row's generator
+ * @returns the note and its row
+ */
+export function nextNote(
+  network: StepNetwork,
+  b: number,
+  previousTime: number,
+  sampling: ResolvedSampling,
+  rng: Rng,
+): NextNote {
+  const { pitch, logProb } = choosePitch(network.pitchLogits, b * 120, sampling, rng);
+  const delay = network.regression[b * 3]!;
+  const duration = network.regression[b * 3 + 1]!;
+  const volume = Math.min(1, network.regression[b * 3 + 2]!);
+  return {
+    note: { pitch, velocity: velocityOf(volume), time: previousTime + delay, duration, logProb },
+    row: [delay, duration, volume, pitch - 60],
+  };
+}
+
+/**
+ * The original system's first note (spec §7): delay and duration uniform in [0, 1] s, volume
+ * uniform in [0.3, 1], pitch uniform in −12..24 semitones from middle C.
+ *
+ * @param rng - the generator
+ * @param time - its onset (default 0)
+ * @returns the note
+ */
+export function randomFirstNote(rng: Rng, time = 0): Note {
+  rng.next(); // the delay: drawn, as the original, but a first note starts at `time`
+  const duration = rng.next();
+  const volume = rng.uniform(0.3, 1);
+  const pitch = 60 + rng.int(-12, 24);
+  return { pitch, velocity: velocityOf(volume), time, duration };
+}
+
+/**
+ * The V1 row the network reads for a given note (a primer's or a person's).
+ *
+ * @param note - the note (pitch 0..119)
+ * @param previousTime - onset of the previous note; `null` for the first note (delay 0)
+ * @param where - names the note in an error
+ * @returns the row
+ * @throws InvalidArgumentError if the pitch is outside 0..119 or the note starts more than 10 ms
+ *   before the previous one (appended notes must come in time order)
+ */
+export function rowOf(note: Note, previousTime: number | null, where: string): V1Row {
+  if (!(Number.isInteger(note.pitch) && note.pitch >= 0 && note.pitch < 120)) {
+    throw new InvalidArgumentError(`${where}: pitch ${note.pitch} is not a MIDI pitch in 0..119`);
+  }
+  if (!Number.isFinite(note.time) || !Number.isFinite(note.duration)) {
+    throw new InvalidArgumentError(`${where}: time and duration must be finite numbers of seconds`);
+  }
+  const delay = previousTime === null ? 0 : note.time - previousTime;
+  if (delay < -0.01) {
+    throw new InvalidArgumentError(
+      `${where} starts at ${note.time.toFixed(3)} s, before the previous note (${(previousTime ?? 0).toFixed(3)} s); notes are added in time order`,
+    );
+  }
+  const velocity = note.velocity ?? 127;
+  return [delay, Math.abs(note.duration), Math.min(1, Math.max(0, velocity / 127)), note.pitch - 60];
+}

@@ -1,0 +1,193 @@
+import { InvalidArgumentError } from '../errors.js';
+import type { Rng } from '../random/rng.js';
+
+/**
+ * Choosing the next pitch from the network's 120 logits.
+ *
+ * Order of the controls: the pitch range masks pitches out (they cannot be drawn at all), then
+ * `temperature` divides the logits, then `topK` keeps the k most likely pitches, then `topP` keeps
+ * the smallest set of the most likely pitches whose probability reaches p (nucleus sampling,
+ * Holtzman et al. 2020), then one pitch is drawn. `greedy` takes the most likely pitch in range,
+ * as the original system did (spec §7).
+ *
+ * The returned `logProb` is the model's own log-probability of the pitch (temperature 1, no
+ * truncation, all 120 pitches), so candidates drawn with different settings are ranked on the
+ * same scale.
+ */
+export interface SamplingOptions {
+  /** Divides the logits: < 1 sharper, > 1 flatter. Default 1. Must be > 0. */
+  readonly temperature?: number;
+  /** Keep only the k most likely pitches (an integer ≥ 1). */
+  readonly topK?: number;
+  /** Keep the most likely pitches up to this cumulative probability, in (0, 1]. */
+  readonly topP?: number;
+  /** Always take the most likely pitch (the original's behaviour). */
+  readonly greedy?: boolean;
+  /** Lowest MIDI pitch allowed (default 0). */
+  readonly minPitch?: number;
+  /** Highest MIDI pitch allowed (default 119). */
+  readonly maxPitch?: number;
+}
+
+/** Sampling options with every default filled in. */
+export interface ResolvedSampling {
+  readonly temperature: number;
+  readonly topK: number;
+  readonly topP: number;
+  readonly greedy: boolean;
+  readonly minPitch: number;
+  readonly maxPitch: number;
+}
+
+const PITCHES = 120;
+
+/**
+ * Checks sampling options and fills in the defaults.
+ *
+ * @param options - the options
+ * @returns the resolved options
+ * @throws InvalidArgumentError naming the bad option
+ */
+export function resolveSampling(options: SamplingOptions = {}): ResolvedSampling {
+  const {
+    temperature = 1,
+    topK = PITCHES,
+    topP = 1,
+    greedy = false,
+    minPitch = 0,
+    maxPitch = PITCHES - 1,
+  } = options;
+  if (!(Number.isFinite(temperature) && temperature > 0)) {
+    throw new InvalidArgumentError(`temperature ${temperature} is not a number > 0`);
+  }
+  if (!(Number.isSafeInteger(topK) && topK >= 1)) {
+    throw new InvalidArgumentError(`top-k ${topK} is not a whole number >= 1`);
+  }
+  if (!(topP > 0 && topP <= 1)) throw new InvalidArgumentError(`top-p ${topP} is not in (0, 1]`);
+  for (const [name, value] of [
+    ['lowest pitch', minPitch],
+    ['highest pitch', maxPitch],
+  ] as const) {
+    if (!(Number.isInteger(value) && value >= 0 && value < PITCHES)) {
+      throw new InvalidArgumentError(`${name} ${value} is not a MIDI pitch in 0..119`);
+    }
+  }
+  if (minPitch > maxPitch) {
+    throw new InvalidArgumentError(`the pitch range is empty: lowest ${minPitch} > highest ${maxPitch}`);
+  }
+  return { temperature, topK: Math.min(topK, PITCHES), topP, greedy, minPitch, maxPitch };
+}
+
+/** A chosen pitch and the model's log-probability of it. */
+export interface PitchChoice {
+  /** MIDI pitch 0..119. */
+  readonly pitch: number;
+  /** log p(pitch) under the model (temperature 1, all pitches). */
+  readonly logProb: number;
+}
+
+/** Natural-log softmax normaliser of `logits[offset .. offset+120)`. */
+function logSumExp(logits: Float32Array, offset: number): number {
+  let max = -Infinity;
+  for (let i = 0; i < PITCHES; i++) max = Math.max(max, logits[offset + i]!);
+  let sum = 0;
+  for (let i = 0; i < PITCHES; i++) sum += Math.exp(logits[offset + i]! - max);
+  return max + Math.log(sum);
+}
+
+/**
+ * The model's log-probability of one pitch (log-softmax of the row's logits at `pitch`).
+ *
+ * @param logits - `[batch, 120]` logits
+ * @param offset - the row's first index (row × 120)
+ * @param pitch - MIDI pitch 0..119
+ * @returns log p(pitch), natural log
+ */
+export function pitchLogProb(logits: Float32Array, offset: number, pitch: number): number {
+  return logits[offset + pitch]! - logSumExp(logits, offset);
+}
+
+const order = new Int32Array(PITCHES);
+const weights = new Float64Array(PITCHES);
+const taken = new Uint8Array(PITCHES);
+
+/**
+ * Chooses one pitch from the logits of one batch row.
+ *
+ * Truncation picks the most likely pitches by repeated selection (k or, for top-p, usually a
+ * handful of passes over 120 values) rather than a sort, which costs more than the network step.
+ *
+ * @param logits - `[batch, 120]` logits
+ * @param offset - the row's first index (row × 120)
+ * @param sampling - resolved options
+ * @param rng - the generator (not used when greedy)
+ * @returns the pitch and its log-probability
+ */
+export function choosePitch(
+  logits: Float32Array,
+  offset: number,
+  sampling: ResolvedSampling,
+  rng: Rng,
+): PitchChoice {
+  const { minPitch, maxPitch, temperature, topK, topP } = sampling;
+  let max = -Infinity;
+  for (let i = 0; i < PITCHES; i++) max = Math.max(max, logits[offset + i]!);
+  let best = minPitch;
+  for (let p = minPitch + 1; p <= maxPitch; p++) if (logits[offset + p]! > logits[offset + best]!) best = p;
+  let sum = 0;
+  for (let i = 0; i < PITCHES; i++) sum += Math.exp(logits[offset + i]! - max);
+  const normaliser = max + Math.log(sum);
+  const choose = (pitch: number): PitchChoice => ({ pitch, logProb: logits[offset + pitch]! - normaliser });
+  if (sampling.greedy) return choose(best);
+
+  // Weights of the pitches in range, after temperature (relative to the best one in range).
+  const top = logits[offset + best]!;
+  const count = maxPitch - minPitch + 1;
+  let total = 0;
+  for (let i = 0; i < count; i++) {
+    const w = Math.exp((logits[offset + minPitch + i]! - top) / temperature);
+    weights[i] = w;
+    total += w;
+  }
+  if (topK >= count && topP >= 1) {
+    let u = rng.next() * total;
+    for (let i = 0; i < count - 1; i++) {
+      u -= weights[i]!;
+      if (u < 0) return choose(minPitch + i);
+    }
+    return choose(maxPitch);
+  }
+
+  // The most likely first: k of them, or (top-p) until their share of the kept mass reaches p.
+  const k = Math.min(topK, count);
+  let kept = 0;
+  let keptTotal = 0;
+  taken.fill(0, 0, count);
+  const takeNext = (): void => {
+    let arg = -1;
+    for (let i = 0; i < count; i++) if (!taken[i] && (arg < 0 || weights[i]! > weights[arg]!)) arg = i;
+    taken[arg] = 1;
+    order[kept++] = arg;
+    keptTotal += weights[arg]!;
+  };
+  if (topP >= 1) {
+    while (kept < k) takeNext();
+  } else {
+    // Top-p applies to the top-k set's own mass: with k < count, that needs the k first.
+    let mass = total;
+    if (k < count) {
+      while (kept < k) takeNext();
+      mass = keptTotal;
+      kept = 0;
+      keptTotal = 0;
+      taken.fill(0, 0, count);
+    }
+    while (kept < k && keptTotal < topP * mass) takeNext();
+  }
+  let u = rng.next() * keptTotal;
+  for (let i = 0; i < kept - 1; i++) {
+    u -= weights[order[i]!]!;
+    if (u < 0) return choose(minPitch + order[i]!);
+  }
+  return choose(minPitch + order[kept - 1]!);
+}

@@ -1,0 +1,25 @@
+import type { ModelConfig } from '../model/config.js';
+import { createOriginalLstmStep } from './original-lstm-step.js';
+import type { StepNetwork, WeightMap } from './step-network.js';
+
+/**
+ * The step network (one note at a time, no TensorFlow.js) of any model Howl knows.
+ *
+ * @param config - the model's configuration
+ * @param weights - its weights by name (a checkpoint's tensors, or `weightMapOf(model)`)
+ * @param batch - rows advanced together (default 1)
+ * @param options - `simd: false` forces the JavaScript kernel
+ * @returns the network
+ * @throws InvalidArgumentError naming a missing or misshapen weight
+ */
+export function createStepNetwork(
+  config: ModelConfig,
+  weights: WeightMap,
+  batch = 1,
+  options: { simd?: boolean } = {},
+): StepNetwork {
+  switch (config.type) {
+    case 'original-lstm':
+      return createOriginalLstmStep(config, weights, batch, options);
+  }
+}
