@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { OriginalLstmConfig } from '../model/config.js';
-import { SELU_ALPHA, SELU_SCALE } from '../model/layers.js';
+import { SELU_ALPHA, SELU_SCALE } from '../model/selu-constants.js';
 import { arenaFloats, createMatmulArena, padTo8, type ArenaBlock, type MatmulArena } from './matmul.js';
 import type { StepNetwork, WeightMap, WeightTensor } from './step-network.js';
 

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { SELU_ALPHA, SELU_SCALE } from './selu-constants.js';
 
 /**
  * Small building blocks on TensorFlow.js ops for the models: a dense layer with Keras's weight
@@ -86,10 +87,7 @@ export function createDense(
   };
 }
 
-/** SELU's constants (Klambauer et al. 2017), as in Keras and Wolfram's "SELU". */
-export const SELU_ALPHA = 1.6732632423543772;
-/** SELU's scale. */
-export const SELU_SCALE = 1.0507009873554805;
+export { SELU_ALPHA, SELU_SCALE };
 
 /**
  * Scaled exponential linear unit, `scale · (x > 0 ? x : alpha · (eˣ − 1))`.

@@ -40,6 +40,47 @@ describe('browser build of the core', () => {
     expect((context['augmented'] as unknown[]).length).toBe(2);
   });
 
+  it('generates notes in the browser bundle: step network (WebAssembly SIMD) and composer', async () => {
+    const result = await build({
+      entryPoints: [`${repoRoot}/src/public/index.ts`],
+      bundle: true,
+      platform: 'browser',
+      format: 'iife',
+      globalName: 'howl',
+      write: false,
+      logLevel: 'silent',
+    });
+    const context: Record<string, unknown> = {
+      TextDecoder,
+      TextEncoder,
+      console,
+      WebAssembly,
+      atob,
+      setTimeout,
+    };
+    runInNewContext(
+      `${result.outputFiles[0]?.text ?? ''};
+      const config = { type: 'original-lstm', rnn: 'lstm', units: 8, denseUnits: 8, blocks: 1, dropout: 0 };
+      const shapes = { 'rnn/kernel': [123, 32], 'rnn/recurrent_kernel': [8, 32], 'rnn/bias': [32],
+        'dense1/kernel': [8, 8], 'dense1/bias': [8], 'pitch/kernel': [16, 120], 'pitch/bias': [120],
+        'regression/kernel': [16, 3], 'regression/bias': [3] };
+      const weights = new Map(Object.entries(shapes).map(([name, shape], w) => {
+        const data = new Float32Array(shape.reduce((a, b) => a * b, 1)).map((_, i) => Math.sin(i * 0.37 + w) * 0.3);
+        return [name, { shape, data }];
+      }));
+      const network = howl.createStepNetwork(config, weights);
+      const composer = howl.createComposer(network, { seed: 3 });
+      for (let i = 0; i < 20; i++) composer.next();
+      globalThis.pitches = composer.notes.map((n) => n.pitch);
+      globalThis.simd = howl.hasSimdKernel();`,
+      context,
+    );
+    expect(context['simd']).toBe(true);
+    const pitches = context['pitches'] as number[];
+    expect(pitches).toHaveLength(20);
+    expect(pitches.every((p) => Number.isInteger(p) && p >= 0 && p < 120)).toBe(true);
+  });
+
   it('bundles howl/model (TensorFlow.js included) for the browser without Node built-ins', async () => {
     const result = await build({
       entryPoints: [`${repoRoot}/src/public/model.ts`],

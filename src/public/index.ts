@@ -63,3 +63,18 @@ export type {
 } from '../data/dataset-format.js';
 export { createCropSampler, cropV1, DEFAULT_CROP_LENGTH, CROPS_PER_SONG_PER_ROUND } from '../data/crops.js';
 export type { CropSampler, CropSamplerOptions, CropAugmenter } from '../data/crops.js';
+
+export { createStepNetwork } from '../inference/create-step-network.js';
+export { createOriginalLstmStep } from '../inference/original-lstm-step.js';
+export type { StepNetwork, WeightMap, WeightTensor } from '../inference/step-network.js';
+export { hasSimdKernel } from '../inference/matmul.js';
+export { createComposer } from '../generate/composer.js';
+export type { Composer, ComposerOptions } from '../generate/composer.js';
+export { generateCandidates } from '../generate/candidates.js';
+export type { Candidate, CandidateOptions } from '../generate/candidates.js';
+export { resolveSampling, choosePitch, pitchLogProb } from '../generate/sampling.js';
+export type { SamplingOptions, ResolvedSampling, PitchChoice } from '../generate/sampling.js';
+export { randomFirstNote } from '../generate/next-note.js';
+export type { ScoredNote } from '../generate/next-note.js';
+export { presetConfig, validateModelConfig, MODEL_PRESETS, DEFAULT_PRESET } from '../model/config.js';
+export type { ModelConfig, OriginalLstmConfig, ModelPresetName } from '../model/config.js';

@@ -67,3 +67,4 @@ export type {
 } from '../train/checkpoint.js';
 export { renderLossPlot } from '../train/loss-plot.js';
 export type { LossPlotOptions } from '../train/loss-plot.js';
+export { weightMapOf } from '../model/weight-map.js';

@@ -6,3 +6,5 @@ export { findMidiFiles, isMidiFileName, MIDI_EXTENSIONS } from '../node/find-mid
 export { writeFileAtomic, checkWritable, WriteFileError } from '../node/atomic-write.js';
 export { setupNodeBackend, wasmBinaryDirectory } from '../node/tf-backend.js';
 export { saveCheckpoint, loadCheckpoint } from '../node/checkpoint-store.js';
+export { loadModel, defaultModelDir } from '../node/load-model.js';
+export type { LoadedModel } from '../node/load-model.js';
