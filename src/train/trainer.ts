@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { augmentV1 } from '../augment/v1.js';
 import { createCropSampler, DEFAULT_CROP_LENGTH, type CropSampler } from '../data/crops.js';
 import type { Dataset } from '../data/dataset-format.js';
+import type { DatasetIdentity } from '../data/dataset-identity.js';
 import type { V1Row } from '../encoding/v1.js';
 import { HowlError, InvalidArgumentError } from '../errors.js';
 import type { Model } from '../model/model.js';
@@ -62,6 +63,8 @@ export interface TrainOptions {
    * wasm backend's heap is capped at 4 GiB; the original's 64 × 768 in one pass overflows it.
    */
   readonly microBatchSteps?: number;
+  /** Which data the run trains on: recorded in its checkpoints, so a resume can refuse other data. */
+  readonly dataset?: DatasetIdentity;
 }
 
 /** Default `microBatchSteps`: 16 crops of 1,024 notes (LSTM 192 then peaks near 1.5 GB). */
@@ -155,9 +158,9 @@ export interface TrainResult {
 }
 
 type ResolvedOptions = Required<
-  Omit<TrainOptions, 'steps' | 'epochs' | 'timeSeconds' | 'patience' | 'checkpointEverySteps'>
+  Omit<TrainOptions, 'steps' | 'epochs' | 'timeSeconds' | 'patience' | 'checkpointEverySteps' | 'dataset'>
 > &
-  Pick<TrainOptions, 'steps' | 'epochs' | 'timeSeconds' | 'patience' | 'checkpointEverySteps'>;
+  Pick<TrainOptions, 'steps' | 'epochs' | 'timeSeconds' | 'patience' | 'checkpointEverySteps' | 'dataset'>;
 
 const positiveInt = (value: number | undefined, name: string, allowZero = false): void => {
   if (value !== undefined && !(Number.isSafeInteger(value) && (allowZero ? value >= 0 : value >= 1))) {

@@ -2,6 +2,7 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { decodeDataset, type Dataset } from '../../data/dataset-format.js';
+import { datasetIdentity } from '../../data/dataset-identity.js';
 import { HowlError } from '../../errors.js';
 import type { BackendName } from '../../model/backend.js';
 import { DEFAULT_PRESET, presetConfig, type ModelConfig } from '../../model/config.js';
@@ -131,6 +132,16 @@ export async function runTrain(datasetFile: string, options: TrainCommandOptions
   resolveTrainOptions(trainOptions);
   const dataset = await readDataset(datasetFile);
   if (dataset.totals.trainFiles === 0) throw new CliError(`${datasetFile} has no training files`);
+  const identity = datasetIdentity(dataset);
+  const trainedOn = resume ? (resume.config.training as TrainOptions).dataset : undefined;
+  if (trainedOn !== undefined && trainedOn.fingerprint !== identity.fingerprint) {
+    throw new CliError(
+      `${datasetFile} is not the data this run trained on (${trainedOn.trainFiles} training and ` +
+        `${trainedOn.validationFiles} validation files, fingerprint ${trainedOn.fingerprint}; this one: ` +
+        `${identity.trainFiles} and ${identity.validationFiles}, ${identity.fingerprint}); resume with that dataset, or start a new run`,
+    );
+  }
+  trainOptions = { ...trainOptions, dataset: identity };
 
   await setupNodeBackend(backend as BackendName).catch((error: unknown) => {
     throw new CliError(

@@ -88,6 +88,15 @@ describe('howl train', () => {
       encoding: 'v1',
       model: { type: 'original-lstm', units: 192 },
     });
+    expect(config.training.dataset).toMatchObject({ trainFiles: 2, validationFiles: 1 });
+    // A resume on other data is refused, naming both.
+    const other = join(dir, 'other.howl');
+    writeFileSync(other, encodeDataset(makeTinyDataset({ trainNotes: [35], validationNotes: [20] })));
+    const wrong = howl(['train', other, '--resume', out, '--steps', '6'], dir);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(
+      /other\.howl is not the data this run trained on \(2 training and 1 validation files/,
+    );
     // The run folder is not overwritten by mistake.
     expect(howl(['train', data, '--out', out, '--steps', '1', ...FAST], dir).stderr).toMatch(
       /already holds a training run/,
