@@ -1,8 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { HowlError } from '../errors.js';
+import { registerEval } from './commands/eval.js';
+import { registerGenerate } from './commands/generate.js';
 import { registerImport } from './commands/import.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerNotes } from './commands/notes.js';
+import { registerPlot } from './commands/plot.js';
+import { registerRender } from './commands/render.js';
 import { registerTrain } from './commands/train.js';
 
 /** An error the CLI reports as one line to stderr with exit code `exitCode`, no stack trace. */
@@ -24,6 +28,10 @@ function createProgram(): Command {
   registerInspect(program);
   registerNotes(program);
   registerTrain(program);
+  registerGenerate(program);
+  registerRender(program);
+  registerPlot(program);
+  registerEval(program);
   return program;
 }
 

@@ -48,6 +48,54 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
 }
 
 /**
+ * `writeFileAtomic` for output made piece by piece: writes each piece of `pieces` in turn into the
+ * temporary file, then flushes and renames it over `path`. Memory holds one piece at a time. If
+ * `pieces` throws, or a write fails, the temporary file is removed, `path` is untouched, and the
+ * error is rethrown (a `WriteFileError` for file-system failures, the source's own error otherwise).
+ *
+ * @param path - the file to create or replace; its folder must exist
+ * @param pieces - the bytes, in order
+ * @throws WriteFileError naming `path` and the reason
+ * @example await writeFileAtomicStream('piece.wav', encodedChunks());
+ */
+export async function writeFileAtomicStream(
+  path: string,
+  pieces: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+): Promise<void> {
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${++counter}.tmp`);
+  let created = false;
+  let sourceFailed = false;
+  try {
+    const handle = await open(temp, 'wx');
+    created = true;
+    try {
+      const iterator =
+        Symbol.asyncIterator in pieces ? pieces[Symbol.asyncIterator]() : pieces[Symbol.iterator]();
+      for (;;) {
+        let next: IteratorResult<Uint8Array>;
+        try {
+          next = await iterator.next();
+        } catch (error) {
+          sourceFailed = true;
+          throw error;
+        }
+        if (next.done) break;
+        await handle.writeFile(next.value); // at the current position, all of it
+      }
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+    created = false;
+  } catch (error) {
+    if (created) await rm(temp, { force: true }).catch(() => undefined);
+    if (sourceFailed) throw error;
+    throw new WriteFileError(path, describeFsError(error, path), { cause: error });
+  }
+}
+
+/**
  * Checks, before a long computation, that `writeFileAtomic(path, …)` will be able to create its
  * temporary file: creates and removes an empty one beside `path`. `path` itself is not touched.
  *

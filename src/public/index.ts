@@ -78,3 +78,76 @@ export { randomFirstNote } from '../generate/next-note.js';
 export type { ScoredNote } from '../generate/next-note.js';
 export { presetConfig, validateModelConfig, MODEL_PRESETS, DEFAULT_PRESET } from '../model/config.js';
 export type { ModelConfig, OriginalLstmConfig, ModelPresetName } from '../model/config.js';
+
+export { loadSoundFont, SoundFontError } from '../render/soundfont.js';
+export type { SoundFont } from '../render/soundfont.js';
+export {
+  renderNotes,
+  renderNoteChunks,
+  resolveRenderOptions,
+  DEFAULT_SAMPLE_RATE,
+  DEFAULT_TAIL_SECONDS,
+  DEFAULT_CHUNK_FRAMES,
+} from '../render/render-notes.js';
+export type { RenderOptions, ResolvedRenderOptions, StereoAudio } from '../render/render-notes.js';
+export { createDryRenderer } from '../render/dry-renderer.js';
+export type { DryChunk, DryRenderer, DryRenderOptions } from '../render/dry-renderer.js';
+export { scheduleNotes, partitionByPitch, BLOCK_FRAMES, MAX_NOTES } from '../render/note-schedule.js';
+export type { NoteSchedule } from '../render/note-schedule.js';
+export { createHallReverb } from '../render/hall-reverb.js';
+export type { Reverb } from '../render/hall-reverb.js';
+export { encodeWav, encodeWavSamples, wavHeader } from '../render/wav.js';
+export type { EncodeWavOptions, WavSampleFormat } from '../render/wav.js';
+export { peakAmplitude, peakGain, DEFAULT_PEAK_DB } from '../render/peak.js';
+export {
+  createAudioEncoder,
+  audioFormatOfPath,
+  checkEncodable,
+  AUDIO_EXTENSIONS,
+} from '../render/audio-encoder.js';
+export type { AudioEncoder, AudioEncoderOptions, AudioFormat } from '../render/audio-encoder.js';
+export { pianoRollSvg, velocityColor } from '../plot/piano-roll.js';
+export type { PianoRollOptions } from '../plot/piano-roll.js';
+
+export { evaluateModel, pitchVerdict, DEFAULT_EVAL_SAMPLING } from '../eval/evaluate.js';
+export type {
+  EvalResult,
+  EvaluateOptions,
+  EvalProgress,
+  LikelihoodResult,
+  MusicResult,
+  BaselineScores,
+} from '../eval/evaluate.js';
+export {
+  ATTRIBUTES,
+  GRID_BINS,
+  PITCH_BINS,
+  TIME_BINS,
+  TIME_BIN_SECONDS,
+  TIME_RANGE_SECONDS,
+  VELOCITY_BINS,
+  timeBin,
+  timeBinEdges,
+  velocityBin,
+  volumeBinEdges,
+  toGrid,
+} from '../eval/grid.js';
+export type { Attribute, GridSequence } from '../eval/grid.js';
+export { erf, erfc, logBinProbability } from '../eval/erf.js';
+export { gaussianBinLogProb, gaussianGrid, fitSigma } from '../eval/gaussian.js';
+export type { SigmaFit } from '../eval/gaussian.js';
+export { fitBaselines, scoreBaselines } from '../eval/baselines.js';
+export type { Baselines, BaselineNll } from '../eval/baselines.js';
+export { predictPieces } from '../eval/predict.js';
+export type { Predictions, PredictOptions } from '../eval/predict.js';
+export { targetsOf, fitGaussianWidths, gridNll } from '../eval/likelihood.js';
+export type { AttributeNll, GaussianWidths, Targets } from '../eval/likelihood.js';
+export { FEATURES, FEATURE_SPECS, measureFeatures } from '../eval/features.js';
+export type { Feature, FeatureSpec, FeatureValues } from '../eval/features.js';
+export { overlappedArea } from '../eval/overlap.js';
+export { longestRepeat, measureDegeneration } from '../eval/degeneration.js';
+export type { Repeat, PieceDegeneration } from '../eval/degeneration.js';
+export { compareMusic } from '../eval/similarity.js';
+export type { SimilarityResult, FeatureComparison, DegenerationSummary } from '../eval/similarity.js';
+export { buildReport, reportMarkdown, reportJson } from '../eval/report.js';
+export type { ReportContext, ReportFile } from '../eval/report.js';

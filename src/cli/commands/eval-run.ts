@@ -1,0 +1,162 @@
+import { existsSync, statSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { decodeDataset, type Dataset } from '../../data/dataset-format.js';
+import type { Split } from '../../data/split.js';
+import { evaluateModel, type EvalProgress } from '../../eval/evaluate.js';
+import { buildReport, type ReportContext } from '../../eval/report.js';
+import { writeFileAtomic } from '../../node/atomic-write.js';
+import { defaultModelDir, loadModel } from '../../node/load-model.js';
+import { readInputFile } from '../../node/read-input-file.js';
+import { createProgressLine, parseNumberOption } from '../cli-helpers.js';
+import { CliError } from '../main.js';
+import type { EvalCommandOptions } from './eval.js';
+
+/** The model's name for the report: its folder's, or the run's when given `run/best`. */
+function modelNameOf(modelPath: string): string {
+  const full = resolve(modelPath);
+  const name = basename(full);
+  return name === 'best' || name === 'checkpoint' ? basename(dirname(full)) : name;
+}
+
+const fmt = (x: number): string => x.toFixed(3);
+const int = (x: number): string => Math.round(x).toLocaleString('en-US');
+
+function progressText(p: EvalProgress, split: Split, pieces: number): string {
+  switch (p.phase) {
+    case 'fit':
+      return `fitting the timing Gaussians on training notes ${int(p.done)}/${int(p.total)}`;
+    case 'score':
+      return `scoring ${split} notes ${int(p.done)}/${int(p.total)}`;
+    case 'generate':
+      return `generating ${pieces} pieces: note ${int(p.done)}/${int(p.total)}`;
+    case 'compare':
+      return 'comparing with the held-out music';
+  }
+}
+
+/** The command line that reproduces a run, for the report. */
+function commandLine(options: EvalCommandOptions, modelPath: string, out: string): string {
+  const parts = ['howl eval', `--model ${modelPath}`, `--data ${options.data}`, `--split ${options.split}`];
+  const optional: [string, string | undefined][] = [
+    ['--pieces', options.pieces],
+    ['--notes', options.notes],
+    ['--seed', options.seed],
+    ['--fit-notes', options.fitNotes],
+    ['--temperature', options.temperature],
+    ['--top-p', options.topP],
+  ];
+  for (const [flag, value] of optional) if (value !== undefined) parts.push(`${flag} ${value}`);
+  parts.push(`--out ${out}`);
+  return parts.join(' ');
+}
+
+/**
+ * Runs `howl eval`: checks the options, loads the model and the dataset, evaluates, and writes the
+ * report folder (`report.md`, `report.json`, `nll.svg`, `histograms.svg`). Nothing is written
+ * until every number is computed; each file is written atomically.
+ *
+ * @param options - the parsed command-line options
+ * @throws CliError / HowlError with one clear line for bad options, a missing or corrupt model or
+ *   dataset, or an empty split
+ */
+export async function runEval(options: EvalCommandOptions): Promise<void> {
+  const began = performance.now();
+  if (options.split !== 'validation' && options.split !== 'train') {
+    throw new CliError(`--split ${options.split} is not validation or train`);
+  }
+  const split: Split = options.split;
+  const pieces = parseNumberOption(options.pieces, '--pieces', { integer: true, min: 0, max: 1024 }) ?? 20;
+  const notes =
+    parseNumberOption(options.notes, '--notes', { integer: true, min: 1, max: 1_000_000 }) ?? 1000;
+  const seed = parseNumberOption(options.seed, '--seed', { integer: true, min: 0, max: 2 ** 32 - 1 }) ?? 1;
+  const fitNotes = parseNumberOption(options.fitNotes, '--fit-notes', { integer: true, min: 1 }) ?? 100_000;
+  const temperature =
+    parseNumberOption(options.temperature, '--temperature', {
+      min: Number.MIN_VALUE,
+      expected: 'a number > 0',
+    }) ?? 1;
+  const topP =
+    parseNumberOption(options.topP, '--top-p', {
+      min: Number.MIN_VALUE,
+      max: 1,
+      expected: 'a number in (0, 1]',
+    }) ?? 0.95;
+  const modelPath = options.model ?? defaultModelDir();
+  const out = options.out ?? join('eval', modelNameOf(modelPath));
+  if (existsSync(out) && !statSync(out).isDirectory()) {
+    throw new CliError(`--out ${out} is a file, not a folder`);
+  }
+
+  const model = await loadModel(modelPath);
+  const dataset: Dataset = decodeDataset(await readInputFile(options.data), options.data);
+  const usable = (s: Split): boolean => dataset.files.some((f) => f.split === s && f.noteCount >= 2);
+  if (!usable(split)) {
+    throw new CliError(
+      `${options.data}: the ${split} split has no pieces to score${
+        split === 'validation' ? ' (import with --validation above 0, or use --split train)' : ''
+      }`,
+    );
+  }
+  if (!usable('train')) {
+    throw new CliError(`${options.data}: the train split has no pieces to fit the baselines on`);
+  }
+
+  const line = createProgressLine();
+  let result;
+  try {
+    result = evaluateModel(model.config.model, model.weights, dataset, {
+      split,
+      pieces,
+      notes,
+      seed,
+      fitNotes,
+      sampling: { temperature, topP },
+      onProgress: (p) => line.update(progressText(p, split, pieces)),
+    });
+  } finally {
+    line.done();
+  }
+
+  const context: ReportContext = {
+    modelName: modelNameOf(modelPath),
+    modelPath,
+    dataPath: options.data,
+    command: commandLine(options, modelPath, out),
+    created: new Date().toISOString(),
+    training: {
+      steps: model.state.step,
+      seconds: model.state.elapsedSeconds,
+      bestLoss: model.state.best?.loss ?? null,
+    },
+  };
+  const files = buildReport(result, context);
+  await mkdir(out, { recursive: true }).catch((error: unknown) => {
+    throw new CliError(`cannot create the folder ${out}: ${(error as Error).message}`);
+  });
+  for (const file of files) await writeFileAtomic(join(out, file.name), file.content);
+
+  const { likelihood: l, music } = result;
+  const m = l.model;
+  const b = l.baselines;
+  const lines = [
+    `model      ${modelPath}`,
+    `data       ${options.data}, ${split} split: ${l.pieces} piece${l.pieces === 1 ? '' : 's'}, ${int(l.notes)} notes scored`,
+    `nats/note  pitch ${fmt(m.pitch)}  delay ${fmt(m.delay)}  duration ${fmt(m.duration)}  velocity ${fmt(m.velocity)}  total ${fmt(m.total)}`,
+    `baselines  pitch ${fmt(b.bigramPitch)} (bigram; unigram ${fmt(b.unigramPitch)})  delay ${fmt(b.delay)}  duration ${fmt(b.duration)}  velocity ${fmt(b.velocity)}  total ${fmt(b.total)}`,
+    `verdict    ${l.verdict}`,
+  ];
+  if (music) {
+    lines.push(
+      `music      mean overlapped area ${music.meanOverlappedArea === null ? '–' : fmt(music.meanOverlappedArea)} ` +
+        `(${music.pieces} pieces × ${int(music.notesPerPiece)} notes); ${music.generated.stalled} of ${music.pieces} pieces stall`,
+    );
+  }
+  lines.push(
+    `wrote      ${join(out, 'report.md')} (+ ${files
+      .filter((f) => f.name !== 'report.md')
+      .map((f) => f.name)
+      .join(', ')}) in ${((performance.now() - began) / 1000).toFixed(1)} s`,
+  );
+  process.stdout.write(`${lines.join('\n')}\n`);
+}

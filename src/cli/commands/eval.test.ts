@@ -1,0 +1,119 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { fixturesDir, repoRoot } from '../../test-support/shared-data.js';
+import { main } from '../main.js';
+
+/** Runs `howl ...args` in process, capturing stdout and stderr. */
+async function howl(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    err += String(chunk);
+    return true;
+  });
+  const code = await main(args);
+  vi.restoreAllMocks();
+  return { code, out, err };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'howl-eval-'));
+const model = join(repoRoot, 'models/piano-lstm192');
+const data = join(dir, 'pieces.howl');
+const corpus = join(fixturesDir, 'piano-midi-de');
+
+beforeAll(async () => {
+  // The six vendored piano-midi.de pieces: five for training, one held out (by content hash).
+  const imported = await howl('import', corpus, '-o', data, '--workers', '0');
+  expect(imported.code).toBe(0);
+});
+afterEach(() => vi.restoreAllMocks());
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('howl eval (shipped model)', () => {
+  it('writes the report: Markdown, two figures and JSON; prints the headline numbers', async () => {
+    const out = join(dir, 'report');
+    const run = await howl(
+      'eval',
+      '--model',
+      model,
+      '--data',
+      data,
+      '--out',
+      out,
+      '--pieces',
+      '2',
+      '--notes',
+      '60',
+      '--fit-notes',
+      '3000',
+    );
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/^nats\/note {2}pitch \d+\.\d{3} {2}delay \d+\.\d{3} .* total \d+\.\d{3}$/m);
+    expect(run.out).toMatch(/^baselines {2}pitch \d+\.\d{3} \(bigram; unigram \d+\.\d{3}\)/m);
+    expect(run.out).toMatch(
+      /^verdict {4}The model beats the bigram pitch baseline by \d+\.\d{3} nats\/note\.$/m,
+    );
+    expect(run.out).toMatch(/^music {6}mean overlapped area 0\.\d{3} \(2 pieces × 60 notes\)/m);
+    expect(run.out).toContain(join(out, 'report.md'));
+    for (const name of ['report.md', 'report.json', 'nll.svg', 'histograms.svg']) {
+      expect(existsSync(join(out, name)), name).toBe(true);
+    }
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
+      format: string;
+      split: string;
+      likelihood: { pieces: number; notes: number; beatsBigram: boolean; fit: { notes: number } };
+      music: { pieces: number; seeds: number[]; meanOverlappedArea: number };
+    };
+    expect(report.format).toBe('howl-eval');
+    expect(report.split).toBe('validation');
+    expect(report.likelihood.pieces).toBe(1);
+    expect(report.likelihood.notes).toBeGreaterThan(1000);
+    expect(report.likelihood.beatsBigram).toBe(true);
+    expect(report.likelihood.fit.notes).toBeGreaterThanOrEqual(3000);
+    expect(report.music.seeds).toEqual([1, 2]);
+    const md = readFileSync(join(out, 'report.md'), 'utf8');
+    expect(md).toContain('# howl eval: piano-lstm192');
+    expect(md).toContain('--pieces 2 --notes 60 --fit-notes 3000');
+  });
+
+  it('bad input: one clear line, exit 1, no report', async () => {
+    const out = join(dir, 'never');
+    const garbage = join(dir, 'garbage.howl');
+    writeFileSync(garbage, 'not a dataset');
+    const trainOnly = join(dir, 'train-only.howl');
+    expect((await howl('import', corpus, '-o', trainOnly, '--workers', '0', '--validation', '0')).code).toBe(
+      0,
+    );
+    const cases: [string[], RegExp][] = [
+      [['--model', join(dir, 'no-model'), '--data', data], /no-model: no such model folder/],
+      [['--model', dir, '--data', data], /config\.json|checkpoint/],
+      [['--model', model, '--data', join(dir, 'missing.howl')], /cannot read .*missing\.howl: no such file/],
+      [['--model', model, '--data', garbage], /garbage\.howl: not a Howl dataset/],
+      [
+        ['--model', model, '--data', trainOnly],
+        /train-only\.howl: the validation split has no pieces to score/,
+      ],
+      [['--model', model, '--data', data, '--split', 'test'], /--split test is not validation or train/],
+      [['--model', model, '--data', data, '--pieces', '-1'], /--pieces -1 is not a whole number >= 0/],
+      [['--model', model, '--data', data, '--top-p', '2'], /--top-p 2 is not a number in \(0, 1\]/],
+    ];
+    for (const [args, message] of cases) {
+      const run = await howl('eval', ...args, '--out', out);
+      expect(run.code, args.join(' ')).toBe(1);
+      expect(run.err).toMatch(message);
+      expect(run.err.trim().split('\n')).toHaveLength(1);
+      expect(run.out).toBe('');
+      expect(existsSync(out)).toBe(false);
+    }
+    const noData = await howl('eval', '--model', model);
+    expect(noData.code).toBe(1);
+    expect(noData.err).toMatch(/required option '--data <file.howl>'/);
+  });
+});

@@ -1,0 +1,45 @@
+import type { Command } from 'commander';
+
+/** `howl eval`'s options as commander parses them (strings; checked in `runEval`). */
+export interface EvalCommandOptions {
+  model?: string;
+  data: string;
+  split: string;
+  out?: string;
+  pieces?: string;
+  notes?: string;
+  seed?: string;
+  fitNotes?: string;
+  temperature?: string;
+  topP?: string;
+}
+
+/**
+ * Registers `howl eval`: measures a trained model on a dataset's held-out files (likelihood on a
+ * shared grid against trivial baselines) and compares music it generates with the held-out music,
+ * writing a report (Markdown, SVG figures, JSON).
+ *
+ * @param program - the `howl` program
+ * @example howl eval --model models/piano-lstm192 --data data/piano.howl --out eval/piano-lstm192
+ */
+export function registerEval(program: Command): void {
+  program
+    .command('eval')
+    .description(
+      'measure a model on held-out music: nats per note against baselines, and how close its music is (report.md, .json, .svg)',
+    )
+    .requiredOption('--data <file.howl>', 'a dataset made by `howl import`')
+    .option('--model <dir>', 'a run or checkpoint folder of `howl train` (default: the shipped model)')
+    .option('--split <name>', 'the held-out side to score: validation or train', 'validation')
+    .option('--out <dir>', 'the report folder (default: eval/<model folder name>)')
+    .option('--pieces <k>', 'pieces to generate and compare; 0 skips (default 20)')
+    .option('--notes <n>', 'notes per generated piece (default 1000)')
+    .option('--seed <n>', 'seed of the first generated piece; piece i uses seed + i (default 1)')
+    .option('--fit-notes <n>', 'training notes to fit the timing Gaussians on, at most (default 100000)')
+    .option('--temperature <t>', 'pitch temperature for generating (default 1, as howl generate)')
+    .option('--top-p <p>', 'nucleus sampling for generating (default 0.95, as howl generate)')
+    .action(async (options: EvalCommandOptions) => {
+      const { runEval } = await import('./eval-run.js');
+      await runEval(options);
+    });
+}

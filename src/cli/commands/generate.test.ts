@@ -1,0 +1,148 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { readMidi } from '../../midi/read-midi.js';
+import { writeMidi } from '../../midi/write-midi.js';
+import { repoRoot } from '../../test-support/shared-data.js';
+import { main } from '../main.js';
+
+/** Runs `howl ...args` in process, capturing stdout and stderr. */
+async function howl(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    err += String(chunk);
+    return true;
+  });
+  const code = await main(args);
+  vi.restoreAllMocks();
+  return { code, out, err };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'howl-generate-'));
+const primer = join(repoRoot, 'test/fixtures/piano-midi-de/Bach/bach_846.mid');
+
+afterEach(() => vi.restoreAllMocks());
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('howl generate (shipped model)', () => {
+  it('writes a MIDI file of the asked length; the same seed gives the same piece', async () => {
+    const a = join(dir, 'a.mid');
+    const b = join(dir, 'b.mid');
+    const first = await howl('generate', '--no-audio', '--seed', '5', '--notes', '120', '-o', a);
+    expect(first.err).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.out).toContain(`${a}: 121 notes`);
+    expect(first.out).toContain('seed 5');
+    await howl('generate', '--no-audio', '--seed', '5', '--notes', '120', '-o', b);
+    expect(readFileSync(a)).toEqual(readFileSync(b));
+    const notes = readMidi(readFileSync(a)).notes;
+    expect(notes).toHaveLength(121);
+    expect(notes[0]!.time).toBe(0);
+  });
+
+  it("--primer: the piece starts with the person's notes (or leaves them out); --count ranks candidates", async () => {
+    const primed = join(dir, 'primed.mid');
+    const alone = join(dir, 'alone.mid');
+    const primerNotes = readMidi(readFileSync(primer)).notes;
+    const withPrimer = await howl(
+      'generate',
+      '--no-audio',
+      '--primer',
+      primer,
+      '--notes',
+      '50',
+      '--count',
+      '4',
+      '--seed',
+      '1',
+      '-o',
+      primed,
+    );
+    expect(withPrimer.code).toBe(0);
+    expect(withPrimer.out).toContain('(best of 4)');
+    const written = readMidi(readFileSync(primed)).notes;
+    expect(written).toHaveLength(primerNotes.length + 50);
+    expect(written.slice(0, 20).map((n) => n.pitch)).toEqual(primerNotes.slice(0, 20).map((n) => n.pitch));
+    await howl(
+      'generate',
+      '--no-audio',
+      '--primer',
+      primer,
+      '--notes',
+      '50',
+      '--no-include-primer',
+      '--seed',
+      '1',
+      '-o',
+      alone,
+    );
+    expect(readMidi(readFileSync(alone)).notes).toHaveLength(50);
+  });
+
+  it('--seconds, --seed-note, --greedy, a pitch range and a piano roll', async () => {
+    const out = join(dir, 'range.mid');
+    const result = await howl(
+      'generate',
+      '--no-audio',
+      '--seconds',
+      '20',
+      '--seed-note',
+      'C3',
+      '--min-pitch',
+      'C3',
+      '--max-pitch',
+      'C6',
+      '--greedy',
+      '--plot',
+      '-o',
+      out,
+    );
+    expect(result.err).toBe('');
+    const notes = readMidi(readFileSync(out)).notes;
+    expect(notes[0]!.pitch).toBe(48);
+    expect(notes.every((n) => n.pitch >= 48 && n.pitch <= 84)).toBe(true);
+    expect(notes[notes.length - 1]!.time).toBeLessThanOrEqual(20 + 0.01);
+    expect(readFileSync(join(dir, 'range.svg'), 'utf8')).toContain('<svg');
+  });
+
+  it('bad input: one clear line, exit 1, and no output file left behind', async () => {
+    const empty = join(dir, 'empty.mid');
+    writeFileSync(empty, writeMidi([]));
+    const notMidi = join(dir, 'not-midi.mid');
+    writeFileSync(notMidi, 'hello, this is text');
+    const corrupt = join(dir, 'corrupt-model');
+    const { cpSync } = await import('node:fs');
+    cpSync(join(repoRoot, 'models/piano-lstm192'), corrupt, { recursive: true });
+    writeFileSync(join(corrupt, 'weights.bin'), 'truncated');
+    const target = join(dir, 'bad', 'never.mid');
+    const cases: [string[], string][] = [
+      [['--temperature', '0'], '--temperature 0 is not a number > 0'],
+      [['--temperature', '-1'], '--temperature -1 is not a number > 0'],
+      [['--notes', '10', '--seconds', '5'], 'give --notes or --seconds, not both'],
+      [['--greedy', '--temperature', '0.5'], '--greedy takes the most likely pitch'],
+      [['--primer', primer, '--seed-note', 'C4'], 'give --primer or --seed-note, not both'],
+      [['--seed-note', 'H9'], '--seed-note H9 is not a note name'],
+      [['--top-p', '1.5'], '--top-p 1.5 is not a number in (0, 1]'],
+      [['--min-pitch', 'C6', '--max-pitch', 'C3'], '--min-pitch C6 is above --max-pitch C3'],
+      [['--timing-temperature', '0.5'], 'there is no timing distribution to sample'],
+      [['--primer', join(dir, 'missing.mid')], 'missing.mid'],
+      [['--primer', notMidi], 'not-midi.mid'],
+      [['--primer', empty], 'empty.mid: the primer has no notes'],
+      [['--model', join(dir, 'no-such-model')], 'no-such-model: no such model folder'],
+      [['--model', corrupt], 'corrupt-model'],
+    ];
+    for (const [args, message] of cases) {
+      const result = await howl('generate', '--no-audio', '--notes', '10', '-o', target, ...args);
+      expect(result.code, args.join(' ')).toBe(1);
+      expect(result.err, args.join(' ')).toContain(message);
+      expect(result.err.trim().split('\n'), args.join(' ')).toHaveLength(1);
+    }
+    expect(readdirSync(dir)).not.toContain('bad');
+  });
+});

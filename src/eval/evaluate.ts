@@ -1,0 +1,296 @@
+import { fileIndicesOf, fileNotes, type Dataset } from '../data/dataset-format.js';
+import type { Split } from '../data/split.js';
+import { encodeV1, type V1Row } from '../encoding/v1.js';
+import { InvalidArgumentError } from '../errors.js';
+import { generateCandidates } from '../generate/candidates.js';
+import { resolveSampling, type ResolvedSampling, type SamplingOptions } from '../generate/sampling.js';
+import { createStepNetwork } from '../inference/create-step-network.js';
+import type { StepNetwork, WeightMap } from '../inference/step-network.js';
+import type { ModelConfig } from '../model/config.js';
+import type { Note } from '../score/note.js';
+import { fitBaselines, scoreBaselines, type BaselineNll } from './baselines.js';
+import { ATTRIBUTES, toGrid, type Attribute } from './grid.js';
+import {
+  fitGaussianWidths,
+  gridNll,
+  targetsOf,
+  type AttributeNll,
+  type GaussianWidths,
+} from './likelihood.js';
+import { predictPieces } from './predict.js';
+import { compareMusic, type SimilarityResult } from './similarity.js';
+
+/**
+ * `evaluateModel`: the whole ruler in one call, platform-neutral (the CLI adds files and a report).
+ *
+ * 1. Baselines are counted on the training split; the model's Gaussian widths are fitted on a
+ *    sample of training pieces (`fitNotes`).
+ * 2. The model and the baselines score every held-out piece on the shared grid.
+ * 3. The model generates `pieces` × `notes` with fixed seeds and its default sampling, and the
+ *    pieces are compared with the held-out ones.
+ */
+
+/** The sampling `howl generate` uses by default: temperature 1, nucleus (top-p) 0.95. */
+export const DEFAULT_EVAL_SAMPLING: SamplingOptions = { temperature: 1, topP: 0.95 };
+
+/** Options of `evaluateModel`. */
+export interface EvaluateOptions {
+  /** The held-out side scored and compared with (default `'validation'`). */
+  readonly split?: Split;
+  /** Pieces to generate (default 20; 0 skips the comparison with real music). */
+  readonly pieces?: number;
+  /** Notes per generated piece (default 1000). */
+  readonly notes?: number;
+  /** Seed of the first generated piece; piece i uses seed + i (default 1). */
+  readonly seed?: number;
+  /** Pitch sampling (default `DEFAULT_EVAL_SAMPLING`). */
+  readonly sampling?: SamplingOptions;
+  /** Training notes the Gaussian widths are fitted on, at most (default 100,000). */
+  readonly fitNotes?: number;
+  /** Pieces the network reads at once when scoring (default 32). */
+  readonly batch?: number;
+  /** Called as the work advances (for a progress bar). */
+  readonly onProgress?: (progress: EvalProgress) => void;
+}
+
+/** Where `evaluateModel` is. */
+export interface EvalProgress {
+  readonly phase: 'fit' | 'score' | 'generate' | 'compare';
+  readonly done: number;
+  readonly total: number;
+}
+
+/** Baseline NLLs, nats per note, with the best baseline's total. */
+export interface BaselineScores extends BaselineNll {
+  /** Bigram pitch + marginal delay, duration and velocity. */
+  readonly total: number;
+}
+
+/** The likelihood half of the report. */
+export interface LikelihoodResult {
+  /** Held-out pieces scored, and the notes predicted (each piece's first note is context only). */
+  readonly pieces: number;
+  readonly notes: number;
+  readonly model: AttributeNll;
+  readonly baselines: BaselineScores;
+  /** σ of the regression head's Gaussians, fitted on the training split. */
+  readonly widths: GaussianWidths;
+  /** The training pieces and notes the widths were fitted on; the baselines use all training notes. */
+  readonly fit: { readonly pieces: number; readonly notes: number; readonly baselineNotes: number };
+  /** Whether the model's pitch NLL is below the bigram baseline's. */
+  readonly beatsBigram: boolean;
+  /** Attributes on which the model scores worse than its baseline (bigram for pitch). */
+  readonly worseThanBaseline: readonly Attribute[];
+  /** One line: the model is broken (does not beat the bigram on pitch), or by how much it beats it. */
+  readonly verdict: string;
+}
+
+/** The music half of the report. */
+export interface MusicResult extends SimilarityResult {
+  readonly pieces: number;
+  readonly notesPerPiece: number;
+  /** Seeds of the generated pieces, in order. */
+  readonly seeds: readonly number[];
+  readonly sampling: ResolvedSampling;
+  /** Generation speed: generated notes (all pieces) per second. */
+  readonly notesPerSecond: number;
+}
+
+/** Everything `howl eval` measures. */
+export interface EvalResult {
+  readonly model: ModelConfig;
+  readonly split: Split;
+  readonly likelihood: LikelihoodResult;
+  /** null when no pieces were generated. */
+  readonly music: MusicResult | null;
+  /** Seconds spent fitting, scoring, generating and comparing. */
+  readonly seconds: {
+    readonly fit: number;
+    readonly score: number;
+    readonly generate: number;
+    readonly compare: number;
+  };
+}
+
+function piecesOf(dataset: Dataset, split: Split): { rows: V1Row[][]; notes: Note[][]; hashes: string[] } {
+  const indices = fileIndicesOf(dataset, split).filter((i) => dataset.files[i]!.noteCount >= 2);
+  const notes = indices.map((i) => fileNotes(dataset, i));
+  return { rows: notes.map((n) => encodeV1(n)), notes, hashes: indices.map((i) => dataset.files[i]!.hash) };
+}
+
+/** Training pieces in a fixed order (by content hash, so independent of import order) up to `budget` notes. */
+function fitSample(rows: readonly V1Row[][], hashes: readonly string[], budget: number): V1Row[][] {
+  const order = rows
+    .map((_, i) => i)
+    .sort((a, b) => (hashes[a]! < hashes[b]! ? -1 : hashes[a]! > hashes[b]! ? 1 : a - b));
+  const sample: V1Row[][] = [];
+  let notes = 0;
+  for (const i of order) {
+    if (notes >= budget) break;
+    sample.push(rows[i]!);
+    notes += rows[i]!.length - 1;
+  }
+  return sample;
+}
+
+/**
+ * The report's verdict line: a model that does not beat the bigram baseline on pitch is broken.
+ *
+ * @param modelPitch - the model's pitch NLL, nats per note
+ * @param bigramPitch - the bigram baseline's
+ * @returns one sentence, starting with `BROKEN:` when the model does not beat the bigram
+ * @example pitchVerdict(3.2, 3.5); // 'The model beats the bigram pitch baseline by 0.300 nats/note.'
+ */
+export function pitchVerdict(modelPitch: number, bigramPitch: number): string {
+  return modelPitch < bigramPitch
+    ? `The model beats the bigram pitch baseline by ${(bigramPitch - modelPitch).toFixed(3)} nats/note.`
+    : `BROKEN: the model does not beat the bigram pitch baseline (${modelPitch.toFixed(3)} vs ${bigramPitch.toFixed(3)} nats/note).`;
+}
+
+const now = (): number => performance.now() / 1000;
+
+function checkCount(value: number, name: string, min: number, max: number): void {
+  if (!(Number.isSafeInteger(value) && value >= min && value <= max)) {
+    throw new InvalidArgumentError(`${name} ${value} is not a whole number in ${min}..${max}`);
+  }
+}
+
+/**
+ * Evaluates a trained model on a dataset: likelihood of held-out pieces on the shared grid against
+ * trivial baselines, and how close its generated music is to the held-out music.
+ *
+ * @param config - the model's configuration (`loadModel(path).config.model`)
+ * @param weights - its weights by name (`loadModel(path).weights`)
+ * @param dataset - a dataset with both splits (`decodeDataset`)
+ * @param options - split, generation settings, fitting budget, progress callback
+ * @returns every number of the report
+ * @throws InvalidArgumentError when the held-out or the training split has no piece of 2 notes,
+ *   or an option is out of range
+ * @example
+ * const { config, weights } = await loadModel('models/piano-lstm192');
+ * const result = evaluateModel(config.model, weights, decodeDataset(bytes), { pieces: 20, notes: 1000 });
+ * result.likelihood.model.total; // nats per note
+ */
+export function evaluateModel(
+  config: ModelConfig,
+  weights: WeightMap,
+  dataset: Dataset,
+  options: EvaluateOptions = {},
+): EvalResult {
+  const split = options.split ?? 'validation';
+  const pieceCount = options.pieces ?? 20;
+  const notesPerPiece = options.notes ?? 1000;
+  const seed = options.seed ?? 1;
+  const fitNotes = options.fitNotes ?? 100_000;
+  const batch = options.batch ?? 32;
+  checkCount(pieceCount, 'pieces', 0, 1024);
+  checkCount(notesPerPiece, 'notes per piece', 1, 1_000_000);
+  checkCount(seed, 'seed', 0, 2 ** 32 - 1);
+  checkCount(fitNotes, 'fitting notes', 1, Number.MAX_SAFE_INTEGER);
+  checkCount(batch, 'batch', 1, 4096);
+  const sampling = resolveSampling(options.sampling ?? DEFAULT_EVAL_SAMPLING);
+  const progress = options.onProgress ?? (() => undefined);
+
+  const heldOut = piecesOf(dataset, split);
+  if (heldOut.rows.length === 0) {
+    throw new InvalidArgumentError(`the ${split} split has no piece of 2 notes or more to score`);
+  }
+  const train = piecesOf(dataset, 'train');
+  if (train.rows.length === 0) {
+    throw new InvalidArgumentError(
+      'the train split has no piece of 2 notes or more to fit the baselines and the timing widths on',
+    );
+  }
+
+  // 1. Fit: baselines on every training note, Gaussian widths on a sample.
+  let t0 = now();
+  const baselines = fitBaselines(train.rows.map((rows) => toGrid(rows)));
+  const sample = fitSample(train.rows, train.hashes, fitNotes);
+  const createNetwork = (b: number): StepNetwork => createStepNetwork(config, weights, b);
+  const fitPredictions = predictPieces(createNetwork, sample, {
+    batch,
+    onProgress: (done, total) => progress({ phase: 'fit', done, total }),
+  });
+  const widths = fitGaussianWidths(fitPredictions, targetsOf(sample));
+  const fitSeconds = now() - t0;
+
+  // 2. Score the held-out pieces.
+  t0 = now();
+  const predictions = predictPieces(createNetwork, heldOut.rows, {
+    batch,
+    onProgress: (done, total) => progress({ phase: 'score', done, total }),
+  });
+  const modelNll = gridNll(predictions, targetsOf(heldOut.rows), widths);
+  const base = scoreBaselines(
+    baselines,
+    heldOut.rows.map((rows) => toGrid(rows)),
+  );
+  const baselineScores: BaselineScores = {
+    ...base,
+    total: base.bigramPitch + base.delay + base.duration + base.velocity,
+  };
+  const scoreSeconds = now() - t0;
+  const reference: Record<Attribute, number> = {
+    pitch: base.bigramPitch,
+    delay: base.delay,
+    duration: base.duration,
+    velocity: base.velocity,
+  };
+  const beatsBigram = modelNll.pitch < base.bigramPitch;
+  const verdict = pitchVerdict(modelNll.pitch, base.bigramPitch);
+  const likelihood: LikelihoodResult = {
+    pieces: heldOut.rows.length,
+    notes: predictions.count,
+    model: modelNll,
+    baselines: baselineScores,
+    widths,
+    fit: { pieces: sample.length, notes: fitPredictions.count, baselineNotes: baselines.notes },
+    beatsBigram,
+    worseThanBaseline: ATTRIBUTES.filter((a) => modelNll[a] >= reference[a]),
+    verdict,
+  };
+
+  // 3. Generate and compare.
+  let music: MusicResult | null = null;
+  let generateSeconds = 0;
+  let compareSeconds = 0;
+  if (pieceCount > 0) {
+    t0 = now();
+    const generator = createStepNetwork(config, weights, pieceCount);
+    const candidates = generateCandidates(generator, {
+      count: pieceCount,
+      notes: notesPerPiece,
+      seed,
+      sampling,
+      onStep: (made) => progress({ phase: 'generate', done: made, total: notesPerPiece }),
+    }).sort((a, b) => a.seed - b.seed);
+    generateSeconds = now() - t0;
+    t0 = now();
+    progress({ phase: 'compare', done: 0, total: 1 });
+    const generated = candidates.map((c) =>
+      [...c.start, ...c.notes].map(({ pitch, velocity, time, duration }) => ({
+        pitch,
+        velocity,
+        time,
+        duration,
+      })),
+    );
+    const similarity = compareMusic(heldOut.notes, generated);
+    compareSeconds = now() - t0;
+    music = {
+      ...similarity,
+      pieces: pieceCount,
+      notesPerPiece,
+      seeds: candidates.map((c) => c.seed),
+      sampling,
+      notesPerSecond: (pieceCount * notesPerPiece) / Math.max(generateSeconds, 1e-9),
+    };
+  }
+  return {
+    model: config,
+    split,
+    likelihood,
+    music,
+    seconds: { fit: fitSeconds, score: scoreSeconds, generate: generateSeconds, compare: compareSeconds },
+  };
+}
