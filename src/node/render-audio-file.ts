@@ -42,6 +42,8 @@ export interface AudioFileSummary {
   readonly totalSeconds: number;
 }
 
+let spillCounter = 0;
+
 function soundFontOf(option: string | SoundFont | undefined): Promise<SoundFont> {
   return typeof option === 'object' ? Promise.resolve(option) : loadSoundFontFile(option);
 }
@@ -123,7 +125,7 @@ export async function writeAudioFile(
   const format = options.format ?? audioFormatOfPath(path);
   checkEncodable(format, resolveRenderOptions(options).sampleRate);
   const soundFont = await soundFontOf(options.soundFont);
-  const spillPath = join(dirname(path), `.${basename(path)}.${process.pid}.render.tmp`);
+  const spillPath = join(dirname(path), `.${basename(path)}.${process.pid}.${++spillCounter}.render.tmp`);
   let spill: FileHandle | undefined;
   try {
     try {

@@ -83,7 +83,7 @@ export function createDryChunk(frames: number): DryChunk & { frames: number } {
  * its own velocity; durations are taken as given (the sustain pedal is already in them when the
  * notes come from `readMidi`). The render runs to the last note's end plus `tailSeconds`, and adds
  * spessasynth_core's default hall reverb unless `reverb: false`. The output is not normalised: a
- * single forte note peaks near 0.1, dense chords near 0.5 (see `peakGain`).
+ * piano piece peaks somewhere between 0.05 and 0.5 (see `peakGain`).
  *
  * The yielded arrays are fresh for each chunk; the last chunk may be shorter.
  *
