@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { noteNameToMidi } from '../../encoding/note-names.js';
 import { generateCandidates, type Candidate } from '../../generate/candidates.js';
@@ -81,7 +82,7 @@ function plan(options: GenerateCommandOptions): GeneratePlan {
   const plotPath =
     options.plot === undefined ? null : typeof options.plot === 'string' ? options.plot : `${stem}.svg`;
   return {
-    notes: seconds === undefined ? (notesOption ?? 500) : undefined,
+    notes: seconds === undefined ? (notesOption ?? 1000) : undefined,
     seconds,
     count,
     seed,
@@ -137,6 +138,7 @@ export async function runGenerate(options: GenerateCommandOptions): Promise<void
     const { renderAudioFile } = await import('../../node/render-audio-file.js');
     outputs.push([settings.audioPath, await renderAudioFile(notes, settings.audioPath, options.soundfont)]);
   }
+  for (const [path] of outputs) await mkdir(dirname(path) || '.', { recursive: true });
   for (const [path, data] of outputs) await writeFileAtomic(path, data);
 
   const made = best.notes.length * settings.count;

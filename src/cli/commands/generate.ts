@@ -41,7 +41,7 @@ export function registerGenerate(program: Command): void {
     .option('--audio <file>', 'the audio file to write, .wav (default: beside the MIDI file)')
     .option('--no-audio', 'write no audio')
     .option('--plot [file.svg]', 'also draw a piano roll (default: beside the MIDI file)')
-    .option('--notes <n>', 'notes to generate (default 500 when --seconds is not given)')
+    .option('--notes <n>', 'notes to generate (default 1000 when --seconds is not given)')
     .option('--seconds <s>', 'or: seconds of music to generate')
     .option('--temperature <t>', 'pitch temperature, > 0: lower is safer, higher is wilder (default 1)')
     .option('--timing-temperature <t>', 'timing temperature, for models with a timing distribution')
