@@ -86,7 +86,7 @@ describe('howl generate (shipped model)', () => {
   });
 
   it('--seconds, --seed-note, --greedy, a pitch range and a piano roll', async () => {
-    const out = join(dir, 'range.mid');
+    const out = join(dir, 'made', 'here', 'range.mid'); // folders are created
     const result = await howl(
       'generate',
       '--no-audio',
@@ -108,7 +108,7 @@ describe('howl generate (shipped model)', () => {
     expect(notes[0]!.pitch).toBe(48);
     expect(notes.every((n) => n.pitch >= 48 && n.pitch <= 84)).toBe(true);
     expect(notes[notes.length - 1]!.time).toBeLessThanOrEqual(20 + 0.01);
-    expect(readFileSync(join(dir, 'range.svg'), 'utf8')).toContain('<svg');
+    expect(readFileSync(join(dir, 'made', 'here', 'range.svg'), 'utf8')).toContain('<svg');
   });
 
   it('bad input: one clear line, exit 1, and no output file left behind', async () => {
