@@ -7,6 +7,7 @@ import { registerInspect } from './commands/inspect.js';
 import { registerNotes } from './commands/notes.js';
 import { registerPlot } from './commands/plot.js';
 import { registerRender } from './commands/render.js';
+import { registerServe } from './commands/serve.js';
 import { registerTrain } from './commands/train.js';
 
 /** An error the CLI reports as one line to stderr with exit code `exitCode`, no stack trace. */
@@ -32,6 +33,7 @@ function createProgram(): Command {
   registerRender(program);
   registerPlot(program);
   registerEval(program);
+  registerServe(program);
   return program;
 }
 

@@ -1,0 +1,64 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../main.js';
+import { startComposerServer } from './serve.js';
+
+const web = mkdtempSync(join(tmpdir(), 'howl-serve-'));
+writeFileSync(join(web, 'index.html'), '<!doctype html><title>composer</title>');
+
+async function howl(...args: string[]): Promise<{ code: number; err: string }> {
+  let err = '';
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    err += String(chunk);
+    return true;
+  });
+  const code = await main(args);
+  vi.restoreAllMocks();
+  return { code, err };
+}
+
+afterEach(() => vi.restoreAllMocks());
+afterAll(() => rmSync(web, { recursive: true, force: true }));
+
+describe('howl serve', () => {
+  it('serves the page, the shipped model and the SoundFont', async () => {
+    const running = await startComposerServer({ port: 0, host: '127.0.0.1', web });
+    try {
+      expect(running.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+      expect(running.modelDir).toMatch(/models[/\\]piano-lstm192$/);
+      expect(await (await fetch(running.url)).text()).toContain('<title>composer</title>');
+      const config = (await (await fetch(`${running.url}model/config.json`)).json()) as { format: string };
+      expect(config.format).toBe('howl-checkpoint');
+      const soundFont = await fetch(`${running.url}soundfont.sf3`, { method: 'HEAD' });
+      expect(soundFont.status).toBe(200);
+      expect(Number(soundFont.headers.get('content-length'))).toBeGreaterThan(10_000_000);
+    } finally {
+      await running.close();
+    }
+  });
+
+  it('says how to build the page when it is missing', async () => {
+    const { code, err } = await howl('serve', '--web', join(web, 'nothing'), '--port', '0');
+    expect(code).toBe(1);
+    expect(err).toMatch(/the web composer is not built; run `npm run build:web` first/);
+  });
+
+  it('reports a bad port, model or a port in use in one line', async () => {
+    expect((await howl('serve', '--web', web, '--port', 'eighty')).err).toBe(
+      'howl: --port eighty is not a whole number >= 0\n',
+    );
+    expect((await howl('serve', '--web', web, '--model', join(web, 'no-model'))).err).toMatch(
+      /no such model folder/,
+    );
+    const taken = await startComposerServer({ port: 0, host: '127.0.0.1', web });
+    try {
+      const { code, err } = await howl('serve', '--web', web, '--port', String(taken.port));
+      expect(code).toBe(1);
+      expect(err).toBe(`howl: port ${taken.port} is in use; try --port ${taken.port + 1}\n`);
+    } finally {
+      await taken.close();
+    }
+  });
+});

@@ -1,0 +1,108 @@
+import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defaultModelDir, loadModel } from '../../node/load-model.js';
+import { defaultSoundFontPath } from '../../node/soundfont-file.js';
+import { startStaticServer, type RunningServer } from '../../node/static-server.js';
+import { parseNumberOption } from '../cli-helpers.js';
+import { CliError } from '../main.js';
+
+interface ServeCommandOptions {
+  port: string;
+  host: string;
+  model?: string;
+  soundfont?: string;
+  web?: string;
+}
+
+/** The built page: dist-web/ at the package root (from src/cli/commands or dist/cli/commands). */
+export function defaultWebDir(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), '../../../dist-web');
+}
+
+/** What `howl serve` serves. */
+export interface ComposerServerOptions {
+  readonly port: number;
+  readonly host: string;
+  /** A model folder or run folder (default: the shipped model). */
+  readonly model?: string;
+  readonly soundFont?: string;
+  /** The built page (default: `defaultWebDir()`). */
+  readonly web?: string;
+}
+
+/**
+ * Starts serving the composer: the built page, the model's checkpoint files under `/model/` and
+ * the SoundFont as `/soundfont.sf3`. The model is read and checked first, so a broken one is
+ * reported here and not in the browser.
+ *
+ * @returns the running server and the model folder it serves
+ * @throws {CliError} when the page is not built, the SoundFont is missing, or the port is taken
+ * @throws {CheckpointError} when the model folder is missing or broken
+ */
+export async function startComposerServer(
+  options: ComposerServerOptions,
+): Promise<RunningServer & { readonly modelDir: string }> {
+  const web = options.web ?? defaultWebDir();
+  if (!existsSync(join(web, 'index.html'))) {
+    throw new CliError(`${web}: the web composer is not built; run \`npm run build:web\` first`);
+  }
+  const model = await loadModel(options.model ?? defaultModelDir());
+  const soundFont = options.soundFont ?? defaultSoundFontPath();
+  if (!existsSync(soundFont)) throw new CliError(`${soundFont}: no such SoundFont file`);
+  try {
+    const running = await startStaticServer({
+      root: web,
+      mounts: { '/model/': model.dir, '/soundfont.sf3': soundFont },
+      host: options.host,
+      port: options.port,
+    });
+    return { ...running, modelDir: model.dir };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const port = options.port;
+    if (code === 'EADDRINUSE') throw new CliError(`port ${port} is in use; try --port ${port + 1}`);
+    if (code === 'EACCES') throw new CliError(`port ${port} needs privileges; try --port 8080`);
+    throw error;
+  }
+}
+
+/**
+ * Registers `howl serve [--port 8080] [--model DIR]`: serves the web composer (dist-web/, built by
+ * `npm run build:web`) with a model and the SoundFont, on this computer only unless `--host` says
+ * otherwise. The page runs the model itself (in a Web Worker), so the server only hands out files.
+ *
+ * @param program - the `howl` program
+ * @example registerServe(new Command('howl')); // then: howl serve --model runs/mine
+ */
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('serve the web composer: compose with the model in a browser')
+    .option('--port <n>', 'the port (0: any free port)', '8080')
+    .option('--host <address>', 'the address to listen on (0.0.0.0: every network)', '127.0.0.1')
+    .option('--model <dir>', 'a model folder or a `howl train` run folder (default: the shipped model)')
+    .option('--soundfont <file>', 'the piano SoundFont (default: FluidR3Mono, as `howl render`)')
+    .option('--web <dir>', 'the built page (default: dist-web/ of this package)')
+    .action(async (options: ServeCommandOptions) => {
+      const port = parseNumberOption(options.port, '--port', { integer: true, min: 0, max: 65535 }) as number;
+      const running = await startComposerServer({
+        port,
+        host: options.host,
+        ...(options.model === undefined ? {} : { model: options.model }),
+        ...(options.soundfont === undefined ? {} : { soundFont: options.soundfont }),
+        ...(options.web === undefined ? {} : { web: options.web }),
+      });
+      process.stdout.write(
+        `Howl composer: ${running.url}\n  model ${running.modelDir}\n  Ctrl-C stops it.\n`,
+      );
+      await new Promise<void>((done) => {
+        const stop = (): void => {
+          void running.close().then(done);
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+}

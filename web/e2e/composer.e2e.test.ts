@@ -1,0 +1,558 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStaticServer, type RunningServer } from '../../src/node/static-server.js';
+import { readMidi, type Note } from '../../src/public/index.js';
+
+/**
+ * The composer in a real browser: Debian's Chromium driven by playwright-core. Builds the page with
+ * vite into a temporary folder, serves it with the server `howl serve` uses, and goes through what a
+ * person does: generate, pause, edit, resume, download, open a file, reload, play, scroll. It
+ * prints the speed figures and leaves screenshots (path printed; HOWL_SCREENSHOTS picks the folder).
+ *
+ * Skipped, with a message, when there is no Chromium (`apt-get install chromium`; HOWL_CHROMIUM
+ * names another binary).
+ */
+const root = resolve(import.meta.dirname, '../..');
+const chromiumPath = process.env['HOWL_CHROMIUM'] ?? '/usr/bin/chromium';
+const haveChromium = existsSync(chromiumPath);
+if (!haveChromium) {
+  console.warn(
+    `web e2e: SKIPPED: no Chromium at ${chromiumPath} (apt-get install chromium, or set HOWL_CHROMIUM)`,
+  );
+}
+
+interface EditorView {
+  notes: (Note & { id: number })[];
+  selected: number[];
+  cursor: number;
+}
+
+declare global {
+  interface Window {
+    howl: {
+      state(): { notes: readonly (Note & { id: number })[]; selected: ReadonlySet<number>; cursor: number };
+      figures: {
+        readyMs: number | null;
+        generation: {
+          firstNoteMs: number | null;
+          notes: number;
+          workerMs: number;
+          wallMs: number;
+          kept: number;
+          fed: number;
+        };
+        roll: { frames: number; drawMs: number; slowestMs: number };
+        playStartMs(): number | null;
+        audio: { starts: number };
+      };
+      viewport(): {
+        startTime: number;
+        pxPerSecond: number;
+        topPitch: number;
+        pxPerSemitone: number;
+        width: number;
+        height: number;
+      };
+      setViewport(v: object): void;
+      status(): 'idle' | 'running' | 'paused';
+      playing(): boolean;
+      position(): number | null;
+    };
+  }
+}
+
+const figures: Record<string, string> = {};
+
+describe.skipIf(!haveChromium)('the web composer in Chromium', () => {
+  const work = haveChromium ? mkdtempSync(join(tmpdir(), 'howl-web-e2e-')) : '';
+  const shots = process.env['HOWL_SCREENSHOTS'] ?? join(work, 'screenshots');
+  let server: RunningServer;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+  const foreignRequests: string[] = [];
+
+  const view = (): Promise<EditorView> =>
+    page.evaluate(() => {
+      const s = window.howl.state();
+      return { notes: s.notes.map((n) => ({ ...n })), selected: [...s.selected], cursor: s.cursor };
+    });
+  const noteCount = async (): Promise<number> => (await view()).notes.length;
+  const shot = (name: string): Promise<Buffer> => page.screenshot({ path: join(shots, `${name}.png`) });
+  const waitForStatus = (status: string): Promise<unknown> =>
+    page.waitForFunction((s) => window.howl.status() === s, status, { timeout: 20_000 });
+  const message = (): Promise<string> => page.locator('#message').innerText();
+
+  beforeAll(async () => {
+    mkdirSync(shots, { recursive: true });
+    const out = join(work, 'site');
+    await build({ configFile: join(root, 'web/vite.config.ts'), build: { outDir: out }, logLevel: 'error' });
+    server = await startStaticServer({ root: out, port: 0 });
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--autoplay-policy=no-user-gesture-required',
+      ],
+    });
+    const context = await browser.newContext({
+      acceptDownloads: true,
+      viewport: { width: 1440, height: 800 },
+    });
+    page = await context.newPage();
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') pageErrors.push(m.text());
+    });
+    page.on('request', (r) => {
+      if (!r.url().startsWith(server.url) && !/^(blob|data):/.test(r.url())) foreignRequests.push(r.url());
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    console.log(
+      `web e2e figures:\n${Object.entries(figures)
+        .map(([k, v]) => `  ${k}: ${v}`)
+        .join('\n')}`,
+    );
+    console.log(`web e2e screenshots: ${shots}`);
+    if (process.env['HOWL_SCREENSHOTS'] === undefined)
+      rmSync(join(work, 'site'), { recursive: true, force: true });
+  });
+
+  it('opens ready, with the model loaded in the page', async () => {
+    const started = Date.now();
+    await page.goto(server.url);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 15_000 });
+    const readyMs = await page.evaluate(() => window.howl.figures.readyMs);
+    figures['page ready (navigation to model loaded)'] =
+      `${Math.round(readyMs!)} ms (${Date.now() - started} ms as the test saw it)`;
+    expect(readyMs).toBeLessThan(6000); // target 3 s; slack for a loaded CI machine
+    await expect(page.locator('#model-info').innerText()).resolves.toMatch(/(LSTM|GRU)-\d+/);
+    expect(await noteCount()).toBe(0);
+    await shot('1-empty');
+  });
+
+  it('generates 50 notes, streaming from the worker', async () => {
+    await page.fill('#count', '50');
+    await page.locator('#count').dispatchEvent('change');
+    await page.click('#generate');
+    await waitForStatus('idle');
+    await page.waitForFunction(() => window.howl.figures.generation.firstNoteMs !== null);
+    expect(await noteCount()).toBe(50);
+    const first = await page.evaluate(() => window.howl.figures.generation.firstNoteMs);
+    figures['first note on screen after Generate'] = `${Math.round(first!)} ms`;
+    expect(first).toBeLessThan(2000); // target 1 s
+    await shot('2-generated-50');
+
+    const [wav] = await Promise.all([
+      page.waitForEvent('download', { timeout: 30_000 }),
+      page.click('#export-wav'),
+    ]);
+    const wavPath = join(work, 'piece.wav');
+    await wav.saveAs(wavPath);
+    const bytes = readFileSync(wavPath);
+    expect(bytes.subarray(0, 4).toString('latin1')).toBe('RIFF');
+    expect(bytes.subarray(8, 12).toString('latin1')).toBe('WAVE');
+    const seconds = (bytes.length - 44) / (44100 * 4);
+    const end = Math.max(...(await view()).notes.map((n) => n.time + n.duration));
+    expect(seconds).toBeGreaterThan(end); // the whole piece plus the piano's tail
+  });
+
+  it('pauses a long generation, deletes a note, and resumes from the edited piece with a rollback', async () => {
+    // Many more notes than will be written before the pause (the worker writes thousands a second).
+    await page.fill('#count', '100000');
+    await page.locator('#count').dispatchEvent('change');
+    await page.click('#generate');
+    await page.waitForFunction(() => window.howl.state().notes.length >= 150);
+    await page.keyboard.press('g'); // pause
+    await waitForStatus('paused');
+    const paused = await view();
+    expect(paused.notes.length).toBeGreaterThan(50);
+    expect(await message()).toMatch(/^Paused after \d+ notes/);
+
+    // Select the 40th note by clicking it in the roll, then delete it with the keyboard.
+    const target = paused.notes[40]!;
+    await page.evaluate((t) => {
+      const v = window.howl.viewport();
+      window.howl.setViewport({ ...v, startTime: Math.max(0, t.time - 2), topPitch: t.pitch + 10 });
+    }, target);
+    await page.waitForTimeout(50);
+    const v = await page.evaluate(() => window.howl.viewport());
+    const box = (await page.locator('.roll-canvas').boundingBox())!;
+    const x =
+      box.x +
+      64 +
+      (target.time - v.startTime) * v.pxPerSecond +
+      Math.min(3, (target.duration * v.pxPerSecond) / 2);
+    const y = box.y + 26 + (v.topPitch - target.pitch + 0.5) * v.pxPerSemitone;
+    await page.mouse.click(x, y);
+    const selected = (await view()).selected;
+    const hit = paused.notes.find((n) => n.id === selected[0]);
+    expect(selected).toHaveLength(1);
+    expect(hit?.pitch).toBe(target.pitch); // the click landed on a note of that row, at that time
+    const index = paused.notes.findIndex((n) => n.id === selected[0]);
+    await shot('3-paused-selected');
+    await page.keyboard.press('Delete');
+    expect(await noteCount()).toBe(paused.notes.length - 1);
+
+    await page.click('#pause'); // now "Resume"
+    await page.waitForFunction((n) => window.howl.state().notes.length >= n + 100, paused.notes.length);
+    await page.click('#stop');
+    await waitForStatus('idle');
+    const resumed = await view();
+    expect(resumed.notes.length).toBeGreaterThan(paused.notes.length + 99);
+    expect(resumed.notes.slice(0, index)).toEqual(paused.notes.slice(0, index));
+    expect(resumed.notes.some((n) => n.id === selected[0])).toBe(false);
+    const g = await page.evaluate(() => window.howl.figures.generation);
+    // The composer kept its state for every note before the deleted one and re-read only the rest.
+    expect(g.kept).toBe(index);
+    expect(g.fed).toBe(paused.notes.length - 1 - index);
+    figures['rollback on resume'] = `kept ${g.kept} notes' state, re-read ${g.fed}`;
+    await shot('4-resumed');
+  });
+
+  it('continues from a cursor put in the middle, inserting, with the state rolled back there', async () => {
+    const before = await view();
+    const at = before.notes[30]!.time - 0.001; // just before the 31st note
+    const box = (await page.locator('.roll-canvas').boundingBox())!;
+    await page.evaluate((t) => {
+      const v = window.howl.viewport();
+      window.howl.setViewport({ ...v, startTime: Math.max(0, t - 1) });
+    }, at);
+    await page.waitForTimeout(50);
+    const v = await page.evaluate(() => window.howl.viewport());
+    await page.mouse.click(box.x + 64 + (at - v.startTime) * v.pxPerSecond, box.y + 12); // the ruler
+    const cursor = (await view()).cursor;
+    expect(Math.abs(cursor - at)).toBeLessThan(1 / v.pxPerSecond + 1e-9);
+    const index = before.notes.filter((n) => n.time < cursor).length;
+    await page.click('#mode-insert');
+    await page.fill('#count', '20');
+    await page.locator('#count').dispatchEvent('change');
+    await page.click('#generate');
+    await waitForStatus('idle');
+    const after = await view();
+    expect(after.notes).toHaveLength(before.notes.length + 20);
+    expect(after.notes.slice(0, index)).toEqual(before.notes.slice(0, index));
+    // The notes that followed the cursor are all still there, later, in order, with their gaps.
+    const tail = after.notes.slice(index + 20);
+    const shift = tail[0]!.time - before.notes[index]!.time;
+    expect(shift).toBeGreaterThan(0);
+    tail.forEach((n, i) => {
+      const was = before.notes[index + i]!;
+      expect(n.id).toBe(was.id);
+      expect(n.time - was.time).toBeCloseTo(shift, 9);
+    });
+    const g = await page.evaluate(() => window.howl.figures.generation);
+    expect(g).toMatchObject({ kept: index, fed: 0, notes: 20 }); // rolled back, nothing re-read
+    expect(after.cursor).toBeCloseTo(after.notes[index + 19]!.time + 1e-4, 6); // after the new notes
+    figures['insert at the cursor'] =
+      `20 notes after note ${index}, then ${tail.length} notes moved by ${shift.toFixed(2)} s`;
+    await shot('5-inserted');
+    await page.click('#mode-replace');
+  });
+
+  it('undoes and redoes the deletion and the generation', async () => {
+    const before = await noteCount();
+    await page.locator('.roll-canvas').focus();
+    await page.keyboard.press('Control+z'); // the resumed generation
+    const afterUndo = await noteCount();
+    expect(afterUndo).toBeLessThan(before);
+    await page.keyboard.press('Control+Shift+z');
+    expect(await noteCount()).toBe(before);
+  });
+
+  it('draws a note, drags it, changes its velocity, and undoes that', async () => {
+    const canvas = (await page.locator('.roll-canvas').boundingBox())!;
+    await page.evaluate(() => {
+      const v = window.howl.viewport();
+      window.howl.setViewport({ ...v, startTime: 1, topPitch: 30, pxPerSecond: 100, pxPerSemitone: 12 });
+    });
+    await page.waitForTimeout(50);
+    const v = await page.evaluate(() => window.howl.viewport());
+    const at = (time: number, pitch: number): [number, number] => [
+      canvas.x + 64 + (time - v.startTime) * v.pxPerSecond,
+      canvas.y + 26 + (v.topPitch - pitch + 0.5) * v.pxPerSemitone,
+    ];
+    const before = await noteCount();
+    await page.locator('.roll-canvas').focus();
+    await page.keyboard.press('d');
+    await page.mouse.move(...at(2, 20));
+    await page.mouse.down();
+    await page.mouse.move(...at(2.3, 20), { steps: 3 });
+    await page.mouse.move(...at(2.5, 20), { steps: 3 });
+    await page.mouse.up();
+    let s = await view();
+    expect(s.notes).toHaveLength(before + 1);
+    const drawn = s.notes.find((n) => n.id === s.selected[0])!;
+    expect(drawn.pitch).toBe(20);
+    expect(drawn.time).toBeCloseTo(2, 1);
+    expect(drawn.duration).toBeCloseTo(0.5, 1);
+
+    await page.keyboard.press('v');
+    await page.mouse.move(...at(2.1, 20));
+    await page.mouse.down();
+    await page.mouse.move(...at(2.25, 21), { steps: 3 });
+    await page.mouse.move(...at(2.35, 22), { steps: 3 });
+    await page.mouse.up();
+    s = await view();
+    const moved = s.notes.find((n) => n.id === drawn.id)!;
+    expect(moved.pitch).toBe(22);
+    expect(moved.time - drawn.time).toBeCloseTo(0.25, 1);
+    await page.keyboard.press(']');
+    s = await view();
+    expect(s.notes.find((n) => n.id === drawn.id)!.velocity).toBe(Math.min(127, drawn.velocity + 8));
+    await shot('5b-drawn-note');
+    await page.keyboard.press('Control+z');
+    await page.keyboard.press('Control+z');
+    s = await view();
+    expect(s.notes.find((n) => n.id === drawn.id)).toMatchObject({ pitch: 20, velocity: drawn.velocity });
+  });
+
+  it('downloads MIDI that parses to the notes on screen', async () => {
+    const onScreen = (await view()).notes;
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-midi')]);
+    const path = join(work, 'piece.mid');
+    await download.saveAs(path);
+    const read = readMidi(readFileSync(path), { sustain: false }).notes;
+    expect(read).toHaveLength(onScreen.length);
+    const order = (a: Note, b: Note): number => a.time - b.time || a.pitch - b.pitch;
+    const expected = [...onScreen].sort(order);
+    // MIDI stores ticks (480 a quarter at 120 bpm: 1.04 ms); sort both the same way within that.
+    const got = [...read].sort(order);
+    let worst = 0;
+    got.forEach((n, i) => {
+      const m = expected.find(
+        (e, j) => Math.abs(j - i) < 8 && e.pitch === n.pitch && Math.abs(e.time - n.time) < 0.002,
+      );
+      expect(m, `note ${i}: pitch ${n.pitch} at ${n.time}`).toBeDefined();
+      expect(n.velocity).toBe(m!.velocity);
+      worst = Math.max(worst, Math.abs(n.duration - m!.duration));
+    });
+    expect(worst).toBeLessThan(0.003);
+  });
+
+  it('plays with a moving playhead', async () => {
+    await page.keyboard.press('Home');
+    await page.click('#play');
+    await page.waitForFunction(() => window.howl.figures.playStartMs() !== null, undefined, {
+      timeout: 15_000,
+    });
+    const startMs = await page.evaluate(() => window.howl.figures.playStartMs());
+    const clock1 = await page.locator('#clock').innerText();
+    await page.waitForTimeout(1200);
+    const clock2 = await page.locator('#clock').innerText();
+    expect(clock2).not.toBe(clock1);
+    figures[`Play to first sound scheduled, ${await noteCount()}-note piece`] =
+      `${Math.round(startMs!)} ms (SoundFont preloaded)`;
+    await shot('6-playing');
+
+    // An edit while playing is heard: the sound restarts where it was, with the edited notes.
+    const starts = await page.evaluate(() => window.howl.figures.audio.starts);
+    const position = await page.evaluate(() => window.howl.position());
+    await page.keyboard.press('Control+a');
+    await page.keyboard.press(']');
+    await page.waitForFunction((n) => window.howl.figures.audio.starts === n + 1, starts);
+    await page.waitForFunction(() => window.howl.figures.playStartMs() !== null);
+    expect(await page.evaluate(() => window.howl.playing())).toBe(true);
+    expect(await page.evaluate(() => window.howl.position())).toBeGreaterThanOrEqual(position!);
+    await page.keyboard.press('Control+z');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Space');
+    await page.waitForFunction(() => !window.howl.playing());
+  });
+
+  it('opens a MIDI file from the file picker and by drag and drop, refusing bad files with a message', async () => {
+    const bach = join(root, 'test/fixtures/piano-midi-de/Bach/bach_846.mid');
+    const expected = readMidi(readFileSync(bach)).notes.length;
+    await page.setInputFiles('#midi-input', bach);
+    await page.waitForFunction((n) => window.howl.state().notes.length === n, expected);
+    expect(await message()).toMatch(/^Opened bach_846.mid/);
+    await shot('7-opened-bach');
+
+    const drop = (name: string, bytes: number[]): Promise<void> =>
+      page.evaluate(
+        ({ name, bytes }) => {
+          const data = new DataTransfer();
+          data.items.add(new File([new Uint8Array(bytes)], name));
+          const target = document.querySelector('.roll-canvas')!;
+          target.dispatchEvent(new DragEvent('dragenter', { dataTransfer: data, bubbles: true }));
+          target.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true }));
+        },
+        { name, bytes },
+      );
+    await drop('notes.txt', [...Buffer.from('these are not notes')]);
+    await page.waitForFunction(() => document.querySelector('#message')!.classList.contains('error'));
+    expect(await message()).toMatch(/notes.txt: not a MIDI file/);
+    expect(await noteCount()).toBe(expected); // the piece is kept
+    await shot('8-bad-drop');
+
+    const other = join(root, 'test/fixtures/piano-midi-de/Bach/bach_847.mid');
+    await drop('bach_847.mid', [...readFileSync(other)]);
+    const count847 = readMidi(readFileSync(other)).notes.length;
+    await page.waitForFunction((n) => window.howl.state().notes.length === n, count847);
+    expect(await message()).toMatch(/^Opened bach_847.mid/);
+  });
+
+  it('says why a model does not load, and keeps the one it has', async () => {
+    await page.setInputFiles('#model-input', {
+      name: 'weights.bin',
+      mimeType: 'application/octet-stream',
+      buffer: Buffer.from([1, 2, 3]),
+    });
+    await page.waitForFunction(() =>
+      /did not load/.test(document.querySelector('#message')!.textContent ?? ''),
+    );
+    expect(await message()).toMatch(/The model did not load: no config.json among the files \(weights.bin\)/);
+    await expect(page.locator('#model-info').innerText()).resolves.toMatch(/(LSTM|GRU)-\d+/);
+
+    // The four files of a checkpoint folder load as "your model", and are kept for the next visit.
+    const dir = join(root, 'models/piano-lstm192');
+    await page.setInputFiles(
+      '#model-input',
+      ['config.json', 'weights.json', 'weights.bin', 'state.json'].map((f) => join(dir, f)),
+    );
+    await page.waitForFunction(() =>
+      /^your model: (LSTM|GRU)-\d+/.test(document.querySelector('#model-info')!.textContent ?? ''),
+    );
+    await page.waitForFunction(() =>
+      /it will be here after a reload/.test(document.querySelector('#message')!.textContent ?? ''),
+    );
+  });
+
+  it('finds the piece again after a reload', async () => {
+    const before = await view();
+    await page.waitForTimeout(600); // the page saves 400 ms after the last change
+    await page.reload();
+    await page.waitForSelector('body[data-ready="true"]');
+    const after = await view();
+    expect(after.notes.map(({ id: _, ...n }) => n)).toEqual(before.notes.map(({ id: _, ...n }) => n));
+    expect(await message()).toMatch(/^Welcome back/);
+    await expect(page.locator('#model-info').innerText()).resolves.toMatch(/^your model: (LSTM|GRU)-\d+/);
+    await page.selectOption('#model', 'shipped');
+    await page.waitForFunction(() =>
+      /^shipped model: /.test(document.querySelector('#model-info')!.textContent ?? ''),
+    );
+  });
+
+  it('generates 5,000 notes, then scrolls and plays them without dropped frames', async () => {
+    await page.click('#new');
+    expect(await noteCount()).toBe(0);
+    await page.fill('#count', '5000');
+    await page.locator('#count').dispatchEvent('change');
+    await page.click('#generate');
+    await waitForStatus('idle');
+    expect(await noteCount()).toBe(5000);
+    const g = await page.evaluate(() => window.howl.figures.generation);
+    figures['generation speed, 5,000 notes'] =
+      `${Math.round((g.notes / g.workerMs) * 1000)} notes/s in the worker, ${Math.round((g.notes / g.wallMs) * 1000)} notes/s on screen`;
+    expect((g.notes / g.wallMs) * 1000).toBeGreaterThan(250); // target 500 notes/s
+
+    await page.waitForTimeout(1000); // let the page save the piece first (it does 400 ms after a change)
+    const scroll = await page.evaluate(async () => {
+      const intervals: number[] = [];
+      const longTasks: number[] = [];
+      const observer = new PerformanceObserver((list) =>
+        list.getEntries().forEach((e) => longTasks.push(e.duration)),
+      );
+      observer.observe({ type: 'longtask' });
+      const draw0 = { ...window.howl.figures.roll };
+      const v0 = window.howl.viewport();
+      window.howl.setViewport({ ...v0, startTime: 0, pxPerSecond: 60 });
+      await new Promise<void>((done) => {
+        let last = performance.now();
+        const started = last;
+        const frame = (now: number): void => {
+          intervals.push(now - last);
+          last = now;
+          const v = window.howl.viewport();
+          window.howl.setViewport({ ...v, startTime: v.startTime + 0.25 }); // 15 px a frame
+          if (now - started < 3000) requestAnimationFrame(frame);
+          else done();
+        };
+        requestAnimationFrame(frame);
+      });
+      observer.disconnect();
+      const roll = window.howl.figures.roll;
+      intervals.shift();
+      intervals.sort((a, b) => a - b);
+      return {
+        frames: intervals.length,
+        median: intervals[Math.floor(intervals.length / 2)]!,
+        worst: intervals[intervals.length - 1]!,
+        late: intervals.filter((x) => x > 1.5 * intervals[Math.floor(intervals.length / 2)]!).length,
+        drawMean: (roll.drawMs - draw0.drawMs) / (roll.frames - draw0.frames),
+        drawSlowest: roll.slowestMs,
+        longTasks: longTasks.length,
+      };
+    });
+    figures['scrolling 5,000 notes (3 s)'] =
+      `${scroll.frames} frames, median ${scroll.median.toFixed(1)} ms, worst ${scroll.worst.toFixed(1)} ms, ` +
+      `${scroll.late} frames over 1.5× the median; roll draw ${scroll.drawMean.toFixed(2)} ms a frame (slowest ${scroll.drawSlowest.toFixed(1)} ms), ${scroll.longTasks} long tasks (> 50 ms) on the page's thread`;
+    await shot('9-5000-notes');
+    expect(scroll.drawMean).toBeLessThan(8);
+
+    await page.keyboard.press('Home');
+    await page.click('#play');
+    await page.waitForFunction(() => window.howl.figures.playStartMs() !== null);
+    figures['Play to first sound scheduled, 5,000-note piece'] = `${Math.round(
+      (await page.evaluate(() => window.howl.figures.playStartMs()))!,
+    )} ms`;
+    const playing = await page.evaluate(async () => {
+      const frames: { at: number; gap: number }[] = [];
+      const longTasks: number[] = [];
+      const observer = new PerformanceObserver((list) =>
+        list.getEntries().forEach((e) => longTasks.push(e.duration)),
+      );
+      observer.observe({ type: 'longtask' });
+      await new Promise<void>((done) => {
+        let last = performance.now();
+        const started = last;
+        const frame = (now: number): void => {
+          frames.push({ at: now - started, gap: now - last });
+          last = now;
+          if (now - started < 4000) requestAnimationFrame(frame);
+          else done();
+        };
+        requestAnimationFrame(frame);
+      });
+      observer.disconnect();
+      frames.shift();
+      const gaps = frames.map((f) => f.gap).sort((a, b) => a - b);
+      const median = gaps[Math.floor(gaps.length / 2)]!;
+      const late = frames.filter((f) => f.gap > 1.5 * median);
+      return {
+        frames: frames.length,
+        median,
+        late: late.length,
+        lateInFirstSecond: late.filter((f) => f.at < 1000).length,
+        worst: gaps[gaps.length - 1]!,
+        longTasks: longTasks.length,
+      };
+    });
+    figures['playing 5,000 notes (4 s)'] =
+      `${playing.frames} frames, median ${playing.median.toFixed(1)} ms, worst ${playing.worst.toFixed(1)} ms, ` +
+      `${playing.late} over 1.5× the median (${playing.lateInFirstSecond} of them in the first second), ` +
+      `${playing.longTasks} long tasks on the page's thread`;
+    await shot('10-playing-5000');
+    await page.keyboard.press('Space');
+  });
+
+  it('stayed on this computer and raised no errors', () => {
+    expect(foreignRequests).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+});

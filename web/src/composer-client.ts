@@ -1,0 +1,94 @@
+import type { Note, SamplingOptions } from '../../src/public/index.js';
+import type { PickedFile } from './model-loader.js';
+import type { ComposerReply, ComposerRequest } from './worker-protocol.js';
+
+/** The page's side of the composer worker. */
+export interface ComposerClient {
+  /** Loads the model served at `base` (a folder URL ending in '/'). */
+  loadUrl(base: string, name: string): Promise<{ name: string; summary: string; ms: number }>;
+  /** Loads a model from files the person picked. */
+  loadFiles(
+    files: readonly PickedFile[],
+    name: string,
+  ): Promise<{ name: string; summary: string; ms: number }>;
+  /**
+   * Generates `count` notes after `prefix`, calling `onNotes` with each batch as it arrives.
+   * Resolves when done or stopped.
+   */
+  generate(options: {
+    prefix: readonly Note[];
+    count: number;
+    sampling: SamplingOptions;
+    seed?: number;
+    onNotes: (notes: readonly Note[]) => void;
+  }): Promise<Extract<ComposerReply, { type: 'done' }>>;
+  /** Stops the generation in progress (the promise of `generate` then resolves). */
+  stop(): void;
+}
+
+export function createComposerClient(): ComposerClient {
+  const worker = new Worker(new URL('./composer-worker.ts', import.meta.url), { type: 'module' });
+  const send = (request: ComposerRequest, transfer: Transferable[] = []): void =>
+    worker.postMessage(request, transfer);
+  let loading: {
+    resolve: (r: { name: string; summary: string; ms: number }) => void;
+    reject: (e: Error) => void;
+  } | null = null;
+  const jobs = new Map<
+    number,
+    {
+      onNotes: (notes: readonly Note[]) => void;
+      resolve: (r: Extract<ComposerReply, { type: 'done' }>) => void;
+    }
+  >();
+  let nextId = 1;
+
+  worker.onmessage = (event: MessageEvent<ComposerReply>) => {
+    const reply = event.data;
+    switch (reply.type) {
+      case 'loaded':
+        loading?.resolve(reply);
+        loading = null;
+        break;
+      case 'load-error':
+        loading?.reject(new Error(reply.message));
+        loading = null;
+        break;
+      case 'notes':
+        jobs.get(reply.id)?.onNotes(reply.notes);
+        break;
+      case 'done':
+        jobs.get(reply.id)?.resolve(reply);
+        jobs.delete(reply.id);
+        break;
+    }
+  };
+  worker.onerror = (event) => {
+    loading?.reject(new Error(`the composer worker failed: ${event.message}`));
+    loading = null;
+  };
+
+  const load = (request: ComposerRequest, transfer: Transferable[] = []) =>
+    new Promise<{ name: string; summary: string; ms: number }>((resolve, reject) => {
+      loading?.reject(new Error('another model was asked for'));
+      loading = { resolve, reject };
+      send(request, transfer);
+    });
+
+  const client: ComposerClient = {
+    loadUrl: (base, name) => load({ type: 'load-url', base, name }),
+    loadFiles: (files, name) => load({ type: 'load-files', files, name }),
+    generate({ prefix, count, sampling, seed, onNotes }) {
+      client.stop();
+      const id = nextId++;
+      return new Promise((resolve) => {
+        jobs.set(id, { onNotes, resolve });
+        send({ type: 'generate', id, prefix, count, sampling, ...(seed === undefined ? {} : { seed }) });
+      });
+    },
+    stop() {
+      for (const id of jobs.keys()) send({ type: 'stop', id });
+    },
+  };
+  return client;
+}

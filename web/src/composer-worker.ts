@@ -1,0 +1,97 @@
+/**
+ * The composer's Web Worker: holds the model and the composer, so the page stays responsive while
+ * notes are written. Notes go back in small batches (the first one at once, then about every
+ * 16 ms); a `stop` message is seen between batches.
+ */
+import { createComposer, type Composer, type Note } from '../../src/public/index.js';
+import { syncComposer } from './composer-session.js';
+import { plainNote } from './editor-state.js';
+import { decodeModel, fetchModel, networkOf, pickCheckpoint, type BrowserModel } from './model-loader.js';
+import {
+  yieldToEvents,
+  type ComposerReply,
+  type ComposerRequest,
+  type WorkerScope,
+} from './worker-protocol.js';
+
+const scope = self as unknown as WorkerScope<ComposerRequest, ComposerReply>;
+const post = (reply: ComposerReply): void => scope.postMessage(reply);
+
+let composer: Composer | null = null;
+/** The generation running now, and whether it was asked to stop. */
+let running: { id: number; stop: boolean } | null = null;
+/** Requests are handled one at a time, in order. */
+let queue: Promise<void> = Promise.resolve();
+
+function install(model: BrowserModel, started: number): void {
+  const network = networkOf(model);
+  composer = createComposer(network, { seed: (Math.random() * 2 ** 31) >>> 0 });
+  post({ type: 'loaded', name: model.name, summary: model.summary, ms: performance.now() - started });
+}
+
+async function generate(request: Extract<ComposerRequest, { type: 'generate' }>): Promise<void> {
+  const started = performance.now();
+  const job = { id: request.id, stop: false };
+  running = job;
+  let made = 0;
+  let kept = 0;
+  let fed = 0;
+  try {
+    if (composer === null) throw new Error('no model is loaded');
+    composer.setSampling(request.sampling);
+    if (request.seed !== undefined) composer.setRng(request.seed);
+    ({ kept, fed } = syncComposer(composer, request.prefix));
+    let batch: Note[] = [];
+    let sent = performance.now();
+    while (made < request.count && !job.stop) {
+      batch.push(plainNote(composer.next()));
+      made++;
+      const now = performance.now();
+      if (made === 1 || now - sent > 16 || made === request.count) {
+        post({ type: 'notes', id: job.id, notes: batch });
+        batch = [];
+        sent = now;
+        await yieldToEvents();
+      }
+    }
+    if (batch.length > 0) post({ type: 'notes', id: job.id, notes: batch });
+    post({ type: 'done', id: job.id, made, kept, fed, ms: performance.now() - started, stopped: job.stop });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    post({
+      type: 'done',
+      id: job.id,
+      made,
+      kept,
+      fed,
+      ms: performance.now() - started,
+      stopped: true,
+      error: message,
+    });
+  } finally {
+    running = null;
+  }
+}
+
+scope.onmessage = (event) => {
+  const request = event.data;
+  if (request.type === 'stop') {
+    if (running?.id === request.id) running.stop = true;
+    return;
+  }
+  queue = queue.then(async () => {
+    const started = performance.now();
+    try {
+      if (request.type === 'load-url') install(await fetchModel(request.base, request.name), started);
+      else if (request.type === 'load-files') {
+        const { folder, read } = pickCheckpoint(request.files);
+        install(
+          decodeModel(read, `${request.name}${folder ? ` (${folder.replace(/\/$/, '')})` : ''}`),
+          started,
+        );
+      } else await generate(request);
+    } catch (error) {
+      post({ type: 'load-error', message: error instanceof Error ? error.message : String(error) });
+    }
+  });
+};

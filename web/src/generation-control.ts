@@ -1,0 +1,139 @@
+import type { SamplingOptions } from '../../src/public/index.js';
+import type { ComposerClient } from './composer-client.js';
+import {
+  appendGenerated,
+  beginGeneration,
+  endGeneration,
+  generationEnd,
+  generationPrefix,
+  type EditorState,
+  type GenerationMode,
+} from './editor-state.js';
+
+/**
+ * Generate, pause, resume and stop: runs the composer worker and feeds what it writes into the
+ * editor. Pausing ends the worker's run and remembers how many notes are still to come and after
+ * which note; resuming continues after that note (wherever edits have moved it), so what was
+ * edited in the meantime is what the model continues from.
+ */
+export type GenerationStatus = 'idle' | 'running' | 'paused';
+
+/** Figures of the last run, for the status bar and the tests. */
+export interface GenerationFigures {
+  /** From the request to the first generated note drawn on screen, in ms. */
+  firstNoteMs: number | null;
+  /** Notes written in the last run and its length in ms (in the worker, and on the page). */
+  notes: number;
+  workerMs: number;
+  wallMs: number;
+  /** Notes the composer kept and re-read when it synced with the piece. */
+  kept: number;
+  fed: number;
+}
+
+export interface GenerationControl {
+  readonly status: GenerationStatus;
+  readonly figures: GenerationFigures;
+  /** Starts generating `count` notes at note index `from`. */
+  start(from: number, count: number): Promise<void>;
+  pause(): void;
+  resume(): Promise<void>;
+  stop(): void;
+}
+
+export interface GenerationHost {
+  readonly composer: ComposerClient;
+  readonly getState: () => EditorState;
+  readonly update: (change: (state: EditorState) => EditorState) => void;
+  readonly sampling: () => SamplingOptions;
+  readonly mode: () => GenerationMode;
+  /** A batch of notes arrived (after the state was updated). */
+  readonly onNotes: () => void;
+  /** The status changed. */
+  readonly onStatus: (status: GenerationStatus) => void;
+  /** Something went wrong, in words. */
+  readonly onError: (message: string) => void;
+  /** Resolves after the next frame has been drawn. */
+  readonly nextFrame: () => Promise<void>;
+}
+
+export function createGenerationControl(host: GenerationHost): GenerationControl {
+  let status: GenerationStatus = 'idle';
+  let pauseAsked = false;
+  /** After a pause: notes still to write, and the last written note (by id, with its onset). */
+  let resumePoint: { remaining: number; lastId: number | null; lastTime: number } | null = null;
+  const figures: GenerationFigures = { firstNoteMs: null, notes: 0, workerMs: 0, wallMs: 0, kept: 0, fed: 0 };
+
+  const setStatus = (next: GenerationStatus): void => {
+    status = next;
+    host.onStatus(next);
+  };
+
+  async function start(from: number, count: number): Promise<void> {
+    if (status === 'running') return;
+    resumePoint = null;
+    pauseAsked = false;
+    host.update((s) => beginGeneration(s, host.mode(), from));
+    setStatus('running');
+    const requested = performance.now();
+    let first = true;
+    const done = await host.composer.generate({
+      prefix: generationPrefix(host.getState()),
+      count,
+      sampling: host.sampling(),
+      onNotes: (notes) => {
+        host.update((s) => appendGenerated(s, notes));
+        host.onNotes();
+        if (first) {
+          first = false;
+          void host.nextFrame().then(() => (figures.firstNoteMs = performance.now() - requested));
+        }
+      },
+    });
+    const state = host.getState();
+    const end = generationEnd(state);
+    const last = state.notes[end - 1];
+    host.update(endGeneration);
+    Object.assign(figures, {
+      notes: done.made,
+      workerMs: done.ms,
+      wallMs: performance.now() - requested,
+      kept: done.kept,
+      fed: done.fed,
+    });
+    if (done.error !== undefined) host.onError(`the model stopped: ${done.error}`);
+    const remaining = count - done.made;
+    if (pauseAsked && remaining > 0 && done.error === undefined) {
+      resumePoint = { remaining, lastId: last?.id ?? null, lastTime: last?.time ?? 0 };
+      setStatus('paused');
+    } else setStatus('idle');
+  }
+
+  return {
+    get status() {
+      return status;
+    },
+    figures,
+    start,
+    pause() {
+      if (status !== 'running') return;
+      pauseAsked = true;
+      host.composer.stop();
+    },
+    async resume() {
+      if (status !== 'paused' || resumePoint === null) return;
+      const { remaining, lastId, lastTime } = resumePoint;
+      const notes = host.getState().notes;
+      const at = lastId === null ? -1 : notes.findIndex((n) => n.id === lastId);
+      // The last note may have been deleted: go on after the notes that started before it.
+      const from = at >= 0 ? at + 1 : notes.filter((n) => n.time <= lastTime).length;
+      await start(from, remaining);
+    },
+    stop() {
+      pauseAsked = false;
+      resumePoint = null;
+      if (status === 'running') host.composer.stop();
+      else if (status === 'paused') setStatus('idle');
+    },
+  };
+}

@@ -1,0 +1,441 @@
+/**
+ * The composer page: wires the piano roll, the editor state, the composer and audio workers, files
+ * and storage to the toolbar and the keyboard.
+ */
+import type { SamplingOptions } from '../../src/public/index.js';
+import { createComposerClient } from './composer-client.js';
+import {
+  changeVelocity,
+  createEditor,
+  cursorIndex,
+  deleteNotes,
+  moveNotes,
+  playStart,
+  redo,
+  replacePiece,
+  scaleNotes,
+  select,
+  selectAll,
+  setCursor,
+  setVelocity,
+  undo,
+  type EditorState,
+  type GenerationMode,
+} from './editor-state.js';
+import { createGenerationControl, type GenerationStatus } from './generation-control.js';
+import { createPianoRoll, type Tool } from './piano-roll.js';
+import { createPlayback } from './playback.js';
+import { formatTime } from './roll-geometry.js';
+import { actionFor, SHORTCUT_HELP, type Action } from './shortcuts.js';
+import { DEFAULT_SETTINGS, loadWork, saveWork, type Settings } from './storage.js';
+import { installFileActions } from './file-actions.js';
+import { installModelMenu } from './model-menu.js';
+import { ui } from './page-elements.js';
+
+// --- state ------------------------------------------------------------------------------------
+
+const saved = loadWork(localStorage);
+let settings: Settings = saved?.settings ?? DEFAULT_SETTINGS;
+let state: EditorState = createEditor(saved?.notes ?? [], saved?.cursor ?? 0);
+let tool: Tool = 'select';
+let drawVelocity = 80;
+let modelReady = false;
+let saveTimer: number | undefined;
+
+function update(change: (s: EditorState) => EditorState): void {
+  const next = change(state);
+  if (next === state) return;
+  const notesChanged = next.notes !== state.notes;
+  const changed = notesChanged || next.cursor !== state.cursor;
+  state = next;
+  roll.invalidate();
+  refresh();
+  if (changed) scheduleSave();
+  if (notesChanged && next.generation === null) replaySoon();
+}
+
+let replayTimer: number | undefined;
+/** While playing, an edit is heard a quarter second later: the sound restarts where it is. */
+function replaySoon(): void {
+  if (!playback.playing) return;
+  window.clearTimeout(replayTimer);
+  replayTimer = window.setTimeout(() => {
+    const at = playback.position();
+    if (at !== null && playback.playing) void startPlayback(at, true);
+  }, 250);
+}
+
+const isEditing = (s: EditorState): boolean => s.generation === null;
+
+/** Edits are refused while the model writes (indices would move under it); selection is not. */
+function edit(change: (s: EditorState) => EditorState): void {
+  if (generation.status === 'running') {
+    say('Pause generation to edit (G or Esc).');
+    return;
+  }
+  update(change);
+}
+
+let savedAt = 0;
+/** Saves 400 ms after the last change, and at least every 2 s while changes keep coming (generation). */
+function scheduleSave(): void {
+  window.clearTimeout(saveTimer);
+  if (performance.now() - savedAt > 2000) saveNow();
+  else saveTimer = window.setTimeout(saveNow, 400);
+}
+
+function saveNow(): void {
+  window.clearTimeout(saveTimer);
+  savedAt = performance.now();
+  const problem = saveWork(localStorage, { notes: state.notes, cursor: state.cursor, settings });
+  if (problem !== null) say(problem, true);
+}
+
+function say(text: string, error = false): void {
+  ui.message.textContent = text;
+  ui.message.classList.toggle('error', error);
+}
+
+// --- the roll, the workers --------------------------------------------------------------------
+
+const composer = createComposerClient();
+/** Served beside the page (workers resolve relative URLs against their own script, so make them absolute). */
+const modelUrl = new URL('./model/', document.baseURI).href;
+const playback = createPlayback(new URL('./soundfont.sf3', document.baseURI).href);
+
+const roll = createPianoRoll(ui.roll, {
+  getState: () => state,
+  update: (change) => {
+    const next = change(state);
+    if (next.notes !== state.notes && !isEditing(state)) return;
+    if (next.notes !== state.notes) edit(() => next);
+    else update(() => next);
+  },
+  getTool: () => tool,
+  getPlayhead: () => playback.position(),
+  drawVelocity: () => drawVelocity,
+});
+
+const generation = createGenerationControl({
+  composer,
+  getState: () => state,
+  update,
+  sampling: (): SamplingOptions => ({ temperature: settings.temperature, topP: settings.topP }),
+  mode: () => settings.mode,
+  onNotes: () => {
+    const last =
+      state.notes[(state.generation?.prefixCount ?? 0) + (state.generation?.generatedCount ?? 1) - 1];
+    if (last && !playback.playing) roll.follow(last.time + last.duration);
+  },
+  onStatus: (status) => {
+    showGenerationStatus(status);
+    if (status !== 'running') replaySoon(); // new notes are heard once the model stops writing
+  },
+  onError: (message) => say(message, true),
+  nextFrame: () =>
+    new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))),
+});
+
+function showGenerationStatus(status: GenerationStatus): void {
+  const f = generation.figures;
+  if (status === 'running') say('Generating…');
+  else if (f.notes > 0 || status === 'paused') {
+    const rate = f.workerMs > 0 ? Math.round((f.notes / f.workerMs) * 1000) : 0;
+    ui.speed.textContent = `${f.notes} notes, ${rate.toLocaleString('en')} notes/s`;
+    say(
+      status === 'paused'
+        ? `Paused after ${f.notes} notes: edit, then Resume (G).`
+        : `Wrote ${f.notes} notes.`,
+    );
+  }
+  refresh();
+}
+
+// --- toolbar ----------------------------------------------------------------------------------
+
+function refresh(): void {
+  const status = generation.status;
+  const running = status === 'running';
+  ui.generate.disabled = !modelReady || running;
+  ui.pause.disabled = status === 'idle';
+  ui.pause.querySelector('.label')!.textContent = status === 'paused' ? 'Resume' : 'Pause';
+  ui.pause.querySelector('.glyph')!.textContent = status === 'paused' ? '▶' : '❚❚';
+  ui.stop.disabled = status === 'idle';
+  ui.undo.disabled = running || state.past.length === 0;
+  ui.redo.disabled = running || state.future.length === 0;
+  ui.delete.disabled = running || state.selected.size === 0;
+  ui.exportMidi.disabled = state.notes.length === 0;
+  ui.exportWav.disabled = state.notes.length === 0;
+  ui.play.disabled = state.notes.length === 0 && !playback.playing;
+  ui.play.classList.toggle('playing', playback.playing);
+  ui.play.querySelector('.label')!.textContent = playback.playing ? 'Stop' : 'Play';
+  ui.play.querySelector('.glyph')!.textContent = playback.playing ? '■' : '▶';
+  ui.noteCount.textContent = `${state.notes.length.toLocaleString('en')} notes${
+    state.selected.size > 0 ? `, ${state.selected.size} selected` : ''
+  }`;
+  ui.emptyHint.hidden = state.notes.length > 0;
+  ui.clock.textContent = formatTime(playback.position() ?? state.cursor, 0.1);
+  const chosen = state.notes.filter((n) => state.selected.has(n.id));
+  if (chosen.length > 0 && document.activeElement !== ui.velocity) {
+    ui.velocity.value = String(Math.round(chosen.reduce((sum, n) => sum + n.velocity, 0) / chosen.length));
+  }
+  ui.toolSelect.setAttribute('aria-checked', String(tool === 'select'));
+  ui.toolDraw.setAttribute('aria-checked', String(tool === 'draw'));
+  ui.modeReplace.setAttribute('aria-checked', String(settings.mode === 'replace'));
+  ui.modeInsert.setAttribute('aria-checked', String(settings.mode === 'insert'));
+}
+
+function applySettingsToInputs(): void {
+  ui.count.value = String(settings.count);
+  ui.temperature.value = String(settings.temperature);
+  ui.temperatureValue.textContent = settings.temperature.toFixed(2);
+  ui.topP.value = String(settings.topP);
+  ui.topPValue.textContent = settings.topP.toFixed(2);
+}
+
+function changeSettings(change: Partial<Settings>): void {
+  settings = { ...settings, ...change };
+  applySettingsToInputs();
+  refresh();
+  scheduleSave();
+}
+
+ui.count.addEventListener('change', () => {
+  const n = Math.round(Number(ui.count.value));
+  changeSettings({ count: Number.isFinite(n) ? Math.min(100_000, Math.max(1, n)) : settings.count });
+});
+ui.temperature.addEventListener('input', () => changeSettings({ temperature: Number(ui.temperature.value) }));
+ui.topP.addEventListener('input', () => changeSettings({ topP: Number(ui.topP.value) }));
+const setMode = (mode: GenerationMode) => () => changeSettings({ mode });
+ui.modeReplace.addEventListener('click', setMode('replace'));
+ui.modeInsert.addEventListener('click', setMode('insert'));
+const setTool = (next: Tool): void => {
+  tool = next;
+  refresh();
+};
+ui.toolSelect.addEventListener('click', () => setTool('select'));
+ui.toolDraw.addEventListener('click', () => setTool('draw'));
+ui.undo.addEventListener('click', () => edit(undo));
+ui.redo.addEventListener('click', () => edit(redo));
+ui.delete.addEventListener('click', () => edit((s) => deleteNotes(s)));
+ui.velocity.addEventListener('change', () => {
+  const v = Math.min(127, Math.max(1, Math.round(Number(ui.velocity.value)) || 80));
+  drawVelocity = v;
+  if (state.selected.size > 0) edit((s) => setVelocity(s, s.selected, v));
+});
+
+function generateFromCursor(): void {
+  if (!modelReady) return say('The model is still loading.');
+  if (generation.status === 'running') return;
+  if (generation.status === 'paused') generation.stop();
+  void generation.start(cursorIndex(state), settings.count);
+}
+ui.generate.addEventListener('click', generateFromCursor);
+ui.pause.addEventListener('click', () => {
+  if (generation.status === 'running') generation.pause();
+  else if (generation.status === 'paused') void generation.resume();
+});
+ui.stop.addEventListener('click', () => generation.stop());
+
+// --- playback ---------------------------------------------------------------------------------
+
+let playheadLoop = 0;
+function animatePlayhead(): void {
+  const at = playback.position();
+  if (at === null) return;
+  roll.follow(at);
+  roll.invalidate();
+  ui.clock.textContent = formatTime(at, 0.1);
+  playheadLoop = requestAnimationFrame(animatePlayhead);
+}
+
+async function togglePlay(): Promise<void> {
+  if (playback.playing) {
+    playback.stop();
+    return;
+  }
+  if (state.notes.length === 0) return;
+  await startPlayback(playStart(state));
+}
+
+async function startPlayback(from: number, quiet = false): Promise<void> {
+  if (!quiet) say('Starting the piano…');
+  try {
+    await playback.play(state.notes, from);
+    if (!quiet) say(`Playing (first sound after ${Math.round(playback.lastStartMs ?? 0)} ms).`);
+    cancelAnimationFrame(playheadLoop);
+    animatePlayhead();
+  } catch (error) {
+    say(`Cannot play: ${error instanceof Error ? error.message : String(error)}`, true);
+  }
+  refresh();
+}
+playback.onEnd = () => {
+  cancelAnimationFrame(playheadLoop);
+  roll.invalidate();
+  refresh();
+};
+ui.play.addEventListener('click', () => void togglePlay());
+
+// --- files ------------------------------------------------------------------------------------
+
+function fitView(): void {
+  const notes = state.notes;
+  if (notes.length === 0) return;
+  const pitches = notes.map((n) => n.pitch).sort((a, b) => a - b);
+  const middle = pitches[Math.floor(pitches.length / 2)]!;
+  const v = roll.viewport;
+  roll.setViewport({ ...v, startTime: 0, topPitch: middle + v.height / v.pxPerSemitone / 2 });
+}
+
+const files = installFileActions({
+  notes: () => state.notes,
+  replace: async (notes) => {
+    generation.stop();
+    while (generation.status === 'running') await new Promise((resolve) => setTimeout(resolve, 20));
+    playback.stop();
+    edit((s) => replacePiece(s, notes));
+    fitView();
+  },
+  renderWav: (notes) => playback.renderWav(notes),
+  say,
+  refresh,
+});
+
+// --- models -----------------------------------------------------------------------------------
+
+const models = installModelMenu({
+  composer,
+  shippedUrl: modelUrl,
+  say,
+  onReady: () => {
+    modelReady = true;
+    refresh();
+  },
+});
+
+// --- keyboard ---------------------------------------------------------------------------------
+
+function perform(action: Action): void {
+  switch (action.type) {
+    case 'play-pause':
+      void togglePlay();
+      break;
+    case 'generate-pause':
+      if (generation.status === 'running') generation.pause();
+      else if (generation.status === 'paused') void generation.resume();
+      else generateFromCursor();
+      break;
+    case 'stop':
+      if (generation.status !== 'idle') generation.stop();
+      else if (!ui.helpPanel.hidden) ui.helpPanel.hidden = true;
+      else update((s) => select(s, []));
+      break;
+    case 'delete':
+      edit((s) => deleteNotes(s));
+      break;
+    case 'undo':
+      edit(undo);
+      break;
+    case 'redo':
+      edit(redo);
+      break;
+    case 'select-all':
+      update(selectAll);
+      break;
+    case 'deselect':
+      update((s) => select(s, []));
+      break;
+    case 'move':
+      edit((s) => moveNotes(s, s.selected, action.seconds, action.semitones));
+      break;
+    case 'velocity':
+      edit((s) => changeVelocity(s, s.selected, action.delta));
+      break;
+    case 'scale':
+      edit((s) => scaleNotes(s, s.selected, action.factor));
+      break;
+    case 'tool':
+      setTool(action.tool);
+      break;
+    case 'cursor-start':
+      update((s) => setCursor(s, 0));
+      roll.setViewport({ ...roll.viewport, startTime: 0 });
+      break;
+    case 'export-midi':
+      files.exportMidi();
+      break;
+    case 'open':
+      ui.midiInput.click();
+      break;
+    case 'zoom': {
+      const v = roll.viewport;
+      roll.setViewport({ ...v, pxPerSecond: v.pxPerSecond * action.factor });
+      break;
+    }
+  }
+}
+
+window.addEventListener('keydown', (event) => {
+  const target = event.target as HTMLElement | null;
+  const inField = target !== null && ['INPUT', 'SELECT', 'TEXTAREA'].includes(target.tagName);
+  const action = actionFor(event, inField && (target as HTMLInputElement).type !== 'range');
+  if (action === null) return;
+  event.preventDefault();
+  if (inField) target.blur();
+  perform(action);
+});
+
+// Buttons give focus back after a click, so that Space means play, not "press the last button".
+for (const button of document.querySelectorAll<HTMLButtonElement>('.toolbar button')) {
+  button.addEventListener('click', () => button.blur());
+}
+
+for (const [keys, what] of SHORTCUT_HELP) {
+  const dt = document.createElement('dt');
+  dt.textContent = keys;
+  const dd = document.createElement('dd');
+  dd.textContent = what;
+  ui.helpList.append(dt, dd);
+}
+ui.help.addEventListener('click', () => (ui.helpPanel.hidden = !ui.helpPanel.hidden));
+window.addEventListener('pagehide', saveNow);
+
+// --- start ------------------------------------------------------------------------------------
+
+/** What the end-to-end tests read (and a person can inspect in the console). */
+const figures = {
+  readyMs: null as number | null,
+  generation: generation.figures,
+  roll: roll.stats,
+  playStartMs: () => playback.lastStartMs,
+  audio: playback.stats,
+};
+Object.assign(window, {
+  howl: {
+    state: () => state,
+    figures,
+    viewport: () => roll.viewport,
+    setViewport: (v: Parameters<typeof roll.setViewport>[0]) => roll.setViewport(v),
+    status: () => generation.status,
+    playing: () => playback.playing,
+    position: () => playback.position(),
+  },
+});
+
+applySettingsToInputs();
+refresh();
+if (saved !== null && saved.notes.length > 0) {
+  fitView();
+  say(`Welcome back: your piece of ${saved.notes.length.toLocaleString('en')} notes.`);
+}
+void models.loadInitial().then((ok) => {
+  if (ok) {
+    figures.readyMs = performance.now();
+    document.body.dataset['ready'] = 'true';
+    if (saved === null || saved.notes.length === 0)
+      say('Ready. Press Generate (G), or draw or open a piece.');
+  }
+  // The SoundFont (15 MB) loads in the background once the model is in, so Play starts quickly.
+  void playback.preload().catch((error: unknown) => say(`No piano sound: ${String(error)}`, true));
+});

@@ -1,0 +1,280 @@
+import type { Seconds } from '../../src/public/index.js';
+import type { EditorState } from './editor-state.js';
+import {
+  firstAtOrAfter,
+  formatTime,
+  isBlackKey,
+  pitchName,
+  pitchToY,
+  tickStep,
+  timeToX,
+  visibleRange,
+  yToPitch,
+  type Viewport,
+} from './roll-geometry.js';
+
+/**
+ * Drawing the piano roll on a 2D canvas: rows shaded as the keys, a time grid, the notes (velocity
+ * as shade, selection in amber, a drag previewed), the cursor and the playhead, the ruler and the
+ * keyboard (keys light up while their notes sound). Only the notes that can be visible are touched.
+ */
+
+export const KEYBOARD_PX = 64;
+export const RULER_PX = 26;
+
+/** A gesture in progress, as the painter previews it. */
+export type RollGesture =
+  | { kind: 'move'; x0: number; y0: number; ids: ReadonlySet<number>; dt: number; dp: number }
+  | { kind: 'stretch'; x0: number; ids: ReadonlySet<number>; d: number }
+  | { kind: 'band'; x0: number; y0: number; x1: number; y1: number; add: boolean; moved: boolean }
+  | { kind: 'draw'; time: Seconds; pitch: number; end: Seconds }
+  | { kind: 'ruler' };
+
+const COLORS = {
+  background: '#14161b',
+  whiteRow: '#1b1e25',
+  blackRow: '#15171c',
+  rowLine: '#232731',
+  octaveLine: '#323846',
+  grid: '#262b36',
+  gridStrong: '#343b4a',
+  ruler: '#1f232b',
+  rulerText: '#9aa3b5',
+  keyWhite: '#e9e6df',
+  keyBlack: '#22252c',
+  keyLine: '#9c9890',
+  keyLit: '#7fd6ff',
+  selected: '#ffb547',
+  selectedEdge: '#fff3dc',
+  cursor: '#ffd166',
+  playhead: '#5dff9a',
+  band: 'rgba(127, 214, 255, 0.12)',
+  bandEdge: 'rgba(127, 214, 255, 0.6)',
+};
+
+/** Note colour: one hue, darker for soft notes, brighter for loud ones. */
+const velocityColor = (velocity: number): string =>
+  `hsl(198, 78%, ${Math.round(26 + (velocity / 127) * 46)}%)`;
+
+/** Everything one frame shows. */
+export interface PaintFrame {
+  readonly ctx: CanvasRenderingContext2D;
+  readonly view: Viewport;
+  readonly state: EditorState;
+  readonly gesture: RollGesture | null;
+  readonly playhead: Seconds | null;
+  /** The longest note's duration (how far before the view a visible note can start). */
+  readonly longest: Seconds;
+  /** Device pixels per CSS pixel. */
+  readonly ratio: number;
+}
+
+/** Paints one frame. */
+export function paintRoll(frame: PaintFrame): void {
+  const { ctx, view, state, gesture, playhead, longest, ratio } = frame;
+  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  ctx.fillStyle = COLORS.background;
+  ctx.fillRect(0, 0, view.width + KEYBOARD_PX, view.height + RULER_PX);
+
+  ctx.save();
+  ctx.translate(KEYBOARD_PX, RULER_PX);
+  ctx.beginPath();
+  ctx.rect(0, 0, view.width, view.height);
+  ctx.clip();
+  drawRows();
+  drawGrid();
+  drawNotes(state);
+  drawMarkers(state);
+  ctx.restore();
+
+  drawRuler(state);
+  drawKeyboard(state);
+
+  function visiblePitches(): [number, number] {
+    const top = Math.min(119, Math.ceil(view.topPitch));
+    const bottom = Math.max(0, yToPitch(view, view.height));
+    return [bottom, top];
+  }
+
+  function drawRows(): void {
+    const [bottom, top] = visiblePitches();
+    const h = view.pxPerSemitone;
+    for (let p = bottom; p <= top; p++) {
+      const y = pitchToY(view, p);
+      ctx.fillStyle = isBlackKey(p) ? COLORS.blackRow : COLORS.whiteRow;
+      ctx.fillRect(0, y, view.width, h);
+      ctx.fillStyle = p % 12 === 0 ? COLORS.octaveLine : COLORS.rowLine;
+      ctx.fillRect(0, y + h - 1, view.width, 1);
+    }
+  }
+
+  function drawGrid(): void {
+    const step = tickStep(view.pxPerSecond, 80);
+    const minor = step / 4;
+    const first = Math.floor(view.startTime / minor) * minor;
+    for (let t = first; timeToX(view, t) < view.width; t += minor) {
+      const x = Math.round(timeToX(view, t));
+      const strong = Math.abs(t / step - Math.round(t / step)) < 1e-6;
+      ctx.fillStyle = strong ? COLORS.gridStrong : COLORS.grid;
+      ctx.fillRect(x, 0, 1, view.height);
+    }
+  }
+
+  function drawNotes(state: EditorState): void {
+    const notes = state.notes;
+    const [from, to] = visibleRange(view, notes, longest);
+    const h = Math.max(2, view.pxPerSemitone - 2);
+    const moving = gesture?.kind === 'move' ? gesture : null;
+    const stretching = gesture?.kind === 'stretch' ? gesture : null;
+    for (let i = from; i < to; i++) {
+      const n = notes[i]!;
+      const selected = state.selected.has(n.id);
+      let time = n.time;
+      let pitch = n.pitch;
+      let duration = n.duration;
+      if (selected && moving) {
+        ctx.fillStyle = 'rgba(255, 181, 71, 0.18)';
+        ctx.fillRect(
+          timeToX(view, time),
+          pitchToY(view, pitch) + 1,
+          Math.max(2, duration * view.pxPerSecond),
+          h,
+        );
+        time = Math.max(0, time + moving.dt);
+        pitch = Math.min(119, Math.max(0, pitch + moving.dp));
+      }
+      if (selected && stretching) duration = Math.max(0.01, duration + stretching.d);
+      const x = timeToX(view, time);
+      const w = Math.max(2, duration * view.pxPerSecond - 1);
+      const y = pitchToY(view, pitch) + 1;
+      if (x > view.width || x + w < 0) continue;
+      ctx.fillStyle = selected ? COLORS.selected : velocityColor(n.velocity);
+      ctx.fillRect(x, y, w, h);
+      if (selected) {
+        ctx.strokeStyle = COLORS.selectedEdge;
+        ctx.lineWidth = 1;
+        ctx.strokeRect(x + 0.5, y + 0.5, w - 1, h - 1);
+      }
+    }
+    if (gesture?.kind === 'draw') {
+      const x = timeToX(view, gesture.time);
+      ctx.fillStyle = COLORS.selected;
+      ctx.fillRect(
+        x,
+        pitchToY(view, gesture.pitch) + 1,
+        Math.max(2, (gesture.end - gesture.time) * view.pxPerSecond),
+        h,
+      );
+    }
+    if (gesture?.kind === 'band' && gesture.moved) {
+      const x = Math.min(gesture.x0, gesture.x1);
+      const y = Math.min(gesture.y0, gesture.y1);
+      const w = Math.abs(gesture.x1 - gesture.x0);
+      const hh = Math.abs(gesture.y1 - gesture.y0);
+      ctx.fillStyle = COLORS.band;
+      ctx.fillRect(x, y, w, hh);
+      ctx.strokeStyle = COLORS.bandEdge;
+      ctx.strokeRect(x + 0.5, y + 0.5, w, hh);
+    }
+  }
+
+  function drawMarkers(state: EditorState): void {
+    const cx = Math.round(timeToX(view, state.cursor));
+    ctx.fillStyle = COLORS.cursor;
+    ctx.globalAlpha = 0.8;
+    for (let y = 0; y < view.height; y += 8) ctx.fillRect(cx, y, 1, 4);
+    ctx.globalAlpha = 1;
+    if (playhead !== null) {
+      ctx.fillStyle = COLORS.playhead;
+      ctx.fillRect(Math.round(timeToX(view, playhead)) - 1, 0, 2, view.height);
+    }
+  }
+
+  function drawRuler(state: EditorState): void {
+    ctx.fillStyle = COLORS.ruler;
+    ctx.fillRect(KEYBOARD_PX, 0, view.width, RULER_PX);
+    ctx.fillRect(0, 0, KEYBOARD_PX, RULER_PX);
+    const step = tickStep(view.pxPerSecond, 80);
+    ctx.font = '11px ui-sans-serif, system-ui, sans-serif';
+    ctx.textBaseline = 'middle';
+    ctx.fillStyle = COLORS.rulerText;
+    const first = Math.floor(view.startTime / step) * step;
+    for (let t = first; timeToX(view, t) < view.width; t += step) {
+      const x = KEYBOARD_PX + Math.round(timeToX(view, t));
+      if (x < KEYBOARD_PX) continue;
+      ctx.fillRect(x, RULER_PX - 8, 1, 8);
+      ctx.fillText(formatTime(t, step), x + 4, RULER_PX / 2 - 1);
+    }
+    const cx = KEYBOARD_PX + timeToX(view, state.cursor);
+    if (cx >= KEYBOARD_PX) {
+      ctx.fillStyle = COLORS.cursor;
+      ctx.beginPath();
+      ctx.moveTo(cx - 6, RULER_PX - 9);
+      ctx.lineTo(cx + 6, RULER_PX - 9);
+      ctx.lineTo(cx, RULER_PX - 1);
+      ctx.fill();
+    }
+    if (playhead !== null) {
+      ctx.fillStyle = COLORS.playhead;
+      ctx.fillRect(KEYBOARD_PX + Math.round(timeToX(view, playhead)) - 1, 0, 2, RULER_PX);
+    }
+    ctx.fillStyle = '#2c313c';
+    ctx.fillRect(0, RULER_PX - 1, view.width + KEYBOARD_PX, 1);
+  }
+
+  /** Keys of the notes sounding at the playhead light up. */
+  function soundingPitches(state: EditorState): Set<number> {
+    const at = playhead;
+    const lit = new Set<number>();
+    if (at === null) return lit;
+    const notes = state.notes;
+    const end = firstAtOrAfter(notes, at + 1e-9);
+    for (let i = firstAtOrAfter(notes, at - longest); i < end; i++) {
+      const n = notes[i]!;
+      if (n.time + n.duration > at) lit.add(n.pitch);
+    }
+    return lit;
+  }
+
+  function drawKeyboard(state: EditorState): void {
+    const [bottom, top] = visiblePitches();
+    const h = view.pxPerSemitone;
+    const lit = soundingPitches(state);
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(0, RULER_PX, KEYBOARD_PX, view.height);
+    ctx.clip();
+    ctx.translate(0, RULER_PX);
+    ctx.fillStyle = COLORS.keyWhite;
+    ctx.fillRect(0, 0, KEYBOARD_PX, view.height);
+    ctx.font = `${Math.min(11, Math.max(8, h - 2))}px ui-sans-serif, system-ui, sans-serif`;
+    ctx.textBaseline = 'middle';
+    for (let p = bottom; p <= top; p++) {
+      const y = pitchToY(view, p);
+      if (!isBlackKey(p)) {
+        if (lit.has(p)) {
+          ctx.fillStyle = COLORS.keyLit;
+          ctx.fillRect(0, y, KEYBOARD_PX, h);
+        }
+        // A line under B and E (where two white keys meet) and at every C.
+        if (p % 12 === 0 || p % 12 === 5) {
+          ctx.fillStyle = COLORS.keyLine;
+          ctx.fillRect(0, y + h - 0.5, KEYBOARD_PX, 1);
+        }
+        if (p % 12 === 0 && h >= 7) {
+          ctx.fillStyle = '#3a3d44';
+          ctx.fillText(pitchName(p), KEYBOARD_PX - 26, y + h / 2);
+        }
+      }
+    }
+    for (let p = bottom; p <= top; p++) {
+      if (!isBlackKey(p)) continue;
+      const y = pitchToY(view, p);
+      ctx.fillStyle = lit.has(p) ? COLORS.keyLit : COLORS.keyBlack;
+      ctx.fillRect(0, y, KEYBOARD_PX * 0.6, h);
+    }
+    ctx.restore();
+    ctx.fillStyle = '#0c0d10';
+    ctx.fillRect(KEYBOARD_PX - 1, RULER_PX, 1, view.height);
+  }
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { actionFor, type KeyPress } from './shortcuts.js';
+
+const press = (key: string, mods: Partial<KeyPress> = {}): KeyPress => ({
+  key,
+  ctrlKey: false,
+  metaKey: false,
+  shiftKey: false,
+  altKey: false,
+  ...mods,
+});
+
+describe('keyboard shortcuts', () => {
+  it('maps the common actions', () => {
+    expect(actionFor(press(' '))).toEqual({ type: 'play-pause' });
+    expect(actionFor(press('Delete'))).toEqual({ type: 'delete' });
+    expect(actionFor(press('Backspace'))).toEqual({ type: 'delete' });
+    expect(actionFor(press('z', { ctrlKey: true }))).toEqual({ type: 'undo' });
+    expect(actionFor(press('Z', { metaKey: true, shiftKey: true }))).toEqual({ type: 'redo' });
+    expect(actionFor(press('y', { ctrlKey: true }))).toEqual({ type: 'redo' });
+    expect(actionFor(press('G'))).toEqual({ type: 'generate-pause' });
+    expect(actionFor(press('ArrowUp', { shiftKey: true }))).toEqual({
+      type: 'move',
+      seconds: 0,
+      semitones: 12,
+    });
+    expect(actionFor(press('ArrowLeft'))).toEqual({ type: 'move', seconds: -0.05, semitones: 0 });
+    expect(actionFor(press('a', { ctrlKey: true }))).toEqual({ type: 'select-all' });
+    expect(actionFor(press('.'))).toEqual({ type: 'scale', factor: 1.1 });
+  });
+
+  it('leaves typing in fields alone, except Escape', () => {
+    expect(actionFor(press(' '), true)).toBeNull();
+    expect(actionFor(press('Backspace'), true)).toBeNull();
+    expect(actionFor(press('a', { ctrlKey: true }), true)).toBeNull();
+    expect(actionFor(press('z', { ctrlKey: true }), true)).toBeNull();
+    expect(actionFor(press('Escape'), true)).toEqual({ type: 'stop' });
+  });
+
+  it('ignores other keys', () => {
+    expect(actionFor(press('q'))).toBeNull();
+    expect(actionFor(press('x', { ctrlKey: true }))).toBeNull();
+    expect(actionFor(press('g', { altKey: true }))).toBeNull();
+  });
+});

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { decodeWork, encodeWork, loadWork, saveWork, STORAGE_KEY, type SavedWork } from './storage.js';
+
+const work: SavedWork = {
+  notes: [
+    { pitch: 60, velocity: 90, time: 0, duration: 0.5 },
+    { pitch: 64, velocity: 33, time: 0.123456789012345, duration: 1 / 3 },
+  ],
+  cursor: 1.25,
+  settings: { temperature: 0.8, topP: 0.9, count: 64, mode: 'insert' },
+};
+
+function memoryStore(): Map<string, string> & {
+  getItem(k: string): string | null;
+  setItem(k: string, v: string): void;
+} {
+  const map = new Map<string, string>();
+  return Object.assign(map, {
+    getItem: (k: string) => map.get(k) ?? null,
+    setItem: (k: string, v: string) => void map.set(k, v),
+  });
+}
+
+describe('storage', () => {
+  it('round-trips the work exactly', () => {
+    expect(decodeWork(encodeWork(work))).toEqual(work);
+    const store = memoryStore();
+    expect(saveWork(store, work)).toBeNull();
+    expect(store.has(STORAGE_KEY)).toBe(true);
+    expect(loadWork(store)).toEqual(work);
+  });
+
+  it('ignores records it did not write or that are damaged', () => {
+    expect(decodeWork(null)).toBeNull();
+    expect(decodeWork('{not json')).toBeNull();
+    expect(decodeWork('{"version":2,"notes":[]}')).toBeNull();
+    expect(decodeWork('{"version":1,"notes":[[60,90,0]]}')).toBeNull();
+    expect(decodeWork('{"version":1,"notes":[[130,90,0,1]]}')).toBeNull();
+    expect(decodeWork('{"version":1,"notes":[[60,90,-1,1]]}')).toBeNull();
+  });
+
+  it('falls back to defaults for bad settings', () => {
+    const text = JSON.stringify({
+      version: 1,
+      notes: [],
+      cursor: -4,
+      settings: { temperature: 'hot', count: 5 },
+    });
+    expect(decodeWork(text)).toEqual({
+      notes: [],
+      cursor: 0,
+      settings: { temperature: 1, topP: 0.95, count: 5, mode: 'replace' },
+    });
+  });
+
+  it('reports a full storage instead of throwing', () => {
+    const full = {
+      getItem: () => null,
+      setItem: () => {
+        throw new Error('QuotaExceededError');
+      },
+    };
+    expect(saveWork(full, work)).toMatch(/could not be saved.*QuotaExceededError/);
+  });
+});

@@ -1,0 +1,107 @@
+import type { Note } from '../../src/public/index.js';
+import type { GenerationMode } from './editor-state.js';
+
+/**
+ * Keeping the work across reloads: the piece, the cursor and the controls, as one small JSON record
+ * in the browser's `localStorage` (notes as `[pitch, velocity, time, duration]`, about 50 bytes a
+ * note: a 5,000-note piece is 250 KB, well inside the usual 5 MB). What comes back is checked note by
+ * note, so a damaged or foreign record is ignored, never loaded half-way.
+ */
+
+/** The generation controls. */
+export interface Settings {
+  readonly temperature: number;
+  readonly topP: number;
+  readonly count: number;
+  readonly mode: GenerationMode;
+}
+
+export interface SavedWork {
+  readonly notes: readonly Note[];
+  readonly cursor: number;
+  readonly settings: Settings;
+}
+
+export const STORAGE_KEY = 'howl.composer.v1';
+export const DEFAULT_SETTINGS: Settings = { temperature: 1, topP: 0.95, count: 200, mode: 'replace' };
+
+/** The part of `Storage` used here. */
+export type KeyValueStore = Pick<Storage, 'getItem' | 'setItem'>;
+
+/** Encodes the work as the stored JSON text. */
+export function encodeWork(work: SavedWork): string {
+  return JSON.stringify({
+    version: 1,
+    cursor: work.cursor,
+    settings: work.settings,
+    notes: work.notes.map((n) => [n.pitch, n.velocity, n.time, n.duration]),
+  });
+}
+
+const isNumber = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+
+function settingsOf(value: unknown): Settings {
+  const s = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  const pick = (x: unknown, lo: number, hi: number, fallback: number): number =>
+    isNumber(x) && x >= lo && x <= hi ? x : fallback;
+  return {
+    temperature: pick(s['temperature'], 0.05, 5, DEFAULT_SETTINGS.temperature),
+    topP: pick(s['topP'], 0.01, 1, DEFAULT_SETTINGS.topP),
+    count: Math.round(pick(s['count'], 1, 100_000, DEFAULT_SETTINGS.count)),
+    mode: s['mode'] === 'insert' ? 'insert' : 'replace',
+  };
+}
+
+/**
+ * Decodes stored text.
+ *
+ * @returns the work, or null when the text is not a record this page wrote (or is damaged)
+ */
+export function decodeWork(text: string | null): SavedWork | null {
+  if (text === null) return null;
+  let record: unknown;
+  try {
+    record = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof record !== 'object' || record === null) return null;
+  const { version, notes, cursor, settings } = record as Record<string, unknown>;
+  if (version !== 1 || !Array.isArray(notes)) return null;
+  const decoded: Note[] = [];
+  for (const entry of notes as unknown[]) {
+    if (!Array.isArray(entry) || entry.length !== 4 || !entry.every(isNumber)) return null;
+    const [pitch, velocity, time, duration] = entry as [number, number, number, number];
+    const ok = Number.isInteger(pitch) && pitch >= 0 && pitch <= 119 && velocity >= 1 && velocity <= 127;
+    if (!ok || time < 0 || duration < 0) return null;
+    decoded.push({ pitch, velocity, time, duration });
+  }
+  return {
+    notes: decoded,
+    cursor: isNumber(cursor) && cursor >= 0 ? cursor : 0,
+    settings: settingsOf(settings),
+  };
+}
+
+/**
+ * Saves the work.
+ *
+ * @returns null when saved, or why not (the browser's storage is full or switched off)
+ */
+export function saveWork(store: KeyValueStore, work: SavedWork): string | null {
+  try {
+    store.setItem(STORAGE_KEY, encodeWork(work));
+    return null;
+  } catch (error) {
+    return `the piece could not be saved in this browser: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+
+/** Loads the saved work, or null when there is none (or it is unreadable). */
+export function loadWork(store: KeyValueStore): SavedWork | null {
+  try {
+    return decodeWork(store.getItem(STORAGE_KEY));
+  } catch {
+    return null;
+  }
+}
