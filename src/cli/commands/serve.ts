@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +20,25 @@ interface ServeCommandOptions {
 /** The built page: dist-web/ at the package root (from src/cli/commands or dist/cli/commands). */
 export function defaultWebDir(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '../../../dist-web');
+}
+
+/**
+ * In a clone of the repository (web/ and vite beside dist/), builds the page the first time
+ * `howl serve` runs, so that `npx howl serve` works without a separate step. Elsewhere it does
+ * nothing and the caller reports what to do.
+ */
+function buildPageOnce(web: string): void {
+  const root = resolve(web, '..');
+  const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
+  const config = join(root, 'web', 'vite.config.ts');
+  if (!existsSync(vite) || !existsSync(config)) return;
+  process.stderr.write('building the web composer (once, a few seconds)...\n');
+  const result = spawnSync(process.execPath, [vite, 'build', '--config', config], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  if (result.status !== 0)
+    throw new CliError('building the web composer failed (see above); try `npm run build:web`');
 }
 
 /** What `howl serve` serves. */
@@ -45,6 +65,7 @@ export async function startComposerServer(
   options: ComposerServerOptions,
 ): Promise<RunningServer & { readonly modelDir: string }> {
   const web = options.web ?? defaultWebDir();
+  if (!existsSync(join(web, 'index.html')) && options.web === undefined) buildPageOnce(web);
   if (!existsSync(join(web, 'index.html'))) {
     throw new CliError(`${web}: the web composer is not built; run \`npm run build:web\` first`);
   }
