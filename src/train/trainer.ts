@@ -65,6 +65,99 @@ export interface TrainOptions {
   readonly microBatchSteps?: number;
   /** Which data the run trains on: recorded in its checkpoints, so a resume can refuse other data. */
   readonly dataset?: DatasetIdentity;
+  /**
+   * Threads that compute each step's micro-batch gradients (default 1: all on the calling thread).
+   * More than 1 needs a `GradientComputer` in `TrainCallbacks.gradients` (in Node:
+   * `createGradientWorkers` from `src/node/gradient-workers.ts`); the micro-batches, their dropout
+   * seeds and the update are the same as with 1, so results match to float rounding.
+   */
+  readonly workers?: number;
+}
+
+/** One micro-batch of a step, to compute on another thread. */
+export interface GradientPass {
+  readonly crops: readonly (readonly V1Row[])[];
+  /** Its dropout seed: the step's seed + the pass's index, as on the calling thread. */
+  readonly seed: number;
+  /** Real steps of the whole batch: the pass's gradient is weighted by its own real steps / this. */
+  readonly batchTokens: number;
+}
+
+/** What a pass gives back. */
+export interface PassGradient {
+  /** weight × the gradient of the pass's mean loss, one array per model weight, in `model.weights` order. */
+  readonly gradients: readonly Float32Array[];
+  /** The pass's weight: its real steps / the batch's. */
+  readonly weight: number;
+  /** `[total, ...parts]` of the pass's (unweighted) loss. */
+  readonly values: readonly number[];
+  /** The names of the parts. */
+  readonly names: readonly string[];
+}
+
+/**
+ * Computes micro-batch gradients elsewhere (worker threads). The trainer hands it the current
+ * weights (in `model.weights` order) and the step's passes, adds the results in pass order, clips
+ * and applies Adam itself.
+ */
+export interface GradientComputer {
+  /** Threads it uses. */
+  readonly workers: number;
+  /** One result per pass, in the order of `passes`. */
+  computeGradients(
+    weights: readonly Float32Array[],
+    passes: readonly GradientPass[],
+  ): Promise<PassGradient[]>;
+}
+
+/**
+ * The weighted gradient of one micro-batch's loss, exactly as the trainer's in-process path computes
+ * it: for gradient worker threads.
+ *
+ * @param model - the model, holding the step's weights
+ * @param pass - the crops, dropout seed and the batch's real steps
+ * @returns per-weight gradients (copied out of the backend), the weight and the loss values
+ */
+export function computePassGradient(model: Model, pass: GradientPass): PassGradient {
+  const batch = model.makeBatch(pass.crops);
+  try {
+    const weight = batch.tokens / Math.max(1, pass.batchTokens);
+    let names: string[] = [];
+    const { grads, values } = tf.tidy(() => {
+      let parts: Record<string, tf.Scalar> = {};
+      const { value, grads } = tf.variableGrads(() => {
+        const result = model.loss(batch, { training: true, seed: pass.seed });
+        parts = Object.fromEntries(Object.entries(result.parts).map(([k, v]) => [k, tf.keep(v)]));
+        return result.total;
+      }, model.variables as tf.Variable[]);
+      names = Object.keys(parts);
+      const gradList = model.variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
+      const weighted = weight === 1 ? gradList : gradList.map((g) => tf.mul(g, weight));
+      return {
+        grads: weighted.map((g) => (g.dataSync() as Float32Array).slice()),
+        values: Array.from(tf.stack([value, ...names.map((n) => parts[n] as tf.Scalar)]).dataSync()),
+      };
+    });
+    return { gradients: grads, weight, values, names };
+  } finally {
+    batch.dispose();
+  }
+}
+
+/**
+ * A `microBatchSteps` for `workers` threads: the default's memory bound, with the batch split into
+ * a multiple of `workers` passes of equal size, so every thread gets the same work.
+ *
+ * @param batchSize - crops per step
+ * @param length - notes per crop
+ * @param workers - threads
+ * @returns crops per pass × length
+ * @example microBatchStepsForWorkers(32, 256, 2); // 4096: 2 passes of 16 crops
+ */
+export function microBatchStepsForWorkers(batchSize: number, length: number, workers: number): number {
+  const fitting = Math.max(1, Math.floor(DEFAULT_MICRO_BATCH_STEPS / length));
+  const passes = workers * Math.ceil(Math.ceil(batchSize / fitting) / workers);
+  return Math.ceil(batchSize / passes) * length;
 }
 
 /** Default `microBatchSteps`: 16 crops of 1,024 notes (LSTM 192 then peaks near 1.5 GB). */
@@ -144,6 +237,8 @@ export interface TrainCallbacks {
   shouldStop?(): boolean;
   /** The clock in seconds (default `performance.now() / 1000`). */
   now?(): number;
+  /** Where micro-batch gradients are computed when `workers` > 1 (in Node: `createGradientWorkers`). */
+  gradients?: GradientComputer;
 }
 
 /** Why training ended. */
@@ -191,6 +286,7 @@ export function resolveTrainOptions(options: TrainOptions): ResolvedOptions {
     checkpointEverySeconds: options.checkpointEverySeconds ?? 600,
     maxFailures: options.maxFailures ?? 5,
     microBatchSteps: options.microBatchSteps ?? DEFAULT_MICRO_BATCH_STEPS,
+    workers: options.workers ?? 1,
     ...(options.steps === undefined ? {} : { steps: options.steps }),
     ...(options.epochs === undefined ? {} : { epochs: options.epochs }),
     ...(options.timeSeconds === undefined ? {} : { timeSeconds: options.timeSeconds }),
@@ -219,6 +315,7 @@ export function resolveTrainOptions(options: TrainOptions): ResolvedOptions {
   positiveInt(resolved.validationCrops, 'validation crops', true);
   positiveInt(resolved.maxFailures, 'max failures');
   positiveInt(resolved.microBatchSteps, 'micro-batch steps');
+  positiveInt(resolved.workers, 'workers');
   positiveInt(resolved.steps, 'steps');
   positiveInt(resolved.patience, 'patience');
   positiveInt(resolved.checkpointEverySteps, 'checkpoint interval (steps)');
@@ -369,6 +466,12 @@ export async function train(
     !callbacks.shouldStop
   ) {
     throw new InvalidArgumentError('training needs an end: steps, epochs or a time limit');
+  }
+  const computer = o.workers > 1 ? callbacks.gradients : undefined;
+  if (o.workers > 1 && computer === undefined) {
+    throw new InvalidArgumentError(
+      `${o.workers} workers need a gradient computer (in Node: createGradientWorkers, src/node/gradient-workers.ts)`,
+    );
   }
   const now = callbacks.now ?? ((): number => performance.now() / 1000);
   const cropRng: Rng = createRng(resume ? resume.state.rng.crops : o.seed);
@@ -524,36 +627,9 @@ export async function train(
       let sums: number[] = [];
       let accumulated: tf.Tensor[] | undefined;
       let values: number[];
-      try {
-        for (let first = 0, pass = 0; first < crops.length; first += perPass, pass++) {
-          const batch = model.makeBatch(crops.slice(first, first + perPass));
-          try {
-            const weight = batch.tokens / Math.max(1, batchTokens);
-            const previous = accumulated;
-            const read = tf.tidy(() => {
-              let parts: Record<string, tf.Scalar> = {};
-              const { value, grads } = tf.variableGrads(() => {
-                const result = model.loss(batch, { training: true, seed: dropoutSeed + pass });
-                parts = Object.fromEntries(Object.entries(result.parts).map(([k, v]) => [k, tf.keep(v)]));
-                return result.total;
-              }, model.variables as tf.Variable[]);
-              names = Object.keys(parts);
-              const gradList = model.variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
-              const weighted = weight === 1 ? gradList : gradList.map((g) => tf.mul(g, weight));
-              accumulated = (
-                previous === undefined ? weighted : weighted.map((g, i) => tf.add(previous[i]!, g))
-              ).map((g) => tf.keep(g));
-              return Array.from(tf.stack([value, ...names.map((n) => parts[n] as tf.Scalar)]).dataSync());
-            });
-            if (previous !== undefined) tf.dispose(previous);
-            if (sums.length === 0) sums = read.map(() => 0);
-            read.forEach((x, i) => (sums[i] = (sums[i] ?? 0) + x * weight));
-          } finally {
-            batch.dispose();
-          }
-        }
-        const gradList = accumulated ?? [];
-        values = tf.tidy(() => {
+      // Global-norm clipping and Adam, on the summed gradients (either path).
+      const update = (gradList: tf.Tensor[]): number[] =>
+        tf.tidy(() => {
           const norm = tf.sqrt(tf.addN(gradList.map((g) => tf.sum(tf.square(g))))).dataSync()[0] ?? NaN;
           const read = [sums[0] ?? NaN, norm, ...sums.slice(1)];
           if (Number.isFinite(read[0]) && Number.isFinite(norm)) {
@@ -562,10 +638,68 @@ export async function train(
           }
           return read;
         });
-      } catch (error) {
-        throw explainTrap(error, o);
-      } finally {
-        if (accumulated !== undefined) tf.dispose(accumulated);
+      if (computer !== undefined) {
+        // The same passes and seeds on worker threads; their weighted gradients are added here in
+        // pass order, as the in-process path adds them.
+        const passes: GradientPass[] = [];
+        for (let first = 0, pass = 0; first < crops.length; first += perPass, pass++) {
+          passes.push({ crops: crops.slice(first, first + perPass), seed: dropoutSeed + pass, batchTokens });
+        }
+        const current = model.variables.map((v) => v.dataSync() as Float32Array);
+        const results = await computer.computeGradients(current, passes);
+        const total = current.map((w) => new Float32Array(w.length));
+        for (const result of results) {
+          result.gradients.forEach((g, i) => {
+            const into = total[i]!;
+            for (let j = 0; j < into.length; j++) into[j] = into[j]! + g[j]!;
+          });
+          if (sums.length === 0) sums = result.values.map(() => 0);
+          result.values.forEach((x, i) => (sums[i] = (sums[i] ?? 0) + x * result.weight));
+          names = [...result.names];
+        }
+        const gradList = model.variables.map((v, i) => tf.tensor(total[i]!, v.shape));
+        try {
+          values = update(gradList);
+        } catch (error) {
+          throw explainTrap(error, o);
+        } finally {
+          tf.dispose(gradList);
+        }
+      } else {
+        try {
+          for (let first = 0, pass = 0; first < crops.length; first += perPass, pass++) {
+            const batch = model.makeBatch(crops.slice(first, first + perPass));
+            try {
+              const weight = batch.tokens / Math.max(1, batchTokens);
+              const previous = accumulated;
+              const read = tf.tidy(() => {
+                let parts: Record<string, tf.Scalar> = {};
+                const { value, grads } = tf.variableGrads(() => {
+                  const result = model.loss(batch, { training: true, seed: dropoutSeed + pass });
+                  parts = Object.fromEntries(Object.entries(result.parts).map(([k, v]) => [k, tf.keep(v)]));
+                  return result.total;
+                }, model.variables as tf.Variable[]);
+                names = Object.keys(parts);
+                const gradList = model.variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
+                const weighted = weight === 1 ? gradList : gradList.map((g) => tf.mul(g, weight));
+                accumulated = (
+                  previous === undefined ? weighted : weighted.map((g, i) => tf.add(previous[i]!, g))
+                ).map((g) => tf.keep(g));
+                return Array.from(tf.stack([value, ...names.map((n) => parts[n] as tf.Scalar)]).dataSync());
+              });
+              if (previous !== undefined) tf.dispose(previous);
+              if (sums.length === 0) sums = read.map(() => 0);
+              read.forEach((x, i) => (sums[i] = (sums[i] ?? 0) + x * weight));
+            } finally {
+              batch.dispose();
+            }
+          }
+          values = update(accumulated ?? []);
+        } catch (error) {
+          throw explainTrap(error, o);
+        } finally {
+          if (accumulated !== undefined) tf.dispose(accumulated);
+        }
       }
       const loss = values[0] ?? NaN;
       const gradNorm = values[1] ?? NaN;

@@ -21,7 +21,17 @@ import {
   parseDuration,
   type MetricsRecord,
 } from '../../train/metrics.js';
-import { resolveTrainOptions, train, type TrainOptions } from '../../train/trainer.js';
+import {
+  microBatchStepsForWorkers,
+  resolveTrainOptions,
+  train,
+  type TrainOptions,
+} from '../../train/trainer.js';
+import {
+  createGradientWorkers,
+  GradientWorkerError,
+  type GradientWorkers,
+} from '../../node/gradient-workers.js';
 import { readInputFile } from '../../node/read-input-file.js';
 import { createProgressLine, parseNumberOption } from '../cli-helpers.js';
 import { CliError } from '../main.js';
@@ -61,6 +71,7 @@ export async function runTrain(datasetFile: string, options: TrainCommandOptions
     integer: true,
     min: 1,
   });
+  const workers = parseNumberOption(options.workers, '--workers', { integer: true, min: 1 });
   const backend = options.backend;
   if (!(BACKENDS as readonly string[]).includes(backend)) {
     throw new CliError(`unknown backend '${backend}'; known: ${BACKENDS.join(', ')}`);
@@ -73,6 +84,7 @@ export async function runTrain(datasetFile: string, options: TrainCommandOptions
     ...(valCrops === undefined ? {} : { validationCrops: valCrops }),
     ...(patience === undefined ? {} : { patience }),
     ...(microBatchSteps === undefined ? {} : { microBatchSteps }),
+    ...(workers === undefined ? {} : { workers }),
     checkpointEverySeconds,
   };
 
@@ -121,6 +133,14 @@ export async function runTrain(datasetFile: string, options: TrainCommandOptions
       ...(hasLimit ? {} : { timeSeconds: 12 * 3600 }),
       ...limits,
     };
+    if (workers !== undefined && workers > 1 && microBatchSteps === undefined) {
+      // Split each batch into a multiple of `workers` equal passes (saved, so a resume splits alike).
+      const shape = resolveTrainOptions(trainOptions);
+      trainOptions = {
+        ...trainOptions,
+        microBatchSteps: microBatchStepsForWorkers(shape.batchSize, shape.length, workers),
+      };
+    }
     const name = `${basename(datasetFile).replace(/\.howl$/i, '')}-${arch}`;
     runDir = options.out ?? join('runs', name);
     if (existsSync(join(runDir, 'checkpoint')) || existsSync(join(runDir, 'metrics.jsonl'))) {
@@ -167,12 +187,22 @@ export async function runTrain(datasetFile: string, options: TrainCommandOptions
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
 
+  const resolved = resolveTrainOptions(trainOptions);
+  let threads: GradientWorkers | undefined;
+  if (resolved.workers > 1) {
+    threads = await createGradientWorkers({
+      workers: resolved.workers,
+      model: modelConfig,
+      backend: backend as BackendName,
+    }).catch((error: unknown) => {
+      throw new CliError(error instanceof HowlError ? error.message : String(error));
+    });
+  }
   const model = createModel(modelConfig, { seed: trainOptions.seed ?? 1 });
   const progress = createProgressLine();
   const lossAverage = createMovingAverage(0.95);
   const speed = createMovingAverage(0.9);
   let lastValidation = '';
-  const resolved = resolveTrainOptions(trainOptions);
   const say = (text: string): void => {
     progress.done();
     process.stdout.write(text + '\n');
@@ -180,7 +210,9 @@ export async function runTrain(datasetFile: string, options: TrainCommandOptions
   say(
     `${resume ? 'resuming' : 'training'} ${modelConfig.type} (${modelConfig.rnn} ${modelConfig.units}) on ` +
       `${dataset.totals.trainFiles} training files, ${dataset.totals.validationFiles} validation files; ` +
-      `batch ${resolved.batchSize} × ${resolved.length} notes; run folder ${runDir}` +
+      `batch ${resolved.batchSize} × ${resolved.length} notes` +
+      (threads ? ` on ${threads.workers} worker threads` : '') +
+      `; run folder ${runDir}` +
       (resume ? `; from step ${resume.state.step}` : ''),
   );
   log({
@@ -196,6 +228,7 @@ export async function runTrain(datasetFile: string, options: TrainCommandOptions
       dataset,
       trainOptions,
       {
+        ...(threads ? { gradients: threads } : {}),
         shouldStop: () => signal !== undefined,
         onWarning: (message) => {
           progress.done();
@@ -252,8 +285,16 @@ export async function runTrain(datasetFile: string, options: TrainCommandOptions
       },
       resume,
     );
+  } catch (error) {
+    if (error instanceof GradientWorkerError) {
+      throw new CliError(
+        `${error.message}; checkpoints already saved are intact: continue with howl train ${datasetFile} --resume ${runDir}`,
+      );
+    }
+    throw error;
   } finally {
     progress.done();
+    await threads?.close();
     await writes;
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);

@@ -17,6 +17,7 @@ export interface TrainCommandOptions {
   warmup?: string;
   patience?: string;
   microBatchSteps?: string;
+  workers?: string;
   checkpointEvery: string;
   backend: string;
   resume?: string;
@@ -59,6 +60,10 @@ export function registerTrain(program: Command): void {
     .option(
       '--micro-batch-steps <n>',
       'most crops × notes per pass; larger batches are split and their gradients added (default 16384)',
+    )
+    .option(
+      '--workers <n>',
+      "threads computing each step (data-parallel, same results; default 1, or the resumed run's)",
     )
     .option('--checkpoint-every <duration>', 'checkpoint interval', '10m')
     .option('--backend <name>', `TensorFlow.js backend: ${BACKENDS.join(', ')}`, 'wasm')
