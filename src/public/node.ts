@@ -14,3 +14,5 @@ export { renderNoteChunksThreaded, defaultRenderThreads, RenderWorkerError } fro
 export type { ThreadedRenderOptions } from '../node/render-threads.js';
 export { renderAudioFile, writeAudioFile } from '../node/render-audio-file.js';
 export type { AudioFileOptions, AudioFileSummary } from '../node/render-audio-file.js';
+export { createGradientWorkers, GradientWorkerError } from '../node/gradient-workers.js';
+export type { GradientWorkers, GradientWorkersOptions } from '../node/gradient-workers.js';

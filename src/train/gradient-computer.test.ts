@@ -1,0 +1,91 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { setupBackend } from '../model/backend.js';
+import { createModel, type Model } from '../model/model.js';
+import { makeTinyDataset, TINY_MODEL } from './fixtures.js';
+import {
+  computePassGradient,
+  microBatchStepsForWorkers,
+  train,
+  type GradientComputer,
+  type TrainOptions,
+} from './trainer.js';
+
+// The trainer's `GradientComputer` path without threads: a second model on this thread stands in
+// for the workers (the threads themselves are tested in src/node/gradient-workers.test.ts).
+
+const config = { ...TINY_MODEL, dropout: 0.2 };
+const values = (m: Model): Float32Array[] => m.variables.map((v) => (v.dataSync() as Float32Array).slice());
+
+function inThreadComputer(workers: number): GradientComputer & { calls: number[]; dispose(): void } {
+  const copy = createModel(config, { seed: 5 });
+  const calls: number[] = [];
+  return {
+    workers,
+    calls,
+    computeGradients(weights, passes) {
+      calls.push(passes.length);
+      tf.tidy(() => copy.variables.forEach((v, i) => v.assign(tf.tensor(weights[i]!, v.shape))));
+      return Promise.resolve(passes.map((pass) => computePassGradient(copy, pass)));
+    },
+    dispose: () => copy.dispose(),
+  };
+}
+
+beforeAll(async () => {
+  await setupBackend('cpu');
+});
+
+describe('train with a gradient computer', () => {
+  test('gives the weights and losses of the in-process path, with the same passes and dropout seeds', async () => {
+    const dataset = makeTinyDataset({ trainNotes: [20, 25, 30, 14], validationNotes: [20] });
+    const options: TrainOptions = {
+      batchSize: 4,
+      length: 12,
+      microBatchSteps: 24,
+      steps: 4,
+      lr: 5e-3,
+      warmupSteps: 1,
+      validateEvery: 2,
+      validationCrops: 2,
+    };
+    const run = async (workers: number) => {
+      const model = createModel(config, { seed: 3 });
+      const computer = inThreadComputer(workers);
+      const losses: number[] = [];
+      const result = await train(
+        model,
+        dataset,
+        { ...options, workers },
+        { gradients: computer, onStep: (info) => void losses.push(info.loss, info.gradNorm) },
+      );
+      const weights = values(model);
+      model.dispose();
+      computer.dispose();
+      return { weights, losses, result, calls: computer.calls };
+    };
+    const one = await run(1);
+    const two = await run(2);
+    expect(one.calls).toEqual([]); // workers 1: the in-process path, the computer unused
+    expect(two.calls).toEqual([2, 2, 2, 2]);
+    expect(two.losses).toEqual(one.losses);
+    two.weights.forEach((w, i) => {
+      const other = one.weights[i]!;
+      for (let j = 0; j < w.length; j++) expect(Math.abs(w[j]! - other[j]!)).toBeLessThanOrEqual(1e-6);
+    });
+    expect({ ...two.result.state, elapsedSeconds: 0 }).toEqual({ ...one.result.state, elapsedSeconds: 0 });
+  });
+
+  test('workers > 1 need a computer; micro-batch steps for workers split batches evenly', async () => {
+    const model = createModel(config, { seed: 1 });
+    await expect(train(model, makeTinyDataset(), { steps: 1, workers: 2 })).rejects.toThrow(
+      /2 workers need a gradient computer/,
+    );
+    await expect(train(model, makeTinyDataset(), { steps: 1, workers: 0 })).rejects.toThrow(/workers 0/);
+    model.dispose();
+    expect(microBatchStepsForWorkers(32, 256, 2)).toBe(16 * 256);
+    expect(microBatchStepsForWorkers(64, 768, 2)).toBe(16 * 768); // 4 passes of 16 (the default: 21, 21, 21, 1)
+    expect(microBatchStepsForWorkers(64, 768, 3)).toBe(11 * 768); // 6 passes
+    expect(microBatchStepsForWorkers(5, 100, 4)).toBe(200);
+  });
+});
