@@ -10,8 +10,10 @@ import { choosePitch, type ResolvedSampling } from './sampling.js';
  *
  * Rules that make an invalid note impossible: the pitch is drawn only from the allowed range
  * (0..119 at most); the delay and duration come from the sigmoid × 4 head, so they lie in
- * (0, 4) seconds; the volume head's (0, 4) is clamped to 1 (a velocity of 127), since velocities
- * stop there, and the clamped value is what the network reads back.
+ * (0, 4) seconds; the volume head's (0, 4) becomes a MIDI velocity, round(volume × 127) clamped to
+ * 1..127, and the network reads back velocity / 127, as in training data. So the rows of a note
+ * list read back (`rowOf`) are the rows the network saw, and a composer primed on generated notes
+ * continues as the one that wrote them.
  */
 
 /** A note with the model's log-probability of its pitch (`null` when nothing predicted it). */
@@ -47,10 +49,10 @@ export function nextNote(
   const { pitch, logProb } = choosePitch(network.pitchLogits, b * 120, sampling, rng);
   const delay = network.regression[b * 3]!;
   const duration = network.regression[b * 3 + 1]!;
-  const volume = Math.min(1, network.regression[b * 3 + 2]!);
+  const velocity = velocityOf(network.regression[b * 3 + 2]!);
   return {
-    note: { pitch, velocity: velocityOf(volume), time: previousTime + delay, duration, logProb },
-    row: [delay, duration, volume, pitch - 60],
+    note: { pitch, velocity, time: previousTime + delay, duration, logProb },
+    row: [delay, duration, velocity / 127, pitch - 60],
   };
 }
 
