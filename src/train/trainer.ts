@@ -5,6 +5,7 @@ import type { Dataset } from '../data/dataset-format.js';
 import type { DatasetIdentity } from '../data/dataset-identity.js';
 import type { V1Row } from '../encoding/v1.js';
 import { HowlError, InvalidArgumentError } from '../errors.js';
+import type { V1Batch } from '../model/features.js';
 import type { Model } from '../model/model.js';
 import { createRng, type Rng } from '../random/rng.js';
 import { createAdam } from './adam.js';
@@ -111,6 +112,35 @@ export interface GradientComputer {
 }
 
 /**
+ * One micro-batch's loss and gradients, each gradient multiplied by `weight` (the micro-batch's share
+ * of the batch's real steps): the one computation behind both the in-process path and the gradient
+ * worker threads. Call it inside `tf.tidy`.
+ *
+ * @returns the weighted gradients (one per model variable, in order), `[total, ...parts]` losses, and
+ *   the parts' names
+ */
+function passGradientTensors(
+  model: Model,
+  batch: V1Batch,
+  seed: number,
+  weight: number,
+): { grads: tf.Tensor[]; losses: tf.Tensor1D; names: string[] } {
+  let parts: Record<string, tf.Scalar> = {};
+  const { value, grads } = tf.variableGrads(() => {
+    const result = model.loss(batch, { training: true, seed });
+    parts = Object.fromEntries(Object.entries(result.parts).map(([k, v]) => [k, tf.keep(v)]));
+    return result.total;
+  }, model.variables as tf.Variable[]);
+  const names = Object.keys(parts);
+  const gradList = model.variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
+  return {
+    grads: weight === 1 ? gradList : gradList.map((g) => tf.mul(g, weight)),
+    losses: tf.stack([value, ...names.map((n) => parts[n] as tf.Scalar)]) as tf.Tensor1D,
+    names,
+  };
+}
+
+/**
  * The weighted gradient of one micro-batch's loss, exactly as the trainer's in-process path computes
  * it: for gradient worker threads.
  *
@@ -122,23 +152,15 @@ export function computePassGradient(model: Model, pass: GradientPass): PassGradi
   const batch = model.makeBatch(pass.crops);
   try {
     const weight = batch.tokens / Math.max(1, pass.batchTokens);
-    let names: string[] = [];
-    const { grads, values } = tf.tidy(() => {
-      let parts: Record<string, tf.Scalar> = {};
-      const { value, grads } = tf.variableGrads(() => {
-        const result = model.loss(batch, { training: true, seed: pass.seed });
-        parts = Object.fromEntries(Object.entries(result.parts).map(([k, v]) => [k, tf.keep(v)]));
-        return result.total;
-      }, model.variables as tf.Variable[]);
-      names = Object.keys(parts);
-      const gradList = model.variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
-      const weighted = weight === 1 ? gradList : gradList.map((g) => tf.mul(g, weight));
+    return tf.tidy(() => {
+      const { grads, losses, names } = passGradientTensors(model, batch, pass.seed, weight);
       return {
-        grads: weighted.map((g) => (g.dataSync() as Float32Array).slice()),
-        values: Array.from(tf.stack([value, ...names.map((n) => parts[n] as tf.Scalar)]).dataSync()),
+        gradients: grads.map((g) => (g.dataSync() as Float32Array).slice()),
+        weight,
+        values: Array.from(losses.dataSync()),
+        names,
       };
     });
-    return { gradients: grads, weight, values, names };
   } finally {
     batch.dispose();
   }
@@ -673,19 +695,13 @@ export async function train(
               const weight = batch.tokens / Math.max(1, batchTokens);
               const previous = accumulated;
               const read = tf.tidy(() => {
-                let parts: Record<string, tf.Scalar> = {};
-                const { value, grads } = tf.variableGrads(() => {
-                  const result = model.loss(batch, { training: true, seed: dropoutSeed + pass });
-                  parts = Object.fromEntries(Object.entries(result.parts).map(([k, v]) => [k, tf.keep(v)]));
-                  return result.total;
-                }, model.variables as tf.Variable[]);
-                names = Object.keys(parts);
-                const gradList = model.variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
-                const weighted = weight === 1 ? gradList : gradList.map((g) => tf.mul(g, weight));
+                const computed = passGradientTensors(model, batch, dropoutSeed + pass, weight);
+                names = computed.names;
+                const weighted = computed.grads;
                 accumulated = (
                   previous === undefined ? weighted : weighted.map((g, i) => tf.add(previous[i]!, g))
                 ).map((g) => tf.keep(g));
-                return Array.from(tf.stack([value, ...names.map((n) => parts[n] as tf.Scalar)]).dataSync());
+                return Array.from(computed.losses.dataSync());
               });
               if (previous !== undefined) tf.dispose(previous);
               if (sums.length === 0) sums = read.map(() => 0);

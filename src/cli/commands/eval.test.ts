@@ -1,26 +1,9 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixturesDir, repoRoot } from '../../test-support/shared-data.js';
-import { main } from '../main.js';
-
-/** Runs `howl ...args` in process, capturing stdout and stderr. */
-async function howl(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
-  const code = await main(args);
-  vi.restoreAllMocks();
-  return { code, out, err };
-}
+import { runCli as howl } from '../../test-support/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'howl-eval-'));
 const model = join(repoRoot, 'models/piano-lstm192');
@@ -32,7 +15,6 @@ beforeAll(async () => {
   const imported = await howl('import', corpus, '-o', data, '--workers', '0');
   expect(imported.code).toBe(0);
 });
-afterEach(() => vi.restoreAllMocks());
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('howl eval (shipped model)', () => {

@@ -1,33 +1,15 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readMidi } from '../../midi/read-midi.js';
 import { writeMidi } from '../../midi/write-midi.js';
 import { repoRoot } from '../../test-support/shared-data.js';
-import { main } from '../main.js';
-
-/** Runs `howl ...args` in process, capturing stdout and stderr. */
-async function howl(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
-  const code = await main(args);
-  vi.restoreAllMocks();
-  return { code, out, err };
-}
+import { runCli as howl } from '../../test-support/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'howl-generate-'));
 const primer = join(repoRoot, 'test/fixtures/piano-midi-de/Bach/bach_846.mid');
 
-afterEach(() => vi.restoreAllMocks());
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('howl generate (shipped model)', () => {

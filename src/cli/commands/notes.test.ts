@@ -1,31 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { edgeCasesDir, edgeSubsetDir, repoRoot } from '../../test-support/shared-data.js';
-import { main } from '../main.js';
+import { runCli as howl } from '../../test-support/run-cli.js';
 import { formatNoteLine, NOTES_HEADER } from './notes.js';
-
-/** Runs `howl ...args` in process, capturing stdout and stderr. */
-async function howl(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
-  const code = await main(args);
-  vi.restoreAllMocks();
-  return { code, out, err };
-}
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
 
 describe('formatNoteLine', () => {
   it('prints time and duration to 3 decimals, MIDI pitch, name with sharps (C4 = 60), velocity', () => {

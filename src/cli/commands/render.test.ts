@@ -2,34 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, howlBin } from '../../test-support/built-cli.js';
 import { edgeSubsetDir, pianoSubsetDir } from '../../test-support/shared-data.js';
-import { main } from '../main.js';
+import { runCli as howl } from '../../test-support/run-cli.js';
 
 const midi = (name: string): string => join(edgeSubsetDir, 'jazz-soft-test-midi-files', 'midi', name);
 const scale = midi('test-c-major-scale.mid'); // 8 notes, 4 s
-
-/** Runs `howl ...args` in process, capturing stdout and stderr. */
-async function howl(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
-  const code = await main(args);
-  vi.restoreAllMocks();
-  return { code, out, err };
-}
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
 
 describe('howl render', () => {
   let dir: string;
