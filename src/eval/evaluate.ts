@@ -73,8 +73,8 @@ export interface LikelihoodResult {
   readonly notes: number;
   readonly model: AttributeNll;
   readonly baselines: BaselineScores;
-  /** σ of the regression head's Gaussians, fitted on the training split. */
-  readonly widths: GaussianWidths;
+  /** σ of the regression head's Gaussians, fitted on the training split (`null`: binned outputs). */
+  readonly widths: GaussianWidths | null;
   /** The training pieces and notes the widths were fitted on; the baselines use all training notes. */
   readonly fit: { readonly pieces: number; readonly notes: number; readonly baselineNotes: number };
   /** Whether the model's pitch NLL is below the bigram baseline's. */
@@ -205,13 +205,14 @@ export function evaluateModel(
   // 1. Fit: baselines on every training note, Gaussian widths on a sample.
   let t0 = now();
   const baselines = fitBaselines(train.rows.map((rows) => toGrid(rows)));
-  const sample = fitSample(train.rows, train.hashes, fitNotes);
   const createNetwork = (b: number): StepNetwork => createStepNetwork(config, weights, b);
+  // Only a regression head needs widths; binned outputs are probabilities already.
+  const sample = config.type === 'original-lstm' ? fitSample(train.rows, train.hashes, fitNotes) : [];
   const fitPredictions = predictPieces(createNetwork, sample, {
     batch,
     onProgress: (done, total) => progress({ phase: 'fit', done, total }),
   });
-  const widths = fitGaussianWidths(fitPredictions, targetsOf(sample));
+  const widths = sample.length ? fitGaussianWidths(fitPredictions, targetsOf(sample)) : null;
   const fitSeconds = now() - t0;
 
   // 2. Score the held-out pieces.

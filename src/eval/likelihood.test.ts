@@ -18,6 +18,7 @@ function predictionsOf(count: number, regression: readonly [number, number, numb
     count,
     pitchLogProb: new Float64Array(count).fill(-Math.log(120)),
     regression: Float32Array.from({ length: count * 3 }, (_, i) => regression[i % 3]!),
+    binned: null,
     offsets: Int32Array.from([0, count]),
   };
 }

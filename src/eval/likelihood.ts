@@ -1,4 +1,5 @@
 import type { V1Row } from '../encoding/v1.js';
+import { InvalidArgumentError } from '../errors.js';
 import { fitSigma, gaussianNll, type SigmaFit } from './gaussian.js';
 import { timeBin, timeBinEdges, velocityBin, volumeBinEdges, type Attribute } from './grid.js';
 import type { Predictions } from './predict.js';
@@ -9,7 +10,8 @@ import type { Predictions } from './predict.js';
  * The original network (`original-lstm`) has a softmax over the 120 pitches, scored as it is, and a
  * regression head for (delay, duration, volume), scored as a Gaussian around each prediction with
  * one σ per attribute fitted on the training split (`gaussian.ts`), integrated over the real
- * value's bin.
+ * value's bin. A network with binned outputs (`ordered-rnn`) is scored by its own probability of
+ * each real bin.
  */
 
 /** Nats per note of each attribute, and their sum. */
@@ -102,13 +104,32 @@ export function fitGaussianWidths(predictions: Predictions, targets: Targets): G
  *
  * @param predictions - the model's predictions
  * @param targets - `targetsOf` the same pieces
- * @param widths - σ per regression output (`fitGaussianWidths` on the training split)
+ * @param widths - σ per regression output (`fitGaussianWidths` on the training split); `null` for
+ *   a network with binned outputs, whose log-probabilities are used as they are
  * @returns nats per note per attribute, and the total
+ * @throws InvalidArgumentError for regression predictions without widths
  */
-export function gridNll(predictions: Predictions, targets: Targets, widths: GaussianWidths): AttributeNll {
-  let pitchSum = 0;
-  for (let i = 0; i < predictions.count; i++) pitchSum -= predictions.pitchLogProb[i]!;
-  const pitch = predictions.count ? pitchSum / predictions.count : 0;
+export function gridNll(
+  predictions: Predictions,
+  targets: Targets,
+  widths: GaussianWidths | null,
+): AttributeNll {
+  const meanNll = (logProbs: Float64Array): number => {
+    let sum = 0;
+    for (let i = 0; i < predictions.count; i++) sum -= logProbs[i]!;
+    return predictions.count ? sum / predictions.count : 0;
+  };
+  const pitch = meanNll(predictions.pitchLogProb);
+  const { binned } = predictions;
+  if (binned) {
+    const [delay, duration, velocity] = [binned.delay, binned.duration, binned.velocity].map(meanNll) as [
+      number,
+      number,
+      number,
+    ];
+    return { pitch, delay, duration, velocity, total: pitch + delay + duration + velocity };
+  }
+  if (!widths) throw new InvalidArgumentError('regression predictions are scored with fitted widths');
   const [delay, duration, velocity] = OUTPUTS.map(([name, edges, attribute], j) =>
     gaussianNll(edges, targets[attribute], predictions.regression, widths[name].sigma, 3, j),
   ) as [number, number, number];

@@ -2,14 +2,19 @@ import { describe, expect, test } from 'vitest';
 import type { V1Row } from '../encoding/v1.js';
 import { pitchLogProb } from '../generate/sampling.js';
 import { createStepNetwork } from '../inference/create-step-network.js';
-import type { StepNetwork } from '../inference/step-network.js';
+import type { RegressionStepNetwork } from '../inference/step-network.js';
 import { createRng } from '../random/rng.js';
 import { randomStepWeights } from '../test-support/random-step-weights.js';
 import { TINY_MODEL } from '../train/fixtures.js';
+import { setupBackend } from '../model/backend.js';
+import { presetConfig, type OrderedRnnConfig } from '../model/config.js';
+import { createModel } from '../model/model.js';
+import { weightMapOf } from '../model/weight-map.js';
+import { gridNll, targetsOf } from './likelihood.js';
 import { predictPieces } from './predict.js';
 
 const weights = randomStepWeights(TINY_MODEL, 4);
-const networkOf = (batch: number): StepNetwork => createStepNetwork(TINY_MODEL, weights, batch);
+const networkOf = (batch: number): RegressionStepNetwork => createStepNetwork(TINY_MODEL, weights, batch);
 
 function randomPiece(n: number, seed: number): V1Row[] {
   const rng = createRng(seed);
@@ -57,6 +62,36 @@ describe('predictPieces', () => {
       expect(seen[seen.length - 1]).toBe(p.count);
     });
   }
+
+  test('an ordered network: binned log-probabilities of each real bin, the same in a batch as alone', async () => {
+    await setupBackend('cpu');
+    const config: OrderedRnnConfig = {
+      ...presetConfig('ordered-lstm'),
+      units: 10,
+      denseUnits: 8,
+      blocks: 1,
+      headUnits: 6,
+    } as OrderedRnnConfig;
+    const model = createModel(config, { seed: 4 });
+    const ordered = weightMapOf(model);
+    model.dispose();
+    const make = (b: number) => createStepNetwork(config, ordered, b);
+    const batched = predictPieces(make, pieces, { batch: 3 });
+    const single = predictPieces(make, pieces, { batch: 1 });
+    expect(batched.binned).not.toBeNull();
+    for (const part of ['delay', 'duration', 'velocity'] as const) {
+      for (let i = 0; i < batched.count; i++) {
+        expect(batched.binned![part][i]).toBeLessThan(0);
+        expect(batched.binned![part][i]).toBeCloseTo(single.binned![part][i]!, 5);
+      }
+    }
+    // Scored directly: no widths needed; the total is the sum of the mean negative log-probabilities.
+    const nll = gridNll(batched, targetsOf(pieces), null);
+    const mean = (a: Float64Array) => -a.reduce((x, y) => x + y, 0) / batched.count;
+    expect(nll.delay).toBeCloseTo(mean(batched.binned!.delay), 10);
+    expect(nll.total).toBeCloseTo(nll.pitch + nll.delay + nll.duration + nll.velocity, 10);
+    expect(() => gridNll(predictPieces(networkOf, pieces), targetsOf(pieces), null)).toThrow(/widths/);
+  });
 
   test('the batch shrinks as the pieces run out (fewer idle rows)', () => {
     const batches: number[] = [];

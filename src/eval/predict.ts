@@ -1,6 +1,7 @@
 import type { V1Row } from '../encoding/v1.js';
-import { pitchLogProb } from '../generate/sampling.js';
+import { logProbAt, pitchLogProb } from '../generate/sampling.js';
 import type { StepNetwork } from '../inference/step-network.js';
+import { TIME_BINS, timeBin, VELOCITY_BINS, velocityBin } from './grid.js';
 
 /**
  * What a model predicted for every note of some pieces, read with teacher forcing: the network
@@ -12,10 +13,23 @@ export interface Predictions {
   readonly count: number;
   /** `[count]` the model's log-probability of the real pitch (natural log, all 120 pitches). */
   readonly pitchLogProb: Float64Array;
-  /** `[count, 3]` the predicted (delay, duration, volume) of each note. */
+  /** `[count, 3]` the predicted (delay, duration, volume) of each note (regression networks; else 0). */
   readonly regression: Float32Array;
+  /**
+   * For a network with binned outputs (`ordered`): the log-probability of the real note's delay,
+   * duration and velocity bin on the shared grid, each given the attributes chosen before it (the
+   * real ones). `null` for a regression network.
+   */
+  readonly binned: BinnedLogProbs | null;
   /** `[pieces + 1]`: piece i's notes are `offsets[i] .. offsets[i + 1] − 1`. */
   readonly offsets: Int32Array;
+}
+
+/** Per-note log-probabilities of the timing and velocity bins. */
+export interface BinnedLogProbs {
+  readonly delay: Float64Array;
+  readonly duration: Float64Array;
+  readonly velocity: Float64Array;
 }
 
 const PITCHES = 120;
@@ -59,13 +73,21 @@ export function predictPieces(
   const count = offsets[pieces.length]!;
   const pitchLog = new Float64Array(count);
   const regression = new Float32Array(count * REALS);
+  let binned: BinnedLogProbs | null = null;
   const queue = pieces
     .map((rows, i) => ({ rows, i }))
     .filter((p) => p.rows.length >= 2)
     .sort((a, b) => b.rows.length - a.rows.length || a.i - b.i);
-  if (queue.length === 0) return { count, pitchLogProb: pitchLog, regression, offsets };
+  if (queue.length === 0) return { count, pitchLogProb: pitchLog, regression, binned, offsets };
 
   let network = createNetwork(Math.max(1, Math.min(options.batch ?? 32, queue.length)));
+  if (network.kind === 'ordered') {
+    binned = {
+      delay: new Float64Array(count),
+      duration: new Float64Array(count),
+      velocity: new Float64Array(count),
+    };
+  }
   let slots: (Slot | null)[] = new Array<Slot | null>(network.batch).fill(null);
   const zero = new Float32Array(network.stateSize);
   const idle: V1Row = [0, 0, 0, 0];
@@ -97,13 +119,23 @@ export function predictPieces(
       if (!slot) continue;
       const target = slot.rows[slot.t + 1]!;
       const k = offsets[slot.i]! + slot.t;
-      pitchLog[k] = pitchLogProb(network.pitchLogits, b * PITCHES, target[3] + 60);
-      for (let j = 0; j < REALS; j++) regression[k * REALS + j] = network.regression[b * REALS + j]!;
+      const pitch = target[3] + 60;
+      if (network.kind === 'regression') {
+        pitchLog[k] = pitchLogProb(network.pitchLogits, b * PITCHES, pitch);
+        for (let j = 0; j < REALS; j++) regression[k * REALS + j] = network.regression[b * REALS + j]!;
+      } else {
+        const delayBin = timeBin(target[0]);
+        binned!.delay[k] = logProbAt(network.delayLogits, b * TIME_BINS, delayBin, TIME_BINS);
+        pitchLog[k] = logProbAt(network.pitchLogitsGiven(b, delayBin), 0, pitch, PITCHES);
+        const rest = network.restLogitsGiven(b, delayBin, pitch);
+        binned!.duration[k] = logProbAt(rest.duration, 0, timeBin(target[1]), TIME_BINS);
+        binned!.velocity[k] = logProbAt(rest.velocity, 0, velocityBin(target[2] * 127), VELOCITY_BINS);
+      }
       slot.t++;
       done++;
       if (slot.t + 1 >= slot.rows.length) fill(b);
     }
     options.onProgress?.(done, count);
   }
-  return { count, pitchLogProb: pitchLog, regression, offsets };
+  return { count, pitchLogProb: pitchLog, regression, binned, offsets };
 }

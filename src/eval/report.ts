@@ -50,6 +50,8 @@ function describeModel(config: ModelConfig): string {
   switch (config.type) {
     case 'original-lstm':
       return `original-lstm: ${config.rnn.toUpperCase()} ${config.units}, dense ${config.denseUnits} × ${config.blocks}`;
+    case 'ordered-rnn':
+      return `ordered-rnn: ${config.rnn.toUpperCase()} ${config.units}, dense ${config.denseUnits} × ${config.blocks}, heads ${config.headUnits} (delay → pitch → duration, velocity on the grid)`;
   }
 }
 
@@ -148,7 +150,9 @@ export function reportMarkdown(result: EvalResult, context: ReportContext): stri
           '',
         ]
       : []),
-    `Delay, duration and volume come from a regression head, scored as a Gaussian around each prediction integrated over the real value's bin. Its σ, fitted by grid likelihood on ${count(l.fit.notes, 'note')} of ${count(l.fit.pieces, 'training piece')}: delay ${seconds(w.delay.sigma)} (the RMS error the training loss saw: ${seconds(w.delay.rms)}), duration ${seconds(w.duration.sigma)} (${seconds(w.duration.rms)}), volume ${w.volume.sigma.toFixed(3)} = ${(w.volume.sigma * 127).toFixed(1)} velocity steps (${w.volume.rms.toFixed(3)}). The baselines are counted on all ${int(l.fit.baselineNotes)} training notes.`,
+    w
+      ? `Delay, duration and volume come from a regression head, scored as a Gaussian around each prediction integrated over the real value's bin. Its σ, fitted by grid likelihood on ${count(l.fit.notes, 'note')} of ${count(l.fit.pieces, 'training piece')}: delay ${seconds(w.delay.sigma)} (the RMS error the training loss saw: ${seconds(w.delay.rms)}), duration ${seconds(w.duration.sigma)} (${seconds(w.duration.rms)}), volume ${w.volume.sigma.toFixed(3)} = ${(w.volume.sigma * 127).toFixed(1)} velocity steps (${w.volume.rms.toFixed(3)}). The baselines are counted on all ${int(l.fit.baselineNotes)} training notes.`
+      : `The model predicts every attribute as a distribution over the grid's own bins (delay, then pitch given the delay, then duration and velocity given both), so each real note is scored by the probability the model gave its bins, with the real earlier attributes as context. The baselines are counted on all ${int(l.fit.baselineNotes)} training notes.`,
     '',
   ];
   if (music) {

@@ -3,8 +3,8 @@ import { InvalidArgumentError } from '../errors.js';
 import type { StepNetwork } from '../inference/step-network.js';
 import { createRng, type Rng } from '../random/rng.js';
 import type { Note } from '../score/note.js';
-import { nextNote, randomFirstNote, rowOf, type ScoredNote } from './next-note.js';
-import { pitchLogProb, resolveSampling, type SamplingOptions } from './sampling.js';
+import { nextNote, pitchLogProbOf, randomFirstNote, rowOf, type ScoredNote } from './next-note.js';
+import { resolveSampling, type SamplingOptions } from './sampling.js';
 
 /**
  * Several pieces at once: `count` candidates advance together as one batch of the step network
@@ -81,7 +81,7 @@ export function generateCandidates(network: StepNetwork, options: CandidateOptio
     options.start.forEach((note, i) => {
       const row = rowOf(note, i === 0 ? null : options.start![i - 1]!.time, `start note ${i}`);
       let logProb: number | null = null;
-      if (i > 0) logProb = pitchLogProb(network.pitchLogits, 0, note.pitch);
+      if (i > 0) logProb = pitchLogProbOf(network, 0, row);
       network.step(Array<V1Row>(count).fill(row));
       rows.push(row);
       const scored = { ...note, duration: Math.abs(note.duration), logProb };
@@ -98,14 +98,16 @@ export function generateCandidates(network: StepNetwork, options: CandidateOptio
   for (let step = 0; step < limitNotes && !done.every(Boolean); step++) {
     for (let b = 0; b < count; b++) {
       const last = made[b]!.length > 0 ? made[b]![made[b]!.length - 1]! : starts[b]![starts[b]!.length - 1]!;
-      if (!done[b] && last.time + network.regression[b * 3]! - startTime[b]! > limitSeconds) done[b] = true;
-      if (done[b]) {
-        rows[b] = [0, 0, 0, 0]; // this row's outputs are no longer read
-        continue;
+      if (!done[b]) {
+        const { note, row } = nextNote(network, b, last.time, sampling, rngs[b]!);
+        if (note.time - startTime[b]! > limitSeconds) done[b] = true;
+        else {
+          made[b]!.push(note);
+          rows[b] = row;
+          continue;
+        }
       }
-      const { note, row } = nextNote(network, b, last.time, sampling, rngs[b]!);
-      made[b]!.push(note);
-      rows[b] = row;
+      rows[b] = [0, 0, 0, 0]; // this row's outputs are no longer read
     }
     if (done.every(Boolean)) break;
     options.onStep?.(step + 1);

@@ -3,8 +3,8 @@ import { InvalidArgumentError } from '../errors.js';
 import type { StepNetwork } from '../inference/step-network.js';
 import { createRng, type Rng, type RngState } from '../random/rng.js';
 import type { Note } from '../score/note.js';
-import { nextNote, randomFirstNote, rowOf, type ScoredNote } from './next-note.js';
-import { pitchLogProb, resolveSampling, type ResolvedSampling, type SamplingOptions } from './sampling.js';
+import { nextNote, pitchLogProbOf, randomFirstNote, rowOf, type ScoredNote } from './next-note.js';
+import { resolveSampling, type ResolvedSampling, type SamplingOptions } from './sampling.js';
 
 /**
  * A piece being written by a person and the model together, one note at a time.
@@ -97,7 +97,7 @@ export function createComposer(network: StepNetwork, options: ComposerOptions = 
     append(given) {
       given.forEach((note, i) => {
         const row = rowOf(note, lastTime(), `note ${notes.length} (${i} of the notes added)`);
-        const logProb = notes.length > 0 ? pitchLogProb(network.pitchLogits, 0, note.pitch) : null;
+        const logProb = notes.length > 0 ? pitchLogProbOf(network, 0, row) : null;
         feed(
           {
             pitch: note.pitch,
@@ -131,8 +131,13 @@ export function createComposer(network: StepNetwork, options: ComposerOptions = 
       const start = lastTime() ?? 0;
       for (let made = 0; made < count; made++) {
         const previous = lastTime();
-        if (previous !== null && previous + network.regression[0]! - start > seconds) return;
-        yield composer.next();
+        if (previous === null) yield composer.next();
+        else {
+          const { note, row } = nextNote(network, 0, previous, sampling, rng);
+          if (note.time - start > seconds) return; // drawn, not kept: the piece ends before it
+          feed(note, row);
+          yield note;
+        }
         if ((made + 1) % yieldEvery === 0) await new Promise((resolve) => setTimeout(resolve, 0));
       }
     },

@@ -1,17 +1,28 @@
 import type { V1Row } from '../encoding/v1.js';
 import { InvalidArgumentError } from '../errors.js';
-import type { StepNetwork } from '../inference/step-network.js';
+import { TIME_BIN_SECONDS, TIME_BINS, timeBin, VELOCITIES_PER_BIN, VELOCITY_BINS } from '../eval/grid.js';
+import type { OrderedStepNetwork, StepNetwork } from '../inference/step-network.js';
 import type { Rng } from '../random/rng.js';
 import type { Note } from '../score/note.js';
-import { choosePitch, type ResolvedSampling } from './sampling.js';
+import {
+  chooseIndex,
+  choosePitch,
+  logProbAt,
+  pitchLogProb,
+  type IndexSampling,
+  type ResolvedSampling,
+} from './sampling.js';
 
 /**
  * Turning the network's outputs into the next note, and notes into the rows the network reads.
  *
  * Rules that make an invalid note impossible: the pitch is drawn only from the allowed range
- * (0..119 at most); the delay and duration come from the sigmoid × 4 head, so they lie in
- * (0, 4) seconds; the volume head's (0, 4) becomes a MIDI velocity, round(volume × 127) clamped to
- * 1..127, and the network reads back velocity / 127, as in training data. So the rows of a note
+ * (0..119 at most); the original's delay and duration come from the sigmoid × 4 head, so they lie
+ * in (0, 4) seconds, and its volume head's (0, 4) becomes a MIDI velocity, round(volume × 127)
+ * clamped to 1..127. An ordered network (`ordered-rnn`) draws a bin of the shared grid for each
+ * attribute in turn (delay, pitch given it, then duration and velocity given both), and a value
+ * uniformly inside the bin: a delay or duration in [k·10 ms, (k+1)·10 ms) (the overflow bin gives
+ * 4 s), a velocity among the bin's four. The network reads back velocity / 127, as in training data. So the rows of a note
  * list read back (`rowOf`) are the rows the network saw, and a composer primed on generated notes
  * continues as the one that wrote them.
  */
@@ -46,6 +57,7 @@ export function nextNote(
   sampling: ResolvedSampling,
   rng: Rng,
 ): NextNote {
+  if (network.kind === 'ordered') return nextOrderedNote(network, b, previousTime, sampling, rng);
   const { pitch, logProb } = choosePitch(network.pitchLogits, b * 120, sampling, rng);
   const delay = network.regression[b * 3]!;
   const duration = network.regression[b * 3 + 1]!;
@@ -54,6 +66,63 @@ export function nextNote(
     note: { pitch, velocity, time: previousTime + delay, duration, logProb },
     row: [delay, duration, velocity / 127, pitch - 60],
   };
+}
+
+/** A value inside time bin `bin`: uniform in it, its middle when greedy, 4 s for the overflow bin. */
+function timeInBin(bin: number, greedy: boolean, rng: Rng): number {
+  if (bin >= TIME_BINS - 1) return (TIME_BINS - 1) * TIME_BIN_SECONDS;
+  return (bin + (greedy ? 0.5 : rng.next())) * TIME_BIN_SECONDS;
+}
+
+function nextOrderedNote(
+  network: OrderedStepNetwork,
+  b: number,
+  previousTime: number,
+  sampling: ResolvedSampling,
+  rng: Rng,
+): NextNote {
+  const timing: IndexSampling = {
+    min: 0,
+    max: TIME_BINS - 1,
+    temperature: sampling.timingTemperature,
+    topK: TIME_BINS,
+    topP: sampling.topP,
+    greedy: sampling.greedy,
+  };
+  const delayBin = chooseIndex(network.delayLogits, b * TIME_BINS, TIME_BINS, timing, rng).index;
+  const { pitch, logProb } = choosePitch(network.pitchLogitsGiven(b, delayBin), 0, sampling, rng);
+  const rest = network.restLogitsGiven(b, delayBin, pitch);
+  const durationBin = chooseIndex(rest.duration, 0, TIME_BINS, timing, rng).index;
+  const velocityChoice = chooseIndex(
+    rest.velocity,
+    0,
+    VELOCITY_BINS,
+    { ...timing, max: VELOCITY_BINS - 1, topK: VELOCITY_BINS },
+    rng,
+  );
+  const delay = timeInBin(delayBin, sampling.greedy, rng);
+  const duration = timeInBin(durationBin, sampling.greedy, rng);
+  const step = sampling.greedy ? 2 : Math.floor(rng.next() * VELOCITIES_PER_BIN);
+  const velocity = Math.min(127, Math.max(1, velocityChoice.index * VELOCITIES_PER_BIN + step));
+  return {
+    note: { pitch, velocity, time: previousTime + delay, duration, logProb },
+    row: [delay, duration, velocity / 127, pitch - 60],
+  };
+}
+
+/**
+ * The model's log-probability of the pitch of the note a row stands for, from batch row `b`'s
+ * outputs after the previous note (for an ordered network: given the row's delay bin).
+ *
+ * @param network - the network, after the step of the previous note
+ * @param b - the batch row
+ * @param row - the note's V1 row
+ * @returns log p(pitch), natural log
+ */
+export function pitchLogProbOf(network: StepNetwork, b: number, row: V1Row): number {
+  const pitch = row[3] + 60;
+  if (network.kind === 'regression') return pitchLogProb(network.pitchLogits, b * 120, pitch);
+  return logProbAt(network.pitchLogitsGiven(b, timeBin(row[0])), 0, pitch, 120);
 }
 
 /**

@@ -27,6 +27,12 @@ export interface SamplingOptions {
   readonly minPitch?: number;
   /** Highest MIDI pitch allowed (default 119). */
   readonly maxPitch?: number;
+  /**
+   * Divides the timing and velocity logits of a model that has them (an `ordered-rnn`; the
+   * original regresses one value, which has no temperature). Default 1. `topP` and `greedy` apply
+   * to them too.
+   */
+  readonly timingTemperature?: number;
 }
 
 /** Sampling options with every default filled in. */
@@ -37,6 +43,7 @@ export interface ResolvedSampling {
   readonly greedy: boolean;
   readonly minPitch: number;
   readonly maxPitch: number;
+  readonly timingTemperature: number;
 }
 
 const PITCHES = 120;
@@ -56,9 +63,13 @@ export function resolveSampling(options: SamplingOptions = {}): ResolvedSampling
     greedy = false,
     minPitch = 0,
     maxPitch = PITCHES - 1,
+    timingTemperature = 1,
   } = options;
   if (!(Number.isFinite(temperature) && temperature > 0)) {
     throw new InvalidArgumentError(`temperature ${temperature} is not a number > 0`);
+  }
+  if (!(Number.isFinite(timingTemperature) && timingTemperature > 0)) {
+    throw new InvalidArgumentError(`timing temperature ${timingTemperature} is not a number > 0`);
   }
   if (!(Number.isSafeInteger(topK) && topK >= 1)) {
     throw new InvalidArgumentError(`top-k ${topK} is not a whole number >= 1`);
@@ -75,7 +86,7 @@ export function resolveSampling(options: SamplingOptions = {}): ResolvedSampling
   if (minPitch > maxPitch) {
     throw new InvalidArgumentError(`the pitch range is empty: lowest ${minPitch} > highest ${maxPitch}`);
   }
-  return { temperature, topK: Math.min(topK, PITCHES), topP, greedy, minPitch, maxPitch };
+  return { temperature, topK: Math.min(topK, PITCHES), topP, greedy, minPitch, maxPitch, timingTemperature };
 }
 
 /** A chosen pitch and the model's log-probability of it. */
@@ -86,13 +97,26 @@ export interface PitchChoice {
   readonly logProb: number;
 }
 
-/** Natural-log softmax normaliser of `logits[offset .. offset+120)`. */
-function logSumExp(logits: Float32Array, offset: number): number {
+/** Natural-log softmax normaliser of `logits[offset .. offset+count)`. */
+function logSumExp(logits: Float32Array, offset: number, count: number): number {
   let max = -Infinity;
-  for (let i = 0; i < PITCHES; i++) max = Math.max(max, logits[offset + i]!);
+  for (let i = 0; i < count; i++) max = Math.max(max, logits[offset + i]!);
   let sum = 0;
-  for (let i = 0; i < PITCHES; i++) sum += Math.exp(logits[offset + i]! - max);
+  for (let i = 0; i < count; i++) sum += Math.exp(logits[offset + i]! - max);
   return max + Math.log(sum);
+}
+
+/**
+ * The model's log-probability of one class (log-softmax of the row's logits at `index`).
+ *
+ * @param logits - `[batch, count]` logits
+ * @param offset - the row's first index (row × count)
+ * @param index - the class
+ * @param count - classes per row (default 120, the pitches)
+ * @returns log p(index), natural log
+ */
+export function logProbAt(logits: Float32Array, offset: number, index: number, count = PITCHES): number {
+  return logits[offset + index]! - logSumExp(logits, offset, count);
 }
 
 /**
@@ -104,18 +128,114 @@ function logSumExp(logits: Float32Array, offset: number): number {
  * @returns log p(pitch), natural log
  */
 export function pitchLogProb(logits: Float32Array, offset: number, pitch: number): number {
-  return logits[offset + pitch]! - logSumExp(logits, offset);
+  return logProbAt(logits, offset, pitch, PITCHES);
 }
 
-const order = new Int32Array(PITCHES);
-const weights = new Float64Array(PITCHES);
-const taken = new Uint8Array(PITCHES);
+/** The most classes `chooseIndex` draws from (a delay or duration on the grid: 401 bins). */
+const MAX_CLASSES = 401;
+const order = new Int32Array(MAX_CLASSES);
+const weights = new Float64Array(MAX_CLASSES);
+const taken = new Uint8Array(MAX_CLASSES);
+
+/** How `chooseIndex` draws: the classes allowed, temperature, truncation, or greedy. */
+export interface IndexSampling {
+  /** Lowest and highest class allowed. */
+  readonly min: number;
+  readonly max: number;
+  readonly temperature: number;
+  readonly topK: number;
+  readonly topP: number;
+  readonly greedy: boolean;
+}
+
+/** A chosen class and the model's log-probability of it (temperature 1, all classes). */
+export interface IndexChoice {
+  readonly index: number;
+  readonly logProb: number;
+}
 
 /**
- * Chooses one pitch from the logits of one batch row.
+ * Chooses one class from a row of logits: classes outside `min..max` are masked out, then
+ * temperature, top-k and top-p (in that order), then one draw; or the most likely allowed class.
  *
- * Truncation picks the most likely pitches by repeated selection (k or, for top-p, usually a
- * handful of passes over 120 values) rather than a sort, which costs more than the network step.
+ * Truncation picks the most likely classes by repeated selection (k or, for top-p, usually a
+ * handful of passes) rather than a sort, which costs more than the network step.
+ *
+ * @param logits - `[batch, count]` logits
+ * @param offset - the row's first index (row × count)
+ * @param count - classes per row (at most 401)
+ * @param sampling - the controls
+ * @param rng - the generator (not used when greedy)
+ * @returns the class and its log-probability
+ */
+export function chooseIndex(
+  logits: Float32Array,
+  offset: number,
+  count: number,
+  sampling: IndexSampling,
+  rng: Rng,
+): IndexChoice {
+  const { min, max: last, temperature, topK, topP } = sampling;
+  let best = min;
+  for (let p = min + 1; p <= last; p++) if (logits[offset + p]! > logits[offset + best]!) best = p;
+  const normaliser = logSumExp(logits, offset, count);
+  const choose = (index: number): IndexChoice => ({ index, logProb: logits[offset + index]! - normaliser });
+  if (sampling.greedy) return choose(best);
+
+  // Weights of the classes allowed, after temperature (relative to the best one allowed).
+  const top = logits[offset + best]!;
+  const allowed = last - min + 1;
+  let total = 0;
+  for (let i = 0; i < allowed; i++) {
+    const w = Math.exp((logits[offset + min + i]! - top) / temperature);
+    weights[i] = w;
+    total += w;
+  }
+  if (topK >= allowed && topP >= 1) {
+    let u = rng.next() * total;
+    for (let i = 0; i < allowed - 1; i++) {
+      u -= weights[i]!;
+      if (u < 0) return choose(min + i);
+    }
+    return choose(last);
+  }
+
+  // The most likely first: k of them, or (top-p) until their share of the kept mass reaches p.
+  const k = Math.min(topK, allowed);
+  let kept = 0;
+  let keptTotal = 0;
+  taken.fill(0, 0, allowed);
+  const takeNext = (): void => {
+    let arg = -1;
+    for (let i = 0; i < allowed; i++) if (!taken[i] && (arg < 0 || weights[i]! > weights[arg]!)) arg = i;
+    taken[arg] = 1;
+    order[kept++] = arg;
+    keptTotal += weights[arg]!;
+  };
+  if (topP >= 1) {
+    while (kept < k) takeNext();
+  } else {
+    // Top-p applies to the top-k set's own mass: with k < allowed, that needs the k first.
+    let mass = total;
+    if (k < allowed) {
+      while (kept < k) takeNext();
+      mass = keptTotal;
+      kept = 0;
+      keptTotal = 0;
+      taken.fill(0, 0, allowed);
+    }
+    while (kept < k && keptTotal < topP * mass) takeNext();
+  }
+  let u = rng.next() * keptTotal;
+  for (let i = 0; i < kept - 1; i++) {
+    u -= weights[order[i]!]!;
+    if (u < 0) return choose(min + order[i]!);
+  }
+  return choose(min + order[kept - 1]!);
+}
+
+/**
+ * Chooses one pitch from the logits of one batch row (`chooseIndex` over the pitch range).
  *
  * @param logits - `[batch, 120]` logits
  * @param offset - the row's first index (row × 120)
@@ -129,65 +249,12 @@ export function choosePitch(
   sampling: ResolvedSampling,
   rng: Rng,
 ): PitchChoice {
-  const { minPitch, maxPitch, temperature, topK, topP } = sampling;
-  let max = -Infinity;
-  for (let i = 0; i < PITCHES; i++) max = Math.max(max, logits[offset + i]!);
-  let best = minPitch;
-  for (let p = minPitch + 1; p <= maxPitch; p++) if (logits[offset + p]! > logits[offset + best]!) best = p;
-  let sum = 0;
-  for (let i = 0; i < PITCHES; i++) sum += Math.exp(logits[offset + i]! - max);
-  const normaliser = max + Math.log(sum);
-  const choose = (pitch: number): PitchChoice => ({ pitch, logProb: logits[offset + pitch]! - normaliser });
-  if (sampling.greedy) return choose(best);
-
-  // Weights of the pitches in range, after temperature (relative to the best one in range).
-  const top = logits[offset + best]!;
-  const count = maxPitch - minPitch + 1;
-  let total = 0;
-  for (let i = 0; i < count; i++) {
-    const w = Math.exp((logits[offset + minPitch + i]! - top) / temperature);
-    weights[i] = w;
-    total += w;
-  }
-  if (topK >= count && topP >= 1) {
-    let u = rng.next() * total;
-    for (let i = 0; i < count - 1; i++) {
-      u -= weights[i]!;
-      if (u < 0) return choose(minPitch + i);
-    }
-    return choose(maxPitch);
-  }
-
-  // The most likely first: k of them, or (top-p) until their share of the kept mass reaches p.
-  const k = Math.min(topK, count);
-  let kept = 0;
-  let keptTotal = 0;
-  taken.fill(0, 0, count);
-  const takeNext = (): void => {
-    let arg = -1;
-    for (let i = 0; i < count; i++) if (!taken[i] && (arg < 0 || weights[i]! > weights[arg]!)) arg = i;
-    taken[arg] = 1;
-    order[kept++] = arg;
-    keptTotal += weights[arg]!;
-  };
-  if (topP >= 1) {
-    while (kept < k) takeNext();
-  } else {
-    // Top-p applies to the top-k set's own mass: with k < count, that needs the k first.
-    let mass = total;
-    if (k < count) {
-      while (kept < k) takeNext();
-      mass = keptTotal;
-      kept = 0;
-      keptTotal = 0;
-      taken.fill(0, 0, count);
-    }
-    while (kept < k && keptTotal < topP * mass) takeNext();
-  }
-  let u = rng.next() * keptTotal;
-  for (let i = 0; i < kept - 1; i++) {
-    u -= weights[order[i]!]!;
-    if (u < 0) return choose(minPitch + order[i]!);
-  }
-  return choose(minPitch + order[kept - 1]!);
+  const { index, logProb } = chooseIndex(
+    logits,
+    offset,
+    PITCHES,
+    { ...sampling, min: sampling.minPitch, max: sampling.maxPitch },
+    rng,
+  );
+  return { pitch: index, logProb };
 }

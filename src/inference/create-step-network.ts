@@ -1,6 +1,7 @@
-import type { ModelConfig } from '../model/config.js';
+import type { ModelConfig, OrderedRnnConfig, OriginalLstmConfig } from '../model/config.js';
+import { createOrderedRnnStep } from './ordered-rnn-step.js';
 import { createOriginalLstmStep } from './original-lstm-step.js';
-import type { StepNetwork, WeightMap } from './step-network.js';
+import type { OrderedStepNetwork, RegressionStepNetwork, StepNetwork, WeightMap } from './step-network.js';
 
 /**
  * The step network (one note at a time, no TensorFlow.js) of any model Howl knows.
@@ -13,6 +14,24 @@ import type { StepNetwork, WeightMap } from './step-network.js';
  * @throws InvalidArgumentError naming a missing or misshapen weight
  */
 export function createStepNetwork(
+  config: OriginalLstmConfig,
+  weights: WeightMap,
+  batch?: number,
+  options?: { simd?: boolean },
+): RegressionStepNetwork;
+export function createStepNetwork(
+  config: OrderedRnnConfig,
+  weights: WeightMap,
+  batch?: number,
+  options?: { simd?: boolean },
+): OrderedStepNetwork;
+export function createStepNetwork(
+  config: ModelConfig,
+  weights: WeightMap,
+  batch?: number,
+  options?: { simd?: boolean },
+): StepNetwork;
+export function createStepNetwork(
   config: ModelConfig,
   weights: WeightMap,
   batch = 1,
@@ -21,5 +40,7 @@ export function createStepNetwork(
   switch (config.type) {
     case 'original-lstm':
       return createOriginalLstmStep(config, weights, batch, options);
+    case 'ordered-rnn':
+      return createOrderedRnnStep(config, weights, batch, options);
   }
 }

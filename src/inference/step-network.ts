@@ -1,22 +1,25 @@
 import type { V1Row } from '../encoding/v1.js';
-import type { ModelConfig } from '../model/config.js';
+import type { ModelConfig, OrderedRnnConfig, OriginalLstmConfig } from '../model/config.js';
 
 /**
  * A network that reads one note at a time and keeps its own state: the engine of generation.
  * Each `step` costs one network step per batch row, however long the piece already is.
+ *
+ * Two kinds, by how they predict the next note: `'regression'` (the original: pitch logits and
+ * one value each for delay, duration, volume) and `'ordered'` (a distribution over the shared
+ * grid's bins for each attribute, in the order delay → pitch → duration and velocity).
  */
-export interface StepNetwork {
+export type StepNetwork = RegressionStepNetwork | OrderedStepNetwork;
+
+/** What every step network has. */
+export interface StepNetworkBase {
   readonly config: ModelConfig;
   /** Rows advanced together (e.g. candidates generated as one batch). */
   readonly batch: number;
   /** Floats in one row's saved state (`saveState`). */
   readonly stateSize: number;
-  /** `[batch, 120]` next-pitch logits after the last `step` (pitch index = MIDI number). */
-  readonly pitchLogits: Float32Array;
-  /** `[batch, 3]` next (delay, duration, volume) after the last `step`, each in (0, 4). */
-  readonly regression: Float32Array;
   /**
-   * Feeds one note (a V1 row) to every batch row and updates `pitchLogits` and `regression`.
+   * Feeds one note (a V1 row) to every batch row and updates the outputs.
    *
    * @param rows - `batch` rows; the pitch must be an integer in -60..59
    * @throws InvalidArgumentError for a wrong count or a bad pitch
@@ -28,6 +31,41 @@ export interface StepNetwork {
   loadState(row: number, state: Float32Array): void;
   /** Sets every row's state to zero (the state before the first note). */
   reset(): void;
+}
+
+/** The original network's outputs: pitch logits and one predicted value per timing attribute. */
+export interface RegressionStepNetwork extends StepNetworkBase {
+  readonly kind: 'regression';
+  readonly config: OriginalLstmConfig;
+  /** `[batch, 120]` next-pitch logits after the last `step` (pitch index = MIDI number). */
+  readonly pitchLogits: Float32Array;
+  /** `[batch, 3]` next (delay, duration, volume) after the last `step`, each in (0, 4). */
+  readonly regression: Float32Array;
+}
+
+/**
+ * A network that predicts each attribute of the next note as a distribution over the shared
+ * grid's bins (`src/eval/grid.ts`), each given the ones chosen before it.
+ */
+export interface OrderedStepNetwork extends StepNetworkBase {
+  readonly kind: 'ordered';
+  readonly config: OrderedRnnConfig;
+  /** `[batch, 401]` next-delay logits after the last `step`. */
+  readonly delayLogits: Float32Array;
+  /**
+   * The next pitch's logits (120, softmax gives p(pitch | delay)) of row `b`, given its delay bin.
+   * The array is reused by the next call.
+   */
+  pitchLogitsGiven(b: number, delayBin: number): Float32Array;
+  /**
+   * The next duration's (401) and velocity bin's (32) logits of row `b`, given its delay bin and
+   * pitch. The arrays are reused by the next call.
+   */
+  restLogitsGiven(
+    b: number,
+    delayBin: number,
+    pitch: number,
+  ): { readonly duration: Float32Array; readonly velocity: Float32Array };
 }
 
 /** A named weight tensor, as in a checkpoint (`CheckpointTensor`) or read from tfjs variables. */

@@ -1,9 +1,19 @@
 import { describe, expect, test } from 'vitest';
-import { MODEL_PRESETS, presetConfig, validateModelConfig } from './config.js';
+import { MODEL_PRESETS, presetConfig, validateModelConfig, type OrderedRnnConfig } from './config.js';
 
 describe('model config', () => {
-  test('presets are the published variants and validate', () => {
-    expect(Object.keys(MODEL_PRESETS)).toEqual(['lstm-192', 'lstm-416', 'lstm-1024', 'gru-512']);
+  test("presets are the published variants, the original by name and Howl's ordered networks; all validate", () => {
+    expect(Object.keys(MODEL_PRESETS)).toEqual([
+      'lstm-192',
+      'lstm-416',
+      'lstm-1024',
+      'gru-512',
+      'original-lstm',
+      'ordered-lstm',
+      'ordered-lstm-octave',
+      'ordered-gru',
+    ]);
+    expect(presetConfig('original-lstm')).toEqual(presetConfig('lstm-192'));
     for (const name of Object.keys(MODEL_PRESETS)) {
       const config = presetConfig(name);
       expect(validateModelConfig(JSON.parse(JSON.stringify(config)))).toEqual(config);
@@ -31,5 +41,12 @@ describe('model config', () => {
     expect(() => validateModelConfig({ ...good, rnn: 'rnn' })).toThrow(/rnn "rnn"/);
     expect(() => validateModelConfig({ ...good, dropout: 1 })).toThrow(/dropout 1/);
     expect(validateModelConfig({ ...good, extra: 1 })).toEqual(good);
+    const ordered = presetConfig('ordered-lstm-octave') as OrderedRnnConfig;
+    expect(() => validateModelConfig({ ...ordered, headUnits: 1.5 })).toThrow(/headUnits 1.5/);
+    expect(() => validateModelConfig({ ...ordered, pitchEncoding: 'midi' })).toThrow(/pitchEncoding "midi"/);
+    // A config written before note-octave encoding existed reads as one-hot.
+    const { pitchEncoding, ...older } = ordered;
+    expect(pitchEncoding).toBe('octave-class');
+    expect(validateModelConfig(older)).toEqual({ ...ordered, pitchEncoding: 'one-hot' });
   });
 });

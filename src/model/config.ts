@@ -21,18 +21,87 @@ export interface OriginalLstmConfig {
   readonly dropout: number;
 }
 
+/**
+ * Howl's distributional network: the original's recurrent layer and SELU block, then heads that
+ * predict the next note's attributes in order, each a categorical distribution over the shared
+ * grid's bins (`src/eval/grid.ts`) and each conditioned on the ones already chosen:
+ * delay (401 bins of 10 ms) → pitch (120) → duration (401) and velocity (32). Timing is sampled,
+ * not regressed, so it keeps the spread of real playing; chords stay coherent because the pitch
+ * knows whether it starts with the previous note (delay bin 0) and velocity knows the pitch.
+ */
+export interface OrderedRnnConfig {
+  readonly type: 'ordered-rnn';
+  /** Recurrent cell. */
+  readonly rnn: 'lstm' | 'gru';
+  /** Recurrent units. */
+  readonly units: number;
+  /** Width of each dense layer of the SELU block. */
+  readonly denseUnits: number;
+  /** Dense + SELU + AlphaDropout layers in the block. */
+  readonly blocks: number;
+  /** AlphaDropout rate of the block while training. */
+  readonly dropout: number;
+  /** Width of the attribute heads' hidden layer (the context the chosen attributes are added to). */
+  readonly headUnits: number;
+  /**
+   * How pitch is read and predicted: `'one-hot'` (120 classes, as the original) or
+   * `'octave-class'` (the original author's to-do: octave one-hot (10) + pitch class one-hot (12)
+   * on input; on output the octave, then the pitch class given the octave).
+   */
+  readonly pitchEncoding: 'one-hot' | 'octave-class';
+}
+
 /** Every model configuration Howl knows, discriminated by `type`. */
-export type ModelConfig = OriginalLstmConfig;
+export type ModelConfig = OriginalLstmConfig | OrderedRnnConfig;
 
 /** The known values of `ModelConfig['type']`. */
-export const MODEL_TYPES = ['original-lstm'] as const;
+export const MODEL_TYPES = ['original-lstm', 'ordered-rnn'] as const;
 
-/** The published variants of the original network, by name (`--arch`). */
+/** Named architectures (`--arch`): the original's published variants and Howl's own. */
 export const MODEL_PRESETS = {
   'lstm-192': { type: 'original-lstm', rnn: 'lstm', units: 192, denseUnits: 256, blocks: 3, dropout: 0.01 },
   'lstm-416': { type: 'original-lstm', rnn: 'lstm', units: 416, denseUnits: 256, blocks: 3, dropout: 0.01 },
   'lstm-1024': { type: 'original-lstm', rnn: 'lstm', units: 1024, denseUnits: 256, blocks: 3, dropout: 0.01 },
   'gru-512': { type: 'original-lstm', rnn: 'gru', units: 512, denseUnits: 256, blocks: 3, dropout: 0.01 },
+  /** The original's published network under its own name (= `lstm-192`). */
+  'original-lstm': {
+    type: 'original-lstm',
+    rnn: 'lstm',
+    units: 192,
+    denseUnits: 256,
+    blocks: 3,
+    dropout: 0.01,
+  },
+  'ordered-lstm': {
+    type: 'ordered-rnn',
+    rnn: 'lstm',
+    units: 192,
+    denseUnits: 256,
+    blocks: 3,
+    dropout: 0.01,
+    headUnits: 128,
+    pitchEncoding: 'one-hot',
+  },
+  'ordered-lstm-octave': {
+    type: 'ordered-rnn',
+    rnn: 'lstm',
+    units: 192,
+    denseUnits: 256,
+    blocks: 3,
+    dropout: 0.01,
+    headUnits: 128,
+    pitchEncoding: 'octave-class',
+  },
+  'ordered-gru': {
+    type: 'ordered-rnn',
+    rnn: 'gru',
+    units: 256,
+    denseUnits: 256,
+    blocks: 3,
+    dropout: 0.01,
+    headUnits: 128,
+    pitchEncoding: 'one-hot',
+  },
 } as const satisfies Record<string, ModelConfig>;
 
 /** A preset's name. */
@@ -72,6 +141,25 @@ function positiveInteger(config: Record<string, unknown>, key: string, max: numb
   return value;
 }
 
+/** The recurrent layer and SELU block's fields, shared by both network types. */
+function trunkFields(value: Record<string, unknown>) {
+  const rnn = value['rnn'];
+  if (rnn !== 'lstm' && rnn !== 'gru') {
+    throw new InvalidArgumentError(`model config: rnn ${JSON.stringify(rnn)} is not 'lstm' or 'gru'`);
+  }
+  const dropout = value['dropout'];
+  if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) {
+    throw new InvalidArgumentError(`model config: dropout ${JSON.stringify(dropout)} is not in [0, 1)`);
+  }
+  return {
+    rnn,
+    units: positiveInteger(value, 'units', 16384),
+    denseUnits: positiveInteger(value, 'denseUnits', 16384),
+    blocks: positiveInteger(value, 'blocks', 64),
+    dropout,
+  } as const;
+}
+
 /**
  * Checks that `value` (e.g. parsed from `config.json`) is a valid model configuration and returns a
  * clean copy with only the known fields.
@@ -85,22 +173,21 @@ export function validateModelConfig(value: unknown): ModelConfig {
   if (!isObject(value)) throw new InvalidArgumentError('model config is not a JSON object');
   const type = value['type'];
   switch (type) {
-    case 'original-lstm': {
-      const rnn = value['rnn'];
-      if (rnn !== 'lstm' && rnn !== 'gru') {
-        throw new InvalidArgumentError(`model config: rnn ${JSON.stringify(rnn)} is not 'lstm' or 'gru'`);
-      }
-      const dropout = value['dropout'];
-      if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) {
-        throw new InvalidArgumentError(`model config: dropout ${JSON.stringify(dropout)} is not in [0, 1)`);
+    case 'original-lstm':
+      return { type, ...trunkFields(value) };
+    case 'ordered-rnn': {
+      // Configs written before note-octave encoding existed are one-hot.
+      const pitchEncoding = value['pitchEncoding'] ?? 'one-hot';
+      if (pitchEncoding !== 'one-hot' && pitchEncoding !== 'octave-class') {
+        throw new InvalidArgumentError(
+          `model config: pitchEncoding ${JSON.stringify(pitchEncoding)} is not 'one-hot' or 'octave-class'`,
+        );
       }
       return {
         type,
-        rnn,
-        units: positiveInteger(value, 'units', 16384),
-        denseUnits: positiveInteger(value, 'denseUnits', 16384),
-        blocks: positiveInteger(value, 'blocks', 64),
-        dropout,
+        ...trunkFields(value),
+        headUnits: positiveInteger(value, 'headUnits', 16384),
+        pitchEncoding,
       };
     }
     default:

@@ -1,8 +1,9 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { V1Row } from '../encoding/v1.js';
-import type { ModelConfig } from './config.js';
+import type { ModelConfig, OriginalLstmConfig } from './config.js';
 import type { V1Batch } from './features.js';
 import type { NamedVariable } from './layers.js';
+import { createOrderedRnn } from './ordered-rnn.js';
 import { createOriginalLstm } from './original-lstm.js';
 
 /** Options of a forward pass. */
@@ -33,10 +34,29 @@ export interface LossResult {
 }
 
 /**
- * A trainable model: what the trainer and the checkpoint format need. Every model reads V1 crops
- * for now (`encoding: 'v1'`); a model with another encoding adds its own `makeBatch`.
+ * A batch as a model builds it from V1 crops: the inputs and mask every model has, plus the
+ * model's own targets (e.g. `V1Batch`'s pitch and regression). Dispose it when done.
  */
-export interface Model {
+export interface ModelBatch {
+  /** Examples. */
+  readonly batch: number;
+  /** Steps per example. */
+  readonly steps: number;
+  /** `[B, T, inputs]` float32. */
+  readonly inputs: tf.Tensor3D;
+  /** `[B, T]` float32, 1 on real steps. */
+  readonly mask: tf.Tensor2D;
+  /** Real steps in the batch (the sum of `mask`). */
+  readonly tokens: number;
+  /** Frees the tensors. */
+  dispose(): void;
+}
+
+/**
+ * A trainable model: what the trainer and the checkpoint format need. Every model reads V1 crops
+ * (`encoding: 'v1'`) and builds its own batches from them.
+ */
+export interface Model<Batch extends ModelBatch = ModelBatch> {
   readonly config: ModelConfig;
   /** The note encoding its batches are built from. */
   readonly encoding: 'v1';
@@ -45,13 +65,18 @@ export interface Model {
   /** The same variables, in the same order. */
   readonly variables: readonly tf.Variable[];
   /** Builds a batch (inputs, targets, mask) from V1 crops. */
-  makeBatch(crops: readonly (readonly V1Row[])[]): V1Batch;
-  /** Runs the network on `[B, T, 123]` inputs. */
-  forward(inputs: tf.Tensor3D, options?: ForwardOptions): ModelOutputs;
+  makeBatch(crops: readonly (readonly V1Row[])[]): Batch;
   /** The masked training loss of a batch (differentiable). */
-  loss(batch: V1Batch, options?: ForwardOptions): LossResult;
+  loss(batch: Batch, options?: ForwardOptions): LossResult;
   /** Frees the variables. */
   dispose(): void;
+}
+
+/** The original network (`original-lstm`), which also exposes its whole-sequence forward pass. */
+export interface OriginalLstmModel extends Model<V1Batch> {
+  readonly config: OriginalLstmConfig;
+  /** Runs the network on `[B, T, 123]` inputs. */
+  forward(inputs: tf.Tensor3D, options?: ForwardOptions): ModelOutputs;
 }
 
 /** Options of `createModel`. */
@@ -68,9 +93,13 @@ export interface CreateModelOptions {
  * @returns the model; `dispose()` it when done
  * @example const model = createModel(presetConfig('lstm-192'), { seed: 1 });
  */
+export function createModel(config: OriginalLstmConfig, options?: CreateModelOptions): OriginalLstmModel;
+export function createModel(config: ModelConfig, options?: CreateModelOptions): Model;
 export function createModel(config: ModelConfig, options: CreateModelOptions = {}): Model {
   switch (config.type) {
     case 'original-lstm':
       return createOriginalLstm(config, options.seed ?? 1);
+    case 'ordered-rnn':
+      return createOrderedRnn(config, options.seed ?? 1);
   }
 }

@@ -8,9 +8,9 @@ import {
   REGRESSION_FEATURES,
   REGRESSION_MAX,
 } from './features.js';
-import { alphaDropout, createDense, selu, type Dense, type NamedVariable } from './layers.js';
-import type { ForwardOptions, LossResult, Model, ModelOutputs } from './model.js';
-import { createRecurrentLayer } from './recurrent.js';
+import { createDense, type NamedVariable } from './layers.js';
+import type { ForwardOptions, LossResult, ModelOutputs, OriginalLstmModel } from './model.js';
+import { createTrunk, maskedCrossEntropy } from './trunk.js';
 
 let instances = 0;
 
@@ -38,36 +38,12 @@ export const REGRESSION_LOSS_WEIGHT = 3;
  * @param seed - integer seed of the initial weights
  * @returns the model
  */
-export function createOriginalLstm(config: OriginalLstmConfig, seed: number): Model {
+export function createOriginalLstm(config: OriginalLstmConfig, seed: number): OriginalLstmModel {
   const prefix = `howl${++instances}/`;
   const seeds = createRng(seed);
   const nextSeed = (): number => seeds.int(0, 2 ** 31 - 1);
-  const rnn = createRecurrentLayer({
-    kind: config.rnn,
-    inputSize: INPUT_FEATURES,
-    units: config.units,
-    seed: nextSeed(),
-    name: `${prefix}rnn`,
-  });
-  const weights: NamedVariable[] = rnn.variables.map((variable) => ({
-    name: variable.name.startsWith(prefix) ? variable.name.slice(prefix.length) : variable.name,
-    variable,
-  }));
-  const blocks: Dense[] = [];
-  let width = config.units;
-  for (let i = 0; i < config.blocks; i++) {
-    const { layer, variables } = createDense(
-      `dense${i + 1}`,
-      width,
-      config.denseUnits,
-      'lecun-normal',
-      nextSeed(),
-      prefix,
-    );
-    blocks.push(layer);
-    weights.push(...variables);
-    width = config.denseUnits;
-  }
+  const trunk = createTrunk(config, INPUT_FEATURES, prefix, nextSeed);
+  const weights: NamedVariable[] = [...trunk.weights];
   const headInput = config.denseUnits + config.units;
   const pitchHead = createDense('pitch', headInput, PITCH_CLASSES, 'glorot-uniform', nextSeed(), prefix);
   const regressionHead = createDense(
@@ -84,19 +60,7 @@ export function createOriginalLstm(config: OriginalLstmConfig, seed: number): Mo
   const forward = (inputs: tf.Tensor3D, options: ForwardOptions = {}): ModelOutputs =>
     tf.tidy(() => {
       const [B, T] = inputs.shape;
-      const dropSeed = options.training ? options.seed : undefined;
-      // The final state is left to tidy: disposing it here could free a tensor the backward pass needs.
-      const { outputs } = rnn.forward(inputs);
-      const recurrent = tf.reshape(outputs, [B * T, config.units]) as tf.Tensor2D;
-      let h = recurrent;
-      blocks.forEach((dense, i) => {
-        h = alphaDropout(
-          selu(dense.apply(h)),
-          config.dropout,
-          dropSeed === undefined ? undefined : dropSeed + i,
-        );
-      });
-      const features = tf.concat([h, recurrent], 1);
+      const features = trunk.apply(inputs, options.training ? options.seed : undefined);
       const pitchLogits = tf.reshape(pitchHead.layer.apply(features), [B, T, PITCH_CLASSES]) as tf.Tensor3D;
       const regression = tf.reshape(
         tf.mul(tf.sigmoid(regressionHead.layer.apply(features)), REGRESSION_MAX),
@@ -117,13 +81,15 @@ export function createOriginalLstm(config: OriginalLstmConfig, seed: number): Mo
       const [total, pitch, regression] = tf.tidy(() => {
         const { pitchLogits, regression: predicted } = forward(batch.inputs, options);
         const N = batch.batch * batch.steps;
-        const mask = tf.reshape(batch.mask, [N]);
-        const count = tf.maximum(tf.sum(mask), 1);
-        const logp = tf.logSoftmax(tf.reshape(pitchLogits, [N, PITCH_CLASSES]) as tf.Tensor2D);
-        const target = tf.oneHot(tf.reshape(batch.pitch, [N]) as tf.Tensor1D, PITCH_CLASSES);
-        const ce = tf.neg(tf.sum(tf.mul(logp, target), 1));
+        const mask = tf.reshape(batch.mask, [N]) as tf.Tensor1D;
+        const count = tf.maximum(tf.sum(mask), 1) as tf.Scalar;
+        const ceMean = maskedCrossEntropy(
+          tf.reshape(pitchLogits, [N, PITCH_CLASSES]),
+          tf.reshape(batch.pitch, [N]) as tf.Tensor1D,
+          mask,
+          count,
+        );
         const squared = tf.mean(tf.square(tf.sub(predicted, batch.regression)), 2);
-        const ceMean = tf.div(tf.sum(tf.mul(ce, mask)), count) as tf.Scalar;
         const mseMean = tf.div(tf.sum(tf.mul(tf.reshape(squared, [N]), mask)), count) as tf.Scalar;
         return [tf.add(ceMean, tf.mul(mseMean, REGRESSION_LOSS_WEIGHT)) as tf.Scalar, ceMean, mseMean];
       });
@@ -132,7 +98,7 @@ export function createOriginalLstm(config: OriginalLstmConfig, seed: number): Mo
     dispose() {
       if (disposed) return;
       disposed = true;
-      rnn.dispose();
+      trunk.dispose();
       for (const w of weights) if (!w.variable.isDisposed) w.variable.dispose();
     },
   };

@@ -5,8 +5,7 @@ import type { Dataset } from '../data/dataset-format.js';
 import type { DatasetIdentity } from '../data/dataset-identity.js';
 import type { V1Row } from '../encoding/v1.js';
 import { HowlError, InvalidArgumentError } from '../errors.js';
-import type { V1Batch } from '../model/features.js';
-import type { Model } from '../model/model.js';
+import type { Model, ModelBatch } from '../model/model.js';
 import { createRng, type Rng } from '../random/rng.js';
 import { createAdam } from './adam.js';
 import { CheckpointError, type Checkpoint, type CurvePoint, type TrainingState } from './checkpoint.js';
@@ -121,7 +120,7 @@ export interface GradientComputer {
  */
 function passGradientTensors(
   model: Model,
-  batch: V1Batch,
+  batch: ModelBatch,
   seed: number,
   weight: number,
 ): { grads: tf.Tensor[]; losses: tf.Tensor1D; names: string[] } {

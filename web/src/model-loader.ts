@@ -54,7 +54,7 @@ export function decodeModel(read: (file: string) => Uint8Array | undefined, name
   );
   const model = checkpoint.config.model;
   const { step, best } = checkpoint.state;
-  const arch = `${model.rnn.toUpperCase()}-${model.units}`;
+  const arch = `${model.type === 'ordered-rnn' ? 'ordered ' : ''}${model.rnn.toUpperCase()}-${model.units}`;
   const loss = best === null ? '' : `, best validation loss ${best.loss.toFixed(3)}`;
   return { name, config: model, weights, summary: `${arch}, ${step} training steps${loss}` };
 }

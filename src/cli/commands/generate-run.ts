@@ -155,7 +155,7 @@ function resolveSamplingOrFail(options: GenerateCommandOptions) {
     min: Number.MIN_VALUE,
     expected: 'a number > 0',
   });
-  parseNumberOption(options.timingTemperature, '--timing-temperature', {
+  const timingTemperature = parseNumberOption(options.timingTemperature, '--timing-temperature', {
     min: Number.MIN_VALUE,
     expected: 'a number > 0',
   });
@@ -177,6 +177,7 @@ function resolveSamplingOrFail(options: GenerateCommandOptions) {
     topP: topP ?? (options.greedy ? 1 : 0.95),
     ...(minPitch === undefined ? {} : { minPitch }),
     ...(maxPitch === undefined ? {} : { maxPitch }),
+    ...(timingTemperature === undefined ? {} : { timingTemperature }),
   });
 }
 

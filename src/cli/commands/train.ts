@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DEFAULT_PRESET } from '../../model/config.js';
+import { DEFAULT_PRESET, MODEL_PRESETS } from '../../model/config.js';
 
 /** `howl train`'s options as commander parses them (strings; checked in `runTrain`). */
 export interface TrainCommandOptions {
@@ -41,7 +41,7 @@ export function registerTrain(program: Command): void {
     .option('--out <dir>', 'run folder (default: runs/<dataset>-<arch>)')
     .option(
       '--arch <name>',
-      `architecture: lstm-192, lstm-416, lstm-1024, gru-512 (default ${DEFAULT_PRESET})`,
+      `architecture: ${Object.keys(MODEL_PRESETS).join(', ')} (default ${DEFAULT_PRESET})`,
     )
     .option('--steps <n>', 'stop after this many steps in all')
     .option(
