@@ -86,7 +86,7 @@ function nextOrderedNote(
     max: TIME_BINS - 1,
     temperature: sampling.timingTemperature,
     topK: TIME_BINS,
-    topP: sampling.topP,
+    topP: 1,
     greedy: sampling.greedy,
   };
   const delayBin = chooseIndex(network.delayLogits, b * TIME_BINS, TIME_BINS, timing, rng).index;

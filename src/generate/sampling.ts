@@ -29,8 +29,9 @@ export interface SamplingOptions {
   readonly maxPitch?: number;
   /**
    * Divides the timing and velocity logits of a model that has them (an `ordered-rnn`; the
-   * original regresses one value, which has no temperature). Default 1. `topP` and `greedy` apply
-   * to them too.
+   * original regresses one value, which has no temperature). Default 1. They are drawn from the
+   * whole distribution (`topK` and `topP` are for pitch: a timing's tail is real playing, and a
+   * truncated one comes out narrower than the music it learnt from); `greedy` takes the likeliest bin.
    */
   readonly timingTemperature?: number;
 }
@@ -178,9 +179,12 @@ export function chooseIndex(
   const { min, max: last, temperature, topK, topP } = sampling;
   let best = min;
   for (let p = min + 1; p <= last; p++) if (logits[offset + p]! > logits[offset + best]!) best = p;
-  const normaliser = logSumExp(logits, offset, count);
+  let normaliser = NaN;
   const choose = (index: number): IndexChoice => ({ index, logProb: logits[offset + index]! - normaliser });
-  if (sampling.greedy) return choose(best);
+  if (sampling.greedy) {
+    normaliser = logSumExp(logits, offset, count);
+    return choose(best);
+  }
 
   // Weights of the classes allowed, after temperature (relative to the best one allowed).
   const top = logits[offset + best]!;
@@ -191,6 +195,9 @@ export function chooseIndex(
     weights[i] = w;
     total += w;
   }
+  // All classes at temperature 1: the weights' sum is the softmax's (saves a pass of exp over 401).
+  normaliser =
+    allowed === count && temperature === 1 ? top + Math.log(total) : logSumExp(logits, offset, count);
   if (topK >= allowed && topP >= 1) {
     let u = rng.next() * total;
     for (let i = 0; i < allowed - 1; i++) {
