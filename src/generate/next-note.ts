@@ -68,10 +68,10 @@ export function nextNote(
   };
 }
 
-/** A value inside time bin `bin`: uniform in it, its middle when greedy, 4 s for the overflow bin. */
-function timeInBin(bin: number, greedy: boolean, rng: Rng): number {
+/** A value inside time bin `bin`: uniform in it, 4 s for the overflow bin. */
+function timeInBin(bin: number, rng: Rng): number {
   if (bin >= TIME_BINS - 1) return (TIME_BINS - 1) * TIME_BIN_SECONDS;
-  return (bin + (greedy ? 0.5 : rng.next())) * TIME_BIN_SECONDS;
+  return (bin + rng.next()) * TIME_BIN_SECONDS;
 }
 
 function nextOrderedNote(
@@ -87,7 +87,9 @@ function nextOrderedNote(
     temperature: sampling.timingTemperature,
     topK: TIME_BINS,
     topP: 1,
-    greedy: sampling.greedy,
+    // Greedy is the original's pitch decoding; the likeliest delay is 0 (a chord) after nearly
+    // every note, so greedy timing would stack the whole piece into a few chords.
+    greedy: false,
   };
   const delayBin = chooseIndex(network.delayLogits, b * TIME_BINS, TIME_BINS, timing, rng).index;
   const { pitch, logProb } = choosePitch(network.pitchLogitsGiven(b, delayBin), 0, sampling, rng);
@@ -100,9 +102,9 @@ function nextOrderedNote(
     { ...timing, max: VELOCITY_BINS - 1, topK: VELOCITY_BINS },
     rng,
   );
-  const delay = timeInBin(delayBin, sampling.greedy, rng);
-  const duration = timeInBin(durationBin, sampling.greedy, rng);
-  const step = sampling.greedy ? 2 : Math.floor(rng.next() * VELOCITIES_PER_BIN);
+  const delay = timeInBin(delayBin, rng);
+  const duration = timeInBin(durationBin, rng);
+  const step = Math.floor(rng.next() * VELOCITIES_PER_BIN);
   const velocity = Math.min(127, Math.max(1, velocityChoice.index * VELOCITIES_PER_BIN + step));
   return {
     note: { pitch, velocity, time: previousTime + delay, duration, logProb },

@@ -29,9 +29,10 @@ export interface SamplingOptions {
   readonly maxPitch?: number;
   /**
    * Divides the timing and velocity logits of a model that has them (an `ordered-rnn`; the
-   * original regresses one value, which has no temperature). Default 1. They are drawn from the
-   * whole distribution (`topK` and `topP` are for pitch: a timing's tail is real playing, and a
-   * truncated one comes out narrower than the music it learnt from); `greedy` takes the likeliest bin.
+   * original regresses one value, which has no temperature). Default 1. They are always drawn from
+   * the whole distribution: `topK`, `topP` and `greedy` apply to pitch only (a timing's tail is
+   * real playing, and a truncated one comes out narrower than the music it learnt from; the
+   * likeliest delay after almost any note is 0, a chord, so greedy timing would stack a piece).
    */
   readonly timingTemperature?: number;
 }
