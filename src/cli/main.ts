@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { HowlError } from '../errors.js';
 import { registerEval } from './commands/eval.js';
+import { registerExport } from './commands/export.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerImport } from './commands/import.js';
 import { registerInspect } from './commands/inspect.js';
@@ -33,6 +34,7 @@ function createProgram(): Command {
   registerRender(program);
   registerPlot(program);
   registerEval(program);
+  registerExport(program);
   registerServe(program);
   return program;
 }

@@ -1,15 +1,14 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { OrderedRnnConfig } from '../model/config.js';
+import { TIME_BINS, VELOCITY_BINS } from '../eval/grid.js';
 import {
   OCTAVES,
   ORDERED_REALS,
   orderedInputFeatures,
   pitchInputIndices,
   PITCHES_PER_OCTAVE,
-  TIME_BINS,
-  VELOCITY_BINS,
   writeOrderedReals,
-} from '../model/ordered-features.js';
+} from '../model/ordered-input.js';
 import { padTo8 } from './matmul.js';
 import { denseSizes, loadDense, seluRows, weightTensor } from './step-weights.js';
 import type { OrderedStepNetwork, WeightMap } from './step-network.js';

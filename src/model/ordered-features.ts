@@ -3,6 +3,14 @@ import type { V1Row } from '../encoding/v1.js';
 import { TIME_BINS, timeBin, VELOCITY_BINS, velocityBin } from '../eval/grid.js';
 import { encodeV1Batch, PITCH_CLASSES } from './features.js';
 import type { ModelBatch } from './model.js';
+import {
+  ORDERED_REALS,
+  orderedInputFeatures,
+  pitchInputIndices,
+  PITCHES_PER_OCTAVE,
+  writeOrderedReals,
+  type PitchEncoding,
+} from './ordered-input.js';
 
 /**
  * From V1 rows to the ordered network's inputs and targets (`ordered-rnn.ts`).
@@ -16,57 +24,16 @@ import type { ModelBatch } from './model.js';
  *   duration in 10 ms bins to 4 s plus overflow (401), pitch (120), velocity in 32 bins.
  */
 
-/** Reals per input step. */
-export const ORDERED_REALS = 5;
-/** Octaves of the note-octave encoding (MIDI 0..119 = octaves 0..9 × 12 pitch classes). */
-export const OCTAVES = 10;
-/** Pitch classes per octave. */
-export const PITCHES_PER_OCTAVE = 12;
+export {
+  OCTAVES,
+  ORDERED_REALS,
+  orderedInputFeatures,
+  pitchInputIndices,
+  PITCHES_PER_OCTAVE,
+  writeOrderedReals,
+  type PitchEncoding,
+} from './ordered-input.js';
 export { TIME_BINS, VELOCITY_BINS };
-
-/** How a model reads and predicts pitch (`OrderedRnnConfig.pitchEncoding`). */
-export type PitchEncoding = 'one-hot' | 'octave-class';
-
-/**
- * Floats per input step: 5 reals + the pitch (120 one-hot, or 10 octave + 12 pitch-class one-hots).
- *
- * @param encoding - the pitch encoding
- * @returns 125 or 27
- */
-export function orderedInputFeatures(encoding: PitchEncoding): number {
-  return ORDERED_REALS + (encoding === 'one-hot' ? PITCH_CLASSES : OCTAVES + PITCHES_PER_OCTAVE);
-}
-
-/**
- * Where the ones of a pitch go in the input, after the reals: one index (one-hot) or two (octave,
- * then 10 + pitch class).
- *
- * @param encoding - the pitch encoding
- * @param pitch - MIDI pitch 0..119
- * @returns the offsets from the first pitch feature
- */
-export function pitchInputIndices(encoding: PitchEncoding, pitch: number): readonly number[] {
-  return encoding === 'one-hot'
-    ? [pitch]
-    : [Math.floor(pitch / PITCHES_PER_OCTAVE), OCTAVES + (pitch % PITCHES_PER_OCTAVE)];
-}
-
-const logTime = (seconds: number): number => Math.log(Math.max(0, seconds) + 0.01) / 4;
-
-/**
- * The five input reals of a V1 row, written into `out` at `offset`.
- *
- * @param row - the note's V1 row
- * @param out - destination
- * @param offset - where the first real goes
- */
-export function writeOrderedReals(row: V1Row, out: Float32Array | Float64Array, offset: number): void {
-  out[offset] = row[0];
-  out[offset + 1] = row[1];
-  out[offset + 2] = row[2];
-  out[offset + 3] = logTime(row[0]);
-  out[offset + 4] = logTime(row[1]);
-}
 
 /** An ordered batch as typed arrays (row-major). */
 export interface OrderedBatchArrays {

@@ -66,18 +66,25 @@ export type { CropSampler, CropSamplerOptions, CropAugmenter } from '../data/cro
 
 export { createStepNetwork } from '../inference/create-step-network.js';
 export { createOriginalLstmStep } from '../inference/original-lstm-step.js';
-export type { StepNetwork, WeightMap, WeightTensor } from '../inference/step-network.js';
+export { createOrderedRnnStep } from '../inference/ordered-rnn-step.js';
+export type {
+  StepNetwork,
+  RegressionStepNetwork,
+  OrderedStepNetwork,
+  WeightMap,
+  WeightTensor,
+} from '../inference/step-network.js';
 export { hasSimdKernel } from '../inference/matmul.js';
 export { createComposer } from '../generate/composer.js';
 export type { Composer, ComposerOptions } from '../generate/composer.js';
 export { generateCandidates } from '../generate/candidates.js';
 export type { Candidate, CandidateOptions } from '../generate/candidates.js';
-export { resolveSampling, choosePitch, pitchLogProb } from '../generate/sampling.js';
+export { resolveSampling, choosePitch, chooseIndex, pitchLogProb, logProbAt } from '../generate/sampling.js';
 export type { SamplingOptions, ResolvedSampling, PitchChoice } from '../generate/sampling.js';
 export { randomFirstNote } from '../generate/next-note.js';
 export type { ScoredNote } from '../generate/next-note.js';
 export { presetConfig, validateModelConfig, MODEL_PRESETS, DEFAULT_PRESET } from '../model/config.js';
-export type { ModelConfig, OriginalLstmConfig, ModelPresetName } from '../model/config.js';
+export type { ModelConfig, OriginalLstmConfig, OrderedRnnConfig, ModelPresetName } from '../model/config.js';
 
 export { loadSoundFont, SoundFontError } from '../render/soundfont.js';
 export type { SoundFont } from '../render/soundfont.js';

@@ -20,7 +20,7 @@ export {
   presetConfig,
   validateModelConfig,
 } from '../model/config.js';
-export type { ModelConfig, OriginalLstmConfig, ModelPresetName } from '../model/config.js';
+export type { ModelConfig, OriginalLstmConfig, OrderedRnnConfig, ModelPresetName } from '../model/config.js';
 export { createModel } from '../model/model.js';
 export type { Model, ModelOutputs, LossResult, ForwardOptions, CreateModelOptions } from '../model/model.js';
 export {
@@ -68,3 +68,9 @@ export type {
 export { renderLossPlot } from '../train/loss-plot.js';
 export type { LossPlotOptions } from '../train/loss-plot.js';
 export { weightMapOf } from '../model/weight-map.js';
+export { buildLayersModel, exportLayersModel, LAYERS_OUTPUT_NAMES } from '../model/layers-export.js';
+export type { LayersModelFiles } from '../model/layers-export.js';
+export { createOrderedRnn } from '../model/ordered-rnn.js';
+export { buildOrderedBatch, encodeOrderedBatch, orderedInputFeatures } from '../model/ordered-features.js';
+export type { OrderedBatch, OrderedBatchArrays, PitchEncoding } from '../model/ordered-features.js';
+export type { ModelBatch, OriginalLstmModel } from '../model/model.js';

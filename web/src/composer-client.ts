@@ -5,12 +5,15 @@ import type { ComposerReply, ComposerRequest } from './worker-protocol.js';
 /** The page's side of the composer worker. */
 export interface ComposerClient {
   /** Loads the model served at `base` (a folder URL ending in '/'). */
-  loadUrl(base: string, name: string): Promise<{ name: string; summary: string; ms: number }>;
+  loadUrl(
+    base: string,
+    name: string,
+  ): Promise<{ name: string; summary: string; ms: number; timing: boolean }>;
   /** Loads a model from files the person picked. */
   loadFiles(
     files: readonly PickedFile[],
     name: string,
-  ): Promise<{ name: string; summary: string; ms: number }>;
+  ): Promise<{ name: string; summary: string; ms: number; timing: boolean }>;
   /**
    * Generates `count` notes after `prefix`, calling `onNotes` with each batch as it arrives.
    * Resolves when done or stopped.
@@ -31,7 +34,7 @@ export function createComposerClient(): ComposerClient {
   const send = (request: ComposerRequest, transfer: Transferable[] = []): void =>
     worker.postMessage(request, transfer);
   let loading: {
-    resolve: (r: { name: string; summary: string; ms: number }) => void;
+    resolve: (r: { name: string; summary: string; ms: number; timing: boolean }) => void;
     reject: (e: Error) => void;
   } | null = null;
   const jobs = new Map<
@@ -69,7 +72,7 @@ export function createComposerClient(): ComposerClient {
   };
 
   const load = (request: ComposerRequest, transfer: Transferable[] = []) =>
-    new Promise<{ name: string; summary: string; ms: number }>((resolve, reject) => {
+    new Promise<{ name: string; summary: string; ms: number; timing: boolean }>((resolve, reject) => {
       loading?.reject(new Error('another model was asked for'));
       loading = { resolve, reject };
       send(request, transfer);

@@ -26,7 +26,13 @@ let queue: Promise<void> = Promise.resolve();
 function install(model: BrowserModel, started: number): void {
   const network = networkOf(model);
   composer = createComposer(network, { seed: (Math.random() * 2 ** 31) >>> 0 });
-  post({ type: 'loaded', name: model.name, summary: model.summary, ms: performance.now() - started });
+  post({
+    type: 'loaded',
+    name: model.name,
+    summary: model.summary,
+    ms: performance.now() - started,
+    timing: network.kind === 'ordered',
+  });
 }
 
 async function generate(request: Extract<ComposerRequest, { type: 'generate' }>): Promise<void> {

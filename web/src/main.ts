@@ -120,7 +120,11 @@ const generation = createGenerationControl({
   composer,
   getState: () => state,
   update,
-  sampling: (): SamplingOptions => ({ temperature: settings.temperature, topP: settings.topP }),
+  sampling: (): SamplingOptions => ({
+    temperature: settings.temperature,
+    timingTemperature: settings.timingTemperature,
+    topP: settings.topP,
+  }),
   mode: () => settings.mode,
   onNotes: () => {
     const last =
@@ -189,6 +193,8 @@ function applySettingsToInputs(): void {
   ui.count.value = String(settings.count);
   ui.temperature.value = String(settings.temperature);
   ui.temperatureValue.textContent = settings.temperature.toFixed(2);
+  ui.timingTemperature.value = String(settings.timingTemperature);
+  ui.timingTemperatureValue.textContent = settings.timingTemperature.toFixed(2);
   ui.topP.value = String(settings.topP);
   ui.topPValue.textContent = settings.topP.toFixed(2);
 }
@@ -205,6 +211,9 @@ ui.count.addEventListener('change', () => {
   changeSettings({ count: Number.isFinite(n) ? Math.min(100_000, Math.max(1, n)) : settings.count });
 });
 ui.temperature.addEventListener('input', () => changeSettings({ temperature: Number(ui.temperature.value) }));
+ui.timingTemperature.addEventListener('input', () =>
+  changeSettings({ timingTemperature: Number(ui.timingTemperature.value) }),
+);
 ui.topP.addEventListener('input', () => changeSettings({ topP: Number(ui.topP.value) }));
 const setMode = (mode: GenerationMode) => () => changeSettings({ mode });
 ui.modeReplace.addEventListener('click', setMode('replace'));

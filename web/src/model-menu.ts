@@ -23,7 +23,7 @@ export interface ModelMenu {
   loadInitial(): Promise<boolean>;
 }
 
-type Loaded = { name: string; summary: string; ms: number };
+type Loaded = { name: string; summary: string; ms: number; timing: boolean };
 
 export function installModelMenu(host: ModelMenuHost): ModelMenu {
   let ready = false;
@@ -33,8 +33,11 @@ export function installModelMenu(host: ModelMenuHost): ModelMenu {
     const shown = ui.modelInfo.textContent;
     ui.modelInfo.textContent = 'loading the model…';
     try {
-      const { name, summary, ms } = await run();
+      const { name, summary, ms, timing } = await run();
       ready = true;
+      // The original regresses timing: one value, nothing for a temperature to act on.
+      ui.timingTemperature.disabled = !timing;
+      ui.timingTemperatureField.classList.toggle('disabled', !timing);
       ui.modelInfo.textContent = `${name}: ${summary}`;
       ui.modelInfo.title = `loaded in ${Math.round(ms)} ms; runs in this browser (WebAssembly SIMD), offline`;
       host.onReady();

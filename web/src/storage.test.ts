@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { decodeWork, encodeWork, loadWork, saveWork, STORAGE_KEY, type SavedWork } from './storage.js';
+import {
+  DEFAULT_SETTINGS,
+  decodeWork,
+  encodeWork,
+  loadWork,
+  saveWork,
+  STORAGE_KEY,
+  type SavedWork,
+} from './storage.js';
 
 const work: SavedWork = {
   notes: [
@@ -7,7 +15,7 @@ const work: SavedWork = {
     { pitch: 64, velocity: 33, time: 0.123456789012345, duration: 1 / 3 },
   ],
   cursor: 1.25,
-  settings: { temperature: 0.8, topP: 0.9, count: 64, mode: 'insert' },
+  settings: { temperature: 0.8, timingTemperature: 1.3, topP: 0.9, count: 64, mode: 'insert' },
 };
 
 function memoryStore(): Map<string, string> & {
@@ -39,6 +47,11 @@ describe('storage', () => {
     expect(decodeWork('{"version":1,"notes":[[60,90,-1,1]]}')).toBeNull();
   });
 
+  it('fills a setting missing from an older record with its default', () => {
+    const older = decodeWork('{"version":1,"cursor":0,"settings":{"temperature":0.7},"notes":[]}');
+    expect(older?.settings).toEqual({ ...DEFAULT_SETTINGS, temperature: 0.7 });
+  });
+
   it('falls back to defaults for bad settings', () => {
     const text = JSON.stringify({
       version: 1,
@@ -49,7 +62,7 @@ describe('storage', () => {
     expect(decodeWork(text)).toEqual({
       notes: [],
       cursor: 0,
-      settings: { temperature: 1, topP: 0.95, count: 5, mode: 'replace' },
+      settings: { temperature: 1, timingTemperature: 1, topP: 0.95, count: 5, mode: 'replace' },
     });
   });
 

@@ -11,6 +11,8 @@ import type { GenerationMode } from './editor-state.js';
 /** The generation controls. */
 export interface Settings {
   readonly temperature: number;
+  /** Temperature of the timing and velocity distributions (models that have them). */
+  readonly timingTemperature: number;
   readonly topP: number;
   readonly count: number;
   readonly mode: GenerationMode;
@@ -23,7 +25,13 @@ export interface SavedWork {
 }
 
 export const STORAGE_KEY = 'howl.composer.v1';
-export const DEFAULT_SETTINGS: Settings = { temperature: 1, topP: 0.95, count: 200, mode: 'replace' };
+export const DEFAULT_SETTINGS: Settings = {
+  temperature: 1,
+  timingTemperature: 1,
+  topP: 0.95,
+  count: 200,
+  mode: 'replace',
+};
 
 /** The part of `Storage` used here. */
 export type KeyValueStore = Pick<Storage, 'getItem' | 'setItem'>;
@@ -46,6 +54,7 @@ function settingsOf(value: unknown): Settings {
     isNumber(x) && x >= lo && x <= hi ? x : fallback;
   return {
     temperature: pick(s['temperature'], 0.05, 5, DEFAULT_SETTINGS.temperature),
+    timingTemperature: pick(s['timingTemperature'], 0.05, 5, DEFAULT_SETTINGS.timingTemperature),
     topP: pick(s['topP'], 0.01, 1, DEFAULT_SETTINGS.topP),
     count: Math.round(pick(s['count'], 1, 100_000, DEFAULT_SETTINGS.count)),
     mode: s['mode'] === 'insert' ? 'insert' : 'replace',

@@ -24,7 +24,14 @@ export type ComposerRequest =
 
 /** Composer worker → page. */
 export type ComposerReply =
-  | { readonly type: 'loaded'; readonly name: string; readonly summary: string; readonly ms: number }
+  | {
+      readonly type: 'loaded';
+      readonly name: string;
+      readonly summary: string;
+      readonly ms: number;
+      /** The model draws timing and velocity from distributions (the timing temperature applies). */
+      readonly timing: boolean;
+    }
   | { readonly type: 'load-error'; readonly message: string }
   | { readonly type: 'notes'; readonly id: number; readonly notes: readonly Note[] }
   | {

@@ -1,0 +1,130 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import type { V1Row } from '../../encoding/v1.js';
+import { createStepNetwork } from '../../inference/create-step-network.js';
+import { buildV1Batch } from '../../model/features.js';
+import { loadCheckpoint, saveCheckpoint } from '../../node/checkpoint-store.js';
+import { loadModel } from '../../node/load-model.js';
+import { runCli as howl } from '../../test-support/run-cli.js';
+import { repoRoot } from '../../test-support/shared-data.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'howl-export-'));
+const shipped = join(repoRoot, 'models/piano-lstm192');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** LSTM-192: rnn 242,688 + dense 49,408 + 2 × 65,792 + pitch 53,880 + regression 1,347. */
+const SHIPPED_PARAMETERS = 478_907;
+
+interface ModelJson {
+  format: string;
+  modelTopology: tf.io.ModelArtifacts['modelTopology'];
+  weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+}
+
+/** A short phrase: a C major arpeggio, a chord and a run. */
+const phrase: V1Row[] = [
+  [0, 0.4, 0.7, 0],
+  [0.25, 0.4, 0.6, 4],
+  [0.25, 0.4, 0.65, 7],
+  [0.3, 0.8, 0.8, 12],
+  [0, 0.8, 0.8, 16],
+  [0.5, 0.2, 0.5, 11],
+  [0.12, 0.2, 0.5, 9],
+  [0.12, 0.2, 0.55, 7],
+  [0.12, 1.0, 0.6, 5],
+];
+
+describe('howl export', () => {
+  it('writes the shipped model as a Layers model that predicts what the step network does', async () => {
+    const out = join(dir, 'nested', 'piano');
+    const warn = vi.spyOn(console, 'warn');
+    const run = await howl('export', '--out', out); // the shipped model by default
+    // Nothing on stderr, not even TensorFlow.js's console banners.
+    expect(warn).not.toHaveBeenCalled();
+    warn.mockRestore();
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    const jsonPath = join(out, 'model.json');
+    const weightsPath = join(out, 'weights.bin');
+    expect(run.out).toBe(
+      `${jsonPath}, ${weightsPath}: TensorFlow.js Layers model, LSTM-192, 478,907 parameters\n`,
+    );
+
+    const json = JSON.parse(readFileSync(jsonPath, 'utf8')) as ModelJson;
+    expect(json.format).toBe('layers-model');
+    expect(json.weightsManifest[0]!.paths).toEqual(['weights.bin']);
+    const bytes = readFileSync(weightsPath);
+    expect(bytes.byteLength).toBe(4 * SHIPPED_PARAMETERS);
+    const loaded = await tf.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: json.modelTopology,
+        weightSpecs: json.weightsManifest[0]!.weights,
+        weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+      }),
+    );
+    expect(loaded.countParams()).toBe(SHIPPED_PARAMETERS);
+
+    // The step network (Howl's generation engine) reads the checkpoint directly.
+    const model = await loadModel(shipped);
+    if (model.config.model.type !== 'original-lstm') throw new Error('the shipped model changed type');
+    const network = createStepNetwork(model.config.model, model.weights, 1);
+    const batch = buildV1Batch([phrase]); // inputs: rows 0 .. n−2
+    const [pitch, regression] = loaded.predict(batch.inputs) as tf.Tensor[];
+    const pitchData = pitch!.dataSync();
+    const regressionData = regression!.dataSync();
+    let pitchDiff = 0;
+    let regressionDiff = 0;
+    for (let t = 0; t < phrase.length - 1; t++) {
+      network.step([phrase[t]!]);
+      for (let k = 0; k < 120; k++) {
+        pitchDiff = Math.max(pitchDiff, Math.abs(network.pitchLogits[k]! - pitchData[t * 120 + k]!));
+      }
+      for (let k = 0; k < 3; k++) {
+        regressionDiff = Math.max(
+          regressionDiff,
+          Math.abs(network.regression[k]! - regressionData[t * 3 + k]!),
+        );
+      }
+    }
+    expect(pitchDiff).toBeLessThan(1e-4);
+    expect(regressionDiff).toBeLessThan(1e-4);
+    // The trained model has an opinion: after the arpeggio its logits span several nats.
+    const last = pitchData.slice((phrase.length - 2) * 120, (phrase.length - 1) * 120);
+    expect(Math.max(...last) - Math.min(...last)).toBeGreaterThan(5);
+    tf.dispose([pitch!, regression!]);
+    batch.dispose();
+    loaded.dispose();
+  });
+
+  it('bad input: one clear line, exit 1, nothing written', async () => {
+    const empty = join(dir, 'empty');
+    mkdirSync(empty);
+    const aFile = join(dir, 'a-file');
+    writeFileSync(aFile, 'not a folder');
+    const gru = join(dir, 'gru-model');
+    // The shipped checkpoint relabelled as a GRU: refused before its weights are looked at.
+    const checkpoint = await loadCheckpoint(shipped);
+    await saveCheckpoint(gru, {
+      ...checkpoint,
+      config: { ...checkpoint.config, model: { ...checkpoint.config.model, rnn: 'gru' } },
+    });
+    const out = join(dir, 'never');
+    const cases: [string[], RegExp][] = [
+      [['--model', join(dir, 'no-model'), '--out', out], /^howl: .*no-model: no such model folder$/],
+      [['--model', empty, '--out', out], /^howl: .*empty.*(config\.json|checkpoint)/],
+      [['--model', gru, '--out', out], /^howl: .*gru-model: cannot export a GRU model .*reset_after/],
+      [['--model', shipped, '--out', aFile], /^howl: --out .*a-file is a file, not a folder$/],
+      [['--model', shipped], /^error: required option '--out <dir>' not specified$/],
+    ];
+    for (const [args, message] of cases) {
+      const run = await howl('export', ...args);
+      expect(run.code, args.join(' ')).toBe(1);
+      expect(run.err.trim().split('\n')[0], args.join(' ')).toMatch(message);
+      expect(run.out).toBe('');
+      expect(existsSync(out), args.join(' ')).toBe(false);
+    }
+  });
+});
