@@ -6,6 +6,7 @@ import { makeTinyDataset, TINY_MODEL } from './fixtures.js';
 import {
   computePassGradient,
   microBatchStepsForWorkers,
+  OutOfMemoryError,
   train,
   type GradientComputer,
   type TrainOptions,
@@ -74,6 +75,35 @@ describe('train with a gradient computer', () => {
       for (let j = 0; j < w.length; j++) expect(Math.abs(w[j]! - other[j]!)).toBeLessThanOrEqual(1e-6);
     });
     expect({ ...two.result.state, elapsedSeconds: 0 }).toEqual({ ...one.result.state, elapsedSeconds: 0 });
+  });
+
+  test('a worker whose wasm heap overflows is an OutOfMemoryError that says what to lower', async () => {
+    const model = createModel(config, { seed: 1 });
+    const overflowing = {
+      workers: 2,
+      computeGradients: () => Promise.reject(new Error('worker 2 of 2: Aborted(OOM)')),
+    };
+    const run = train(
+      model,
+      makeTinyDataset(),
+      { steps: 1, workers: 2, batchSize: 2, length: 8, validateEvery: 0 },
+      { gradients: overflowing },
+    );
+    await expect(run).rejects.toBeInstanceOf(OutOfMemoryError);
+    await expect(run).rejects.toThrow(
+      /does not fit in the backend's memory \(worker 2 of 2: Aborted\(OOM\)\); lower --micro-batch-steps/,
+    );
+    // Any other worker failure passes through as it is.
+    const broken = { workers: 2, computeGradients: () => Promise.reject(new Error('worker 1 of 2: boom')) };
+    await expect(
+      train(
+        model,
+        makeTinyDataset(),
+        { steps: 1, workers: 2, batchSize: 2, length: 8, validateEvery: 0 },
+        { gradients: broken },
+      ),
+    ).rejects.toThrow(/^worker 1 of 2: boom$/);
+    model.dispose();
   });
 
   test('workers > 1 need a computer; micro-batch steps for workers split batches evenly', async () => {

@@ -200,7 +200,9 @@ function microBatchCrops(options: { microBatchSteps: number; length: number }): 
 function explainTrap(error: unknown, options: { microBatchSteps: number; length: number }): unknown {
   const isTrap =
     (typeof WebAssembly !== 'undefined' && error instanceof WebAssembly.RuntimeError) ||
-    (error instanceof Error && /^Aborted\(|memory access out of bounds|Out of memory/i.test(error.message));
+    // A worker's message is prefixed with its name ("worker 2 of 2: Aborted(…)").
+    (error instanceof Error &&
+      /(^|: )Aborted\(|memory access out of bounds|Out of memory/i.test(error.message));
   if (!isTrap) return error;
   const crops = microBatchCrops(options);
   return new OutOfMemoryError(
@@ -667,7 +669,13 @@ export async function train(
           passes.push({ crops: crops.slice(first, first + perPass), seed: dropoutSeed + pass, batchTokens });
         }
         const current = model.variables.map((v) => v.dataSync() as Float32Array);
-        const results = await computer.computeGradients(current, passes);
+        let results: PassGradient[];
+        try {
+          results = await computer.computeGradients(current, passes);
+        } catch (error) {
+          // A worker's wasm heap overflowing is the same problem as in-process: say what to lower.
+          throw explainTrap(error, o);
+        }
         const total = current.map((w) => new Float32Array(w.length));
         for (const result of results) {
           result.gradients.forEach((g, i) => {
