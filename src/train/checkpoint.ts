@@ -79,6 +79,11 @@ export interface TrainingState {
   readonly validationsWithoutImprovement: number;
   /** Loss curves so far (train: mean over each validation interval). */
   readonly curves: { readonly train: readonly CurvePoint[]; readonly validation: readonly CurvePoint[] };
+  /**
+   * The sum and count of the train losses since the last validation, so that a resumed run's next
+   * train point averages the same steps as an uninterrupted run's (absent in older checkpoints).
+   */
+  readonly interval?: { readonly loss: number; readonly steps: number };
 }
 
 /** The contents of `config.json`. */

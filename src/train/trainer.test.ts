@@ -125,6 +125,9 @@ describe('train', () => {
     });
     expect(b.state.rng).toEqual(a.state.rng);
     expect(b.state.curves.validation).toEqual(a.state.curves.validation);
+    // Stopped at step 6, mid-interval: the step-8 train point still averages steps 5-8.
+    expect(b.state.curves.train.map((p) => p.step)).toEqual(a.state.curves.train.map((p) => p.step));
+    b.state.curves.train.forEach((p, i) => expect(p.loss).toBeCloseTo(a.state.curves.train[i]!.loss, 5));
     straight.dispose();
     second.dispose();
   });

@@ -548,8 +548,9 @@ export async function train(
       validation: [...r.curves.validation],
     });
   }
-  let intervalLoss = 0;
-  let intervalSteps = 0;
+  // Train losses since the last validation (saved, so a resumed run averages the same steps).
+  let intervalLoss = resume?.state.interval?.loss ?? 0;
+  let intervalSteps = resume?.state.interval?.steps ?? 0;
 
   const state = (): TrainingState => ({
     step: s.step,
@@ -565,6 +566,7 @@ export async function train(
     best: s.best,
     validationsWithoutImprovement: s.validationsWithoutImprovement,
     curves: { train: [...s.train], validation: [...s.validation] },
+    interval: { loss: intervalLoss, steps: intervalSteps },
   });
   const checkpoint = (): Checkpoint => ({
     config: { model: model.config, encoding: model.encoding, training: { ...options } },
