@@ -16,11 +16,15 @@ const int = (x) => Math.round(x).toLocaleString('en-US');
 const first = reports[0].report;
 for (const { name, report } of reports) {
   if (report.dataPath !== first.dataPath || report.split !== first.split) {
-    throw new Error(`${name}: scored on ${report.dataPath} ${report.split}, not ${first.dataPath} ${first.split}`);
+    throw new Error(
+      `${name}: scored on ${report.dataPath} ${report.split}, not ${first.dataPath} ${first.split}`,
+    );
   }
 }
 
-console.log('| model | training | pitch | delay | duration | velocity | **total** | mean OA | stalled | notes/s |');
+console.log(
+  '| model | training | pitch | delay | duration | velocity | **total** | mean OA | stalled | notes/s |',
+);
 console.log('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|');
 for (const { name, report } of reports) {
   const m = report.likelihood.model;

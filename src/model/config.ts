@@ -107,8 +107,8 @@ export const MODEL_PRESETS = {
 /** A preset's name. */
 export type ModelPresetName = keyof typeof MODEL_PRESETS;
 
-/** The default architecture: the published 192-unit LSTM. */
-export const DEFAULT_PRESET: ModelPresetName = 'lstm-192';
+/** The default architecture of `howl train`: Howl's ordered network (`docs/models.md` says why). */
+export const DEFAULT_PRESET: ModelPresetName = 'ordered-lstm';
 
 /**
  * The configuration of a named preset.

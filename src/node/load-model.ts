@@ -16,9 +16,14 @@ export interface LoadedModel {
   readonly state: TrainingState;
 }
 
+/** The original's network as trained by Howl, shipped for comparison (and for `howl export`). */
+export function originalModelDir(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), '../../models/piano-lstm192');
+}
+
 /** The model that ships with Howl (trained on piano-midi-de; see its MODEL_CARD.md). */
 export function defaultModelDir(): string {
-  return resolve(dirname(fileURLToPath(import.meta.url)), '../../models/piano-lstm192');
+  return resolve(dirname(fileURLToPath(import.meta.url)), '../../models/piano-ordered-lstm');
 }
 
 /**
@@ -39,7 +44,7 @@ function checkpointDir(path: string): string {
  * @param path - a checkpoint folder, or a run folder of `howl train` (default: the shipped model)
  * @returns the configuration, weights and training summary
  * @throws CheckpointError naming the folder when there is no model there, or it is corrupt
- * @example const model = await loadModel('runs/piano-lstm192');
+ * @example const model = await loadModel('runs/piano-ordered-lstm');
  */
 export async function loadModel(path: string = defaultModelDir()): Promise<LoadedModel> {
   if (!existsSync(path)) throw new CheckpointError(`${path}: no such model folder`);

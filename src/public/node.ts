@@ -6,7 +6,7 @@ export { findMidiFiles, isMidiFileName, MIDI_EXTENSIONS } from '../node/find-mid
 export { writeFileAtomic, checkWritable, WriteFileError } from '../node/atomic-write.js';
 export { setupNodeBackend, wasmBinaryDirectory } from '../node/tf-backend.js';
 export { saveCheckpoint, loadCheckpoint } from '../node/checkpoint-store.js';
-export { loadModel, defaultModelDir } from '../node/load-model.js';
+export { loadModel, defaultModelDir, originalModelDir } from '../node/load-model.js';
 export type { LoadedModel } from '../node/load-model.js';
 export { writeFileAtomicStream } from '../node/atomic-write.js';
 export { defaultSoundFontPath, loadSoundFontFile } from '../node/soundfont-file.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { InvalidArgumentError } from '../../errors.js';
 import { exportLayersModel, LAYERS_WEIGHTS_FILE } from '../../model/layers-export.js';
 import { writeFileAtomic } from '../../node/atomic-write.js';
-import { defaultModelDir, loadModel } from '../../node/load-model.js';
+import { loadModel, originalModelDir } from '../../node/load-model.js';
 import { setupNodeBackend } from '../../node/tf-backend.js';
 import { CliError } from '../main.js';
 import type { ExportCommandOptions } from './export.js';
@@ -23,7 +23,8 @@ export async function runExport(options: ExportCommandOptions): Promise<void> {
   if (existsSync(out) && !statSync(out).isDirectory()) {
     throw new CliError(`--out ${out} is a file, not a folder`);
   }
-  const modelPath = options.model ?? defaultModelDir();
+  // The default is the original's network: the shipped ordered network is not a Layers graph.
+  const modelPath = options.model ?? originalModelDir();
   const model = await loadModel(modelPath);
   // Building the graph and copying the weights is all the work; wasm is Howl's default backend (the
   // cpu backend would print tfjs's "install tfjs-node" banner).

@@ -12,7 +12,7 @@ import { runCli as howl } from '../../test-support/run-cli.js';
 import { repoRoot } from '../../test-support/shared-data.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'howl-export-'));
-const shipped = join(repoRoot, 'models/piano-lstm192');
+const original = join(repoRoot, 'models/piano-lstm192');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** LSTM-192: rnn 242,688 + dense 49,408 + 2 × 65,792 + pitch 53,880 + regression 1,347. */
@@ -38,10 +38,10 @@ const phrase: V1Row[] = [
 ];
 
 describe('howl export', () => {
-  it('writes the shipped model as a Layers model that predicts what the step network does', async () => {
+  it("writes the original's network (the default) as a Layers model that predicts what the step network does", async () => {
     const out = join(dir, 'nested', 'piano');
     const warn = vi.spyOn(console, 'warn');
-    const run = await howl('export', '--out', out); // the shipped model by default
+    const run = await howl('export', '--out', out); // models/piano-lstm192 by default
     // Nothing on stderr, not even TensorFlow.js's console banners.
     expect(warn).not.toHaveBeenCalled();
     warn.mockRestore();
@@ -68,8 +68,8 @@ describe('howl export', () => {
     expect(loaded.countParams()).toBe(SHIPPED_PARAMETERS);
 
     // The step network (Howl's generation engine) reads the checkpoint directly.
-    const model = await loadModel(shipped);
-    if (model.config.model.type !== 'original-lstm') throw new Error('the shipped model changed type');
+    const model = await loadModel(original);
+    if (model.config.model.type !== 'original-lstm') throw new Error('models/piano-lstm192 changed type');
     const network = createStepNetwork(model.config.model, model.weights, 1);
     const batch = buildV1Batch([phrase]); // inputs: rows 0 .. n−2
     const [pitch, regression] = loaded.predict(batch.inputs) as tf.Tensor[];
@@ -105,8 +105,8 @@ describe('howl export', () => {
     const aFile = join(dir, 'a-file');
     writeFileSync(aFile, 'not a folder');
     const gru = join(dir, 'gru-model');
-    // The shipped checkpoint relabelled as a GRU: refused before its weights are looked at.
-    const checkpoint = await loadCheckpoint(shipped);
+    // The original's checkpoint relabelled as a GRU: refused before its weights are looked at.
+    const checkpoint = await loadCheckpoint(original);
     await saveCheckpoint(gru, {
       ...checkpoint,
       config: { ...checkpoint.config, model: { ...checkpoint.config.model, rnn: 'gru' } },
@@ -116,8 +116,13 @@ describe('howl export', () => {
       [['--model', join(dir, 'no-model'), '--out', out], /^howl: .*no-model: no such model folder$/],
       [['--model', empty, '--out', out], /^howl: .*empty.*(config\.json|checkpoint)/],
       [['--model', gru, '--out', out], /^howl: .*gru-model: cannot export a GRU model .*reset_after/],
-      [['--model', shipped, '--out', aFile], /^howl: --out .*a-file is a file, not a folder$/],
-      [['--model', shipped], /^error: required option '--out <dir>' not specified$/],
+      // The shipped default, an ordered network, is not one Layers graph.
+      [
+        ['--model', join(repoRoot, 'models/piano-ordered-lstm'), '--out', out],
+        /^howl: .*piano-ordered-lstm: cannot export/,
+      ],
+      [['--model', original, '--out', aFile], /^howl: --out .*a-file is a file, not a folder$/],
+      [['--model', original], /^error: required option '--out <dir>' not specified$/],
     ];
     for (const [args, message] of cases) {
       const run = await howl('export', ...args);

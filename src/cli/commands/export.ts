@@ -21,7 +21,10 @@ export function registerExport(program: Command): void {
       'write a trained LSTM model as a TensorFlow.js Layers model (model.json + weights.bin), loadable by tf.loadLayersModel and convertible to Keras',
     )
     .requiredOption('--out <dir>', 'the folder to write model.json and weights.bin to (created if missing)')
-    .option('--model <dir>', 'a run or checkpoint folder of `howl train` (default: the shipped model)')
+    .option(
+      '--model <dir>',
+      'a run or checkpoint folder of `howl train` (default: models/piano-lstm192, the original network trained by Howl)',
+    )
     .action(async (options: ExportCommandOptions) => {
       const { runExport } = await import('./export-run.js');
       await runExport(options);

@@ -93,6 +93,31 @@ describe('howl generate (shipped model)', () => {
     expect(readFileSync(join(dir, 'made', 'here', 'range.svg'), 'utf8')).toContain('<svg');
   });
 
+  it("--timing-temperature reaches the shipped model's timing; the original's model still plays by --model", async () => {
+    const steady = join(dir, 'steady.mid');
+    const free = join(dir, 'free.mid');
+    const common = ['--no-audio', '--seed', '3', '--notes', '300'];
+    expect((await howl('generate', ...common, '--timing-temperature', '0.3', '-o', steady)).code).toBe(0);
+    expect((await howl('generate', ...common, '--timing-temperature', '1.5', '-o', free)).code).toBe(0);
+    // Delays in 10 ms bins: a cold timing temperature concentrates them on fewer bins.
+    const distinctDelays = (file: string) => {
+      const notes = readMidi(readFileSync(file)).notes;
+      return new Set(notes.slice(1).map((n, i) => Math.floor((n.time - notes[i]!.time) * 100))).size;
+    };
+    expect(distinctDelays(steady)).toBeLessThan(distinctDelays(free));
+    const original = join(dir, 'original.mid');
+    const played = await howl(
+      'generate',
+      ...common,
+      '--model',
+      join(repoRoot, 'models/piano-lstm192'),
+      '-o',
+      original,
+    );
+    expect(played.err).toBe('');
+    expect(readMidi(readFileSync(original)).notes).toHaveLength(301);
+  });
+
   it('bad input: one clear line, exit 1, and no output file left behind', async () => {
     const empty = join(dir, 'empty.mid');
     writeFileSync(empty, writeMidi([]));
@@ -112,7 +137,11 @@ describe('howl generate (shipped model)', () => {
       [['--seed-note', 'H9'], '--seed-note H9 is not a note name'],
       [['--top-p', '1.5'], '--top-p 1.5 is not a number in (0, 1]'],
       [['--min-pitch', 'C6', '--max-pitch', 'C3'], '--min-pitch C6 is above --max-pitch C3'],
-      [['--timing-temperature', '0.5'], 'there is no timing distribution to sample'],
+      [
+        ['--timing-temperature', '0.5', '--model', join(repoRoot, 'models/piano-lstm192')],
+        'there is no timing distribution to sample',
+      ],
+      [['--timing-temperature', '0'], '--timing-temperature 0 is not a number > 0'],
       [['--primer', join(dir, 'missing.mid')], 'missing.mid'],
       [['--primer', notMidi], 'not-midi.mid'],
       [['--primer', empty], 'empty.mid: the primer has no notes'],

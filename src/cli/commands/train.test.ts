@@ -86,7 +86,7 @@ describe('howl train', () => {
       format: 'howl-checkpoint',
       version: 1,
       encoding: 'v1',
-      model: { type: 'original-lstm', units: 192 },
+      model: { type: 'ordered-rnn', units: 192, pitchEncoding: 'one-hot' }, // the default --arch, ordered-lstm
     });
     expect(config.training.dataset).toMatchObject({ trainFiles: 2, validationFiles: 1 });
     // A resume on other data is refused, naming both.
