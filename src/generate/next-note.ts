@@ -82,8 +82,6 @@ function nextOrderedNote(
   rng: Rng,
 ): NextNote {
   const timing: IndexSampling = {
-    min: 0,
-    max: TIME_BINS - 1,
     temperature: sampling.timingTemperature,
     topK: TIME_BINS,
     topP: 1,
@@ -95,17 +93,11 @@ function nextOrderedNote(
   const { pitch, logProb } = choosePitch(network.pitchLogitsGiven(b, delayBin), 0, sampling, rng);
   const rest = network.restLogitsGiven(b, delayBin, pitch);
   const durationBin = chooseIndex(rest.duration, 0, TIME_BINS, timing, rng).index;
-  const velocityChoice = chooseIndex(
-    rest.velocity,
-    0,
-    VELOCITY_BINS,
-    { ...timing, max: VELOCITY_BINS - 1, topK: VELOCITY_BINS },
-    rng,
-  );
+  const velocityBin = chooseIndex(rest.velocity, 0, VELOCITY_BINS, timing, rng).index;
   const delay = timeInBin(delayBin, rng);
   const duration = timeInBin(durationBin, rng);
   const step = Math.floor(rng.next() * VELOCITIES_PER_BIN);
-  const velocity = Math.min(127, Math.max(1, velocityChoice.index * VELOCITIES_PER_BIN + step));
+  const velocity = Math.min(127, Math.max(1, velocityBin * VELOCITIES_PER_BIN + step));
   return {
     note: { pitch, velocity, time: previousTime + delay, duration, logProb },
     row: [delay, duration, velocity / 127, pitch - 60],

@@ -139,11 +139,8 @@ const order = new Int32Array(MAX_CLASSES);
 const weights = new Float64Array(MAX_CLASSES);
 const taken = new Uint8Array(MAX_CLASSES);
 
-/** How `chooseIndex` draws: the classes allowed, temperature, truncation, or greedy. */
+/** How `chooseIndex` draws: temperature and truncation, or greedy (`ResolvedSampling` is one). */
 export interface IndexSampling {
-  /** Lowest and highest class allowed. */
-  readonly min: number;
-  readonly max: number;
   readonly temperature: number;
   readonly topK: number;
   readonly topP: number;
@@ -168,6 +165,8 @@ export interface IndexChoice {
  * @param count - classes per row (at most 401)
  * @param sampling - the controls
  * @param rng - the generator (not used when greedy)
+ * @param min - lowest class allowed (default 0)
+ * @param last - highest class allowed (default count − 1)
  * @returns the class and its log-probability
  */
 export function chooseIndex(
@@ -176,8 +175,10 @@ export function chooseIndex(
   count: number,
   sampling: IndexSampling,
   rng: Rng,
+  min = 0,
+  last = count - 1,
 ): IndexChoice {
-  const { min, max: last, temperature, topK, topP } = sampling;
+  const { temperature, topK, topP } = sampling;
   let best = min;
   for (let p = min + 1; p <= last; p++) if (logits[offset + p]! > logits[offset + best]!) best = p;
   let normaliser = NaN;
@@ -261,8 +262,10 @@ export function choosePitch(
     logits,
     offset,
     PITCHES,
-    { ...sampling, min: sampling.minPitch, max: sampling.maxPitch },
+    sampling,
     rng,
+    sampling.minPitch,
+    sampling.maxPitch,
   );
   return { pitch: index, logProb };
 }

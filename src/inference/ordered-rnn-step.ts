@@ -50,7 +50,7 @@ export function createOrderedRnnStep(
     reals: ORDERED_REALS,
     pitchWidth: orderedInputFeatures(config.pitchEncoding) - ORDERED_REALS,
     writeReals: (row, out) => writeOrderedReals(row, out, 0),
-    pitchIndices: (pitch) => pitchInputIndices(config.pitchEncoding, pitch),
+    pitchIndices: (pitch, out) => pitchInputIndices(config.pitchEncoding, pitch, out),
   };
   const F = config.denseUnits + config.units;
   const E = config.headUnits;
@@ -101,6 +101,7 @@ export function createOrderedRnnStep(
         out: arena.alloc(OCTAVES * C),
         embed: weightTensor(weights, 'class_octave/kernel', [OCTAVES, E]).data,
         embedBias: weightTensor(weights, 'class_octave/bias', [E]).data,
+        octaveLog: new Float32Array(OCTAVES),
       }
     : null;
   const embedding = (name: string, rows: number) => ({
@@ -172,7 +173,7 @@ export function createOrderedRnnStep(
         return pitchLogits;
       }
       // p(pitch) = p(octave) · p(class | octave): the class head for all 10 octaves at once.
-      const octaveLog = new Float32Array(OCTAVES);
+      const octaveLog = classes.octaveLog;
       logSoftmaxInto(out, 0, OCTAVES, octaveLog, 0, 0);
       const ch = classes.h.view;
       for (let o = 0; o < OCTAVES; o++) {

@@ -23,7 +23,10 @@ export const ORIGINAL_INPUT: TrunkInput = {
     out[1] = row[1];
     out[2] = row[2];
   },
-  pitchIndices: (pitch) => [pitch],
+  pitchIndices(pitch, out) {
+    out[0] = pitch;
+    return 1;
+  },
 };
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));

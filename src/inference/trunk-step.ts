@@ -30,8 +30,8 @@ export interface TrunkInput {
   readonly pitchWidth: number;
   /** Writes the row's reals into `out` from 0. */
   writeReals(row: V1Row, out: Float64Array): void;
-  /** The pitch feature indices that are 1 for MIDI pitch `pitch`. */
-  pitchIndices(pitch: number): readonly number[];
+  /** Writes the pitch feature indices that are 1 for MIDI pitch `pitch` into `out`; returns their count (≤ 2). */
+  pitchIndices(pitch: number, out: Int32Array): number;
 }
 
 /** The trunk's step network. */
@@ -108,6 +108,7 @@ export function createTrunkStep(
   const c = new Float32Array(lstm ? batch * H : 0);
   const xz = new Float32Array(G); // the input projection of one row
   const reals = new Float64Array(R);
+  const pitchOnes = new Int32Array(2); // the input's pitch one-hot positions
 
   const dense: ArenaDense[] = [];
   const denseOut: ArenaBlock[] = [];
@@ -131,8 +132,9 @@ export function createTrunkStep(
     }
     if (inputBias) xz.set(inputBias);
     else xz.fill(0);
-    for (const index of input.pitchIndices(p)) {
-      const k = (R + index) * G;
+    const ones = input.pitchIndices(p, pitchOnes);
+    for (let o = 0; o < ones; o++) {
+      const k = (R + pitchOnes[o]!) * G;
       for (let j = 0; j < G; j++) xz[j] = xz[j]! + kernel[k + j]!;
     }
     input.writeReals(row, reals);

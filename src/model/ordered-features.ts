@@ -88,6 +88,7 @@ export function encodeOrderedBatch(
   const inputs = new Float32Array(n * width);
   const octave = new Int32Array(n);
   const pitchClass = new Int32Array(n);
+  const indices = new Int32Array(2);
   const delay = new Int32Array(n);
   const duration = new Int32Array(n);
   const velocity = new Int32Array(n);
@@ -98,7 +99,8 @@ export function encodeOrderedBatch(
     const row: V1Row = [v1.inputs[from]!, v1.inputs[from + 1]!, v1.inputs[from + 2]!, 0];
     writeOrderedReals(row, inputs, at);
     const current = v1.inputs.subarray(from + 3, from + 3 + PITCH_CLASSES).indexOf(1);
-    for (const i of pitchInputIndices(encoding, current)) inputs[at + ORDERED_REALS + i] = 1;
+    const ones = pitchInputIndices(encoding, current, indices);
+    for (let j = 0; j < ones; j++) inputs[at + ORDERED_REALS + indices[j]!] = 1;
     const next = v1.pitch[k]!;
     octave[k] = Math.floor(next / PITCHES_PER_OCTAVE);
     pitchClass[k] = next % PITCHES_PER_OCTAVE;

@@ -32,14 +32,21 @@ export function orderedInputFeatures(encoding: PitchEncoding): number {
  * Where the ones of a pitch go in the input, after the reals: one index (one-hot) or two (octave,
  * then 10 + pitch class).
  *
+ * Written into `out` (no allocation: the step network calls it for every note).
+ *
  * @param encoding - the pitch encoding
  * @param pitch - MIDI pitch 0..119
- * @returns the offsets from the first pitch feature
+ * @param out - receives the offsets from the first pitch feature (room for 2)
+ * @returns how many were written: 1 or 2
  */
-export function pitchInputIndices(encoding: PitchEncoding, pitch: number): readonly number[] {
-  return encoding === 'one-hot'
-    ? [pitch]
-    : [Math.floor(pitch / PITCHES_PER_OCTAVE), OCTAVES + (pitch % PITCHES_PER_OCTAVE)];
+export function pitchInputIndices(encoding: PitchEncoding, pitch: number, out: Int32Array): number {
+  if (encoding === 'one-hot') {
+    out[0] = pitch;
+    return 1;
+  }
+  out[0] = Math.floor(pitch / PITCHES_PER_OCTAVE);
+  out[1] = OCTAVES + (pitch % PITCHES_PER_OCTAVE);
+  return 2;
 }
 
 const logTime = (seconds: number): number => Math.log(Math.max(0, seconds) + 0.01) / 4;

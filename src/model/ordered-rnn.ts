@@ -13,7 +13,7 @@ import {
   VELOCITY_BINS,
   type OrderedBatch,
 } from './ordered-features.js';
-import { createTrunk, maskedCrossEntropy } from './trunk.js';
+import { createTrunk, disposerOf, maskedCrossEntropy } from './trunk.js';
 
 let instances = 0;
 
@@ -82,7 +82,6 @@ export function createOrderedRnn(config: OrderedRnnConfig, seed: number): Model<
   const velocityHead = dense('velocity', E, VELOCITY_BINS, 'glorot-uniform');
   const variables = weights.map((w) => w.variable);
 
-  let disposed = false;
   return {
     config,
     encoding: 'v1',
@@ -130,11 +129,6 @@ export function createOrderedRnn(config: OrderedRnnConfig, seed: number): Model<
         parts: { delay: delay!, pitch: pitch!, duration: duration!, velocity: velocity! },
       };
     },
-    dispose() {
-      if (disposed) return;
-      disposed = true;
-      trunk.dispose();
-      for (const w of weights) if (!w.variable.isDisposed) w.variable.dispose();
-    },
+    dispose: disposerOf(trunk, weights),
   };
 }

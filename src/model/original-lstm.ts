@@ -10,7 +10,7 @@ import {
 } from './features.js';
 import { createDense, type NamedVariable } from './layers.js';
 import type { ForwardOptions, LossResult, ModelOutputs, OriginalLstmModel } from './model.js';
-import { createTrunk, maskedCrossEntropy } from './trunk.js';
+import { createTrunk, disposerOf, maskedCrossEntropy } from './trunk.js';
 
 let instances = 0;
 
@@ -69,7 +69,6 @@ export function createOriginalLstm(config: OriginalLstmConfig, seed: number): Or
       return { pitchLogits, regression };
     });
 
-  let disposed = false;
   return {
     config,
     encoding: 'v1',
@@ -95,11 +94,6 @@ export function createOriginalLstm(config: OriginalLstmConfig, seed: number): Or
       });
       return { total, parts: { pitch, regression } };
     },
-    dispose() {
-      if (disposed) return;
-      disposed = true;
-      trunk.dispose();
-      for (const w of weights) if (!w.variable.isDisposed) w.variable.dispose();
-    },
+    dispose: disposerOf(trunk, weights),
   };
 }

@@ -93,6 +93,24 @@ export function createTrunk(
 }
 
 /**
+ * A model's `dispose`: frees the trunk's own tensors and every variable (the trunk's and the
+ * heads'), once; later calls do nothing.
+ *
+ * @param trunk - the model's trunk
+ * @param weights - all the model's variables
+ * @returns the dispose function
+ */
+export function disposerOf(trunk: Trunk, weights: readonly NamedVariable[]): () => void {
+  let disposed = false;
+  return () => {
+    if (disposed) return;
+    disposed = true;
+    trunk.dispose();
+    for (const w of weights) if (!w.variable.isDisposed) w.variable.dispose();
+  };
+}
+
+/**
  * The masked mean cross-entropy of integer targets under logits.
  *
  * @param logits - `[N, K]`
