@@ -7,7 +7,7 @@ import { createRng } from '../random/rng.js';
 import { randomStepWeights } from '../test-support/random-step-weights.js';
 import { TINY_MODEL } from '../train/fixtures.js';
 import { setupBackend } from '../model/backend.js';
-import { presetConfig, type OrderedRnnConfig } from '../model/config.js';
+import { presetConfig, type OrderedRnnConfig, type TransformerConfig } from '../model/config.js';
 import { createModel } from '../model/model.js';
 import { weightMapOf } from '../model/weight-map.js';
 import { gridNll, targetsOf } from './likelihood.js';
@@ -91,6 +91,29 @@ describe('predictPieces', () => {
     expect(nll.delay).toBeCloseTo(mean(batched.binned!.delay), 10);
     expect(nll.total).toBeCloseTo(nll.pitch + nll.delay + nll.duration + nll.velocity, 10);
     expect(() => gridNll(predictPieces(networkOf, pieces), targetsOf(pieces), null)).toThrow(/widths/);
+  });
+
+  test('a transformer: the same in a batch (its caches moved as the batch shrinks) as alone', async () => {
+    await setupBackend('cpu');
+    const config: TransformerConfig = {
+      ...(presetConfig('ordered-transformer') as TransformerConfig),
+      layers: 2,
+      modelUnits: 8,
+      heads: 2,
+      ffUnits: 12,
+      window: 5,
+      headUnits: 6,
+    };
+    const model = createModel(config, { seed: 4 });
+    const weights = weightMapOf(model);
+    model.dispose();
+    const make = (b: number) => createStepNetwork(config, weights, b);
+    const batched = predictPieces(make, pieces, { batch: 4 });
+    const single = predictPieces(make, pieces, { batch: 1 });
+    for (let i = 0; i < batched.count; i++) {
+      expect(batched.pitchLogProb[i]).toBeCloseTo(single.pitchLogProb[i]!, 5);
+      expect(batched.binned!.duration[i]).toBeCloseTo(single.binned!.duration[i]!, 5);
+    }
   });
 
   test('the batch shrinks as the pieces run out (fewer idle rows)', () => {

@@ -52,6 +52,8 @@ function describeModel(config: ModelConfig): string {
       return `original-lstm: ${config.rnn.toUpperCase()} ${config.units}, dense ${config.denseUnits} × ${config.blocks}`;
     case 'ordered-rnn':
       return `ordered-rnn: ${config.rnn.toUpperCase()} ${config.units}, dense ${config.denseUnits} × ${config.blocks}, heads ${config.headUnits} (delay → pitch → duration, velocity on the grid)`;
+    case 'transformer':
+      return `transformer: ${config.layers} layers × ${config.modelUnits}, ${config.heads} heads, feed-forward ${config.ffUnits}, window ${config.window}, heads ${config.headUnits} (delay → pitch → duration, velocity on the grid)`;
   }
 }
 

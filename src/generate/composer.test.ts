@@ -2,7 +2,12 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { createStepNetwork } from '../inference/create-step-network.js';
 import type { StepNetwork } from '../inference/step-network.js';
 import { setupBackend } from '../model/backend.js';
-import { presetConfig, type ModelConfig, type OrderedRnnConfig } from '../model/config.js';
+import {
+  presetConfig,
+  type ModelConfig,
+  type OrderedRnnConfig,
+  type TransformerConfig,
+} from '../model/config.js';
 import { createModel } from '../model/model.js';
 import { weightMapOf } from '../model/weight-map.js';
 import type { Note } from '../score/note.js';
@@ -10,8 +15,9 @@ import { TINY_MODEL } from '../train/fixtures.js';
 import { generateCandidates } from './candidates.js';
 import { createComposer } from './composer.js';
 
-// Every test runs on both kinds of step network: the original's (regression timing) and the
-// ordered one (every attribute drawn from a distribution over the grid's bins).
+// Every test runs on each kind of step network: the original's (regression timing), the ordered
+// recurrent one (every attribute drawn from a distribution over the grid's bins) and the
+// transformer (the same heads; its state is a key/value cache it rewinds itself).
 const configs: readonly ModelConfig[] = [
   { ...TINY_MODEL, units: 24, denseUnits: 16 },
   {
@@ -19,6 +25,15 @@ const configs: readonly ModelConfig[] = [
     units: 24,
     denseUnits: 16,
     blocks: 2,
+    headUnits: 12,
+  },
+  {
+    ...(presetConfig('ordered-transformer') as TransformerConfig),
+    layers: 2,
+    modelUnits: 16,
+    heads: 2,
+    ffUnits: 24,
+    window: 16,
     headUnits: 12,
   },
 ];

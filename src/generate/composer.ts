@@ -9,8 +9,8 @@ import { resolveSampling, type ResolvedSampling, type SamplingOptions } from './
 /**
  * A piece being written by a person and the model together, one note at a time.
  *
- * The composer keeps the network's state before every note, so an edit anywhere costs only the
- * notes after it: `truncate(n)` rolls the state back to note n, `replaceFrom(i, notes)` rolls back
+ * The composer keeps the network's state before every note (or, for a network that rewinds itself,
+ * lets it go back), so an edit anywhere costs only the notes after it: `truncate(n)` rolls the state back to note n, `replaceFrom(i, notes)` rolls back
  * to note i and feeds the new notes. Generation after an edit is exactly what a fresh composer
  * given the edited notes would produce (tested).
  *
@@ -76,11 +76,15 @@ export function createComposer(network: StepNetwork, options: ComposerOptions = 
   let rng: Rng = createRng(options.seed ?? 1);
   const notes: ScoredNote[] = [];
   const rows: V1Row[] = [];
-  /** `before[i]`: the state before note i was fed. */
+  /**
+   * `before[i]`: the state before note i was fed. Not kept for networks that rewind themselves
+   * (a transformer's cache holds the notes; copying it per note would cost its whole size).
+   */
   const before: Float32Array[] = [];
+  const rewinds = network.rewind !== undefined;
 
   const feed = (note: ScoredNote, row: V1Row): void => {
-    before.push(network.saveState(0));
+    if (!rewinds) before.push(network.saveState(0));
     network.step([row]);
     rows.push(row);
     notes.push(note);
@@ -148,7 +152,9 @@ export function createComposer(network: StepNetwork, options: ComposerOptions = 
       if (length >= notes.length) return;
       if (length === 0) network.reset();
       else {
-        network.loadState(0, before[length - 1]!);
+        // Back to before note length − 1, then fed again: the outputs are those after it.
+        if (network.rewind) network.rewind(0, length - 1);
+        else network.loadState(0, before[length - 1]!);
         network.step([rows[length - 1]!]);
       }
       notes.length = length;

@@ -1,6 +1,7 @@
-import type { ModelConfig, OrderedRnnConfig, OriginalLstmConfig } from '../model/config.js';
+import type { ModelConfig, OrderedConfig, OriginalLstmConfig } from '../model/config.js';
 import { createOrderedRnnStep } from './ordered-rnn-step.js';
 import { createOriginalLstmStep } from './original-lstm-step.js';
+import { createTransformerStep } from './transformer-step.js';
 import type { OrderedStepNetwork, RegressionStepNetwork, StepNetwork, WeightMap } from './step-network.js';
 
 /**
@@ -20,7 +21,7 @@ export function createStepNetwork(
   options?: { simd?: boolean },
 ): RegressionStepNetwork;
 export function createStepNetwork(
-  config: OrderedRnnConfig,
+  config: OrderedConfig,
   weights: WeightMap,
   batch?: number,
   options?: { simd?: boolean },
@@ -42,5 +43,7 @@ export function createStepNetwork(
       return createOriginalLstmStep(config, weights, batch, options);
     case 'ordered-rnn':
       return createOrderedRnnStep(config, weights, batch, options);
+    case 'transformer':
+      return createTransformerStep(config, weights, batch, options);
   }
 }

@@ -1,33 +1,21 @@
-import { InvalidArgumentError } from '../errors.js';
 import type { OrderedRnnConfig } from '../model/config.js';
-import { TIME_BINS, VELOCITY_BINS } from '../eval/grid.js';
 import {
-  OCTAVES,
   ORDERED_REALS,
   orderedInputFeatures,
   pitchInputIndices,
-  PITCHES_PER_OCTAVE,
   writeOrderedReals,
 } from '../model/ordered-input.js';
-import { padTo8 } from './matmul.js';
-import { denseSizes, loadDense, seluRows, weightTensor } from './step-weights.js';
+import { createOrderedHeadsStep, orderedHeadsSizes } from './ordered-heads-step.js';
 import type { OrderedStepNetwork, WeightMap } from './step-network.js';
 import { createTrunkStep, type TrunkInput } from './trunk-step.js';
 
 /**
- * Howl's distributional network (`src/model/ordered-rnn.ts`) as a `StepNetwork`: the trunk
- * (`trunk-step.ts`) once per note, then the heads in the attributes' order, each given the bins
- * already chosen: `delayLogits` after `step`, `pitchLogitsGiven(b, delay)`, then
- * `restLogitsGiven(b, delay, pitch)`. The chosen bins enter through rows of the embedding kernels
- * (`pitch_delay`, `rest_delay`, `rest_pitch`, `class_octave`), so each costs a lookup, not a product.
- *
- * With note-octave encoding, `pitchLogitsGiven` returns log p(octave) + log p(class | octave) for
- * all 120 pitches (log-probabilities are logits whose softmax is the distribution itself).
+ * Howl's distributional recurrent network (`src/model/ordered-rnn.ts`) as a `StepNetwork`: the trunk
+ * (`trunk-step.ts`) once per note, then the ordered heads (`ordered-heads-step.ts`) in the
+ * attributes' order, each given the bins already chosen.
  *
  * Checked against the tfjs model's loss in `ordered-rnn-step.test.ts`.
  */
-
-const PITCHES = 120;
 
 /**
  * Builds the step network from the model's weights.
@@ -45,7 +33,6 @@ export function createOrderedRnnStep(
   batch = 1,
   options: { simd?: boolean } = {},
 ): OrderedStepNetwork {
-  const octaveClass = config.pitchEncoding === 'octave-class';
   const input: TrunkInput = {
     reals: ORDERED_REALS,
     pitchWidth: orderedInputFeatures(config.pitchEncoding) - ORDERED_REALS,
@@ -53,164 +40,20 @@ export function createOrderedRnnStep(
     pitchIndices: (pitch, out) => pitchInputIndices(config.pitchEncoding, pitch, out),
   };
   const F = config.denseUnits + config.units;
-  const E = config.headUnits;
-  const Es = padTo8(E);
-  const P = octaveClass ? OCTAVES : PITCHES;
-  const C = PITCHES_PER_OCTAVE;
-  const sizes = [
-    ...denseSizes(F, E),
-    2 * batch * Es,
-    ...denseSizes(E, TIME_BINS),
-    batch * TIME_BINS,
-    ...denseSizes(F, P),
-    batch * P,
-    ...denseSizes(E, P),
-    Es,
-    P,
-    Es,
-    ...denseSizes(E, TIME_BINS),
-    TIME_BINS,
-    ...denseSizes(E, VELOCITY_BINS),
-    VELOCITY_BINS,
-  ];
-  if (octaveClass) sizes.push(...denseSizes(F, C), batch * C, ...denseSizes(E, C), OCTAVES * Es, OCTAVES * C);
-  const trunk = createTrunkStep(config, weights, batch, input, sizes, options);
-  const { arena, features, Fs } = trunk;
-
-  const context = loadDense(arena, weights, 'context', F, E);
-  const a = arena.alloc(batch * Es);
-  const seluA = arena.alloc(batch * Es);
-  const delayHead = loadDense(arena, weights, 'delay', E, TIME_BINS);
-  const delayLogits = arena.alloc(batch * TIME_BINS);
-  const pitchHead = loadDense(arena, weights, 'pitch', F, P);
-  const pitchBase = arena.alloc(batch * P);
-  const pitchHidden = loadDense(arena, weights, 'pitch_hidden', E, P);
-  const hp = arena.alloc(Es);
-  const pitchOut = arena.alloc(P);
-  const r = arena.alloc(Es);
-  const durationHead = loadDense(arena, weights, 'duration', E, TIME_BINS);
-  const durationOut = arena.alloc(TIME_BINS);
-  const velocityHead = loadDense(arena, weights, 'velocity', E, VELOCITY_BINS);
-  const velocityOut = arena.alloc(VELOCITY_BINS);
-  const classes = octaveClass
-    ? {
-        head: loadDense(arena, weights, 'class', F, C),
-        base: arena.alloc(batch * C),
-        hidden: loadDense(arena, weights, 'class_hidden', E, C),
-        h: arena.alloc(OCTAVES * Es),
-        out: arena.alloc(OCTAVES * C),
-        embed: weightTensor(weights, 'class_octave/kernel', [OCTAVES, E]).data,
-        embedBias: weightTensor(weights, 'class_octave/bias', [E]).data,
-        octaveLog: new Float32Array(OCTAVES),
-      }
-    : null;
-  const embedding = (name: string, rows: number) => ({
-    kernel: weightTensor(weights, `${name}/kernel`, [rows, E]).data,
-    bias: weightTensor(weights, `${name}/bias`, [E]).data,
-  });
-  const pitchDelay = embedding('pitch_delay', TIME_BINS);
-  const restDelay = embedding('rest_delay', TIME_BINS);
-  const restPitch = embedding('rest_pitch', PITCHES);
-  const pitchLogits = new Float32Array(PITCHES);
-  const duration = new Float32Array(TIME_BINS);
-  const velocity = new Float32Array(VELOCITY_BINS);
-
-  const check = (b: number, delayBin: number, pitch?: number) => {
-    if (!(Number.isSafeInteger(b) && b >= 0 && b < batch)) {
-      throw new InvalidArgumentError(`row ${b} is not in 0..${batch - 1}`);
-    }
-    if (!(Number.isSafeInteger(delayBin) && delayBin >= 0 && delayBin < TIME_BINS)) {
-      throw new InvalidArgumentError(`delay bin ${delayBin} is not in 0..${TIME_BINS - 1}`);
-    }
-    if (pitch !== undefined && !(Number.isSafeInteger(pitch) && pitch >= 0 && pitch < PITCHES)) {
-      throw new InvalidArgumentError(`pitch ${pitch} is not in 0..119`);
-    }
-  };
-  const logSoftmaxInto = (
-    from: Float32Array,
-    at: number,
-    n: number,
-    out: Float32Array,
-    outAt: number,
-    add: number,
-  ) => {
-    let max = -Infinity;
-    for (let i = 0; i < n; i++) max = Math.max(max, from[at + i]!);
-    let sum = 0;
-    for (let i = 0; i < n; i++) sum += Math.exp(from[at + i]! - max);
-    const norm = max + Math.log(sum);
-    for (let i = 0; i < n; i++) out[outAt + i] = from[at + i]! - norm + add;
-  };
-
+  const trunk = createTrunkStep(config, weights, batch, input, orderedHeadsSizes(config, F, batch), options);
+  const heads = createOrderedHeadsStep(config, weights, trunk.arena, trunk.features, F, trunk.Fs, batch);
   return {
     kind: 'ordered',
     config,
     batch,
     stateSize: trunk.stateSize,
-    delayLogits: delayLogits.view,
+    delayLogits: heads.delayLogits,
     step(rows) {
       trunk.step(rows);
-      arena.matmul(context.w, E, Fs, features, batch, context.b, a, Es);
-      seluA.view.set(a.view);
-      seluRows(seluA.view, batch, Es, E);
-      arena.matmul(delayHead.w, TIME_BINS, Es, seluA, batch, delayHead.b, delayLogits, TIME_BINS);
-      arena.matmul(pitchHead.w, P, Fs, features, batch, pitchHead.b, pitchBase, P);
-      if (classes) arena.matmul(classes.head.w, C, Fs, features, batch, classes.head.b, classes.base, C);
+      heads.update();
     },
-    pitchLogitsGiven(b, delayBin) {
-      check(b, delayBin);
-      const av = a.view;
-      const hv = hp.view;
-      const k = delayBin * E;
-      for (let j = 0; j < E; j++) hv[j] = av[b * Es + j]! + pitchDelay.kernel[k + j]! + pitchDelay.bias[j]!;
-      seluRows(hv, 1, Es, E);
-      arena.matmul(pitchHidden.w, P, Es, hp, 1, pitchHidden.b, pitchOut, P);
-      const out = pitchOut.view;
-      const base = pitchBase.view;
-      for (let i = 0; i < P; i++) out[i] = out[i]! + base[b * P + i]!;
-      if (!classes) {
-        pitchLogits.set(out);
-        return pitchLogits;
-      }
-      // p(pitch) = p(octave) · p(class | octave): the class head for all 10 octaves at once.
-      const octaveLog = classes.octaveLog;
-      logSoftmaxInto(out, 0, OCTAVES, octaveLog, 0, 0);
-      const ch = classes.h.view;
-      for (let o = 0; o < OCTAVES; o++) {
-        for (let j = 0; j < E; j++)
-          ch[o * Es + j] = hv[j]! + classes.embed[o * E + j]! + classes.embedBias[j]!;
-      }
-      seluRows(ch, OCTAVES, Es, E);
-      arena.matmul(classes.hidden.w, C, Es, classes.h, OCTAVES, classes.hidden.b, classes.out, C);
-      const co = classes.out.view;
-      const cb = classes.base.view;
-      for (let o = 0; o < OCTAVES; o++) {
-        for (let c = 0; c < C; c++) co[o * C + c] = co[o * C + c]! + cb[b * C + c]!;
-        logSoftmaxInto(co, o * C, C, pitchLogits, o * C, octaveLog[o]!);
-      }
-      return pitchLogits;
-    },
-    restLogitsGiven(b, delayBin, pitch) {
-      check(b, delayBin, pitch);
-      const av = a.view;
-      const rv = r.view;
-      const kd = delayBin * E;
-      const kp = pitch * E;
-      for (let j = 0; j < E; j++) {
-        rv[j] =
-          av[b * Es + j]! +
-          restDelay.kernel[kd + j]! +
-          restDelay.bias[j]! +
-          restPitch.kernel[kp + j]! +
-          restPitch.bias[j]!;
-      }
-      seluRows(rv, 1, Es, E);
-      arena.matmul(durationHead.w, TIME_BINS, Es, r, 1, durationHead.b, durationOut, TIME_BINS);
-      arena.matmul(velocityHead.w, VELOCITY_BINS, Es, r, 1, velocityHead.b, velocityOut, VELOCITY_BINS);
-      duration.set(durationOut.view);
-      velocity.set(velocityOut.view);
-      return { duration, velocity };
-    },
+    pitchLogitsGiven: heads.pitchLogitsGiven,
+    restLogitsGiven: heads.restLogitsGiven,
     saveState: (row) => trunk.saveState(row),
     loadState: (row, state) => trunk.loadState(row, state),
     reset: () => trunk.reset(),

@@ -1,5 +1,5 @@
 import type { V1Row } from '../encoding/v1.js';
-import type { ModelConfig, OrderedRnnConfig, OriginalLstmConfig } from '../model/config.js';
+import type { ModelConfig, OrderedConfig, OriginalLstmConfig } from '../model/config.js';
 
 /**
  * A network that reads one note at a time and keeps its own state: the engine of generation.
@@ -31,6 +31,16 @@ export interface StepNetworkBase {
   loadState(row: number, state: Float32Array): void;
   /** Sets every row's state to zero (the state before the first note). */
   reset(): void;
+  /**
+   * Present on networks whose state is the notes fed themselves (a transformer's key/value cache,
+   * too large to copy per note): goes back to the state after the row's first `length` notes, with
+   * no saved state. The outputs are not recomputed: the next `step` gives those after its note.
+   * The composer uses it instead of `saveState` before every note.
+   *
+   * @throws InvalidArgumentError when `length` is more than the notes fed, or further back than the
+   *   network keeps
+   */
+  rewind?(row: number, length: number): void;
 }
 
 /** The original network's outputs: pitch logits and one predicted value per timing attribute. */
@@ -49,7 +59,7 @@ export interface RegressionStepNetwork extends StepNetworkBase {
  */
 export interface OrderedStepNetwork extends StepNetworkBase {
   readonly kind: 'ordered';
-  readonly config: OrderedRnnConfig;
+  readonly config: OrderedConfig;
   /** `[batch, 401]` next-delay logits after the last `step`. */
   readonly delayLogits: Float32Array;
   /**

@@ -1,6 +1,6 @@
 import type { V1Row } from '../encoding/v1.js';
 import { InvalidArgumentError } from '../errors.js';
-import type { ModelConfig } from '../model/config.js';
+import type { RnnConfig } from '../model/config.js';
 import { arenaFloats, createMatmulArena, padTo8, type ArenaBlock, type MatmulArena } from './matmul.js';
 import {
   denseSizes,
@@ -65,7 +65,7 @@ const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
  * @throws InvalidArgumentError naming a missing or misshapen weight, or for a bad batch
  */
 export function createTrunkStep(
-  config: ModelConfig,
+  config: RnnConfig,
   weights: WeightMap,
   batch: number,
   input: TrunkInput,

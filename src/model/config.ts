@@ -3,7 +3,7 @@ import { InvalidArgumentError } from '../errors.js';
 /**
  * Model configurations: plain JSON objects discriminated by `type`, saved beside the weights in every
  * checkpoint (`config.json`), so a checkpoint folder says which network it holds. New architectures
- * (a transformer, ...) are added as siblings of `OriginalLstmConfig` in the `ModelConfig` union.
+ * are added as siblings in the `ModelConfig` union.
  */
 
 /** The original system's network (spec §5): a recurrent layer, a SELU block with a skip, two heads. */
@@ -51,11 +51,45 @@ export interface OrderedRnnConfig {
   readonly pitchEncoding: 'one-hot' | 'octave-class';
 }
 
+/**
+ * A decoder-only transformer over notes (one position per note) with the ordered heads of
+ * `OrderedRnnConfig`: the note's input (the ordered network's reals and pitch one-hot) is projected
+ * to `modelUnits`, then `layers` pre-norm blocks of causal self-attention and a ReLU feed-forward,
+ * then a final layer norm gives the features the heads read. Positions are relative: each head adds
+ * ALiBi's linear penalty on the distance (Press et al., ICLR 2022) and sees at most `window` notes
+ * back, so a key/value cache of the last `window` notes generates one step per note at any length.
+ */
+export interface TransformerConfig {
+  readonly type: 'transformer';
+  /** Attention + feed-forward blocks. */
+  readonly layers: number;
+  /** Width of the residual stream (`d`). */
+  readonly modelUnits: number;
+  /** Attention heads; `modelUnits` must divide by it. */
+  readonly heads: number;
+  /** Hidden width of each feed-forward block. */
+  readonly ffUnits: number;
+  /** Notes each position attends to, itself included. */
+  readonly window: number;
+  /** Dropout rate of the residual branches while training; 0 turns it off. */
+  readonly dropout: number;
+  /** Width of the attribute heads' hidden layer (as `OrderedRnnConfig.headUnits`). */
+  readonly headUnits: number;
+  /** How pitch is read and predicted (as `OrderedRnnConfig.pitchEncoding`). */
+  readonly pitchEncoding: 'one-hot' | 'octave-class';
+}
+
+/** The recurrent networks' configurations (the trunk of `trunk.ts`). */
+export type RnnConfig = OriginalLstmConfig | OrderedRnnConfig;
+
+/** The configurations whose heads are the ordered, distributional ones. */
+export type OrderedConfig = OrderedRnnConfig | TransformerConfig;
+
 /** Every model configuration Howl knows, discriminated by `type`. */
-export type ModelConfig = OriginalLstmConfig | OrderedRnnConfig;
+export type ModelConfig = OriginalLstmConfig | OrderedRnnConfig | TransformerConfig;
 
 /** The known values of `ModelConfig['type']`. */
-export const MODEL_TYPES = ['original-lstm', 'ordered-rnn'] as const;
+export const MODEL_TYPES = ['original-lstm', 'ordered-rnn', 'transformer'] as const;
 
 /** Named architectures (`--arch`): the original's published variants and Howl's own. */
 export const MODEL_PRESETS = {
@@ -102,6 +136,18 @@ export const MODEL_PRESETS = {
     headUnits: 128,
     pitchEncoding: 'one-hot',
   },
+  /** A 2-layer transformer sized for a 2-core machine (`docs/models.md`). */
+  'ordered-transformer': {
+    type: 'transformer',
+    layers: 2,
+    modelUnits: 128,
+    heads: 4,
+    ffUnits: 512,
+    window: 256,
+    dropout: 0,
+    headUnits: 128,
+    pitchEncoding: 'one-hot',
+  },
 } as const satisfies Record<string, ModelConfig>;
 
 /** A preset's name. */
@@ -141,23 +187,39 @@ function positiveInteger(config: Record<string, unknown>, key: string, max: numb
   return value;
 }
 
-/** The recurrent layer and SELU block's fields, shared by both network types. */
+/** The recurrent layer and SELU block's fields, shared by the recurrent network types. */
 function trunkFields(value: Record<string, unknown>) {
   const rnn = value['rnn'];
   if (rnn !== 'lstm' && rnn !== 'gru') {
     throw new InvalidArgumentError(`model config: rnn ${JSON.stringify(rnn)} is not 'lstm' or 'gru'`);
-  }
-  const dropout = value['dropout'];
-  if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) {
-    throw new InvalidArgumentError(`model config: dropout ${JSON.stringify(dropout)} is not in [0, 1)`);
   }
   return {
     rnn,
     units: positiveInteger(value, 'units', 16384),
     denseUnits: positiveInteger(value, 'denseUnits', 16384),
     blocks: positiveInteger(value, 'blocks', 64),
-    dropout,
+    dropout: dropoutField(value),
   } as const;
+}
+
+function dropoutField(value: Record<string, unknown>): number {
+  const dropout = value['dropout'];
+  if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) {
+    throw new InvalidArgumentError(`model config: dropout ${JSON.stringify(dropout)} is not in [0, 1)`);
+  }
+  return dropout;
+}
+
+/** The ordered heads' fields. */
+function headFields(value: Record<string, unknown>) {
+  // Configs written before note-octave encoding existed are one-hot.
+  const pitchEncoding = value['pitchEncoding'] ?? 'one-hot';
+  if (pitchEncoding !== 'one-hot' && pitchEncoding !== 'octave-class') {
+    throw new InvalidArgumentError(
+      `model config: pitchEncoding ${JSON.stringify(pitchEncoding)} is not 'one-hot' or 'octave-class'`,
+    );
+  }
+  return { headUnits: positiveInteger(value, 'headUnits', 16384), pitchEncoding } as const;
 }
 
 /**
@@ -175,24 +237,47 @@ export function validateModelConfig(value: unknown): ModelConfig {
   switch (type) {
     case 'original-lstm':
       return { type, ...trunkFields(value) };
-    case 'ordered-rnn': {
-      // Configs written before note-octave encoding existed are one-hot.
-      const pitchEncoding = value['pitchEncoding'] ?? 'one-hot';
-      if (pitchEncoding !== 'one-hot' && pitchEncoding !== 'octave-class') {
+    case 'ordered-rnn':
+      return { type, ...trunkFields(value), ...headFields(value) };
+    case 'transformer': {
+      const modelUnits = positiveInteger(value, 'modelUnits', 16384);
+      const heads = positiveInteger(value, 'heads', 256);
+      if (modelUnits % heads !== 0) {
         throw new InvalidArgumentError(
-          `model config: pitchEncoding ${JSON.stringify(pitchEncoding)} is not 'one-hot' or 'octave-class'`,
+          `model config: modelUnits ${modelUnits} is not a multiple of heads ${heads}`,
         );
       }
       return {
         type,
-        ...trunkFields(value),
-        headUnits: positiveInteger(value, 'headUnits', 16384),
-        pitchEncoding,
+        layers: positiveInteger(value, 'layers', 64),
+        modelUnits,
+        heads,
+        ffUnits: positiveInteger(value, 'ffUnits', 65536),
+        window: positiveInteger(value, 'window', 1 << 20),
+        dropout: dropoutField(value),
+        ...headFields(value),
       };
     }
     default:
       throw new InvalidArgumentError(
         `unknown model type ${JSON.stringify(type)}; known: ${MODEL_TYPES.join(', ')}`,
       );
+  }
+}
+
+/**
+ * A short name of a configuration's network, for messages.
+ *
+ * @param config - a model configuration
+ * @returns e.g. `'LSTM-192'`, `'ordered LSTM-192'`, `'transformer 3 × 128'`
+ */
+export function architectureName(config: ModelConfig): string {
+  switch (config.type) {
+    case 'original-lstm':
+      return `${config.rnn.toUpperCase()}-${config.units}`;
+    case 'ordered-rnn':
+      return `ordered ${config.rnn.toUpperCase()}-${config.units}`;
+    case 'transformer':
+      return `transformer ${config.layers} × ${config.modelUnits}`;
   }
 }

@@ -5,6 +5,7 @@ import type { V1Batch } from './features.js';
 import type { NamedVariable } from './layers.js';
 import { createOrderedRnn } from './ordered-rnn.js';
 import { createOriginalLstm } from './original-lstm.js';
+import { createTransformer } from './transformer.js';
 
 /** Options of a forward pass. */
 export interface ForwardOptions {
@@ -101,5 +102,7 @@ export function createModel(config: ModelConfig, options: CreateModelOptions = {
       return createOriginalLstm(config, options.seed ?? 1);
     case 'ordered-rnn':
       return createOrderedRnn(config, options.seed ?? 1);
+    case 'transformer':
+      return createTransformer(config, options.seed ?? 1);
   }
 }

@@ -1,47 +1,24 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../random/rng.js';
-import type { OrderedRnnConfig } from './config.js';
-import { PITCH_CLASSES } from './features.js';
-import { createDense, selu, type NamedVariable } from './layers.js';
+import type { OrderedConfig, OrderedRnnConfig } from './config.js';
+import { createDense, type NamedVariable } from './layers.js';
 import type { ForwardOptions, LossResult, Model } from './model.js';
-import {
-  buildOrderedBatch,
-  OCTAVES,
-  orderedInputFeatures,
-  PITCHES_PER_OCTAVE,
-  TIME_BINS,
-  VELOCITY_BINS,
-  type OrderedBatch,
-} from './ordered-features.js';
-import { createTrunk, disposerOf, maskedCrossEntropy } from './trunk.js';
+import { createOrderedHeads, type DenseFactory } from './ordered-heads.js';
+import { buildOrderedBatch, orderedInputFeatures, type OrderedBatch } from './ordered-features.js';
+import { createTrunk, disposerOf, type Trunk } from './trunk.js';
 
 let instances = 0;
 
 /**
- * Howl's distributional network (`type: 'ordered-rnn'`, presets `ordered-lstm`, `ordered-gru`).
+ * Howl's distributional network (`type: 'ordered-rnn'`, presets `ordered-lstm`, `ordered-gru`):
+ * the original's trunk (recurrent layer + SELU block with skip; `trunk.ts`), then the ordered heads
+ * (`ordered-heads.ts`), which predict delay → pitch → duration and velocity as distributions over
+ * the shared grid's bins, each given the ones before.
  *
- * Per step, on the trunk's features `f` (recurrent layer + SELU block with skip, as the original;
- * `trunk.ts`), with `E = headUnits` and `onehot(·)` the one-hot of a chosen bin:
+ * With `pitchEncoding: 'octave-class'` the input reads pitch as octave + pitch class and the heads
+ * predict p(octave) · p(class | octave).
  *
- * 1. context `a = f·W_context + b` (E);
- * 2. **delay** logits (401) `= selu(a)·W_delay + b`;
- * 3. **pitch** logits (120) `= f·W_pitch + b + selu(a + onehot(delay)·W_pitch_delay + b)·W_pitch_hidden + b`;
- * 4. `r = selu(a + onehot(delay)·W_rest_delay + b + onehot(pitch)·W_rest_pitch + b)`;
- *    **duration** logits (401) `= r·W_duration + b`, **velocity** logits (32) `= r·W_velocity + b`.
- *
- * With `pitchEncoding: 'octave-class'` the input reads pitch as octave + pitch class, and step 3
- * gives the octave's logits (10) instead; then `c = selu(hp + onehot(octave)·W_class_octave + b)`
- * (hp the selu term of step 3) and the pitch class's logits (12) `= f·W_class + b + c·W_class_hidden + b`:
- * p(pitch) = p(octave) · p(class | octave). Extra weights: `class`, `class_octave`, `class_hidden`.
- *
- * So p(note) = p(delay) · p(pitch | delay) · p(duration | delay, pitch) · p(velocity | delay, pitch),
- * each given the piece so far. Training feeds the real delay and pitch (teacher forcing); generation
- * samples them in that order (`ordered-rnn-step.ts`). Loss = the sum of the four masked mean
- * cross-entropies, which is the negative log-likelihood in nats per note on the shared grid.
- *
- * Weight names: the trunk's (`rnn/…`, `dense1/…` …), then `context`, `delay`, `pitch`,
- * `pitch_delay`, `pitch_hidden`, `rest_delay`, `rest_pitch`, `duration`, `velocity` (each
- * `/kernel`, `/bias`; Keras layout).
+ * Weight names: the trunk's (`rnn/…`, `dense1/…` …), then the heads' (`context`, `delay`, …).
  *
  * @param config - the configuration
  * @param seed - integer seed of the initial weights
@@ -51,37 +28,34 @@ export function createOrderedRnn(config: OrderedRnnConfig, seed: number): Model<
   const prefix = `howl-ordered${++instances}/`;
   const seeds = createRng(seed);
   const nextSeed = (): number => seeds.int(0, 2 ** 31 - 1);
-  const octaveClass = config.pitchEncoding === 'octave-class';
   const trunk = createTrunk(config, orderedInputFeatures(config.pitchEncoding), prefix, nextSeed);
+  return orderedModel(config, trunk, prefix, nextSeed);
+}
+
+/**
+ * A distributional model from its trunk: adds the ordered heads (their weights after the trunk's,
+ * seeded from `nextSeed`) and the loss.
+ *
+ * @param config - the model's configuration (its `headUnits`, `pitchEncoding`)
+ * @param trunk - gives `[B·T, F]` features from the ordered inputs
+ * @param prefix - engine-unique prefix of the tfjs variable names
+ * @param nextSeed - draws the next initialisation seed
+ * @returns the model
+ */
+export function orderedModel(
+  config: OrderedConfig,
+  trunk: Trunk,
+  prefix: string,
+  nextSeed: () => number,
+): Model<OrderedBatch> {
   const weights: NamedVariable[] = [...trunk.weights];
-  const E = config.headUnits;
-  const F = trunk.features;
-  const dense = (name: string, inputs: number, outputs: number, init: 'glorot-uniform' | 'lecun-normal') => {
+  const dense: DenseFactory = (name, inputs, outputs, init) => {
     const { layer, variables } = createDense(name, inputs, outputs, init, nextSeed(), prefix);
     weights.push(...variables);
     return layer;
   };
-  const context = dense('context', F, E, 'lecun-normal');
-  const delayHead = dense('delay', E, TIME_BINS, 'glorot-uniform');
-  // One-hot: the pitch head gives the 120 classes. Octave-class: it gives the 10 octaves, and a
-  // second head gives the 12 pitch classes given the octave.
-  const pitchOutputs = octaveClass ? OCTAVES : PITCH_CLASSES;
-  const pitchHead = dense('pitch', F, pitchOutputs, 'glorot-uniform');
-  const pitchDelay = dense('pitch_delay', TIME_BINS, E, 'glorot-uniform');
-  const pitchHidden = dense('pitch_hidden', E, pitchOutputs, 'glorot-uniform');
-  const classHeads = octaveClass
-    ? {
-        head: dense('class', F, PITCHES_PER_OCTAVE, 'glorot-uniform'),
-        octave: dense('class_octave', OCTAVES, E, 'glorot-uniform'),
-        hidden: dense('class_hidden', E, PITCHES_PER_OCTAVE, 'glorot-uniform'),
-      }
-    : null;
-  const restDelay = dense('rest_delay', TIME_BINS, E, 'glorot-uniform');
-  const restPitch = dense('rest_pitch', PITCH_CLASSES, E, 'glorot-uniform');
-  const durationHead = dense('duration', E, TIME_BINS, 'glorot-uniform');
-  const velocityHead = dense('velocity', E, VELOCITY_BINS, 'glorot-uniform');
+  const heads = createOrderedHeads(trunk.features, config.headUnits, config.pitchEncoding, dense);
   const variables = weights.map((w) => w.variable);
-
   return {
     config,
     encoding: 'v1',
@@ -89,41 +63,9 @@ export function createOrderedRnn(config: OrderedRnnConfig, seed: number): Model<
     variables,
     makeBatch: (crops) => buildOrderedBatch(crops, config.pitchEncoding),
     loss(batch: OrderedBatch, options: ForwardOptions = {}): LossResult {
-      const [total, delay, pitch, duration, velocity] = tf.tidy(() => {
-        const N = batch.batch * batch.steps;
-        const f = trunk.apply(batch.inputs, options.training ? options.seed : undefined);
-        const flat = (t: tf.Tensor2D) => tf.reshape(t, [N]) as tf.Tensor1D;
-        const mask = tf.reshape(batch.mask, [N]) as tf.Tensor1D;
-        const count = tf.maximum(tf.sum(mask), 1) as tf.Scalar;
-        const delayTarget = flat(batch.delay);
-        const pitchTarget = flat(batch.pitch);
-        const a = context.apply(f);
-        const delayOne = tf.cast(tf.oneHot(delayTarget, TIME_BINS), 'float32') as tf.Tensor2D;
-        const pitchOne = tf.cast(tf.oneHot(pitchTarget, PITCH_CLASSES), 'float32') as tf.Tensor2D;
-        const hp = selu(tf.add(a, pitchDelay.apply(delayOne)) as tf.Tensor2D);
-        const pitchLogits = tf.add(pitchHead.apply(f), pitchHidden.apply(hp)) as tf.Tensor2D;
-        let pitchLoss: tf.Scalar;
-        if (classHeads) {
-          const octaveTarget = flat(batch.octave);
-          const octaveOne = tf.cast(tf.oneHot(octaveTarget, OCTAVES), 'float32') as tf.Tensor2D;
-          const hc = selu(tf.add(hp, classHeads.octave.apply(octaveOne)) as tf.Tensor2D);
-          const classLogits = tf.add(classHeads.head.apply(f), classHeads.hidden.apply(hc)) as tf.Tensor2D;
-          pitchLoss = tf.add(
-            maskedCrossEntropy(pitchLogits, octaveTarget, mask, count),
-            maskedCrossEntropy(classLogits, flat(batch.pitchClass), mask, count),
-          ) as tf.Scalar;
-        } else {
-          pitchLoss = maskedCrossEntropy(pitchLogits, pitchTarget, mask, count);
-        }
-        const r = selu(tf.addN([a, restDelay.apply(delayOne), restPitch.apply(pitchOne)]) as tf.Tensor2D);
-        const parts = [
-          maskedCrossEntropy(delayHead.apply(selu(a)), delayTarget, mask, count),
-          pitchLoss,
-          maskedCrossEntropy(durationHead.apply(r), flat(batch.duration), mask, count),
-          maskedCrossEntropy(velocityHead.apply(r), flat(batch.velocity), mask, count),
-        ];
-        return [tf.addN(parts) as tf.Scalar, ...parts];
-      });
+      const [total, delay, pitch, duration, velocity] = tf.tidy(() =>
+        heads.losses(trunk.apply(batch.inputs, options.training ? options.seed : undefined), batch),
+      );
       return {
         total: total!,
         parts: { delay: delay!, pitch: pitch!, duration: duration!, velocity: velocity! },

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ModelConfig } from './config.js';
+import type { RnnConfig } from './config.js';
 import { alphaDropout, createDense, selu, type Dense, type NamedVariable } from './layers.js';
 import { createRecurrentLayer } from './recurrent.js';
 
@@ -38,7 +38,7 @@ export interface Trunk {
  * @returns the trunk
  */
 export function createTrunk(
-  config: ModelConfig,
+  config: RnnConfig,
   inputSize: number,
   prefix: string,
   nextSeed: () => number,

@@ -83,8 +83,21 @@ export { resolveSampling, choosePitch, chooseIndex, pitchLogProb, logProbAt } fr
 export type { SamplingOptions, ResolvedSampling, PitchChoice } from '../generate/sampling.js';
 export { randomFirstNote } from '../generate/next-note.js';
 export type { ScoredNote } from '../generate/next-note.js';
-export { presetConfig, validateModelConfig, MODEL_PRESETS, DEFAULT_PRESET } from '../model/config.js';
-export type { ModelConfig, OriginalLstmConfig, OrderedRnnConfig, ModelPresetName } from '../model/config.js';
+export {
+  presetConfig,
+  validateModelConfig,
+  MODEL_PRESETS,
+  DEFAULT_PRESET,
+  architectureName,
+} from '../model/config.js';
+export type {
+  ModelConfig,
+  OriginalLstmConfig,
+  OrderedRnnConfig,
+  TransformerConfig,
+  OrderedConfig,
+  ModelPresetName,
+} from '../model/config.js';
 
 export { loadSoundFont, SoundFontError } from '../render/soundfont.js';
 export type { SoundFont } from '../render/soundfont.js';

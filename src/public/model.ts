@@ -20,7 +20,14 @@ export {
   presetConfig,
   validateModelConfig,
 } from '../model/config.js';
-export type { ModelConfig, OriginalLstmConfig, OrderedRnnConfig, ModelPresetName } from '../model/config.js';
+export type {
+  ModelConfig,
+  OriginalLstmConfig,
+  OrderedRnnConfig,
+  TransformerConfig,
+  OrderedConfig,
+  ModelPresetName,
+} from '../model/config.js';
 export { createModel } from '../model/model.js';
 export type { Model, ModelOutputs, LossResult, ForwardOptions, CreateModelOptions } from '../model/model.js';
 export {

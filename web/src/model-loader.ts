@@ -1,4 +1,10 @@
-import { createStepNetwork, HowlError, type ModelConfig, type StepNetwork } from '../../src/public/index.js';
+import {
+  architectureName,
+  createStepNetwork,
+  HowlError,
+  type ModelConfig,
+  type StepNetwork,
+} from '../../src/public/index.js';
 import type { WeightMap } from '../../src/public/index.js';
 import { CHECKPOINT_FILES, decodeCheckpoint } from '../../src/train/checkpoint.js';
 
@@ -54,7 +60,7 @@ export function decodeModel(read: (file: string) => Uint8Array | undefined, name
   );
   const model = checkpoint.config.model;
   const { step, best } = checkpoint.state;
-  const arch = `${model.type === 'ordered-rnn' ? 'ordered ' : ''}${model.rnn.toUpperCase()}-${model.units}`;
+  const arch = architectureName(model);
   const loss = best === null ? '' : `, best validation loss ${best.loss.toFixed(3)}`;
   return { name, config: model, weights, summary: `${arch}, ${step} training steps${loss}` };
 }

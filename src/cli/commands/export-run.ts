@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '../../errors.js';
 import { exportLayersModel, LAYERS_WEIGHTS_FILE } from '../../model/layers-export.js';
+import { architectureName } from '../../model/config.js';
 import { writeFileAtomic } from '../../node/atomic-write.js';
 import { loadModel, originalModelDir } from '../../node/load-model.js';
 import { setupNodeBackend } from '../../node/tf-backend.js';
@@ -45,7 +46,7 @@ export async function runExport(options: ExportCommandOptions): Promise<void> {
   await writeFileAtomic(weightsPath, files.weightsBin);
   await writeFileAtomic(jsonPath, files.modelJson);
   process.stdout.write(
-    `${jsonPath}, ${weightsPath}: TensorFlow.js Layers model, LSTM-${model.config.model.units}, ` +
+    `${jsonPath}, ${weightsPath}: TensorFlow.js Layers model, ${architectureName(model.config.model)}, ` +
       `${files.parameters.toLocaleString('en-US')} parameters\n`,
   );
 }

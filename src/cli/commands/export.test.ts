@@ -107,9 +107,11 @@ describe('howl export', () => {
     const gru = join(dir, 'gru-model');
     // The original's checkpoint relabelled as a GRU: refused before its weights are looked at.
     const checkpoint = await loadCheckpoint(original);
+    const model = checkpoint.config.model;
+    if (model.type !== 'original-lstm') throw new Error('the shipped original is not an original-lstm');
     await saveCheckpoint(gru, {
       ...checkpoint,
-      config: { ...checkpoint.config, model: { ...checkpoint.config.model, rnn: 'gru' } },
+      config: { ...checkpoint.config, model: { ...model, rnn: 'gru' } },
     });
     const out = join(dir, 'never');
     const cases: [string[], RegExp][] = [

@@ -5,7 +5,7 @@ import { decodeDataset, type Dataset } from '../../data/dataset-format.js';
 import { datasetIdentity } from '../../data/dataset-identity.js';
 import { HowlError } from '../../errors.js';
 import type { BackendName } from '../../model/backend.js';
-import { DEFAULT_PRESET, presetConfig, type ModelConfig } from '../../model/config.js';
+import { architectureName, DEFAULT_PRESET, presetConfig, type ModelConfig } from '../../model/config.js';
 import { createModel } from '../../model/model.js';
 import { writeFileAtomic } from '../../node/atomic-write.js';
 import { loadCheckpoint, saveCheckpoint } from '../../node/checkpoint-store.js';
@@ -208,7 +208,7 @@ export async function runTrain(datasetFile: string, options: TrainCommandOptions
     process.stdout.write(text + '\n');
   };
   say(
-    `${resume ? 'resuming' : 'training'} ${modelConfig.type} (${modelConfig.rnn} ${modelConfig.units}) on ` +
+    `${resume ? 'resuming' : 'training'} ${architectureName(modelConfig)} on ` +
       `${dataset.totals.trainFiles} training files, ${dataset.totals.validationFiles} validation files; ` +
       `batch ${resolved.batchSize} × ${resolved.length} notes` +
       (threads ? ` on ${threads.workers} worker threads` : '') +

@@ -1,0 +1,215 @@
+import { InvalidArgumentError } from '../errors.js';
+import { TIME_BINS, VELOCITY_BINS } from '../eval/grid.js';
+import type { OrderedConfig } from '../model/config.js';
+import { OCTAVES, PITCHES_PER_OCTAVE } from '../model/ordered-input.js';
+import { padTo8, type ArenaBlock, type MatmulArena } from './matmul.js';
+import { denseSizes, loadDense, seluRows, weightTensor } from './step-weights.js';
+import type { OrderedStepNetwork, WeightMap } from './step-network.js';
+
+/**
+ * The ordered heads (`src/model/ordered-heads.ts`) as step-network code, over any trunk's features:
+ * `update()` after the trunk's step gives `delayLogits`, then `pitchLogitsGiven(b, delay)` and
+ * `restLogitsGiven(b, delay, pitch)`. The chosen bins enter through rows of the embedding kernels
+ * (`pitch_delay`, `rest_delay`, `rest_pitch`, `class_octave`), so each costs a lookup, not a product.
+ *
+ * With note-octave encoding, `pitchLogitsGiven` returns log p(octave) + log p(class | octave) for
+ * all 120 pitches (log-probabilities are logits whose softmax is the distribution itself).
+ */
+
+const PITCHES = 120;
+
+/** The heads' part of an ordered step network. */
+export type OrderedHeadsStep = Pick<
+  OrderedStepNetwork,
+  'delayLogits' | 'pitchLogitsGiven' | 'restLogitsGiven'
+> & {
+  /** Computes the context, delay logits and pitch base from the trunk's new features. */
+  update(): void;
+};
+
+/** The arena floats the heads take (pass them to the arena with the trunk's). */
+export function orderedHeadsSizes(config: OrderedConfig, F: number, batch: number): number[] {
+  const E = config.headUnits;
+  const Es = padTo8(E);
+  const P = config.pitchEncoding === 'octave-class' ? OCTAVES : PITCHES;
+  const C = PITCHES_PER_OCTAVE;
+  const sizes = [
+    ...denseSizes(F, E),
+    2 * batch * Es,
+    ...denseSizes(E, TIME_BINS),
+    batch * TIME_BINS,
+    ...denseSizes(F, P),
+    batch * P,
+    ...denseSizes(E, P),
+    Es,
+    P,
+    Es,
+    ...denseSizes(E, TIME_BINS),
+    TIME_BINS,
+    ...denseSizes(E, VELOCITY_BINS),
+    VELOCITY_BINS,
+  ];
+  if (config.pitchEncoding === 'octave-class') {
+    sizes.push(...denseSizes(F, C), batch * C, ...denseSizes(E, C), OCTAVES * Es, OCTAVES * C);
+  }
+  return sizes;
+}
+
+/**
+ * Loads the heads into an arena sized with `orderedHeadsSizes`.
+ *
+ * @param config - the model's configuration (`headUnits`, `pitchEncoding`)
+ * @param weights - the weights by name
+ * @param arena - the arena
+ * @param features - the trunk's `[batch, Fs]` features
+ * @param F - features used per row
+ * @param Fs - the row stride of `features`
+ * @param batch - rows
+ * @returns the heads
+ * @throws InvalidArgumentError naming a missing or misshapen weight
+ */
+export function createOrderedHeadsStep(
+  config: OrderedConfig,
+  weights: WeightMap,
+  arena: MatmulArena,
+  features: ArenaBlock,
+  F: number,
+  Fs: number,
+  batch: number,
+): OrderedHeadsStep {
+  const octaveClass = config.pitchEncoding === 'octave-class';
+  const E = config.headUnits;
+  const Es = padTo8(E);
+  const P = octaveClass ? OCTAVES : PITCHES;
+  const C = PITCHES_PER_OCTAVE;
+  const context = loadDense(arena, weights, 'context', F, E);
+  const a = arena.alloc(batch * Es);
+  const seluA = arena.alloc(batch * Es);
+  const delayHead = loadDense(arena, weights, 'delay', E, TIME_BINS);
+  const delayLogits = arena.alloc(batch * TIME_BINS);
+  const pitchHead = loadDense(arena, weights, 'pitch', F, P);
+  const pitchBase = arena.alloc(batch * P);
+  const pitchHidden = loadDense(arena, weights, 'pitch_hidden', E, P);
+  const hp = arena.alloc(Es);
+  const pitchOut = arena.alloc(P);
+  const r = arena.alloc(Es);
+  const durationHead = loadDense(arena, weights, 'duration', E, TIME_BINS);
+  const durationOut = arena.alloc(TIME_BINS);
+  const velocityHead = loadDense(arena, weights, 'velocity', E, VELOCITY_BINS);
+  const velocityOut = arena.alloc(VELOCITY_BINS);
+  const classes = octaveClass
+    ? {
+        head: loadDense(arena, weights, 'class', F, C),
+        base: arena.alloc(batch * C),
+        hidden: loadDense(arena, weights, 'class_hidden', E, C),
+        h: arena.alloc(OCTAVES * Es),
+        out: arena.alloc(OCTAVES * C),
+        embed: weightTensor(weights, 'class_octave/kernel', [OCTAVES, E]).data,
+        embedBias: weightTensor(weights, 'class_octave/bias', [E]).data,
+        octaveLog: new Float32Array(OCTAVES),
+      }
+    : null;
+  const embedding = (name: string, rows: number) => ({
+    kernel: weightTensor(weights, `${name}/kernel`, [rows, E]).data,
+    bias: weightTensor(weights, `${name}/bias`, [E]).data,
+  });
+  const pitchDelay = embedding('pitch_delay', TIME_BINS);
+  const restDelay = embedding('rest_delay', TIME_BINS);
+  const restPitch = embedding('rest_pitch', PITCHES);
+  const pitchLogits = new Float32Array(PITCHES);
+  const duration = new Float32Array(TIME_BINS);
+  const velocity = new Float32Array(VELOCITY_BINS);
+
+  const check = (b: number, delayBin: number, pitch?: number) => {
+    if (!(Number.isSafeInteger(b) && b >= 0 && b < batch)) {
+      throw new InvalidArgumentError(`row ${b} is not in 0..${batch - 1}`);
+    }
+    if (!(Number.isSafeInteger(delayBin) && delayBin >= 0 && delayBin < TIME_BINS)) {
+      throw new InvalidArgumentError(`delay bin ${delayBin} is not in 0..${TIME_BINS - 1}`);
+    }
+    if (pitch !== undefined && !(Number.isSafeInteger(pitch) && pitch >= 0 && pitch < PITCHES)) {
+      throw new InvalidArgumentError(`pitch ${pitch} is not in 0..119`);
+    }
+  };
+  const logSoftmaxInto = (
+    from: Float32Array,
+    at: number,
+    n: number,
+    out: Float32Array,
+    outAt: number,
+    add: number,
+  ) => {
+    let max = -Infinity;
+    for (let i = 0; i < n; i++) max = Math.max(max, from[at + i]!);
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += Math.exp(from[at + i]! - max);
+    const norm = max + Math.log(sum);
+    for (let i = 0; i < n; i++) out[outAt + i] = from[at + i]! - norm + add;
+  };
+
+  return {
+    delayLogits: delayLogits.view,
+    update() {
+      arena.matmul(context.w, E, Fs, features, batch, context.b, a, Es);
+      seluA.view.set(a.view);
+      seluRows(seluA.view, batch, Es, E);
+      arena.matmul(delayHead.w, TIME_BINS, Es, seluA, batch, delayHead.b, delayLogits, TIME_BINS);
+      arena.matmul(pitchHead.w, P, Fs, features, batch, pitchHead.b, pitchBase, P);
+      if (classes) arena.matmul(classes.head.w, C, Fs, features, batch, classes.head.b, classes.base, C);
+    },
+    pitchLogitsGiven(b, delayBin) {
+      check(b, delayBin);
+      const av = a.view;
+      const hv = hp.view;
+      const k = delayBin * E;
+      for (let j = 0; j < E; j++) hv[j] = av[b * Es + j]! + pitchDelay.kernel[k + j]! + pitchDelay.bias[j]!;
+      seluRows(hv, 1, Es, E);
+      arena.matmul(pitchHidden.w, P, Es, hp, 1, pitchHidden.b, pitchOut, P);
+      const out = pitchOut.view;
+      const base = pitchBase.view;
+      for (let i = 0; i < P; i++) out[i] = out[i]! + base[b * P + i]!;
+      if (!classes) {
+        pitchLogits.set(out);
+        return pitchLogits;
+      }
+      // p(pitch) = p(octave) · p(class | octave): the class head for all 10 octaves at once.
+      const octaveLog = classes.octaveLog;
+      logSoftmaxInto(out, 0, OCTAVES, octaveLog, 0, 0);
+      const ch = classes.h.view;
+      for (let o = 0; o < OCTAVES; o++) {
+        for (let j = 0; j < E; j++)
+          ch[o * Es + j] = hv[j]! + classes.embed[o * E + j]! + classes.embedBias[j]!;
+      }
+      seluRows(ch, OCTAVES, Es, E);
+      arena.matmul(classes.hidden.w, C, Es, classes.h, OCTAVES, classes.hidden.b, classes.out, C);
+      const co = classes.out.view;
+      const cb = classes.base.view;
+      for (let o = 0; o < OCTAVES; o++) {
+        for (let c = 0; c < C; c++) co[o * C + c] = co[o * C + c]! + cb[b * C + c]!;
+        logSoftmaxInto(co, o * C, C, pitchLogits, o * C, octaveLog[o]!);
+      }
+      return pitchLogits;
+    },
+    restLogitsGiven(b, delayBin, pitch) {
+      check(b, delayBin, pitch);
+      const av = a.view;
+      const rv = r.view;
+      const kd = delayBin * E;
+      const kp = pitch * E;
+      for (let j = 0; j < E; j++) {
+        rv[j] =
+          av[b * Es + j]! +
+          restDelay.kernel[kd + j]! +
+          restDelay.bias[j]! +
+          restPitch.kernel[kp + j]! +
+          restPitch.bias[j]!;
+      }
+      seluRows(rv, 1, Es, E);
+      arena.matmul(durationHead.w, TIME_BINS, Es, r, 1, durationHead.b, durationOut, TIME_BINS);
+      arena.matmul(velocityHead.w, VELOCITY_BINS, Es, r, 1, velocityHead.b, velocityOut, VELOCITY_BINS);
+      duration.set(durationOut.view);
+      velocity.set(velocityOut.view);
+      return { duration, velocity };
+    },
+  };
+}
