@@ -3,7 +3,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { StepNetwork } from '../inference/step-network.js';
 import { createRng, type Rng } from '../random/rng.js';
 import type { Note } from '../score/note.js';
-import { nextNote, pitchLogProbOf, randomFirstNote, rowOf, type ScoredNote } from './next-note.js';
+import { lastOnset, nextNote, pitchLogProbOf, randomFirstNote, rowOf, type ScoredNote } from './next-note.js';
 import { resolveSampling, type SamplingOptions } from './sampling.js';
 
 /**
@@ -97,9 +97,9 @@ export function generateCandidates(network: StepNetwork, options: CandidateOptio
   const rows = new Array<V1Row>(count);
   for (let step = 0; step < limitNotes && !done.every(Boolean); step++) {
     for (let b = 0; b < count; b++) {
-      const last = made[b]!.length > 0 ? made[b]![made[b]!.length - 1]! : starts[b]![starts[b]!.length - 1]!;
       if (!done[b]) {
-        const { note, row } = nextNote(network, b, last.time, sampling, rngs[b]!);
+        const previous = lastOnset(made[b]!, starts[b]!);
+        const { note, row } = nextNote(network, b, previous, sampling, rngs[b]!);
         if (note.time - startTime[b]! > limitSeconds) done[b] = true;
         else {
           made[b]!.push(note);

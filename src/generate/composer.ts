@@ -3,7 +3,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { StepNetwork } from '../inference/step-network.js';
 import { createRng, type Rng, type RngState } from '../random/rng.js';
 import type { Note } from '../score/note.js';
-import { nextNote, pitchLogProbOf, randomFirstNote, rowOf, type ScoredNote } from './next-note.js';
+import { lastOnset, nextNote, pitchLogProbOf, randomFirstNote, rowOf, type ScoredNote } from './next-note.js';
 import { resolveSampling, type ResolvedSampling, type SamplingOptions } from './sampling.js';
 
 /**
@@ -121,7 +121,7 @@ export function createComposer(network: StepNetwork, options: ComposerOptions = 
         composer.append([first]);
         return notes[0]!;
       }
-      const { note, row } = nextNote(network, 0, previous, sampling, rng);
+      const { note, row } = nextNote(network, 0, lastOnset(notes), sampling, rng);
       feed(note, row);
       return note;
     },
@@ -137,7 +137,7 @@ export function createComposer(network: StepNetwork, options: ComposerOptions = 
         const previous = lastTime();
         if (previous === null) yield composer.next();
         else {
-          const { note, row } = nextNote(network, 0, previous, sampling, rng);
+          const { note, row } = nextNote(network, 0, lastOnset(notes), sampling, rng);
           if (note.time - start > seconds) return; // drawn, not kept: the piece ends before it
           feed(note, row);
           yield note;

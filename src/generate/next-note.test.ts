@@ -1,0 +1,82 @@
+import { beforeAll, describe, expect, test } from 'vitest';
+import { createStepNetwork } from '../inference/create-step-network.js';
+import type { StepNetwork } from '../inference/step-network.js';
+import { setupBackend } from '../model/backend.js';
+import { presetConfig, type ModelConfig, type OrderedRnnConfig } from '../model/config.js';
+import { createModel } from '../model/model.js';
+import { weightMapOf } from '../model/weight-map.js';
+import { createRng } from '../random/rng.js';
+import { TINY_MODEL } from '../train/fixtures.js';
+import { lastOnset, nextNote } from './next-note.js';
+import { resolveSampling } from './sampling.js';
+
+const note = (pitch: number, time: number) => ({ pitch, time, duration: 0.5 });
+
+describe('lastOnset', () => {
+  test('the chord is the notes each within one grid bin (10 ms) of the one before, reaching into earlier notes', () => {
+    expect(lastOnset([note(60, 1), note(64, 1.004), note(67, 1.012)])).toEqual({
+      time: 1.012,
+      pitches: [67, 64, 60],
+    });
+    expect(lastOnset([note(60, 1), note(64, 1.5)])).toEqual({ time: 1.5, pitches: [64] });
+    expect(lastOnset([note(67, 2)], [note(55, 1), note(60, 2), note(64, 2)])).toEqual({
+      time: 2,
+      pitches: [67, 64, 60],
+    });
+    expect(lastOnset([], [note(48, 3)])).toEqual({ time: 3, pitches: [48] });
+    expect(() => lastOnset([])).toThrow(/no notes/);
+  });
+});
+
+const configs: readonly ModelConfig[] = [
+  TINY_MODEL,
+  {
+    ...(presetConfig('ordered-lstm') as OrderedRnnConfig),
+    units: 12,
+    denseUnits: 8,
+    blocks: 1,
+    headUnits: 8,
+  },
+];
+const networks = new Map<string, StepNetwork>();
+
+beforeAll(async () => {
+  await setupBackend('cpu');
+  for (const config of configs) {
+    const model = createModel(config, { seed: 3 });
+    networks.set(config.type, createStepNetwork(config, weightMapOf(model), 1));
+    model.dispose();
+  }
+});
+
+describe.each(configs.map((c) => c.type))('nextNote, %s', (type) => {
+  /** The network after one note, its next delay forced to under 10 ms (a note joining the chord). */
+  const joining = (): StepNetwork => {
+    const network = networks.get(type)!;
+    network.reset();
+    network.step([[0, 0.5, 0.5, 0]]);
+    if (network.kind === 'ordered') network.delayLogits[0] = 1e4;
+    else network.regression[0] = 0.001;
+    return network;
+  };
+
+  test('a note joining a chord never repeats one of its pitches', () => {
+    const struck = Array.from({ length: 117 }, (_, i) => i + 2).filter((p) => p !== 50);
+    const previous = { time: 1, pitches: struck };
+    const rng = createRng(5);
+    const drawn = new Set<number>();
+    for (let i = 0; i < 300; i++) {
+      const { note: made } = nextNote(joining(), 0, previous, resolveSampling({}), rng);
+      expect(made.time - 1).toBeLessThan(0.01);
+      drawn.add(made.pitch);
+    }
+    // Only (and all of) the four pitches the chord has not struck.
+    expect([...drawn].sort((a, b) => a - b)).toEqual([0, 1, 50, 119]);
+  });
+
+  test('when the chord has struck every allowed pitch, the rule gives way', () => {
+    const sampling = resolveSampling({ minPitch: 60, maxPitch: 60 });
+    const { note: made } = nextNote(joining(), 0, { time: 1, pitches: [60] }, sampling, createRng(1));
+    expect(made.pitch).toBe(60);
+  });
+});
