@@ -23,6 +23,7 @@ import { resolveSampling } from '../dist/generate/sampling.js';
 import { createRng } from '../dist/random/rng.js';
 import { createModel } from '../dist/model/model.js';
 import { INPUT_FEATURES } from '../dist/model/features.js';
+import { architectureName } from '../dist/model/config.js';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -36,7 +37,7 @@ const WINDOW = 500;
 const model = await loadModel(option('model', undefined));
 const config = model.config.model;
 console.log(
-  `model ${model.dir}: ${config.type} ${config.rnn} ${config.units}; ${NOTES} notes; SIMD kernel: ${hasSimdKernel()}`,
+  `model ${model.dir}: ${architectureName(config)}; ${NOTES} notes; SIMD kernel: ${hasSimdKernel()}`,
 );
 const start = [{ pitch: 60, velocity: 90, time: 0, duration: 0.5 }];
 const sampling = { temperature: 1, topP: 0.95 };

@@ -18,9 +18,9 @@ import { denseSizes, loadDense, weightTensor } from './step-weights.js';
  * keys of the last `window` notes (ALiBi's penalty depends only on the distance, so cached keys stay
  * valid as the window slides). One step per note, whatever the piece's length.
  *
- * Each row keeps its keys and values in a buffer of whole notes. Rows keep `history` notes before
- * the window too, so `rewind` can go back that far without a saved state; past that the buffer
- * drops the oldest notes. The default keeps everything for batch 1 (the composer's network, where
+ * Each row keeps its keys and values in a buffer of whole notes. Rows keep at least `history` notes
+ * before the window too, so `rewind` can go back that far without a saved state; past that the
+ * buffer drops the oldest notes, a window at a time. The default keeps everything for batch 1 (the composer's network, where
  * every edit rewinds) and only the window for larger batches (generation, evaluation).
  *
  * `saveState` copies a row's last `window − 1` notes (what the next step reads): large
@@ -136,9 +136,10 @@ export function createTransformerStep(
   const finalNorm = norm('norm');
   const heads = createOrderedHeadsStep(config, weights, arena, features, d, ds, batch);
 
-  // Enough room for the window plus the history before it (at most, while a row is short, a
-  // power of two as the buffers grow).
-  const initialCapacity = Math.max(1, Math.min(W + history, 64));
+  // The buffers grow to the window plus the history before it, and to at least two windows, so
+  // that dropping the oldest notes (a copy of a window) happens once per window, not every note.
+  const limit = Math.max(2 * W, W + history);
+  const initialCapacity = Math.min(limit, 64);
   const newCache = (): RowCache => ({
     fed: 0,
     base: 0,
@@ -151,12 +152,12 @@ export function createTransformerStep(
   const pitchOnes = new Int32Array(2);
   const scores = new Float64Array(W);
 
-  /** Makes room for one more note in a row's buffers: grow up to window + history, else drop the oldest. */
+  /** Makes room for one more note in a row's buffers: grow up to `limit`, else drop the oldest. */
   const makeRoom = (cache: RowCache): void => {
     const used = cache.fed - cache.base;
     if (used < cache.capacity) return;
-    if (cache.capacity < W + history) {
-      const capacity = Math.min(cache.capacity * 2, W + history);
+    if (cache.capacity < limit) {
+      const capacity = Math.min(cache.capacity * 2, limit);
       for (let l = 0; l < L; l++) {
         const keys = new Float32Array(capacity * d);
         keys.set(cache.keys[l]!);
