@@ -103,6 +103,38 @@ describe('howl train', () => {
     );
   });
 
+  test('--arch ordered-transformer trains, and `howl generate` plays the run', () => {
+    const out = join(dir, 'transformer');
+    const trained = howl(
+      [
+        'train',
+        data,
+        '--arch',
+        'ordered-transformer',
+        '--out',
+        out,
+        '--steps',
+        '2',
+        '--val-every',
+        '2',
+        ...FAST,
+      ],
+      dir,
+    );
+    expect(trained.stderr).not.toMatch(/howl:|Error/);
+    expect(trained.stdout).toMatch(/^training transformer 2 × 128 on 2 training files/);
+    const config = JSON.parse(readFileSync(join(out, 'checkpoint', 'config.json'), 'utf8'));
+    expect(config.model).toMatchObject({ type: 'transformer', layers: 2, modelUnits: 128, window: 256 });
+    const midi = join(dir, 'transformer.mid');
+    const played = howl(
+      ['generate', '--model', join(out, 'best'), '--notes', '40', '--no-audio', '--out', midi],
+      dir,
+    );
+    expect(played.stderr).not.toMatch(/howl:|Error/);
+    expect(played.stdout).toMatch(/41 notes/);
+    expect(readFileSync(midi).subarray(0, 4).toString()).toBe('MThd');
+  });
+
   test('SIGKILL mid-run, then --resume continues from the last checkpoint; SIGTERM saves and exits 143', async () => {
     const out = join(dir, 'run2');
     const child = spawn(
