@@ -10,7 +10,7 @@ import { TINY_MODEL } from '../train/fixtures.js';
 import { lastOnset, nextNote } from './next-note.js';
 import { resolveSampling } from './sampling.js';
 
-const note = (pitch: number, time: number) => ({ pitch, time, duration: 0.5 });
+const note = (pitch: number, time: number) => ({ pitch, velocity: 80, time, duration: 0.5 });
 
 describe('lastOnset', () => {
   test('the chord is the notes each within one grid bin (10 ms) of the one before, reaching into earlier notes', () => {

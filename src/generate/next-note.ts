@@ -60,7 +60,7 @@ export interface Onset {
  * @param notes - the piece's latest notes, in order (non-empty, or `earlier` non-empty)
  * @param earlier - notes before `notes` (e.g. a primer), searched when the chord reaches back into them
  * @returns the onset
- * @example lastOnset([{ pitch: 60, time: 1, duration: 1 }, { pitch: 64, time: 1.004, duration: 1 }]).pitches; // [64, 60]
+ * @example lastOnset([{ pitch: 60, velocity: 80, time: 1, duration: 1 }, { pitch: 64, velocity: 80, time: 1.004, duration: 1 }]).pitches; // [64, 60]
  */
 export function lastOnset(notes: readonly Note[], earlier: readonly Note[] = []): Onset {
   const at = (i: number): Note => (i >= 0 ? notes[i]! : earlier[earlier.length + i]!);

@@ -1,12 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
-import type { V1Row } from '../encoding/v1.js';
-import { timeBin, velocityBin } from '../eval/grid.js';
+import { timeBin } from '../eval/grid.js';
 import { setupBackend } from '../model/backend.js';
 import type { OrderedRnnConfig } from '../model/config.js';
 import { createModel } from '../model/model.js';
 import { weightMapOf } from '../model/weight-map.js';
-import { createRng } from '../random/rng.js';
+import { randomPhrase, scoreNext } from '../test-support/ordered-scoring.js';
 import { createOrderedRnnStep } from './ordered-rnn-step.js';
 
 // Odd sizes, so every padding path (to multiples of 8) is exercised.
@@ -21,24 +20,6 @@ const CONFIG: OrderedRnnConfig = {
   pitchEncoding: 'one-hot',
 };
 
-function randomPhrase(n: number, seed: number): V1Row[] {
-  const rng = createRng(seed);
-  return Array.from({ length: n }, (_, i): V1Row => [
-    i === 0 || rng.next() < 0.3 ? 0 : rng.next() * 0.6,
-    0.05 + rng.next() * 5,
-    rng.next(),
-    rng.int(-40, 40),
-  ]);
-}
-
-function logSoftmaxAt(logits: Float32Array, offset: number, n: number, index: number): number {
-  let max = -Infinity;
-  for (let i = 0; i < n; i++) max = Math.max(max, logits[offset + i]!);
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += Math.exp(logits[offset + i]! - max);
-  return logits[offset + index]! - max - Math.log(sum);
-}
-
 beforeAll(async () => {
   await setupBackend('cpu');
 });
@@ -52,28 +33,23 @@ describe('createOrderedRnnStep', () => {
           const model = createModel(config, { seed: 5 });
           const pieces = [randomPhrase(12, 1), randomPhrase(12, 2)];
           const net = createOrderedRnnStep(config, weightMapOf(model), 2, { simd });
-          const sums = { delay: 0, pitch: 0, duration: 0, velocity: 0 };
+          const sums = [0, 0, 0, 0];
           let pitchMass = 0;
           for (let t = 0; t + 1 < 12; t++) {
             net.step(pieces.map((p) => p[t]!));
             pieces.forEach((piece, b) => {
-              const [d, len, volume, p] = piece[t + 1]!;
-              const delayBin = timeBin(Math.min(4, Math.max(0, d)));
-              sums.delay -= logSoftmaxAt(net.delayLogits, b * 401, 401, delayBin);
-              const pitchLogits = net.pitchLogitsGiven(b, delayBin);
-              sums.pitch -= logSoftmaxAt(pitchLogits, 0, 120, p + 60);
-              pitchMass += pitchLogits.reduce((s, x) => s + Math.exp(x), 0);
-              const rest = net.restLogitsGiven(b, delayBin, p + 60);
-              sums.duration -= logSoftmaxAt(rest.duration, 0, 401, timeBin(Math.min(4, len)));
-              sums.velocity -= logSoftmaxAt(rest.velocity, 0, 32, velocityBin(volume * 127));
+              const next = piece[t + 1]!;
+              scoreNext(net, b, next).forEach((x, i) => (sums[i]! += x));
+              const delayBin = timeBin(Math.min(4, Math.max(0, next[0])));
+              pitchMass += net.pitchLogitsGiven(b, delayBin).reduce((s, x) => s + Math.exp(x), 0);
             });
           }
           if (pitchEncoding === 'octave-class') expect(pitchMass / 22).toBeCloseTo(1, 5);
           const batch = model.makeBatch(pieces);
           const loss = model.loss(batch);
-          for (const [name, sum] of Object.entries(sums)) {
-            expect(sum / 22, name).toBeCloseTo(loss.parts[name]!.dataSync()[0]!, 4);
-          }
+          ['delay', 'pitch', 'duration', 'velocity'].forEach((name, i) => {
+            expect(sums[i]! / 22, name).toBeCloseTo(loss.parts[name]!.dataSync()[0]!, 4);
+          });
           tf.dispose([loss.total, ...Object.values(loss.parts)]);
           batch.dispose();
           model.dispose();

@@ -1,13 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { V1Row } from '../encoding/v1.js';
-import { timeBin, velocityBin } from '../eval/grid.js';
 import { setupBackend } from '../model/backend.js';
 import type { TransformerConfig } from '../model/config.js';
 import { createModel } from '../model/model.js';
 import { weightMapOf } from '../model/weight-map.js';
-import { createRng } from '../random/rng.js';
-import type { OrderedStepNetwork } from './step-network.js';
+import { randomPhrase, scoreNext } from '../test-support/ordered-scoring.js';
 import { createTransformerStep } from './transformer-step.js';
 
 // Odd sizes, so every padding path (to multiples of 8) is exercised.
@@ -22,36 +20,6 @@ const CONFIG: TransformerConfig = {
   headUnits: 9,
   pitchEncoding: 'one-hot',
 };
-
-function randomPhrase(n: number, seed: number): V1Row[] {
-  const rng = createRng(seed);
-  return Array.from({ length: n }, (_, i): V1Row => [
-    i === 0 || rng.next() < 0.3 ? 0 : rng.next() * 0.6,
-    0.05 + rng.next() * 5,
-    rng.next(),
-    rng.int(-40, 40),
-  ]);
-}
-
-function logSoftmaxAt(logits: Float32Array, offset: number, n: number, index: number): number {
-  let max = -Infinity;
-  for (let i = 0; i < n; i++) max = Math.max(max, logits[offset + i]!);
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += Math.exp(logits[offset + i]! - max);
-  return logits[offset + index]! - max - Math.log(sum);
-}
-
-/** −log p of `next` under row b's outputs, per attribute. */
-function scoreNext(net: OrderedStepNetwork, b: number, next: V1Row): number[] {
-  const [d, len, volume, p] = next;
-  const delayBin = timeBin(Math.min(4, Math.max(0, d)));
-  const rest = () => net.restLogitsGiven(b, delayBin, p + 60);
-  const delay = -logSoftmaxAt(net.delayLogits, b * 401, 401, delayBin);
-  const pitch = -logSoftmaxAt(net.pitchLogitsGiven(b, delayBin), 0, 120, p + 60);
-  const duration = -logSoftmaxAt(rest().duration, 0, 401, timeBin(Math.min(4, len)));
-  const velocity = -logSoftmaxAt(rest().velocity, 0, 32, velocityBin(volume * 127));
-  return [delay, pitch, duration, velocity];
-}
 
 beforeAll(async () => {
   await setupBackend('cpu');
