@@ -212,44 +212,42 @@ export function createTransformerStep(
     }
   };
 
+  const query = new Float64Array(dh);
+  const sum = new Float64Array(dh);
   /** Row b's attention in layer l: stores its new key and value, attends over the window. */
   const attend = (b: number, l: number): void => {
     const cache = caches[b]!;
     const keys = cache.keys[l]!;
     const values = cache.values[l]!;
     const position = cache.fed; // the new note's number
-    const slot = (position - cache.base) * d;
     const qv = qkv.view;
     const q = b * 3 * d;
+    const slot = (position - cache.base) * d;
     keys.set(qv.subarray(q + d, q + 2 * d), slot);
     values.set(qv.subarray(q + 2 * d, q + 3 * d), slot);
     const first = Math.max(cache.base, position - W + 1);
     const count = position - first + 1;
     const out = attended.view;
     for (let h = 0; h < H; h++) {
-      const qh = q + h * dh;
+      for (let j = 0; j < dh; j++) query[j] = qv[q + h * dh + j]! * scale;
+      const slope = slopes[h]!;
       let max = -Infinity;
-      for (let i = 0; i < count; i++) {
-        const k = (first + i - cache.base) * d + h * dh;
+      for (let i = 0, k = (first - cache.base) * d + h * dh; i < count; i++, k += d) {
         let dot = 0;
-        for (let j = 0; j < dh; j++) dot += qv[qh + j]! * keys[k + j]!;
-        const score = dot * scale - slopes[h]! * (position - first - i);
+        for (let j = 0; j < dh; j++) dot += query[j]! * keys[k + j]!;
+        const score = dot - slope * (count - 1 - i);
         scores[i] = score;
         if (score > max) max = score;
       }
-      let sum = 0;
-      for (let i = 0; i < count; i++) {
-        const e = Math.exp(scores[i]! - max);
-        scores[i] = e;
-        sum += e;
+      let total = 0;
+      sum.fill(0);
+      for (let i = 0, v = (first - cache.base) * d + h * dh; i < count; i++, v += d) {
+        const weight = Math.exp(scores[i]! - max);
+        total += weight;
+        for (let j = 0; j < dh; j++) sum[j] = sum[j]! + weight * values[v + j]!;
       }
       const o = b * ds + h * dh;
-      for (let j = 0; j < dh; j++) out[o + j] = 0;
-      for (let i = 0; i < count; i++) {
-        const weight = scores[i]! / sum;
-        const v = (first + i - cache.base) * d + h * dh;
-        for (let j = 0; j < dh; j++) out[o + j] = out[o + j]! + weight * values[v + j]!;
-      }
+      for (let j = 0; j < dh; j++) out[o + j] = sum[j]! / total;
     }
   };
 
