@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { MODEL_PRESETS, presetConfig, validateModelConfig, type OrderedRnnConfig } from './config.js';
 
 describe('model config', () => {
-  test("presets are the published variants, the original by name and Howl's ordered networks; all validate", () => {
+  test("presets are the published variants, the original by name and Howl's ordered networks and transformer; all validate", () => {
     expect(Object.keys(MODEL_PRESETS)).toEqual([
       'lstm-192',
       'lstm-416',
@@ -12,6 +12,7 @@ describe('model config', () => {
       'ordered-lstm',
       'ordered-lstm-octave',
       'ordered-gru',
+      'ordered-transformer',
     ]);
     expect(presetConfig('original-lstm')).toEqual(presetConfig('lstm-192'));
     for (const name of Object.keys(MODEL_PRESETS)) {
@@ -29,9 +30,10 @@ describe('model config', () => {
 
   test('unknown architectures and types are clear errors', () => {
     expect(() => presetConfig('lstm-7')).toThrow(/unknown architecture 'lstm-7'; known: lstm-192, lstm-416/);
-    expect(() => validateModelConfig({ type: 'transformer' })).toThrow(
-      /unknown model type "transformer"; known: original-lstm/,
+    expect(() => validateModelConfig({ type: 'mamba' })).toThrow(
+      /unknown model type "mamba"; known: original-lstm, ordered-rnn, transformer/,
     );
+    expect(() => validateModelConfig({ type: 'transformer' })).toThrow(/modelUnits undefined/);
     expect(() => validateModelConfig([])).toThrow(/not a JSON object/);
   });
 

@@ -118,6 +118,26 @@ describe('howl generate (shipped model)', () => {
     expect(readMidi(readFileSync(original)).notes).toHaveLength(301);
   });
 
+  it('the shipped transformer plays by --model, with its timing temperature, and continues a primer', async () => {
+    const primer = join(dir, 'transformer-primer.mid');
+    const chord = [60, 64, 67].map((pitch) => ({ pitch, velocity: 80, time: 0.5, duration: 1 }));
+    writeFileSync(primer, writeMidi([...chord, { pitch: 72, velocity: 80, time: 1.5, duration: 1 }]));
+    const out = join(dir, 'transformer.mid');
+    const model = join(repoRoot, 'models/piano-transformer');
+    const played = await howl(
+      'generate',
+      ...['--no-audio', '--seed', '5', '--notes', '200', '--timing-temperature', '0.8'],
+      ...['--model', model, '--primer', primer, '-o', out],
+    );
+    expect(played.err).toBe('');
+    const notes = readMidi(readFileSync(out)).notes;
+    expect(notes).toHaveLength(204);
+    // No key struck twice at one onset.
+    const onsets = new Map<string, number[]>();
+    for (const n of notes) onsets.set(n.time.toFixed(2), [...(onsets.get(n.time.toFixed(2)) ?? []), n.pitch]);
+    for (const pitches of onsets.values()) expect(new Set(pitches).size).toBe(pitches.length);
+  });
+
   it('bad input: one clear line, exit 1, and no output file left behind', async () => {
     const empty = join(dir, 'empty.mid');
     writeFileSync(empty, writeMidi([]));
