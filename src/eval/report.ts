@@ -164,7 +164,7 @@ export function reportMarkdown(result: EvalResult, context: ReportContext): stri
     const s = music.sampling;
     const sampling = s.greedy
       ? 'greedy pitch'
-      : `temperature ${s.temperature}${s.topK < 120 ? `, top-k ${s.topK}` : ''}${s.topP < 1 ? `, top-p ${s.topP}` : ''}`;
+      : `temperature ${s.temperature}${s.topK < 120 ? `, top-k ${s.topK}` : ''}${s.topP < 1 ? `, top-p ${s.topP}` : ''}${s.timingTemperature !== 1 ? `, timing temperature ${s.timingTemperature}` : ''}`;
     lines.push(
       '## 2. Generated music against held-out music',
       '',

@@ -45,6 +45,7 @@ function commandLine(options: EvalCommandOptions, modelPath: string, out: string
     ['--fit-notes', options.fitNotes],
     ['--temperature', options.temperature],
     ['--top-p', options.topP],
+    ['--timing-temperature', options.timingTemperature],
   ];
   for (const [flag, value] of optional) if (value !== undefined) parts.push(`${flag} ${value}`);
   parts.push(`--out ${out}`);
@@ -82,6 +83,11 @@ export async function runEval(options: EvalCommandOptions): Promise<void> {
       max: 1,
       expected: 'a number in (0, 1]',
     }) ?? 0.95;
+  const timingTemperature =
+    parseNumberOption(options.timingTemperature, '--timing-temperature', {
+      min: Number.MIN_VALUE,
+      expected: 'a number > 0',
+    }) ?? 1;
   const modelPath = options.model ?? defaultModelDir();
   const out = options.out ?? join('eval', modelNameOf(modelPath));
   if (existsSync(out) && !statSync(out).isDirectory()) {
@@ -89,6 +95,11 @@ export async function runEval(options: EvalCommandOptions): Promise<void> {
   }
 
   const model = await loadModel(modelPath);
+  if (options.timingTemperature !== undefined && model.config.model.type === 'original-lstm') {
+    throw new CliError(
+      '--timing-temperature: this model predicts timing as one value (a regression head), so there is no timing distribution to sample',
+    );
+  }
   const dataset: Dataset = decodeDataset(await readInputFile(options.data), options.data);
   const usable = (s: Split): boolean => dataset.files.some((f) => f.split === s && f.noteCount >= 2);
   if (!usable(split)) {
@@ -111,7 +122,7 @@ export async function runEval(options: EvalCommandOptions): Promise<void> {
       notes,
       seed,
       fitNotes,
-      sampling: { temperature, topP },
+      sampling: { temperature, topP, timingTemperature },
       onProgress: (p) => line.update(progressText(p, split, pieces)),
     });
   } finally {

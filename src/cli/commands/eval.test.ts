@@ -85,6 +85,14 @@ describe('howl eval (shipped model)', () => {
       [['--model', model, '--data', data, '--split', 'test'], /--split test is not validation or train/],
       [['--model', model, '--data', data, '--pieces', '-1'], /--pieces -1 is not a whole number >= 0/],
       [['--model', model, '--data', data, '--top-p', '2'], /--top-p 2 is not a number in \(0, 1\]/],
+      [
+        ['--model', model, '--data', data, '--timing-temperature', '0'],
+        /--timing-temperature 0 is not a number > 0/,
+      ],
+      [
+        ['--model', model, '--data', data, '--timing-temperature', '0.8'],
+        /--timing-temperature: this model predicts timing as one value/,
+      ],
     ];
     for (const [args, message] of cases) {
       const run = await howl('eval', ...args, '--out', out);

@@ -12,6 +12,7 @@ export interface EvalCommandOptions {
   fitNotes?: string;
   temperature?: string;
   topP?: string;
+  timingTemperature?: string;
 }
 
 /**
@@ -38,6 +39,10 @@ export function registerEval(program: Command): void {
     .option('--fit-notes <n>', 'training notes to fit the timing Gaussians on, at most (default 100000)')
     .option('--temperature <t>', 'pitch temperature for generating (default 1, as howl generate)')
     .option('--top-p <p>', 'nucleus sampling for generating (default 0.95, as howl generate)')
+    .option(
+      '--timing-temperature <t>',
+      'timing temperature for generating, for models with a timing distribution (default 1)',
+    )
     .action(async (options: EvalCommandOptions) => {
       const { runEval } = await import('./eval-run.js');
       await runEval(options);
