@@ -140,14 +140,14 @@ export function createTransformerStep(
   // that dropping the oldest notes (a copy of a window) happens once per window, not every note.
   const limit = Math.max(2 * W, W + history);
   const initialCapacity = Math.min(limit, 64);
-  const newCache = (): RowCache => ({
+  const newCache = (capacity = initialCapacity): RowCache => ({
     fed: 0,
     base: 0,
-    capacity: initialCapacity,
-    keys: Array.from({ length: L }, () => new Float32Array(initialCapacity * d)),
-    values: Array.from({ length: L }, () => new Float32Array(initialCapacity * d)),
+    capacity,
+    keys: Array.from({ length: L }, () => new Float32Array(capacity * d)),
+    values: Array.from({ length: L }, () => new Float32Array(capacity * d)),
   });
-  const caches: RowCache[] = Array.from({ length: batch }, newCache);
+  const caches: RowCache[] = Array.from({ length: batch }, () => newCache());
   const reals = new Float64Array(ORDERED_REALS);
   const pitchOnes = new Int32Array(2);
   const scores = new Float64Array(W);
@@ -223,8 +223,10 @@ export function createTransformerStep(
     const qv = qkv.view;
     const q = b * 3 * d;
     const slot = (position - cache.base) * d;
-    keys.set(qv.subarray(q + d, q + 2 * d), slot);
-    values.set(qv.subarray(q + 2 * d, q + 3 * d), slot);
+    for (let j = 0; j < d; j++) {
+      keys[slot + j] = qv[q + d + j]!;
+      values[slot + j] = qv[q + 2 * d + j]!;
+    }
     const first = Math.max(cache.base, position - W + 1);
     const count = position - first + 1;
     const out = attended.view;
@@ -324,12 +326,9 @@ export function createTransformerStep(
         throw new InvalidArgumentError(`state of ${state.length} floats, expected ${stateSize}`);
       }
       const fed = state[0]!;
-      const cache = newCache();
       const kept = Math.min(fed, keptForNext);
-      while (cache.capacity < kept + 1) {
-        cache.fed = cache.capacity; // makeRoom grows a full buffer
-        makeRoom(cache);
-      }
+      // Room for the kept notes and the next one (makeRoom grows it from there).
+      const cache = newCache(Math.max(initialCapacity, Math.min(limit, kept + 1)));
       cache.fed = fed;
       cache.base = fed - kept;
       for (let l = 0; l < L; l++) {
