@@ -4,8 +4,8 @@
 //   - Howl's stateful generation (one network step per new note), WebAssembly SIMD kernel, batch 1
 //     and batch 16 (16 candidates at once), and the plain-JavaScript kernel at batch 1;
 //   - the same stateful loop on TensorFlow.js ops (wasm backend, one step = ~25 small ops);
-//   - the original system's scheme (spec §7): for every new note, re-run the network from a zero
-//     state over the last min(n, 500) notes. Measured twice: on Howl's fast step network (the best
+//   - the original system's scheme (docs/original-system.md §7): for every new note, re-run the
+//     network from a zero state over the last min(n, 500) notes. Measured twice: on Howl's fast step network (the best
 //     case for the scheme) and on the TensorFlow.js model's whole-sequence forward (wasm backend);
 //     the TF.js variant is slow, so it runs on a sample of the notes (every --sample-th, default 25)
 //     and reports the extrapolated rate.
@@ -21,8 +21,8 @@ import { generateCandidates } from '../dist/generate/candidates.js';
 import { nextNote } from '../dist/generate/next-note.js';
 import { resolveSampling } from '../dist/generate/sampling.js';
 import { createRng } from '../dist/random/rng.js';
-import { createModel } from '../dist/model/model.js';
-import { INPUT_FEATURES } from '../dist/model/features.js';
+import { createModel } from '../dist/model/create-model.js';
+import { INPUT_FEATURES } from '../dist/model/batching/features.js';
 import { architectureName } from '../dist/model/config.js';
 
 const args = process.argv.slice(2);

@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { setupNodeBackend } from '../dist/node/tf-backend.js';
 import { architectureName, presetConfig } from '../dist/model/config.js';
-import { createModel } from '../dist/model/model.js';
+import { createModel } from '../dist/model/create-model.js';
 import { createRng } from '../dist/random/rng.js';
 
 const args = process.argv.slice(2);

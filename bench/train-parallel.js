@@ -9,13 +9,52 @@
 //                                     [--length 256] [--workers 2] [--steps 6] [--rounds 3]
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { decodeDataset } from '../dist/data/dataset-format.js';
-import { createModel } from '../dist/model/model.js';
+import { createDataset, decodeDataset } from '../dist/data/dataset-format.js';
+import { createModel } from '../dist/model/create-model.js';
 import { presetConfig } from '../dist/model/config.js';
 import { setupNodeBackend } from '../dist/node/tf-backend.js';
 import { createGradientWorkers } from '../dist/node/gradient-workers.js';
-import { makeTinyDataset } from '../dist/train/fixtures.js';
-import { DEFAULT_MICRO_BATCH_STEPS, microBatchStepsForWorkers, train } from '../dist/train/trainer.js';
+import { DEFAULT_MICRO_BATCH_STEPS, microBatchStepsForWorkers } from '../dist/train/train-options.js';
+import { train } from '../dist/train/trainer.js';
+
+/**
+ * A made-up dataset (as the tests' `makeTinyDataset`, which is not built): every file repeats a
+ * C-major phrase, 0.25 s apart, transposed by file.
+ */
+function madeUpDataset(trainNotes, validationNotes) {
+  const counts = [...trainNotes, ...validationNotes];
+  const phrase = [0, 4, 7, 12, 11, 7, 5, 2];
+  const notes = { time: [], duration: [], pitch: [], velocity: [] };
+  counts.forEach((count, f) => {
+    for (let i = 0; i < count; i++) {
+      notes.time.push(i * 0.25);
+      notes.duration.push(i % 2 === 0 ? 0.5 : 0.25);
+      notes.pitch.push(60 + (f % 3) + phrase[i % phrase.length]);
+      notes.velocity.push(i % 2 === 0 ? 100 : 64);
+    }
+  });
+  return createDataset({
+    created: '2024-01-01T00:00:00.000Z',
+    sources: ['/made-up'],
+    settings: { sustain: true, includeDrums: false, validationFraction: 0.1, maxFileBytes: 1 << 20 },
+    files: counts.map((noteCount, f) => ({
+      path: `${f}.mid`,
+      source: 0,
+      hash: (f + 1).toString(16).padStart(16, '0'),
+      split: f < trainNotes.length ? 'train' : 'validation',
+      noteCount,
+      durationSeconds: noteCount * 0.25,
+      bytes: 100,
+    })),
+    failures: [],
+    notes: {
+      time: Float64Array.from(notes.time),
+      duration: Float32Array.from(notes.duration),
+      pitch: Uint8Array.from(notes.pitch),
+      velocity: Uint8Array.from(notes.velocity),
+    },
+  });
+}
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -36,7 +75,7 @@ try {
   dataset = decodeDataset(await readFile(dataFile), dataFile);
 } catch {
   console.error(`(${dataFile} not readable: using a made-up dataset)`);
-  dataset = makeTinyDataset({ trainNotes: Array(8).fill(2 * length), validationNotes: [length] });
+  dataset = madeUpDataset(Array(8).fill(2 * length), [length]);
 }
 const config = presetConfig(arch);
 const split = microBatchStepsForWorkers(batchSize, length, workers);

@@ -12,8 +12,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { setupNodeBackend } from '../dist/node/tf-backend.js';
-import { createRecurrentLayer } from '../dist/model/recurrent.js';
-import { registerWasmKernels, restoreStockWasmKernels } from '../dist/model/wasm-kernels.js';
+import { createRecurrentLayer } from '../dist/model/kernels/recurrent.js';
+import { registerWasmKernels, restoreStockWasmKernels } from '../dist/model/kernels/wasm-kernels.js';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {

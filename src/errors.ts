@@ -31,6 +31,25 @@ export class MidiFormatError extends HowlError {
   }
 }
 
+/**
+ * A MIDI file over a reading limit: more notes than `limit` (to bound memory and time, since a
+ * damaged or hostile file of a few megabytes can hold millions of note-ons). The file is refused
+ * whole, never read in part. `notes` is the number of note-ons it holds.
+ */
+export class NoteLimitError extends MidiFormatError {
+  /** Note-ons in the file (drums included). */
+  readonly notes: number;
+  /** The limit in force. */
+  readonly limit: number;
+
+  constructor(notes: number, limit: number, options: { file?: string } = {}) {
+    const n = (x: number): string => x.toLocaleString('en-US');
+    super(`${n(notes)} notes, over the limit of ${n(limit)} notes per file`, options);
+    this.notes = notes;
+    this.limit = limit;
+  }
+}
+
 /** A dataset file that cannot be used: wrong magic, unsupported version, or corrupt contents. */
 export class DatasetFormatError extends HowlError {
   readonly file: string | undefined;

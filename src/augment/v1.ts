@@ -4,8 +4,8 @@ import type { Rng } from '../random/rng.js';
 import { clampPitch } from '../score/clamp-pitch.js';
 
 /**
- * The original system's augmentation "V1" (spec §4), applied afresh to every training example's
- * V1 rows. One set of parameters is drawn per call and applied to every row alike.
+ * The original system's augmentation "V1" (docs/original-system.md §4), applied afresh to every
+ * training example's V1 rows. One set of parameters is drawn per call and applied to every row alike.
  */
 
 /** The ranges the original draws from: time and volume factors uniform, pitch shift an integer. */

@@ -1,4 +1,4 @@
-import { CliError } from './main.js';
+import { CliError } from './cli-error.js';
 
 /**
  * Parses a numeric option. `undefined` (the option was not given) stays `undefined`.
@@ -7,7 +7,8 @@ import { CliError } from './main.js';
  * @param flag - its name, for the message, e.g. `--steps`
  * @param rule - `integer`: whole numbers only; `min`: the smallest allowed value; `max`: the largest
  * @returns the number
- * @throws {CliError} "--steps two is not a whole number >= 1"
+ * @throws {CliError} "--steps two is not a whole number >= 1", "--port 99999 is not a whole number from
+ *   0 to 65535"
  * @example parseNumberOption('64', '--batch', { integer: true, min: 1 }); // 64
  */
 export function parseNumberOption(
@@ -24,7 +25,9 @@ export function parseNumberOption(
     (rule.max === undefined || n <= rule.max) &&
     (!rule.integer || Number.isSafeInteger(n));
   if (!ok) {
-    const expected = rule.expected ?? `${rule.integer ? 'a whole number' : 'a number'} >= ${rule.min}`;
+    const kind = rule.integer ? 'a whole number' : 'a number';
+    const range = rule.max === undefined ? `>= ${rule.min}` : `from ${rule.min} to ${rule.max}`;
+    const expected = rule.expected ?? `${kind} ${range}`;
     throw new CliError(`${flag} ${text} is not ${expected}`);
   }
   return n;

@@ -1,5 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { HowlError } from '../errors.js';
+import { fileSystemFailure } from '../node/file-system-errors.js';
+import { printableText } from '../printable.js';
+import { CliError } from './cli-error.js';
 import { registerEval } from './commands/eval.js';
 import { registerExport } from './commands/export.js';
 import { registerGenerate } from './commands/generate.js';
@@ -11,19 +16,16 @@ import { registerRender } from './commands/render.js';
 import { registerServe } from './commands/serve.js';
 import { registerTrain } from './commands/train.js';
 
-/** An error the CLI reports as one line to stderr with exit code `exitCode`, no stack trace. */
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
+/** The version in Howl's package.json (the same file from `src/cli/` and `dist/cli/`). */
+export function howlVersion(): string {
+  const file = fileURLToPath(new URL('../../package.json', import.meta.url));
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
 }
 
 function createProgram(): Command {
   const program = new Command('howl')
     .description('Learn to play the piano from MIDI files, and compose with the model.')
+    .version(howlVersion(), '-V, --version', "print Howl's version")
     .showHelpAfterError()
     .exitOverride();
   registerImport(program);
@@ -41,8 +43,8 @@ function createProgram(): Command {
 
 /**
  * Runs the `howl` command line with `argv` (without `node` and the script path) and returns the exit
- * code. Expected failures (bad input, missing files) print one clear line; anything else prints a
- * stack trace, since it is a bug.
+ * code. Expected failures (bad input, missing files, a full disk or a write without permission) print
+ * one clear line, with control characters escaped; anything else prints a stack trace, since it is a bug.
  */
 export async function main(argv: readonly string[]): Promise<number> {
   const program = createProgram();
@@ -51,12 +53,22 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
+    // Messages may quote file names and file contents: no raw control characters reach the terminal.
+    const say = (message: string): void => {
+      process.stderr.write(`howl: ${printableText(message, { keepLines: true })}\n`);
+    };
     if (error instanceof CliError) {
-      process.stderr.write(`howl: ${error.message}\n`);
+      say(error.message);
       return error.exitCode;
     }
     if (error instanceof HowlError) {
-      process.stderr.write(`howl: ${error.message}\n`);
+      say(error.message);
+      return 1;
+    }
+    // A full disk, a quota, a read-only mount or a permission anywhere: one line, not a stack trace.
+    const failure = fileSystemFailure(error);
+    if (failure !== undefined) {
+      say(failure);
       return 1;
     }
     throw error;

@@ -125,3 +125,45 @@ describe('createCropSampler', () => {
     );
   });
 });
+
+describe('source weights', () => {
+  /** Files 0..2 from source "big", file 3 from source "small": pitch 10 + file tells them apart. */
+  function twoSources(): Dataset {
+    const base = makeDataset([20, 20, 20, 20], ['train', 'train', 'train', 'train']);
+    return createDataset({
+      created: base.created,
+      settings: base.settings,
+      failures: base.failures,
+      notes: base.notes,
+      sources: ['/corpora/big', '/corpora/small'],
+      files: base.files.map((file, f) => ({ ...file, source: f === 3 ? 1 : 0 })),
+    });
+  }
+  const fromSmall = (sampler: ReturnType<typeof createCropSampler>, n: number): number =>
+    sampler.nextBatch(n).filter((crop) => crop[0]![3] === 10 + 3 - 60).length / n;
+
+  test('without weights files are uniform; with weights each source gets its share of crops', () => {
+    const dataset = twoSources();
+    expect(dataset.sourceTags).toEqual(['big', 'small']);
+    const uniform = createCropSampler(dataset, { split: 'train', length: 4, rng: createRng(1) });
+    expect(fromSmall(uniform, 4000)).toBeCloseTo(0.25, 1);
+    const even = createCropSampler(dataset, {
+      split: 'train',
+      length: 4,
+      rng: createRng(1),
+      sourceWeights: { big: 1, small: 1 },
+    });
+    expect(fromSmall(even, 4000)).toBeCloseTo(0.5, 1);
+    const none = createCropSampler(dataset, { split: 'train', length: 4, rng: createRng(1), sourceWeights: { small: 0 } });
+    expect(fromSmall(none, 500)).toBe(0);
+  });
+
+  test('an unknown tag or a negative weight is refused with the reason', () => {
+    const dataset = twoSources();
+    const make = (sourceWeights: Record<string, number>) => () =>
+      createCropSampler(dataset, { split: 'train', rng: createRng(1), sourceWeights });
+    expect(make({ asap: 1 })).toThrow(/source weight for "asap": the dataset's sources are "big", "small"/);
+    expect(make({ big: -1 })).toThrow(/source weight -1 for "big"/);
+    expect(make({ big: 0, small: 0 })).toThrow(/every source with files has weight 0/);
+  });
+});

@@ -4,7 +4,7 @@ import type { Rng } from '../random/rng.js';
 import { fileIndicesOf, fileNotes, type Dataset } from './dataset-format.js';
 import type { Split } from './split.js';
 
-/** The original system's crop length, in notes (spec §6). */
+/** The original system's crop length, in notes (docs/original-system.md §6). */
 export const DEFAULT_CROP_LENGTH = 768;
 
 /** Crops per training round for each song, as in the original (a round is 4 × the songs). */
@@ -23,6 +23,13 @@ export interface CropSamplerOptions {
   rng: Rng;
   /** Applied to every crop after encoding, with the same `rng`, e.g. `augmentV1`. */
   augment?: CropAugmenter;
+  /**
+   * Weights of the dataset's sources, by tag (`dataset.sourceTags`). Without them files are drawn
+   * uniformly, so each source gives crops in proportion to its files. With them a source is drawn
+   * first, in proportion to its weight (1 for a tag not named; 0 leaves it out), then a file of it
+   * uniformly: `{ asap: 1, 'piano-midi-de': 1 }` gives half the crops to each corpus.
+   */
+  sourceWeights?: Readonly<Record<string, number>>;
 }
 
 /** Draws random training examples from a dataset. */
@@ -53,7 +60,7 @@ export function cropV1(dataset: Dataset, fileIndex: number, start: number, lengt
 }
 
 /**
- * Creates a sampler of random crops, the original system's training examples (spec §6).
+ * Creates a sampler of random crops, the original system's training examples (docs/original-system.md §6).
  *
  * Each crop draws, from `rng` and in this order: a file, uniformly among the split's files (with
  * replacement, so a round of `roundSize` crops visits each song 4 times on average, not exactly);
@@ -81,8 +88,11 @@ export function createCropSampler(dataset: Dataset, options: CropSamplerOptions)
     throw new InvalidArgumentError(`the dataset has no ${split} files with notes to crop`);
   }
 
+  const drawFile = options.sourceWeights
+    ? weightedFileDraw(dataset, files, options.sourceWeights, rng)
+    : (): number => files[rng.int(0, files.length - 1)] as number;
   const next = (): V1Row[] => {
-    const fileIndex = files[rng.int(0, files.length - 1)] as number;
+    const fileIndex = drawFile();
     const noteCount = dataset.files[fileIndex]?.noteCount ?? 0;
     const start = rng.int(0, Math.max(0, noteCount - length));
     const rows = cropV1(dataset, fileIndex, start, length);
@@ -99,5 +109,44 @@ export function createCropSampler(dataset: Dataset, options: CropSamplerOptions)
     },
     fileCount: files.length,
     roundSize: CROPS_PER_SONG_PER_ROUND * files.length,
+  };
+}
+
+/** A draw of a file: a source by weight, then one of its files uniformly. */
+function weightedFileDraw(
+  dataset: Dataset,
+  files: readonly number[],
+  weights: Readonly<Record<string, number>>,
+  rng: Rng,
+): () => number {
+  for (const [tag, weight] of Object.entries(weights)) {
+    if (!dataset.sourceTags.includes(tag)) {
+      throw new InvalidArgumentError(
+        `source weight for "${tag}": the dataset's sources are ${dataset.sourceTags.map((t) => `"${t}"`).join(', ')}`,
+      );
+    }
+    if (!(Number.isFinite(weight) && weight >= 0)) {
+      throw new InvalidArgumentError(`source weight ${String(weight)} for "${tag}" is not a number >= 0`);
+    }
+  }
+  const bySource = dataset.sourceTags
+    .map((tag, source) => ({
+      weight: weights[tag] ?? 1,
+      files: files.filter((i) => dataset.files[i]?.source === source),
+    }))
+    .filter((s) => s.weight > 0 && s.files.length > 0);
+  const total = bySource.reduce((sum, s) => sum + s.weight, 0);
+  if (total === 0) throw new InvalidArgumentError('every source with files has weight 0');
+  return () => {
+    let u = rng.next() * total;
+    let chosen = bySource[bySource.length - 1]!;
+    for (const source of bySource) {
+      if (u < source.weight) {
+        chosen = source;
+        break;
+      }
+      u -= source.weight;
+    }
+    return chosen.files[rng.int(0, chosen.files.length - 1)] as number;
   };
 }

@@ -10,6 +10,7 @@ import {
   fileNotes,
   type Dataset,
   type DatasetFile,
+  type DatasetInput,
 } from './dataset-format.js';
 
 const settings = { sustain: true, includeDrums: false, validationFraction: 0.1, maxFileBytes: 64 << 20 };
@@ -21,7 +22,7 @@ function makeDataset(counts: readonly number[], created = '2024-01-01T00:00:00.0
   const duration = Float32Array.from({ length: total }, (_, i) => 0.25 + (i % 7) / 8);
   const pitch = Uint8Array.from({ length: total }, (_, i) => 20 + (i % 90));
   const velocity = Uint8Array.from({ length: total }, (_, i) => 1 + (i % 127));
-  const files: Omit<DatasetFile, 'noteOffset'>[] = counts.map((noteCount, i) => ({
+  const files: DatasetInput['files'] = counts.map((noteCount, i) => ({
     path: `dir/fïle ${i}.mid`,
     source: 0,
     hash: (0x1000 + i).toString(16).padStart(16, '0'),

@@ -1,6 +1,7 @@
 import { DatasetFormatError } from '../errors.js';
 import { contentHash64, hash64ToHex } from './content-hash.js';
 import type { Note } from '../score/note.js';
+import { defaultSourceTags, type GroupRule } from './groups.js';
 import type { Split } from './split.js';
 
 /**
@@ -41,8 +42,10 @@ export interface DatasetFile {
   source: number;
   /** `contentHash` of the file's bytes. */
   hash: string;
-  /** Held-out side, decided by `splitOf(hash, settings.validationFraction)`. */
+  /** Held-out side, decided by group (`assignSplits`): no group straddles the split. */
   split: Split;
+  /** The group the split keeps together (`groupKeyOf`): `file:<hash>`, or a folder or pattern key. */
+  group: string;
   /** Number of notes (>= 2 for imported files). */
   noteCount: number;
   /** Row of the file's first note in the note columns. */
@@ -73,6 +76,8 @@ export interface DatasetSettings {
   validationFraction: number;
   /** Files larger than this were skipped. */
   maxFileBytes: number;
+  /** How each source's files were grouped for the split (`file` for datasets made before groups). */
+  groupBy: GroupRule[];
 }
 
 /** Counts derived from `files`, stored for quick inspection and checked when reading. */
@@ -108,6 +113,8 @@ export interface DatasetMetadata {
   created: string;
   /** The folders (or files) imported, as given to the importer, resolved to absolute paths. */
   sources: string[];
+  /** A short name per source (`--tag`, or `defaultSourceTags`), for reports and source weights. */
+  sourceTags: string[];
   settings: DatasetSettings;
   /** Imported files, in import order (sorted by path within each source). */
   files: DatasetFile[];
@@ -127,8 +134,12 @@ export interface Dataset extends DatasetMetadata {
 export interface DatasetInput {
   created: string;
   sources: string[];
-  settings: DatasetSettings;
-  files: Omit<DatasetFile, 'noteOffset'>[];
+  /** Default: `defaultSourceTags(sources)`. */
+  sourceTags?: string[];
+  /** `groupBy` defaults to `file` for every source. */
+  settings: Omit<DatasetSettings, 'groupBy'> & { groupBy?: GroupRule[] };
+  /** `group` defaults to `file:<hash>`. */
+  files: (Omit<DatasetFile, 'noteOffset' | 'group'> & { group?: string })[];
   failures: DatasetFailure[];
   notes: NoteColumns;
 }
@@ -147,7 +158,7 @@ export interface DatasetInput {
 export function createDataset(input: DatasetInput): Dataset {
   let offset = 0;
   const files = input.files.map((file) => {
-    const withOffset: DatasetFile = { ...file, noteOffset: offset };
+    const withOffset: DatasetFile = { ...file, group: file.group ?? `file:${file.hash}`, noteOffset: offset };
     offset += file.noteCount;
     return withOffset;
   });
@@ -156,7 +167,8 @@ export function createDataset(input: DatasetInput): Dataset {
     formatVersion: DATASET_FORMAT_VERSION,
     created: input.created,
     sources: [...input.sources],
-    settings: { ...input.settings },
+    sourceTags: input.sourceTags ? [...input.sourceTags] : defaultSourceTags(input.sources),
+    settings: { ...input.settings, groupBy: input.settings.groupBy ?? input.sources.map(() => 'file') },
     files,
     failures: [...input.failures],
     totals: computeTotals(files, input.failures.length),
@@ -222,8 +234,8 @@ function layoutFor(metadataBytes: number, notes: number): Layout {
 }
 
 function metadataOf(dataset: Dataset): DatasetMetadata {
-  const { created, sources, settings, files, failures, totals } = dataset;
-  return { created, sources, settings, files, failures, totals };
+  const { created, sources, sourceTags, settings, files, failures, totals } = dataset;
+  return { created, sources, sourceTags, settings, files, failures, totals };
 }
 
 /**
@@ -383,13 +395,22 @@ function validateMetadata(parsed: unknown, fail: Fail): DatasetMetadata {
   if (typeof created !== 'string') bad('created is not a string');
   if (!Array.isArray(sources) || !sources.every((s) => typeof s === 'string')) bad('sources is not a list of strings');
   const sourceCount = (sources as string[]).length;
+  // Datasets written before groups and tags: each file its own group, tags from the paths.
+  parsed.sourceTags ??= defaultSourceTags(sources as string[]);
+  if (isObject(settings)) settings.groupBy ??= (sources as string[]).map(() => 'file');
+  if (Array.isArray(files)) for (const f of files) if (isObject(f)) f.group ??= `file:${String(f.hash)}`;
+  const { sourceTags } = parsed;
+  const isStringList = (x: unknown, length: number): boolean =>
+    Array.isArray(x) && x.length === length && x.every((s) => typeof s === 'string');
+  if (!isStringList(sourceTags, sourceCount)) bad('sourceTags is not a string per source');
   if (
     !isObject(settings) ||
     typeof settings.sustain !== 'boolean' ||
     typeof settings.includeDrums !== 'boolean' ||
     typeof settings.validationFraction !== 'number' ||
     !(settings.validationFraction >= 0 && settings.validationFraction <= 1) ||
-    !isCount(settings.maxFileBytes)
+    !isCount(settings.maxFileBytes) ||
+    !isStringList(settings.groupBy, sourceCount)
   ) {
     bad('settings are missing or malformed');
   }
@@ -404,6 +425,7 @@ function validateMetadata(parsed: unknown, fail: Fail): DatasetMetadata {
     if (!isSource(f.source)) bad(`${at}.source is not an index into sources`);
     if (typeof f.hash !== 'string' || !/^[0-9a-f]{16}$/.test(f.hash)) bad(`${at}.hash is not 16 hex digits`);
     if (f.split !== 'train' && f.split !== 'validation') bad(`${at}.split is not "train" or "validation"`);
+    if (typeof f.group !== 'string') bad(`${at}.group is not a string`);
     if (!isCount(f.noteCount)) bad(`${at}.noteCount is not a non-negative integer`);
     if (f.noteOffset !== offset) bad(`${at}.noteOffset is ${String(f.noteOffset)}, expected ${offset}`);
     if (!isSeconds(f.durationSeconds)) bad(`${at}.durationSeconds is not a non-negative number`);

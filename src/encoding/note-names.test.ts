@@ -4,7 +4,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { intToNote, midiToNoteName, noteNameToMidi, noteToInt } from './note-names.js';
 
 describe('noteToInt', () => {
-  it('reads the spec examples (§2)', () => {
+  it('reads the examples of docs/original-system.md §2', () => {
     expect(noteToInt('C#4')).toBe(1);
     expect(noteToInt('Db4')).toBe(1);
     expect(noteToInt('c4')).toBe(0);
@@ -41,7 +41,7 @@ describe('noteToInt', () => {
 });
 
 describe('intToNote', () => {
-  it('prints with sharps (§2)', () => {
+  it('prints with sharps (docs/original-system.md §2)', () => {
     expect(intToNote(-54)).toBe('F#-1');
     expect(intToNote(1)).toBe('C#4');
     expect(intToNote(0)).toBe('C4');

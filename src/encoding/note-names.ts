@@ -1,8 +1,8 @@
 import { InvalidArgumentError } from '../errors.js';
 
 /**
- * Note names in the original system's pitch convention (spec §2): a pitch is an integer number of
- * semitones from middle C, so C4 = 0, C#4 = 1, C5 = 12, C-1 = -60 and B8 = 59. MIDI note numbers
+ * Note names in the original system's pitch convention (docs/original-system.md §2): a pitch is an
+ * integer number of semitones from middle C, so C4 = 0, C#4 = 1, C5 = 12, C-1 = -60 and B8 = 59. MIDI note numbers
  * are the same scale shifted by 60 (C4 = MIDI 60).
  */
 

@@ -14,7 +14,7 @@ const notes: Note[] = [
 ];
 
 describe('encodeV1', () => {
-  it('makes [delay, duration, volume, pitch] rows as the original (§3)', () => {
+  it('makes [delay, duration, volume, pitch] rows as the original (docs/original-system.md §3)', () => {
     expect(encodeV1(notes)).toEqual([
       [0, 1, 1, 0],
       [0.25, 0.25, 64 / 127, 4],

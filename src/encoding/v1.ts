@@ -1,11 +1,11 @@
 import { InvalidArgumentError } from '../errors.js';
 import { clampPitch } from '../score/clamp-pitch.js';
 import type { Note, Seconds } from '../score/note.js';
-import type { NoteEncoding } from './encoding.js';
+import type { NoteEncoding } from './note-encoding.js';
 import { MIDDLE_C_MIDI } from './note-names.js';
 
 /**
- * One note in the original system's "V1" encoding (spec §3):
+ * One note in the original system's "V1" encoding (docs/original-system.md §3):
  * - `delay`: seconds since the previous note's onset (0 for the first note);
  * - `duration`: seconds, |end - start|;
  * - `volume`: velocity / 127, in 0..1 (1 when the note carries no velocity);
@@ -42,9 +42,9 @@ function fail(what: string, index: number, field: string, value: unknown, expect
 }
 
 /**
- * Encodes notes into V1 rows, exactly as the original system (spec §3). Notes are taken in the order
- * given (sort them first, e.g. with `sortNotes`); because the original orders onsets rounded to
- * 10 ms, a delay may be slightly negative within one 10 ms bin, and is kept so that decoding gives
+ * Encodes notes into V1 rows, exactly as the original system (docs/original-system.md §3). Notes are
+ * taken in the order given (sort them first, e.g. with `sortNotes`); because the original orders
+ * onsets rounded to 10 ms (§1), a delay may be slightly negative within one 10 ms bin, and is kept so that decoding gives
  * the onsets back. Pitches outside 0..119 are clamped by octave (`clampPitch`).
  *
  * @param notes - the note stream; not mutated
@@ -79,8 +79,8 @@ export function encodeV1(notes: readonly V1NoteInput[]): V1Row[] {
 }
 
 /**
- * Decodes V1 rows into notes (spec §3): onsets are `startTime` plus the running sum of the delays
- * (compensated summation, so long pieces do not drift), including the first row's delay (0 for
+ * Decodes V1 rows into notes (docs/original-system.md §3): onsets are `startTime` plus the running
+ * sum of the delays (compensated summation, so long pieces do not drift), including the first row's delay (0 for
  * encoded data, anything for generated data). `velocity = round(volume * 127)` clamped to 1..127;
  * `duration = |duration|`; `pitch = clampPitch(pitch + 60)` (octave clamping into MIDI 0..119).
  *

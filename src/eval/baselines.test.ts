@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { V1Row } from '../encoding/v1.js';
 import { BIGRAM_PRIOR_WEIGHT, fitBaselines, scoreBaselines } from './baselines.js';
-import { TIME_BINS, VELOCITY_BINS, toGrid } from './grid.js';
+import { TIME_BINS, VELOCITY_BINS, toGrid } from '../encoding/grid.js';
 
 /** A piece that walks up through all 120 pitches `rounds` times, 0.25 s apart, velocity 64. */
 function chromatic(rounds: number): V1Row[] {

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../errors.js';
-import { PITCH_BINS, TIME_BINS, VELOCITY_BINS, type GridSequence } from './grid.js';
+import { TIME_BINS, VELOCITY_BINS, type GridSequence } from '../encoding/grid.js';
+import { PITCH_COUNT } from '../score/clamp-pitch.js';
 
 /**
  * The trivial models every real model must beat, fitted on the training split and scored on the
@@ -18,7 +19,7 @@ import { PITCH_BINS, TIME_BINS, VELOCITY_BINS, type GridSequence } from './grid.
  */
 
 /** Pseudo-count β of the bigram's unigram prior. */
-export const BIGRAM_PRIOR_WEIGHT = PITCH_BINS;
+export const BIGRAM_PRIOR_WEIGHT = PITCH_COUNT;
 
 /** Fitted baselines: natural-log probabilities over the grid. */
 export interface Baselines {
@@ -63,8 +64,8 @@ function addOneLog(counts: Float64Array, total: number): Float64Array {
  * @example const baselines = fitBaselines(trainFiles.map((rows) => toGrid(rows)));
  */
 export function fitBaselines(train: readonly GridSequence[]): Baselines {
-  const pitch = new Float64Array(PITCH_BINS);
-  const pairs = new Float64Array(PITCH_BINS * PITCH_BINS);
+  const pitch = new Float64Array(PITCH_COUNT);
+  const pairs = new Float64Array(PITCH_COUNT * PITCH_COUNT);
   const delay = new Float64Array(TIME_BINS);
   const duration = new Float64Array(TIME_BINS);
   const velocity = new Float64Array(VELOCITY_BINS);
@@ -72,7 +73,7 @@ export function fitBaselines(train: readonly GridSequence[]): Baselines {
   for (const s of train) {
     for (let i = 1; i < s.length; i++) {
       pitch[s.pitch[i]!]!++;
-      pairs[s.pitch[i - 1]! * PITCH_BINS + s.pitch[i]!]!++;
+      pairs[s.pitch[i - 1]! * PITCH_COUNT + s.pitch[i]!]!++;
       delay[s.delay[i]!]!++;
       duration[s.duration[i]!]!++;
       velocity[s.velocity[i]!]!++;
@@ -82,14 +83,14 @@ export function fitBaselines(train: readonly GridSequence[]): Baselines {
   if (notes === 0)
     throw new InvalidArgumentError('no training piece has 2 notes: nothing to fit baselines on');
   const unigramPitch = addOneLog(pitch, notes);
-  const bigramPitch = new Float64Array(PITCH_BINS * PITCH_BINS);
-  for (let a = 0; a < PITCH_BINS; a++) {
+  const bigramPitch = new Float64Array(PITCH_COUNT * PITCH_COUNT);
+  for (let a = 0; a < PITCH_COUNT; a++) {
     let rowTotal = 0;
-    for (let b = 0; b < PITCH_BINS; b++) rowTotal += pairs[a * PITCH_BINS + b]!;
+    for (let b = 0; b < PITCH_COUNT; b++) rowTotal += pairs[a * PITCH_COUNT + b]!;
     const denominator = Math.log(rowTotal + BIGRAM_PRIOR_WEIGHT);
-    for (let b = 0; b < PITCH_BINS; b++) {
-      const smoothed = pairs[a * PITCH_BINS + b]! + BIGRAM_PRIOR_WEIGHT * Math.exp(unigramPitch[b]!);
-      bigramPitch[a * PITCH_BINS + b] = Math.log(smoothed) - denominator;
+    for (let b = 0; b < PITCH_COUNT; b++) {
+      const smoothed = pairs[a * PITCH_COUNT + b]! + BIGRAM_PRIOR_WEIGHT * Math.exp(unigramPitch[b]!);
+      bigramPitch[a * PITCH_COUNT + b] = Math.log(smoothed) - denominator;
     }
   }
   return {
@@ -120,7 +121,7 @@ export function scoreBaselines(baselines: Baselines, pieces: readonly GridSequen
   for (const s of pieces) {
     for (let i = 1; i < s.length; i++) {
       unigram -= baselines.unigramPitch[s.pitch[i]!]!;
-      bigram -= baselines.bigramPitch[s.pitch[i - 1]! * PITCH_BINS + s.pitch[i]!]!;
+      bigram -= baselines.bigramPitch[s.pitch[i - 1]! * PITCH_COUNT + s.pitch[i]!]!;
       delay -= baselines.delay[s.delay[i]!]!;
       duration -= baselines.duration[s.duration[i]!]!;
       velocity -= baselines.velocity[s.velocity[i]!]!;

@@ -1,8 +1,10 @@
 import { describe, expect, test } from 'vitest';
 import { InvalidArgumentError } from '../errors.js';
 import { randomStepWeights } from '../test-support/random-step-weights.js';
-import { TINY_MODEL, makeTinyDataset } from '../train/fixtures.js';
+import { TINY_MODEL, makeTinyDataset } from '../test-support/fixtures.js';
+import { fileIndicesOf, fileNotes } from '../data/dataset-format.js';
 import { evaluateModel, pitchVerdict, type EvalProgress } from './evaluate.js';
+import { FEATURES } from './features.js';
 
 const weights = randomStepWeights(TINY_MODEL, 2);
 
@@ -36,11 +38,34 @@ describe('evaluateModel', () => {
     expect(music.seeds).toEqual([5, 6, 7]);
     expect(music.generated.perPiece.map((p) => p.notes)).toEqual([41, 41, 41]);
     expect(music.sampling).toMatchObject({ temperature: 1, topP: 0.95 });
-    expect(music.features).toHaveLength(7);
+    expect(music.features.map((f) => f.feature)).toEqual([...FEATURES]);
     expect(music.meanOverlappedArea).toBeGreaterThanOrEqual(0);
     expect(music.meanOverlappedArea).toBeLessThanOrEqual(1);
     expect(music.real.pieces).toBe(2);
     expect([...phases].sort()).toEqual(['compare', 'fit', 'generate', 'score']);
+  });
+
+  test('bits per second: the same NLL over the seconds of music the scored notes span', () => {
+    const l = evaluateModel(TINY_MODEL, weights, dataset, { pieces: 0 }).likelihood;
+    const spans = fileIndicesOf(dataset, 'validation').map((i) => {
+      const times = fileNotes(dataset, i).map((n) => n.time);
+      return Math.max(...times) - Math.min(...times);
+    });
+    expect(l.seconds).toBeCloseTo(spans[0]! + spans[1]!, 9);
+    expect(l.seconds).toBeGreaterThan(0);
+    expect(l.bitsPerSecond.model).toBeCloseTo((l.model.total * l.notes) / l.seconds / Math.LN2, 9);
+    expect(l.bitsPerSecond.baseline).toBeCloseTo((l.baselines.total * l.notes) / l.seconds / Math.LN2, 9);
+  });
+
+  test("baselines can be fitted on another dataset, the model's own training data", () => {
+    const other = makeTinyDataset({ trainNotes: [60], validationNotes: [10] });
+    const own = evaluateModel(TINY_MODEL, weights, dataset, { pieces: 0 }).likelihood;
+    const fitted = evaluateModel(TINY_MODEL, weights, dataset, { pieces: 0, baselineData: other }).likelihood;
+    expect(fitted.fit.baselineNotes).toBe(59);
+    expect(own.fit.baselineNotes).toBe(39 + 39 + 23);
+    expect(fitted.notes).toBe(own.notes); // the same held-out notes are scored
+    expect(fitted.fit.pieces).toBe(1); // the timing widths too are fitted on the other data
+    expect(fitted.baselines.bigramPitch).not.toBe(own.baselines.bigramPitch);
   });
 
   test('the same settings give the same numbers', () => {

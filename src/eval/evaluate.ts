@@ -3,13 +3,19 @@ import type { Split } from '../data/split.js';
 import { encodeV1, type V1Row } from '../encoding/v1.js';
 import { InvalidArgumentError } from '../errors.js';
 import { generateCandidates } from '../generate/candidates.js';
-import { resolveSampling, type ResolvedSampling, type SamplingOptions } from '../generate/sampling.js';
+import {
+  DEFAULT_SAMPLING,
+  resolveSampling,
+  type ResolvedSampling,
+  type SamplingOptions,
+} from '../generate/sampling.js';
 import { createStepNetwork } from '../inference/create-step-network.js';
-import type { StepNetwork, WeightMap } from '../inference/step-network.js';
+import type { StepNetwork } from '../inference/step-network.js';
+import type { WeightMap } from '../checkpoint/weight-map.js';
 import type { ModelConfig } from '../model/config.js';
 import type { Note } from '../score/note.js';
 import { fitBaselines, scoreBaselines, type BaselineNll } from './baselines.js';
-import { ATTRIBUTES, toGrid, type Attribute } from './grid.js';
+import { ATTRIBUTES, toGrid, type Attribute } from '../encoding/grid.js';
 import {
   fitGaussianWidths,
   gridNll,
@@ -30,8 +36,8 @@ import { compareMusic, type SimilarityResult } from './similarity.js';
  *    pieces are compared with the held-out ones.
  */
 
-/** The sampling `howl generate` uses by default: temperature 1, nucleus (top-p) 0.95. */
-export const DEFAULT_EVAL_SAMPLING: SamplingOptions = { temperature: 1, topP: 0.95 };
+/** The sampling `howl generate` uses by default (`DEFAULT_SAMPLING`: temperature 1, top-p 0.95). */
+export const DEFAULT_EVAL_SAMPLING: SamplingOptions = DEFAULT_SAMPLING;
 
 /** Options of `evaluateModel`. */
 export interface EvaluateOptions {
@@ -49,6 +55,12 @@ export interface EvaluateOptions {
   readonly fitNotes?: number;
   /** Pieces the network reads at once when scoring (default 32). */
   readonly batch?: number;
+  /**
+   * The dataset whose training split the count baselines and timing widths are fitted on (default:
+   * the evaluated dataset). Give the model's own training data when scoring it on another corpus,
+   * so that "beats the baseline" means it learned more than counting what it saw.
+   */
+  readonly baselineData?: Dataset;
   /** Called as the work advances (for a progress bar). */
   readonly onProgress?: (progress: EvalProgress) => void;
 }
@@ -71,6 +83,10 @@ export interface LikelihoodResult {
   /** Held-out pieces scored, and the notes predicted (each piece's first note is context only). */
   readonly pieces: number;
   readonly notes: number;
+  /** Seconds of music the scored notes span (each piece's first onset to its last). */
+  readonly seconds: number;
+  /** The same NLLs per second of music, in bits: total nats × notes ÷ seconds ÷ ln 2. */
+  readonly bitsPerSecond: { readonly model: number; readonly baseline: number };
   readonly model: AttributeNll;
   readonly baselines: BaselineScores;
   /** σ of the regression head's Gaussians, fitted on the training split (`null`: binned outputs). */
@@ -116,6 +132,17 @@ function piecesOf(dataset: Dataset, split: Split): { rows: V1Row[][]; notes: Not
   const indices = fileIndicesOf(dataset, split).filter((i) => dataset.files[i]!.noteCount >= 2);
   const notes = indices.map((i) => fileNotes(dataset, i));
   return { rows: notes.map((n) => encodeV1(n)), notes, hashes: indices.map((i) => dataset.files[i]!.hash) };
+}
+
+/** Seconds from a piece's first onset to its last. */
+function spanSeconds(notes: readonly Note[]): number {
+  let first = Infinity;
+  let last = -Infinity;
+  for (const { time } of notes) {
+    first = Math.min(first, time);
+    last = Math.max(last, time);
+  }
+  return notes.length > 1 ? last - first : 0;
 }
 
 /** Training pieces in a fixed order (by content hash, so independent of import order) up to `budget` notes. */
@@ -195,7 +222,7 @@ export function evaluateModel(
   if (heldOut.rows.length === 0) {
     throw new InvalidArgumentError(`the ${split} split has no piece of 2 notes or more to score`);
   }
-  const train = piecesOf(dataset, 'train');
+  const train = piecesOf(options.baselineData ?? dataset, 'train');
   if (train.rows.length === 0) {
     throw new InvalidArgumentError(
       'the train split has no piece of 2 notes or more to fit the baselines and the timing widths on',
@@ -239,9 +266,14 @@ export function evaluateModel(
   };
   const beatsBigram = modelNll.pitch < base.bigramPitch;
   const verdict = pitchVerdict(modelNll.pitch, base.bigramPitch);
+  const seconds = heldOut.notes.reduce((sum, notes) => sum + spanSeconds(notes), 0);
+  const bitsPerSecond = (natsPerNote: number): number =>
+    seconds > 0 ? (natsPerNote * predictions.count) / seconds / Math.LN2 : NaN;
   const likelihood: LikelihoodResult = {
     pieces: heldOut.rows.length,
     notes: predictions.count,
+    seconds,
+    bitsPerSecond: { model: bitsPerSecond(modelNll.total), baseline: bitsPerSecond(baselineScores.total) },
     model: modelNll,
     baselines: baselineScores,
     widths,

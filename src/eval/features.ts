@@ -1,6 +1,7 @@
 import { midiToNoteName } from '../encoding/note-names.js';
 import type { Note } from '../score/note.js';
-import { VELOCITIES_PER_BIN, VELOCITY_BINS, velocityBin } from './grid.js';
+import { VELOCITIES_PER_BIN, VELOCITY_BINS, velocityBin } from '../encoding/grid.js';
+import { PITCH_COUNT } from '../score/clamp-pitch.js';
 
 /**
  * The musical features whose histograms are compared between real and generated music. Each is
@@ -15,6 +16,13 @@ import { VELOCITIES_PER_BIN, VELOCITY_BINS, velocityBin } from './grid.js';
  * | `velocity` | note | the grid's 32 velocity bins |
  * | `polyphony` | onset | notes sounding at the onset: 1 … 31, 32 or more |
  * | `notesPerSecond` | complete 2-second window | onsets ÷ 2 s, 1 note/s wide: 0 … 39, 40 or more |
+ * | `chordSize` | onset | notes that start at the onset: 1 … 11, 12 or more |
+ * | `simultaneous` | note after the first | whether it starts with the note before it (joins its onset) |
+ * | `recurrence` | complete 50-note window | share of its notes whose 6 preceding pitch intervals occurred earlier in the piece, in tenths |
+ *
+ * `chordSize` and `simultaneous` measure texture (real piano music starts 24-52 % of its notes
+ * together with another), `polyphony` the pedalled sound, and `recurrence` whether a piece returns
+ * to its own material, transposed or not (a motif, a sequence, a reprise) as composed music does.
  *
  * An **onset** is a chord's start: notes starting less than 10 ms after the first note of an onset
  * belong to it (the original's 10 ms onset rounding). The inter-onset interval is the time from one
@@ -31,6 +39,9 @@ export const FEATURES = [
   'velocity',
   'polyphony',
   'notesPerSecond',
+  'chordSize',
+  'simultaneous',
+  'recurrence',
 ] as const;
 /** One of `FEATURES`. */
 export type Feature = (typeof FEATURES)[number];
@@ -54,6 +65,10 @@ export interface FeatureSpec {
 export const ONSET_TOLERANCE = 0.01;
 /** Length of the windows notes per second are counted in (seconds). */
 export const RATE_WINDOW_SECONDS = 2;
+/** Notes in a window of the recurrence measure. */
+export const RECURRENCE_WINDOW_NOTES = 50;
+/** Pitch intervals in a pattern of the recurrence measure. */
+export const RECURRENCE_INTERVALS = 6;
 
 const LOG_BIN_START = 0.01;
 const LOG_BINS_PER_OCTAVE = 3;
@@ -93,7 +108,13 @@ const polyphonyLabels = Array.from({ length: MAX_POLYPHONY }, (_, k) =>
 const rateLabels = Array.from({ length: MAX_RATE + 1 }, (_, k) =>
   k === MAX_RATE ? `${MAX_RATE}+` : String(k),
 );
-const pitchNames = Array.from({ length: 120 }, (_, p) => midiToNoteName(p));
+const pitchNames = Array.from({ length: PITCH_COUNT }, (_, p) => midiToNoteName(p));
+const MAX_CHORD = 12;
+const chordLabels = Array.from({ length: MAX_CHORD }, (_, k) =>
+  k + 1 === MAX_CHORD ? `${MAX_CHORD}+` : String(k + 1),
+);
+const tenthLabels = Array.from({ length: 10 }, (_, k) => `${k * 10}–${k === 9 ? 100 : k * 10 + 9} %`);
+const tenthTicks = Array.from({ length: 10 }, (_, k) => `${k * 10} %`);
 
 /** Every feature's binning, by name. */
 export const FEATURE_SPECS: Readonly<Record<Feature, FeatureSpec>> = {
@@ -156,6 +177,30 @@ export const FEATURE_SPECS: Readonly<Record<Feature, FeatureSpec>> = {
     ticks: rateLabels,
     binOf: (rate) => Math.min(MAX_RATE, Math.max(0, Math.floor(rate + 1e-9))),
   },
+  chordSize: {
+    name: 'chordSize',
+    title: 'chord size (notes starting at an onset)',
+    unit: 'notes',
+    labels: chordLabels,
+    ticks: chordLabels,
+    binOf: (n) => Math.min(MAX_CHORD, Math.max(1, Math.round(n))) - 1,
+  },
+  simultaneous: {
+    name: 'simultaneous',
+    title: 'simultaneous onsets (a note starting with the one before)',
+    unit: '',
+    labels: ['new onset', 'joins a chord'],
+    ticks: ['new', 'chord'],
+    binOf: (flag) => (flag > 0 ? 1 : 0),
+  },
+  recurrence: {
+    name: 'recurrence',
+    title: 'recurrence (notes continuing a 6-interval pattern heard before)',
+    unit: '',
+    labels: tenthLabels,
+    ticks: tenthTicks,
+    binOf: (share) => Math.min(9, Math.max(0, Math.floor(share * 10 + 1e-9))),
+  },
 };
 
 /** The raw values of every feature, for one piece or pooled over many. */
@@ -194,6 +239,9 @@ export function measureFeatures(
     while (j < sorted.length && sorted[j]!.time - onset < ONSET_TOLERANCE) j++;
     sounding = sounding.filter((end) => end > onset);
     into.polyphony.push(sounding.length + (j - i));
+    into.chordSize.push(j - i);
+    for (let k = i + 1; k < j; k++) into.simultaneous.push(1);
+    if (i > 0) into.simultaneous.push(0);
     for (let k = i; k < j; k++) sounding.push(sorted[k]!.time + Math.abs(sorted[k]!.duration));
     if (previousOnset !== null) into.ioi.push(onset - previousOnset);
     previousOnset = onset;
@@ -211,7 +259,41 @@ export function measureFeatures(
     }
     for (const c of counts) into.notesPerSecond.push(c / RATE_WINDOW_SECONDS);
   }
+  into.recurrence.push(...recurrenceShares(sorted.map((n) => n.pitch)));
   return into;
+}
+
+/**
+ * For each complete window of `RECURRENCE_WINDOW_NOTES` notes, the share of its notes whose last
+ * `RECURRENCE_INTERVALS` pitch intervals (note to note, in onset order) already occurred earlier in
+ * the piece: transposition-invariant, rhythm-blind. A note too early to have a full pattern counts
+ * as not recurring.
+ *
+ * @param pitches - the piece's pitches in onset order
+ * @returns one share in [0, 1] per complete window
+ * @example recurrenceShares(Array.from({ length: 100 }, (_, i) => 60 + (i % 4))); // [0.8, 1]
+ */
+export function recurrenceShares(pitches: readonly number[]): number[] {
+  const seen = new Set<string>();
+  const recurs: boolean[] = [];
+  for (let i = 0; i < pitches.length; i++) {
+    if (i < RECURRENCE_INTERVALS) {
+      recurs.push(false);
+      continue;
+    }
+    const intervals: number[] = [];
+    for (let k = i - RECURRENCE_INTERVALS + 1; k <= i; k++) intervals.push(pitches[k]! - pitches[k - 1]!);
+    const key = intervals.join(',');
+    recurs.push(seen.has(key));
+    seen.add(key);
+  }
+  const shares: number[] = [];
+  for (let start = 0; start + RECURRENCE_WINDOW_NOTES <= recurs.length; start += RECURRENCE_WINDOW_NOTES) {
+    let count = 0;
+    for (let k = start; k < start + RECURRENCE_WINDOW_NOTES; k++) if (recurs[k]) count++;
+    shares.push(count / RECURRENCE_WINDOW_NOTES);
+  }
+  return shares;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { createRng } from '../random/rng.js';
 import { fitSigma, gaussianBinLogProb, gaussianGrid, gaussianNll } from './gaussian.js';
-import { TIME_BINS, VELOCITY_BINS, timeBin, timeBinEdges, volumeBinEdges } from './grid.js';
+import { TIME_BINS, VELOCITY_BINS, timeBin, timeBinEdges, volumeBinEdges } from '../encoding/grid.js';
 
 /** A standard normal draw (Box–Muller). */
 function normal(rng: { next(): number }): number {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { V1Row } from '../encoding/v1.js';
 import { gaussianBinLogProb } from './gaussian.js';
-import { timeBinEdges, volumeBinEdges } from './grid.js';
+import { timeBinEdges, volumeBinEdges } from '../encoding/grid.js';
 import { fitGaussianWidths, gridNll, targetsOf } from './likelihood.js';
 import type { Predictions } from './predict.js';
 

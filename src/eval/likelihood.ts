@@ -1,7 +1,7 @@
 import type { V1Row } from '../encoding/v1.js';
 import { InvalidArgumentError } from '../errors.js';
 import { fitSigma, gaussianNll, type SigmaFit } from './gaussian.js';
-import { timeBin, timeBinEdges, velocityBin, volumeBinEdges, type Attribute } from './grid.js';
+import { timeBin, timeBinEdges, velocityBin, volumeBinEdges, type Attribute } from '../encoding/grid.js';
 import type { Predictions } from './predict.js';
 
 /**

@@ -5,11 +5,11 @@ import { createStepNetwork } from '../inference/create-step-network.js';
 import type { RegressionStepNetwork } from '../inference/step-network.js';
 import { createRng } from '../random/rng.js';
 import { randomStepWeights } from '../test-support/random-step-weights.js';
-import { TINY_MODEL } from '../train/fixtures.js';
-import { setupBackend } from '../model/backend.js';
+import { TINY_MODEL } from '../test-support/fixtures.js';
+import { setupBackend } from '../model/kernels/backend.js';
 import { presetConfig, type OrderedRnnConfig, type TransformerConfig } from '../model/config.js';
-import { createModel } from '../model/model.js';
-import { weightMapOf } from '../model/weight-map.js';
+import { createModel } from '../model/create-model.js';
+import { weightMapOf } from '../checkpoint/weight-map.js';
 import { gridNll, targetsOf } from './likelihood.js';
 import { predictPieces } from './predict.js';
 

@@ -1,7 +1,8 @@
 import type { V1Row } from '../encoding/v1.js';
 import { logProbAt, pitchLogProb } from '../generate/sampling.js';
 import type { StepNetwork } from '../inference/step-network.js';
-import { TIME_BINS, timeBin, VELOCITY_BINS, velocityBin } from './grid.js';
+import { TIME_BINS, timeBin, VELOCITY_BINS, velocityBin } from '../encoding/grid.js';
+import { PITCH_COUNT } from '../score/clamp-pitch.js';
 
 /**
  * What a model predicted for every note of some pieces, read with teacher forcing: the network
@@ -32,7 +33,6 @@ export interface BinnedLogProbs {
   readonly velocity: Float64Array;
 }
 
-const PITCHES = 120;
 const REALS = 3;
 
 /** Options of `predictPieces`. */
@@ -121,12 +121,12 @@ export function predictPieces(
       const k = offsets[slot.i]! + slot.t;
       const pitch = target[3] + 60;
       if (network.kind === 'regression') {
-        pitchLog[k] = pitchLogProb(network.pitchLogits, b * PITCHES, pitch);
+        pitchLog[k] = pitchLogProb(network.pitchLogits, b * PITCH_COUNT, pitch);
         for (let j = 0; j < REALS; j++) regression[k * REALS + j] = network.regression[b * REALS + j]!;
       } else {
         const delayBin = timeBin(target[0]);
         binned!.delay[k] = logProbAt(network.delayLogits, b * TIME_BINS, delayBin, TIME_BINS);
-        pitchLog[k] = logProbAt(network.pitchLogitsGiven(b, delayBin), 0, pitch, PITCHES);
+        pitchLog[k] = logProbAt(network.pitchLogitsGiven(b, delayBin), 0, pitch, PITCH_COUNT);
         const rest = network.restLogitsGiven(b, delayBin, pitch);
         binned!.duration[k] = logProbAt(rest.duration, 0, timeBin(target[1]), TIME_BINS);
         binned!.velocity[k] = logProbAt(rest.velocity, 0, velocityBin(target[2] * 127), VELOCITY_BINS);

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { randomStepWeights } from '../test-support/random-step-weights.js';
-import { TINY_MODEL, makeTinyDataset } from '../train/fixtures.js';
+import { TINY_MODEL, makeTinyDataset } from '../test-support/fixtures.js';
 import { evaluateModel } from './evaluate.js';
 import { REPORT_FORMAT, buildReport, reportJson, reportMarkdown, type ReportContext } from './report.js';
 

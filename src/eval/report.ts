@@ -1,10 +1,11 @@
 import { midiToNoteName } from '../encoding/note-names.js';
-import type { ModelConfig } from '../model/config.js';
+import { describeArchitecture } from '../model/config.js';
 import { MIN_REPEAT_NOTES, STALL_REPEATED_PITCH, STALL_SILENCE_SECONDS } from './degeneration.js';
 import type { EvalResult, MusicResult } from './evaluate.js';
 import { histogramsSvg, nllBarsSvg } from './figures.js';
-import { TIME_BIN_SECONDS, TIME_RANGE_SECONDS, VELOCITY_BINS } from './grid.js';
+import { TIME_BIN_SECONDS, TIME_RANGE_SECONDS, VELOCITY_BINS } from '../encoding/grid.js';
 import type { DegenerationSummary, FeatureComparison } from './similarity.js';
+import { PITCH_COUNT } from '../score/clamp-pitch.js';
 
 /**
  * The report of `howl eval` as strings: `report.md` (Markdown that embeds the figures),
@@ -20,6 +21,8 @@ export interface ReportContext {
   readonly modelPath: string;
   /** The dataset as given. */
   readonly dataPath: string;
+  /** The dataset the baselines were fitted on, when not the evaluated one. */
+  readonly baselineDataPath?: string;
   /** The command line that made the report. */
   readonly command: string;
   /** ISO 8601 time the report was made. */
@@ -45,17 +48,6 @@ const count = (n: number, noun: string): string => `${int(n)} ${noun}${n === 1 ?
 const signed = (x: number): string => (x >= 0 ? `+${x.toFixed(3)}` : `−${(-x).toFixed(3)}`);
 const percent = (x: number): string => `${(100 * x).toFixed(1)} %`;
 const seconds = (s: number): string => (s < 1 ? `${Math.round(s * 1000)} ms` : `${s.toFixed(2)} s`);
-
-function describeModel(config: ModelConfig): string {
-  switch (config.type) {
-    case 'original-lstm':
-      return `original-lstm: ${config.rnn.toUpperCase()} ${config.units}, dense ${config.denseUnits} × ${config.blocks}`;
-    case 'ordered-rnn':
-      return `ordered-rnn: ${config.rnn.toUpperCase()} ${config.units}, dense ${config.denseUnits} × ${config.blocks}, heads ${config.headUnits} (delay → pitch → duration, velocity on the grid)`;
-    case 'transformer':
-      return `transformer: ${config.layers} layers × ${config.modelUnits}, ${config.heads} heads, feed-forward ${config.ffUnits}, window ${config.window}, heads ${config.headUnits} (delay → pitch → duration, velocity on the grid)`;
-  }
-}
 
 /** A side's typical value: the median, or for pitch classes (a circle) the most common one. */
 function typical(c: FeatureComparison, side: 'real' | 'generated'): string {
@@ -117,7 +109,7 @@ export function reportMarkdown(result: EvalResult, context: ReportContext): stri
   const lines: string[] = [
     `# howl eval: ${context.modelName}`,
     '',
-    `Model \`${context.modelPath}\` (${describeModel(result.model)}${
+    `Model \`${context.modelPath}\` (${describeArchitecture(result.model)}${
       context.training
         ? `; trained ${int(context.training.steps)} steps, ${(context.training.seconds / 3600).toFixed(1)} h, best validation loss ${context.training.bestLoss?.toFixed(3) ?? '–'}`
         : ''
@@ -144,6 +136,12 @@ export function reportMarkdown(result: EvalResult, context: ReportContext): stri
     `| unigram pitch | ${n3(b.unigramPitch)} | | | | |`,
     `| model − baseline | ${signed(m.pitch - b.bigramPitch)} | ${signed(m.delay - b.delay)} | ${signed(m.duration - b.duration)} | ${signed(m.velocity - b.velocity)} | ${signed(m.total - b.total)} |`,
     '',
+    `Per second of music (${(l.seconds / 3600).toFixed(2)} h scored): the model ${l.bitsPerSecond.model.toFixed(1)} bits/s, the baseline ${l.bitsPerSecond.baseline.toFixed(1)} bits/s.${
+      context.baselineDataPath
+        ? ` The baselines are counted on the training split of \`${context.baselineDataPath}\`.`
+        : ''
+    }`,
+    '',
     '![nats per note, model against baselines](nll.svg)',
     '',
     ...(result.split === 'train'
@@ -164,7 +162,7 @@ export function reportMarkdown(result: EvalResult, context: ReportContext): stri
     const s = music.sampling;
     const sampling = s.greedy
       ? 'greedy pitch'
-      : `temperature ${s.temperature}${s.topK < 120 ? `, top-k ${s.topK}` : ''}${s.topP < 1 ? `, top-p ${s.topP}` : ''}${s.timingTemperature !== 1 ? `, timing temperature ${s.timingTemperature}` : ''}`;
+      : `temperature ${s.temperature}${s.topK < PITCH_COUNT ? `, top-k ${s.topK}` : ''}${s.topP < 1 ? `, top-p ${s.topP}` : ''}${s.timingTemperature !== 1 ? `, timing temperature ${s.timingTemperature}` : ''}`;
     lines.push(
       '## 2. Generated music against held-out music',
       '',

@@ -16,7 +16,7 @@ import { resolveSampling, type SamplingOptions } from './sampling.js';
  */
 export interface CandidateOptions {
   /** Notes to start from (a primer, or one seed note); when absent each candidate draws a random
-   * first note, as the original (spec §7). */
+   * first note, as the original (docs/original-system.md §7). */
   readonly start?: readonly Note[];
   /** Candidates (default 1); the network's batch must be this. */
   readonly count?: number;

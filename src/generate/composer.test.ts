@@ -1,17 +1,17 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { createStepNetwork } from '../inference/create-step-network.js';
 import type { StepNetwork } from '../inference/step-network.js';
-import { setupBackend } from '../model/backend.js';
+import { setupBackend } from '../model/kernels/backend.js';
 import {
   presetConfig,
   type ModelConfig,
   type OrderedRnnConfig,
   type TransformerConfig,
 } from '../model/config.js';
-import { createModel } from '../model/model.js';
-import { weightMapOf } from '../model/weight-map.js';
+import { createModel } from '../model/create-model.js';
+import { weightMapOf } from '../checkpoint/weight-map.js';
 import type { Note } from '../score/note.js';
-import { TINY_MODEL } from '../train/fixtures.js';
+import { TINY_MODEL } from '../test-support/fixtures.js';
 import { generateCandidates } from './candidates.js';
 import { createComposer } from './composer.js';
 

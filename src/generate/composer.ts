@@ -14,8 +14,8 @@ import { resolveSampling, type ResolvedSampling, type SamplingOptions } from './
  * to note i and feeds the new notes. Generation after an edit is exactly what a fresh composer
  * given the edited notes would produce (tested).
  *
- * Generation never re-reads the piece: each new note is one network step (spec §7 re-ran the
- * network over the last 500 notes for every note).
+ * Generation never re-reads the piece: each new note is one network step (the original,
+ * docs/original-system.md §7, re-ran the network over the last 500 notes for every note).
  */
 export interface Composer {
   /** Every note so far, given and generated, in order. */

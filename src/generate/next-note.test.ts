@@ -1,12 +1,12 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { createStepNetwork } from '../inference/create-step-network.js';
 import type { StepNetwork } from '../inference/step-network.js';
-import { setupBackend } from '../model/backend.js';
+import { setupBackend } from '../model/kernels/backend.js';
 import { presetConfig, type ModelConfig, type OrderedRnnConfig } from '../model/config.js';
-import { createModel } from '../model/model.js';
-import { weightMapOf } from '../model/weight-map.js';
+import { createModel } from '../model/create-model.js';
+import { weightMapOf } from '../checkpoint/weight-map.js';
 import { createRng } from '../random/rng.js';
-import { TINY_MODEL } from '../train/fixtures.js';
+import { TINY_MODEL } from '../test-support/fixtures.js';
 import { lastOnset, nextNote } from './next-note.js';
 import { resolveSampling } from './sampling.js';
 
@@ -73,6 +73,24 @@ describe.each(configs.map((c) => c.type))('nextNote, %s', (type) => {
     // Only (and all of) the four pitches the chord has not struck.
     expect([...drawn].sort((a, b) => a - b)).toEqual([0, 1, 50, 119]);
   });
+
+  test.runIf(type !== 'original-lstm')(
+    'a delay drawn in bin 0 is a chord: the note starts with the one before',
+    () => {
+      const rng = createRng(8);
+      for (let i = 0; i < 50; i++) {
+        const { note: made, row } = nextNote(
+          joining(),
+          0,
+          { time: 2.5, pitches: [60] },
+          resolveSampling({}),
+          rng,
+        );
+        expect(made.time).toBe(2.5);
+        expect(row[0]).toBe(0);
+      }
+    },
+  );
 
   test('when the chord has struck every allowed pitch, the rule gives way', () => {
     const sampling = resolveSampling({ minPitch: 60, maxPitch: 60 });

@@ -1,6 +1,6 @@
 import type { V1Row } from '../encoding/v1.js';
 import { InvalidArgumentError } from '../errors.js';
-import { TIME_BIN_SECONDS, TIME_BINS, timeBin, VELOCITIES_PER_BIN, VELOCITY_BINS } from '../eval/grid.js';
+import { TIME_BIN_SECONDS, TIME_BINS, timeBin, VELOCITIES_PER_BIN, VELOCITY_BINS } from '../encoding/grid.js';
 import type { OrderedStepNetwork, StepNetwork } from '../inference/step-network.js';
 import type { Rng } from '../random/rng.js';
 import type { Note } from '../score/note.js';
@@ -12,6 +12,7 @@ import {
   type IndexSampling,
   type ResolvedSampling,
 } from './sampling.js';
+import { PITCH_COUNT } from '../score/clamp-pitch.js';
 
 /**
  * Turning the network's outputs into the next note, and notes into the rows the network reads.
@@ -43,7 +44,6 @@ export interface NextNote {
   readonly row: V1Row;
 }
 
-const PITCHES = 120;
 const velocityOf = (volume: number): number => Math.min(127, Math.max(1, Math.round(volume * 127)));
 
 /** What the next note follows: the previous onset and the pitches of the chord struck at it. */
@@ -74,7 +74,7 @@ export function lastOnset(notes: readonly Note[], earlier: readonly Note[] = [])
   return { time: at(notes.length - 1).time, pitches };
 }
 
-const unisonScratch = new Float32Array(PITCHES);
+const unisonScratch = new Float32Array(PITCH_COUNT);
 
 /**
  * The logits to draw a pitch from: for a note joining the previous chord, the chord's pitches are
@@ -91,7 +91,7 @@ function withoutUnisons(
   let open = 0;
   for (let p = sampling.minPitch; p <= sampling.maxPitch; p++) if (!onset.pitches.includes(p)) open++;
   if (open === 0) return { logits, offset };
-  unisonScratch.set(logits.subarray(offset, offset + PITCHES));
+  unisonScratch.set(logits.subarray(offset, offset + PITCH_COUNT));
   for (const p of onset.pitches) unisonScratch[p] = -Infinity;
   return { logits: unisonScratch, offset: 0 };
 }
@@ -117,7 +117,7 @@ export function nextNote(
   const delay = network.regression[b * 3]!;
   const pitchFrom = withoutUnisons(
     network.pitchLogits,
-    b * PITCHES,
+    b * PITCH_COUNT,
     timeBin(delay) === 0,
     previous,
     sampling,
@@ -132,9 +132,18 @@ export function nextNote(
   };
 }
 
-/** A value inside time bin `bin`: uniform in it, 4 s for the overflow bin. */
-function timeInBin(bin: number, rng: Rng): number {
+/**
+ * A value inside time bin `bin`: uniform in it, 4 s for the overflow bin.
+ *
+ * Bin 0 of a delay is a chord, and a delay in it is 0: the notes start together. In the data the
+ * networks learn from, 99.6 % of piano-midi-de's bin-0 delays are under 1 ms (0.992 exactly 0),
+ * and 40 % of ASAP's human ones; drawn uniformly in [0, 10 ms) instead, each note of a chord
+ * started up to 10 ms after the one before, so a five-note chord rolled over 40 ms and fell apart
+ * into several onsets (the thin texture the evaluation measured). Durations keep the uniform draw.
+ */
+function timeInBin(bin: number, rng: Rng, chordAtZero = false): number {
   if (bin >= TIME_BINS - 1) return (TIME_BINS - 1) * TIME_BIN_SECONDS;
+  if (bin === 0 && chordAtZero) return 0;
   return (bin + rng.next()) * TIME_BIN_SECONDS;
 }
 
@@ -166,7 +175,7 @@ function nextOrderedNote(
   const rest = network.restLogitsGiven(b, delayBin, pitch);
   const durationBin = chooseIndex(rest.duration, 0, TIME_BINS, timing, rng).index;
   const velocityBin = chooseIndex(rest.velocity, 0, VELOCITY_BINS, timing, rng).index;
-  const delay = timeInBin(delayBin, rng);
+  const delay = timeInBin(delayBin, rng, true);
   const duration = timeInBin(durationBin, rng);
   const step = Math.floor(rng.next() * VELOCITIES_PER_BIN);
   const velocity = Math.min(127, Math.max(1, velocityBin * VELOCITIES_PER_BIN + step));
@@ -187,13 +196,13 @@ function nextOrderedNote(
  */
 export function pitchLogProbOf(network: StepNetwork, b: number, row: V1Row): number {
   const pitch = row[3] + 60;
-  if (network.kind === 'regression') return pitchLogProb(network.pitchLogits, b * 120, pitch);
-  return logProbAt(network.pitchLogitsGiven(b, timeBin(row[0])), 0, pitch, 120);
+  if (network.kind === 'regression') return pitchLogProb(network.pitchLogits, b * PITCH_COUNT, pitch);
+  return logProbAt(network.pitchLogitsGiven(b, timeBin(row[0])), 0, pitch, PITCH_COUNT);
 }
 
 /**
- * The original system's first note (spec §7): delay and duration uniform in [0, 1] s, volume
- * uniform in [0.3, 1], pitch uniform in −12..24 semitones from middle C.
+ * The original system's first note (docs/original-system.md §7): delay and duration uniform in
+ * [0, 1] s, volume uniform in [0.3, 1], pitch uniform in −12..24 semitones from middle C.
  *
  * @param rng - the generator
  * @param time - its onset (default 0)
@@ -218,7 +227,7 @@ export function randomFirstNote(rng: Rng, time = 0): Note {
  *   before the previous one (appended notes must come in time order)
  */
 export function rowOf(note: Note, previousTime: number | null, where: string): V1Row {
-  if (!(Number.isInteger(note.pitch) && note.pitch >= 0 && note.pitch < 120)) {
+  if (!(Number.isInteger(note.pitch) && note.pitch >= 0 && note.pitch < PITCH_COUNT)) {
     throw new InvalidArgumentError(`${where}: pitch ${note.pitch} is not a MIDI pitch in 0..119`);
   }
   if (!Number.isFinite(note.time) || !Number.isFinite(note.duration)) {

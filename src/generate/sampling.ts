@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { Rng } from '../random/rng.js';
+import { PITCH_COUNT } from '../score/clamp-pitch.js';
 
 /**
  * Choosing the next pitch from the network's 120 logits.
@@ -8,7 +9,7 @@ import type { Rng } from '../random/rng.js';
  * `temperature` divides the logits, then `topK` keeps the k most likely pitches, then `topP` keeps
  * the smallest set of the most likely pitches whose probability reaches p (nucleus sampling,
  * Holtzman et al. 2020), then one pitch is drawn. `greedy` takes the most likely pitch in range,
- * as the original system did (spec §7).
+ * as the original system did (docs/original-system.md §7).
  *
  * The returned `logProb` is the model's own log-probability of the pitch (temperature 1, no
  * truncation, all 120 pitches), so candidates drawn with different settings are ranked on the
@@ -37,6 +38,16 @@ export interface SamplingOptions {
   readonly timingTemperature?: number;
 }
 
+/**
+ * The sampling Howl's tools use unless told otherwise: `howl generate`, `howl eval` and the web
+ * composer. Temperature 1, and nucleus sampling at 0.95 on pitch (the least likely 5 % of pitch
+ * mass, mostly wrong notes, is never drawn; timing is always drawn from its whole distribution).
+ * `resolveSampling` itself defaults to no truncation (top-p 1): this is the applications' choice.
+ *
+ * @example resolveSampling({ ...DEFAULT_SAMPLING, minPitch: 21 }); // top-p 0.95, A0 and up
+ */
+export const DEFAULT_SAMPLING = { temperature: 1, topP: 0.95 } as const satisfies SamplingOptions;
+
 /** Sampling options with every default filled in. */
 export interface ResolvedSampling {
   readonly temperature: number;
@@ -48,8 +59,6 @@ export interface ResolvedSampling {
   readonly timingTemperature: number;
 }
 
-const PITCHES = 120;
-
 /**
  * Checks sampling options and fills in the defaults.
  *
@@ -60,11 +69,11 @@ const PITCHES = 120;
 export function resolveSampling(options: SamplingOptions = {}): ResolvedSampling {
   const {
     temperature = 1,
-    topK = PITCHES,
+    topK = PITCH_COUNT,
     topP = 1,
     greedy = false,
     minPitch = 0,
-    maxPitch = PITCHES - 1,
+    maxPitch = PITCH_COUNT - 1,
     timingTemperature = 1,
   } = options;
   if (!(Number.isFinite(temperature) && temperature > 0)) {
@@ -81,14 +90,22 @@ export function resolveSampling(options: SamplingOptions = {}): ResolvedSampling
     ['lowest pitch', minPitch],
     ['highest pitch', maxPitch],
   ] as const) {
-    if (!(Number.isInteger(value) && value >= 0 && value < PITCHES)) {
+    if (!(Number.isInteger(value) && value >= 0 && value < PITCH_COUNT)) {
       throw new InvalidArgumentError(`${name} ${value} is not a MIDI pitch in 0..119`);
     }
   }
   if (minPitch > maxPitch) {
     throw new InvalidArgumentError(`the pitch range is empty: lowest ${minPitch} > highest ${maxPitch}`);
   }
-  return { temperature, topK: Math.min(topK, PITCHES), topP, greedy, minPitch, maxPitch, timingTemperature };
+  return {
+    temperature,
+    topK: Math.min(topK, PITCH_COUNT),
+    topP,
+    greedy,
+    minPitch,
+    maxPitch,
+    timingTemperature,
+  };
 }
 
 /** A chosen pitch and the model's log-probability of it. */
@@ -117,7 +134,7 @@ function logSumExp(logits: Float32Array, offset: number, count: number): number 
  * @param count - classes per row (default 120, the pitches)
  * @returns log p(index), natural log
  */
-export function logProbAt(logits: Float32Array, offset: number, index: number, count = PITCHES): number {
+export function logProbAt(logits: Float32Array, offset: number, index: number, count = PITCH_COUNT): number {
   return logits[offset + index]! - logSumExp(logits, offset, count);
 }
 
@@ -130,7 +147,7 @@ export function logProbAt(logits: Float32Array, offset: number, index: number, c
  * @returns log p(pitch), natural log
  */
 export function pitchLogProb(logits: Float32Array, offset: number, pitch: number): number {
-  return logProbAt(logits, offset, pitch, PITCHES);
+  return logProbAt(logits, offset, pitch, PITCH_COUNT);
 }
 
 /** The most classes `chooseIndex` draws from (a delay or duration on the grid: 401 bins). */
@@ -261,7 +278,7 @@ export function choosePitch(
   const { index, logProb } = chooseIndex(
     logits,
     offset,
-    PITCHES,
+    PITCH_COUNT,
     sampling,
     rng,
     sampling.minPitch,

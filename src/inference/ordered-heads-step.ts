@@ -1,10 +1,12 @@
 import { InvalidArgumentError } from '../errors.js';
-import { TIME_BINS, VELOCITY_BINS } from '../eval/grid.js';
+import { TIME_BINS, VELOCITY_BINS } from '../encoding/grid.js';
 import type { OrderedConfig } from '../model/config.js';
-import { OCTAVES, PITCHES_PER_OCTAVE } from '../model/ordered-input.js';
+import { OCTAVES, PITCHES_PER_OCTAVE } from '../encoding/ordered-input.js';
 import { padTo8, type ArenaBlock, type MatmulArena } from './matmul.js';
 import { denseSizes, loadDense, seluRows, weightTensor } from './step-weights.js';
-import type { OrderedStepNetwork, WeightMap } from './step-network.js';
+import type { WeightMap } from '../checkpoint/weight-map.js';
+import type { OrderedStepNetwork } from './step-network.js';
+import { PITCH_COUNT } from '../score/clamp-pitch.js';
 
 /**
  * The ordered heads (`src/model/ordered-heads.ts`) as step-network code, over any trunk's features:
@@ -15,8 +17,6 @@ import type { OrderedStepNetwork, WeightMap } from './step-network.js';
  * With note-octave encoding, `pitchLogitsGiven` returns log p(octave) + log p(class | octave) for
  * all 120 pitches (log-probabilities are logits whose softmax is the distribution itself).
  */
-
-const PITCHES = 120;
 
 /** The heads' part of an ordered step network. */
 export type OrderedHeadsStep = Pick<
@@ -31,7 +31,7 @@ export type OrderedHeadsStep = Pick<
 export function orderedHeadsSizes(config: OrderedConfig, F: number, batch: number): number[] {
   const E = config.headUnits;
   const Es = padTo8(E);
-  const P = config.pitchEncoding === 'octave-class' ? OCTAVES : PITCHES;
+  const P = config.pitchEncoding === 'octave-class' ? OCTAVES : PITCH_COUNT;
   const C = PITCHES_PER_OCTAVE;
   const sizes = [
     ...denseSizes(F, E),
@@ -80,7 +80,7 @@ export function createOrderedHeadsStep(
   const octaveClass = config.pitchEncoding === 'octave-class';
   const E = config.headUnits;
   const Es = padTo8(E);
-  const P = octaveClass ? OCTAVES : PITCHES;
+  const P = octaveClass ? OCTAVES : PITCH_COUNT;
   const C = PITCHES_PER_OCTAVE;
   const context = loadDense(arena, weights, 'context', F, E);
   const a = arena.alloc(batch * Es);
@@ -115,8 +115,8 @@ export function createOrderedHeadsStep(
   });
   const pitchDelay = embedding('pitch_delay', TIME_BINS);
   const restDelay = embedding('rest_delay', TIME_BINS);
-  const restPitch = embedding('rest_pitch', PITCHES);
-  const pitchLogits = new Float32Array(PITCHES);
+  const restPitch = embedding('rest_pitch', PITCH_COUNT);
+  const pitchLogits = new Float32Array(PITCH_COUNT);
   const duration = new Float32Array(TIME_BINS);
   const velocity = new Float32Array(VELOCITY_BINS);
 
@@ -127,7 +127,7 @@ export function createOrderedHeadsStep(
     if (!(Number.isSafeInteger(delayBin) && delayBin >= 0 && delayBin < TIME_BINS)) {
       throw new InvalidArgumentError(`delay bin ${delayBin} is not in 0..${TIME_BINS - 1}`);
     }
-    if (pitch !== undefined && !(Number.isSafeInteger(pitch) && pitch >= 0 && pitch < PITCHES)) {
+    if (pitch !== undefined && !(Number.isSafeInteger(pitch) && pitch >= 0 && pitch < PITCH_COUNT)) {
       throw new InvalidArgumentError(`pitch ${pitch} is not in 0..119`);
     }
   };

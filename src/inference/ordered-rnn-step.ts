@@ -4,9 +4,10 @@ import {
   orderedInputFeatures,
   pitchInputIndices,
   writeOrderedReals,
-} from '../model/ordered-input.js';
+} from '../encoding/ordered-input.js';
 import { createOrderedHeadsStep, orderedHeadsSizes } from './ordered-heads-step.js';
-import type { OrderedStepNetwork, WeightMap } from './step-network.js';
+import type { WeightMap } from '../checkpoint/weight-map.js';
+import type { OrderedStepNetwork } from './step-network.js';
 import { createTrunkStep, type TrunkInput } from './trunk-step.js';
 
 /**

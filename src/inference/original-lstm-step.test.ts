@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { V1Row } from '../encoding/v1.js';
-import { setupBackend } from '../model/backend.js';
+import { setupBackend } from '../model/kernels/backend.js';
 import type { OriginalLstmConfig } from '../model/config.js';
-import { buildV1Batch } from '../model/features.js';
-import { createModel } from '../model/model.js';
-import { weightMapOf } from '../model/weight-map.js';
+import { buildV1Batch } from '../model/batching/features.js';
+import { createModel } from '../model/create-model.js';
+import { weightMapOf } from '../checkpoint/weight-map.js';
 import { createRng } from '../random/rng.js';
 import { hasSimdKernel } from './matmul.js';
 import { createOriginalLstmStep } from './original-lstm-step.js';

@@ -1,23 +1,24 @@
 import type { OriginalLstmConfig } from '../model/config.js';
 import { denseSizes, loadDense } from './step-weights.js';
-import type { RegressionStepNetwork, WeightMap } from './step-network.js';
+import type { WeightMap } from '../checkpoint/weight-map.js';
+import type { RegressionStepNetwork } from './step-network.js';
 import { createTrunkStep, type TrunkInput } from './trunk-step.js';
+import { PITCH_COUNT } from '../score/clamp-pitch.js';
 
 /**
- * The original network (`createOriginalLstm`, spec §5) as a `StepNetwork`: the same weights and
- * math, one note at a time, without TensorFlow.js. Dropout is off (inference). The trunk
+ * The original network (`createOriginalLstm`, docs/original-system.md §5) as a `StepNetwork`: the
+ * same weights and math, one note at a time, without TensorFlow.js. Dropout is off (inference). The trunk
  * (`trunk-step.ts`) does the recurrent layer and the dense block; here are the two heads.
  *
  * Checked against the tfjs model's `forward` in `original-lstm-step.test.ts`.
  */
 
-const PITCHES = 120;
 const REALS = 3;
 
 /** The original's input: delay, duration, volume, then the 120-pitch one-hot. */
 export const ORIGINAL_INPUT: TrunkInput = {
   reals: REALS,
-  pitchWidth: PITCHES,
+  pitchWidth: PITCH_COUNT,
   writeReals(row, out) {
     out[0] = row[0];
     out[1] = row[1];
@@ -53,12 +54,12 @@ export function createOriginalLstmStep(
     weights,
     batch,
     ORIGINAL_INPUT,
-    [...denseSizes(F, PITCHES), batch * PITCHES, ...denseSizes(F, REALS), batch * REALS],
+    [...denseSizes(F, PITCH_COUNT), batch * PITCH_COUNT, ...denseSizes(F, REALS), batch * REALS],
     options,
   );
   const { arena, features, Fs } = trunk;
-  const pitchHead = loadDense(arena, weights, 'pitch', F, PITCHES);
-  const pitchLogits = arena.alloc(batch * PITCHES);
+  const pitchHead = loadDense(arena, weights, 'pitch', F, PITCH_COUNT);
+  const pitchLogits = arena.alloc(batch * PITCH_COUNT);
   const regressionHead = loadDense(arena, weights, 'regression', F, REALS);
   const regressionOut = arena.alloc(batch * REALS);
   const regression = new Float32Array(batch * REALS);
@@ -72,7 +73,7 @@ export function createOriginalLstmStep(
     regression,
     step(rows) {
       trunk.step(rows);
-      arena.matmul(pitchHead.w, PITCHES, Fs, features, batch, pitchHead.b, pitchLogits, PITCHES);
+      arena.matmul(pitchHead.w, PITCH_COUNT, Fs, features, batch, pitchHead.b, pitchLogits, PITCH_COUNT);
       arena.matmul(regressionHead.w, REALS, Fs, features, batch, regressionHead.b, regressionOut, REALS);
       const rv = regressionOut.view;
       for (let i = 0; i < batch * REALS; i++) regression[i] = 4 * sigmoid(rv[i]!);

@@ -55,7 +55,7 @@ export interface RegressionStepNetwork extends StepNetworkBase {
 
 /**
  * A network that predicts each attribute of the next note as a distribution over the shared
- * grid's bins (`src/eval/grid.ts`), each given the ones chosen before it.
+ * grid's bins (`src/encoding/grid.ts`), each given the ones chosen before it.
  */
 export interface OrderedStepNetwork extends StepNetworkBase {
   readonly kind: 'ordered';
@@ -77,12 +77,3 @@ export interface OrderedStepNetwork extends StepNetworkBase {
     pitch: number,
   ): { readonly duration: Float32Array; readonly velocity: Float32Array };
 }
-
-/** A named weight tensor, as in a checkpoint (`CheckpointTensor`) or read from tfjs variables. */
-export interface WeightTensor {
-  readonly shape: readonly number[];
-  readonly data: Float32Array;
-}
-
-/** Weights by their stable name (e.g. `rnn/kernel`, `dense1/bias`, `pitch/kernel`). */
-export type WeightMap = ReadonlyMap<string, WeightTensor>;

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { V1Row } from '../encoding/v1.js';
-import { setupBackend } from '../model/backend.js';
+import { setupBackend } from '../model/kernels/backend.js';
 import type { TransformerConfig } from '../model/config.js';
-import { createModel } from '../model/model.js';
-import { weightMapOf } from '../model/weight-map.js';
+import { createModel } from '../model/create-model.js';
+import { weightMapOf } from '../checkpoint/weight-map.js';
 import { randomPhrase, scoreNext } from '../test-support/ordered-scoring.js';
 import { createTransformerStep } from './transformer-step.js';
 

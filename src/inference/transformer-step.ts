@@ -5,12 +5,14 @@ import {
   orderedInputFeatures,
   pitchInputIndices,
   writeOrderedReals,
-} from '../model/ordered-input.js';
+} from '../encoding/ordered-input.js';
 import { alibiSlopes, NORM_EPSILON } from '../model/alibi.js';
 import { arenaFloats, createMatmulArena, padTo8, type ArenaBlock } from './matmul.js';
 import { createOrderedHeadsStep, orderedHeadsSizes } from './ordered-heads-step.js';
-import type { OrderedStepNetwork, WeightMap } from './step-network.js';
+import type { WeightMap } from '../checkpoint/weight-map.js';
+import type { OrderedStepNetwork } from './step-network.js';
 import { denseSizes, loadDense, weightTensor } from './step-weights.js';
+import { PITCH_COUNT } from '../score/clamp-pitch.js';
 
 /**
  * Howl's transformer (`src/model/transformer.ts`) as a `StepNetwork`, with a key/value cache: each
@@ -192,7 +194,7 @@ export function createTransformerStep(
   /** The row's embedded input into the residual stream. */
   const embed = (b: number, row: readonly [number, number, number, number]): void => {
     const p = row[3] + 60;
-    if (!Number.isInteger(p) || p < 0 || p >= 120) {
+    if (!Number.isInteger(p) || p < 0 || p >= PITCH_COUNT) {
       throw new InvalidArgumentError(`step: pitch ${row[3]} is not an integer in -60..59`);
     }
     const xv = x.view;

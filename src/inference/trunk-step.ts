@@ -10,7 +10,8 @@ import {
   weightTensor,
   type ArenaDense,
 } from './step-weights.js';
-import type { WeightMap } from './step-network.js';
+import type { WeightMap } from '../checkpoint/weight-map.js';
+import { PITCH_COUNT } from '../score/clamp-pitch.js';
 
 /**
  * The trunk every Howl network shares (`src/model/trunk.ts`: recurrent layer, SELU block, skip) as
@@ -127,7 +128,7 @@ export function createTrunkStep(
   /** `xz` = the input projection of one row (plus the GRU's input bias). */
   const project = (row: V1Row): void => {
     const p = row[3] + 60;
-    if (!Number.isInteger(p) || p < 0 || p >= 120) {
+    if (!Number.isInteger(p) || p < 0 || p >= PITCH_COUNT) {
       throw new InvalidArgumentError(`step: pitch ${row[3]} is not an integer in -60..59`);
     }
     if (inputBias) xz.set(inputBias);

@@ -1,3 +1,4 @@
+import { InvalidArgumentError, MidiFormatError } from '../errors.js';
 import { clampPitch } from '../score/clamp-pitch.js';
 import type { Note, Score } from '../score/note.js';
 import { readSmf, type SmfEvents } from './smf-reader.js';
@@ -14,7 +15,22 @@ export interface ReadMidiOptions {
   sustain?: boolean;
   /** Keep channel 10 (index 9) percussion notes (default false: they are left out). */
   includeDrums?: boolean;
+  /**
+   * The most notes (note-ons, drums included) a file may hold (default `DEFAULT_MAX_NOTES`,
+   * 2,000,000); a file with more is refused with a `NoteLimitError`, which bounds the memory a
+   * read takes (about 100 bytes a note). `Infinity` lifts the limit.
+   */
+  maxNotes?: number;
 }
+
+/** The default note limit of `readMidi`: 2,000,000 notes, about 200 MB while reading. */
+export const DEFAULT_MAX_NOTES = 2_000_000;
+
+/**
+ * The latest onset `readMidi` accepts, in seconds (1,000,000 s, 11.6 days). A later note means the
+ * timing is broken (huge delta-times at a slow tempo), and its numbers would mislead.
+ */
+export const MAX_ONSET_SECONDS = 1_000_000;
 
 const DRUM_CHANNEL = 9;
 
@@ -146,6 +162,20 @@ function buildColumns(
   return columns;
 }
 
+/** Refuses a file whose last note starts after `MAX_ONSET_SECONDS`. */
+function checkOnsets(map: TempoMap, start: Float64Array, count: number, file: string | undefined): void {
+  let lastTick = 0;
+  for (let i = 0; i < count; i++) if (start[i]! > lastTick) lastTick = start[i]!;
+  const last = map.ticksToSeconds(lastTick);
+  if (last > MAX_ONSET_SECONDS) {
+    throw new MidiFormatError(
+      `a note starts at ${last.toExponential(2)} s, after the limit of ${MAX_ONSET_SECONDS.toLocaleString('en-US')} s ` +
+        `(11.6 days): the file's timing is broken (huge delta-times or a very slow tempo)`,
+      file === undefined ? {} : { file },
+    );
+  }
+}
+
 /**
  * Reads a Standard MIDI File into one flat piano stream.
  *
@@ -163,7 +193,9 @@ function buildColumns(
  * @param bytes The file's bytes (any Uint8Array view, e.g. a Node Buffer).
  * @param options See `ReadMidiOptions`.
  * @returns The score.
- * @throws {MidiFormatError} When the bytes are empty, not a MIDI file, or the header is unusable.
+ * @throws {MidiFormatError} When the bytes are empty, not a MIDI file, the header is unusable
+ *   (an SMPTE frame rate that does not exist included), or a note starts after `MAX_ONSET_SECONDS`.
+ * @throws {NoteLimitError} When the file holds more than `maxNotes` notes (default 2,000,000).
  * @example
  * const score = readMidi(readFileSync('song.mid'), { file: 'song.mid' });
  * score.notes[0]; // { pitch: 60, velocity: 100, time: 0, duration: 0.5 }
@@ -193,7 +225,9 @@ export function readMidi(bytes: Uint8Array, options: ReadMidiOptions = {}): Scor
  */
 export function readMidiColumns(bytes: Uint8Array, options: ReadMidiOptions = {}): ColumnScore {
   const log = new WarningLog(options.file);
-  const events = readSmf(bytes, log, options.file);
+  const maxNotes = options.maxNotes ?? DEFAULT_MAX_NOTES;
+  if (!(maxNotes >= 0)) throw new InvalidArgumentError(`maxNotes ${maxNotes} is not a number >= 0`);
+  const events = readSmf(bytes, log, options.file, maxNotes);
   const { layout, notes: table, pedals } = events;
   const offsets = trackOffsets(events);
   const tempoEvents = globalTempoEvents(events, offsets);
@@ -253,6 +287,7 @@ export function readMidiColumns(bytes: Uint8Array, options: ReadMidiOptions = {}
     );
   }
 
+  checkOnsets(map, start, count, options.file);
   const notes = buildColumns(map, start, end, pitch, velocity, count, removed);
   let durationSeconds = 0;
   for (let n = 0; n < notes.time.length; n++) {

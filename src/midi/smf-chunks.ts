@@ -1,4 +1,5 @@
 import { MidiFormatError } from '../errors.js';
+import { printableBytes } from '../printable.js';
 import type { WarningLog } from './warning-log.js';
 
 /** Where the MTrk payloads lie and how the header says to time them. */
@@ -14,6 +15,9 @@ export interface SmfLayout {
   /** Byte ranges [start, end) of every MTrk payload, in file order, clamped to the file. */
   tracks: { start: number; end: number }[];
 }
+
+/** The SMPTE frame rates a time division may name (29 is 30 fps drop-frame, 29.97 frames per second). */
+const SMPTE_FRAME_RATES: readonly number[] = [24, 25, 29, 30];
 
 /** How far into the bytes an `MThd` is looked for when it is not at the start (MacBinary and the like). */
 const HEADER_SEARCH_LIMIT = 1024;
@@ -41,8 +45,8 @@ function indexOfMThd(bytes: Uint8Array, from: number, to: number): number {
 /** Finds the SMF inside a RIFF RMID container; returns [start, end) of the `data` chunk. */
 function unwrapRiff(bytes: Uint8Array, view: DataView, where: { file?: string }): [number, number] {
   if (bytes.length < 12) throw new MidiFormatError('truncated RIFF header', where);
-  const form = fourCC(bytes, 8);
-  if (form !== 'RMID') {
+  if (fourCC(bytes, 8) !== 'RMID') {
+    const form = printableBytes(bytes.subarray(8, 12));
     throw new MidiFormatError(`not a MIDI file: RIFF form '${form}', not 'RMID'`, where);
   }
   let at = 12;
@@ -70,7 +74,8 @@ function unwrapRiff(bytes: Uint8Array, view: DataView, where: { file?: string })
  * @param file Name used in error messages.
  * @returns The layout: format, timing and the byte range of each track.
  * @throws {MidiFormatError} For an empty file, a file with no MThd ("not a MIDI file"), a MIDI 2.0
- *   clip or SysEx dump, a truncated header, or a time division of 0.
+ *   clip or SysEx dump, a truncated header, a time division of 0, or an SMPTE frame rate other than
+ *   24, 25, 29 (drop-frame) or 30.
  * @example
  * const layout = readSmfLayout(bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), log);
  * layout.tracks.length; // number of MTrk chunks
@@ -116,6 +121,13 @@ export function readSmfLayout(bytes: Uint8Array, view: DataView, log: WarningLog
   if (division & 0x8000) {
     const frames = 256 - (division >> 8);
     const ticksPerFrame = division & 0xff;
+    if (!SMPTE_FRAME_RATES.includes(frames)) {
+      // Without a real frame rate the file's timing is unknown: refuse rather than guess.
+      throw new MidiFormatError(
+        `SMPTE time division of ${frames} frames per second, which no timecode uses (24, 25, 29 = 29.97 drop-frame, or 30): the timing is unknown`,
+        { ...where, offset: base + 12 },
+      );
+    }
     if (ticksPerFrame === 0) {
       throw new MidiFormatError('SMPTE time division with 0 ticks per frame', {
         ...where,
@@ -142,7 +154,7 @@ export function readSmfLayout(bytes: Uint8Array, view: DataView, log: WarningLog
       log.add('garbage', `ignored ${limit - at} bytes that do not form a chunk (at byte ${at})`);
       break;
     }
-    const id = fourCC(bytes, at);
+    const id = printableBytes(bytes.subarray(at, at + 4)); // printable ASCII (isChunkId); `\\` escaped
     const length = view.getUint32(at + 4);
     const start = at + 8;
     let end = start + length;

@@ -1,3 +1,4 @@
+import { NoteLimitError } from '../errors.js';
 import { NoteTable, PedalTable, TempoTable } from './event-tables.js';
 import { NotePairer } from './pair-notes.js';
 import { readSmfLayout, type SmfLayout } from './smf-chunks.js';
@@ -14,6 +15,12 @@ export interface SmfEvents {
   tempos: TempoTable;
   /** Per track, the tick of its last event (End-of-Track when present). */
   trackEndTicks: number[];
+}
+
+/** Note-ons the reader may still keep (`left`), and those it only counted once none were left (`over`). */
+interface NoteBudget {
+  left: number;
+  over: number;
 }
 
 /** Data bytes that follow each system common / real-time status F0..FF, -1 when variable or undefined. */
@@ -45,6 +52,7 @@ function droppedMessage(label: string, bytes: Uint8Array, at: number, kind: 'cha
  *   length-prefixed payload that is skipped whole (continuation and escape packets included);
  * - a delta-time or length longer than 4 bytes is clamped to its first 4 bytes (28 bits);
  * - an event or a length that runs past the end of the chunk ends the track there;
+ * - a tempo of 0 µs per quarter note (every later note at one instant) is ignored;
  * - End-of-Track ends the track; bytes after it are ignored. A missing End-of-Track is fine.
  *
  * @returns The tick of the track's last complete event.
@@ -58,6 +66,7 @@ function scanTrack(
   pedals: PedalTable,
   tempos: TempoTable,
   log: WarningLog,
+  budget: NoteBudget,
 ): number {
   const label = `track ${track}`;
   let pos = start;
@@ -131,7 +140,10 @@ function scanTrack(
       lastTick = tick;
       if (kind === 0x9) {
         if (d2 === 0) pairer.noteOff(tick, channel, d1);
-        else pairer.noteOn(tick, channel, d1, d2);
+        else if (budget.left > 0) {
+          budget.left--;
+          pairer.noteOn(tick, channel, d1, d2);
+        } else budget.over++; // over the limit: counted for the message, not kept
       } else if (kind === 0x8) {
         pairer.noteOff(tick, channel, d1);
       } else if (kind === 0xb && d1 === 64) {
@@ -175,7 +187,13 @@ function scanTrack(
       lastTick = tick;
       if (type === 0x51) {
         if (length >= 3) {
-          tempos.push(tick, track, (bytes[pos]! << 16) | (bytes[pos + 1]! << 8) | bytes[pos + 2]!);
+          const microseconds = (bytes[pos]! << 16) | (bytes[pos + 1]! << 8) | bytes[pos + 2]!;
+          if (microseconds > 0) tempos.push(tick, track, microseconds);
+          else
+            log.add(
+              'tempo-zero',
+              `${label}: tempo of 0 µs per quarter note ignored: the previous tempo holds (at byte ${pos})`,
+            );
           if (length > 3) log.add('tempo-length', `${label}: tempo meta of ${length} bytes (at byte ${pos})`);
         } else {
           log.add('tempo-length', `${label}: tempo meta of ${length} bytes ignored (at byte ${pos})`);
@@ -222,28 +240,40 @@ function scanTrack(
  * @param bytes The whole file; any Uint8Array view (a Node Buffer from a pool is fine).
  * @param log Receives warnings about everything repaired or ignored.
  * @param file Name used in error messages and warnings.
+ * @param maxNotes The most note-ons a file may hold; past it the rest of the file is only counted,
+ *   and the file refused (default: no limit).
  * @returns The layout and the event tables.
  * @throws {MidiFormatError} When the bytes are empty, not MIDI, or the header is unusable.
+ * @throws {NoteLimitError} When the file holds more than `maxNotes` note-ons.
  * @example
  * const events = readSmf(new Uint8Array(readFileSync('a.mid')), new WarningLog('a.mid'), 'a.mid');
  * events.notes.length; // notes found
  */
-export function readSmf(bytes: Uint8Array, log: WarningLog, file?: string): SmfEvents {
+export function readSmf(
+  bytes: Uint8Array,
+  log: WarningLog,
+  file?: string,
+  maxNotes = Number.POSITIVE_INFINITY,
+): SmfEvents {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const layout = readSmfLayout(bytes, view, log, file);
   // About 4 bytes per note event in a dense file; start near the right size to avoid regrowth.
-  const notes = new NoteTable(Math.max(1024, bytes.length >> 3));
+  const notes = new NoteTable(Math.max(1024, Math.min(bytes.length >> 3, maxNotes)));
   const pedals = new PedalTable();
   const tempos = new TempoTable();
   const pairer = new NotePairer(notes);
   const trackEndTicks: number[] = [];
   let openAtEnd = 0;
+  const budget: NoteBudget = { left: maxNotes, over: 0 };
   for (let t = 0; t < layout.tracks.length; t++) {
     const { start, end } = layout.tracks[t]!;
     pairer.startTrack(t);
-    const endTick = scanTrack(bytes, start, end, t, pairer, pedals, tempos, log);
+    const endTick = scanTrack(bytes, start, end, t, pairer, pedals, tempos, log, budget);
     openAtEnd += pairer.closeAll(endTick);
     trackEndTicks.push(endTick);
+  }
+  if (budget.over > 0) {
+    throw new NoteLimitError(maxNotes + budget.over, maxNotes, file === undefined ? {} : { file });
   }
   if (openAtEnd > 0) {
     log.add('open-notes', `${openAtEnd} notes never released: they end at their track's last event`);

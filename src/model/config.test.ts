@@ -1,5 +1,14 @@
 import { describe, expect, test } from 'vitest';
-import { MODEL_PRESETS, presetConfig, validateModelConfig, type OrderedRnnConfig } from './config.js';
+import {
+  architectureName,
+  ARCHITECTURES,
+  describeArchitecture,
+  MODEL_PRESETS,
+  MODEL_TYPES,
+  presetConfig,
+  validateModelConfig,
+  type OrderedRnnConfig,
+} from './config.js';
 
 describe('model config', () => {
   test("presets are the published variants, the original by name and Howl's ordered networks and transformer; all validate", () => {
@@ -50,5 +59,18 @@ describe('model config', () => {
     const { pitchEncoding, ...older } = ordered;
     expect(pitchEncoding).toBe('octave-class');
     expect(validateModelConfig(older)).toEqual({ ...ordered, pitchEncoding: 'one-hot' });
+  });
+
+  test('every model type has a spec that names and describes it', () => {
+    expect(MODEL_TYPES).toEqual(['original-lstm', 'ordered-rnn', 'transformer']);
+    expect(Object.keys(ARCHITECTURES)).toEqual(MODEL_TYPES);
+    expect(architectureName(presetConfig('lstm-192'))).toBe('LSTM-192');
+    expect(architectureName(presetConfig('ordered-gru'))).toBe('ordered GRU-256');
+    expect(architectureName(presetConfig('ordered-transformer'))).toBe('transformer 2 × 128');
+    expect(describeArchitecture(presetConfig('gru-512'))).toBe('original-lstm: GRU 512, dense 256 × 3');
+    for (const name of Object.keys(MODEL_PRESETS)) {
+      const config = presetConfig(name);
+      expect(describeArchitecture(config).startsWith(`${config.type}: `)).toBe(true);
+    }
   });
 });

@@ -6,7 +6,10 @@ import { InvalidArgumentError } from '../errors.js';
  * are added as siblings in the `ModelConfig` union.
  */
 
-/** The original system's network (spec §5): a recurrent layer, a SELU block with a skip, two heads. */
+/**
+ * The original system's network (docs/original-system.md §5): a recurrent layer, a SELU block with a
+ * skip, two heads.
+ */
 export interface OriginalLstmConfig {
   readonly type: 'original-lstm';
   /** Recurrent cell: `'lstm'` (published: 192, 416, 1024 units) or `'gru'` (published: 512). */
@@ -24,7 +27,7 @@ export interface OriginalLstmConfig {
 /**
  * Howl's distributional network: the original's recurrent layer and SELU block, then heads that
  * predict the next note's attributes in order, each a categorical distribution over the shared
- * grid's bins (`src/eval/grid.ts`) and each conditioned on the ones already chosen:
+ * grid's bins (`src/encoding/grid.ts`) and each conditioned on the ones already chosen:
  * delay (401 bins of 10 ms) → pitch (120) → duration (401) and velocity (32). Timing is sampled,
  * not regressed, so it keeps the spread of real playing; chords stay coherent because the pitch
  * knows whether it starts with the previous note (delay bin 0) and velocity knows the pitch.
@@ -88,8 +91,11 @@ export type OrderedConfig = OrderedRnnConfig | TransformerConfig;
 /** Every model configuration Howl knows, discriminated by `type`. */
 export type ModelConfig = OriginalLstmConfig | OrderedRnnConfig | TransformerConfig;
 
-/** The known values of `ModelConfig['type']`. */
-export const MODEL_TYPES = ['original-lstm', 'ordered-rnn', 'transformer'] as const;
+/** A model type: the `type` of a `ModelConfig`. */
+export type ModelType = ModelConfig['type'];
+
+/** The configuration of one model type, e.g. `ConfigOfType<'transformer'>` is `TransformerConfig`. */
+export type ConfigOfType<T extends ModelType> = Extract<ModelConfig, { readonly type: T }>;
 
 /** Named architectures (`--arch`): the original's published variants and Howl's own. */
 export const MODEL_PRESETS = {
@@ -223,6 +229,76 @@ function headFields(value: Record<string, unknown>) {
 }
 
 /**
+ * What this file knows of one model type: how to read its configuration and how to name it. The
+ * registry below has one for each type; `create-model.ts` (its training network) and
+ * `src/inference/create-step-network.ts` (its step network) have the other two tables keyed by type.
+ */
+export interface ArchitectureSpec<C extends ModelConfig> {
+  /** Checks the fields of a config object of this type and returns a clean copy of them. */
+  readonly validate: (value: Readonly<Record<string, unknown>>) => C;
+  /** A short name, for messages: e.g. `'LSTM-192'`. */
+  readonly name: (config: C) => string;
+  /** Its sizes in one line, for reports. */
+  readonly describe: (config: C) => string;
+}
+
+/**
+ * Every model type's `ArchitectureSpec`. A mapped type over `ModelType`, so a type added to
+ * `ModelConfig` without an entry here (or in the training and step tables) does not compile.
+ */
+export const ARCHITECTURES: { readonly [T in ModelType]: ArchitectureSpec<ConfigOfType<T>> } = {
+  'original-lstm': {
+    validate: (value) => ({ type: 'original-lstm', ...trunkFields(value) }),
+    name: (config) => `${config.rnn.toUpperCase()}-${config.units}`,
+    describe: (config) =>
+      `original-lstm: ${config.rnn.toUpperCase()} ${config.units}, dense ${config.denseUnits} × ${config.blocks}`,
+  },
+  'ordered-rnn': {
+    validate: (value) => ({ type: 'ordered-rnn', ...trunkFields(value), ...headFields(value) }),
+    name: (config) => `ordered ${config.rnn.toUpperCase()}-${config.units}`,
+    describe: (config) =>
+      `ordered-rnn: ${config.rnn.toUpperCase()} ${config.units}, dense ${config.denseUnits} × ${config.blocks}, heads ${config.headUnits} (delay → pitch → duration, velocity on the grid)`,
+  },
+  transformer: {
+    validate: (value) => {
+      const modelUnits = positiveInteger(value, 'modelUnits', 16384);
+      const heads = positiveInteger(value, 'heads', 256);
+      if (modelUnits % heads !== 0) {
+        throw new InvalidArgumentError(
+          `model config: modelUnits ${modelUnits} is not a multiple of heads ${heads}`,
+        );
+      }
+      return {
+        type: 'transformer',
+        layers: positiveInteger(value, 'layers', 64),
+        modelUnits,
+        heads,
+        ffUnits: positiveInteger(value, 'ffUnits', 65536),
+        window: positiveInteger(value, 'window', 1 << 20),
+        dropout: dropoutField(value),
+        ...headFields(value),
+      };
+    },
+    name: (config) => `transformer ${config.layers} × ${config.modelUnits}`,
+    describe: (config) =>
+      `transformer: ${config.layers} layers × ${config.modelUnits}, ${config.heads} heads, feed-forward ${config.ffUnits}, window ${config.window}, heads ${config.headUnits} (delay → pitch → duration, velocity on the grid)`,
+  },
+};
+
+/** The known values of `ModelConfig['type']`, in `ARCHITECTURES`' order. */
+export const MODEL_TYPES = Object.keys(ARCHITECTURES) as readonly ModelType[];
+
+/** Whether `type` is a model type Howl knows. */
+function isModelType(type: unknown): type is ModelType {
+  return typeof type === 'string' && Object.hasOwn(ARCHITECTURES, type);
+}
+
+/** A model type's spec, typed for any configuration (the tables are correlated by `type`). */
+function specOf(type: ModelType): ArchitectureSpec<ModelConfig> {
+  return ARCHITECTURES[type] as ArchitectureSpec<ModelConfig>;
+}
+
+/**
  * Checks that `value` (e.g. parsed from `config.json`) is a valid model configuration and returns a
  * clean copy with only the known fields.
  *
@@ -234,35 +310,12 @@ function headFields(value: Record<string, unknown>) {
 export function validateModelConfig(value: unknown): ModelConfig {
   if (!isObject(value)) throw new InvalidArgumentError('model config is not a JSON object');
   const type = value['type'];
-  switch (type) {
-    case 'original-lstm':
-      return { type, ...trunkFields(value) };
-    case 'ordered-rnn':
-      return { type, ...trunkFields(value), ...headFields(value) };
-    case 'transformer': {
-      const modelUnits = positiveInteger(value, 'modelUnits', 16384);
-      const heads = positiveInteger(value, 'heads', 256);
-      if (modelUnits % heads !== 0) {
-        throw new InvalidArgumentError(
-          `model config: modelUnits ${modelUnits} is not a multiple of heads ${heads}`,
-        );
-      }
-      return {
-        type,
-        layers: positiveInteger(value, 'layers', 64),
-        modelUnits,
-        heads,
-        ffUnits: positiveInteger(value, 'ffUnits', 65536),
-        window: positiveInteger(value, 'window', 1 << 20),
-        dropout: dropoutField(value),
-        ...headFields(value),
-      };
-    }
-    default:
-      throw new InvalidArgumentError(
-        `unknown model type ${JSON.stringify(type)}; known: ${MODEL_TYPES.join(', ')}`,
-      );
+  if (!isModelType(type)) {
+    throw new InvalidArgumentError(
+      `unknown model type ${JSON.stringify(type)}; known: ${MODEL_TYPES.join(', ')}`,
+    );
   }
+  return specOf(type).validate(value);
 }
 
 /**
@@ -272,12 +325,15 @@ export function validateModelConfig(value: unknown): ModelConfig {
  * @returns e.g. `'LSTM-192'`, `'ordered LSTM-192'`, `'transformer 3 × 128'`
  */
 export function architectureName(config: ModelConfig): string {
-  switch (config.type) {
-    case 'original-lstm':
-      return `${config.rnn.toUpperCase()}-${config.units}`;
-    case 'ordered-rnn':
-      return `ordered ${config.rnn.toUpperCase()}-${config.units}`;
-    case 'transformer':
-      return `transformer ${config.layers} × ${config.modelUnits}`;
-  }
+  return specOf(config.type).name(config);
+}
+
+/**
+ * A configuration's network and sizes in one line, for reports.
+ *
+ * @param config - a model configuration
+ * @returns e.g. `'original-lstm: LSTM 192, dense 256 × 3'`
+ */
+export function describeArchitecture(config: ModelConfig): string {
+  return specOf(config.type).describe(config);
 }

@@ -1,11 +1,8 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { V1Row } from '../encoding/v1.js';
 import type { ModelConfig, OriginalLstmConfig } from './config.js';
-import type { V1Batch } from './features.js';
-import type { NamedVariable } from './layers.js';
-import { createOrderedRnn } from './ordered-rnn.js';
-import { createOriginalLstm } from './original-lstm.js';
-import { createTransformer } from './transformer.js';
+import type { V1Batch } from './batching/features.js';
+import type { NamedVariable } from './kernels/layers.js';
 
 /** Options of a forward pass. */
 export interface ForwardOptions {
@@ -78,31 +75,4 @@ export interface OriginalLstmModel extends Model<V1Batch> {
   readonly config: OriginalLstmConfig;
   /** Runs the network on `[B, T, 123]` inputs. */
   forward(inputs: tf.Tensor3D, options?: ForwardOptions): ModelOutputs;
-}
-
-/** Options of `createModel`. */
-export interface CreateModelOptions {
-  /** Integer seed of the initial weights (default 1). */
-  seed?: number;
-}
-
-/**
- * Creates a model with fresh, seeded weights from its configuration.
- *
- * @param config - a validated configuration (see `validateModelConfig`, `presetConfig`)
- * @param options - the initialisation seed
- * @returns the model; `dispose()` it when done
- * @example const model = createModel(presetConfig('lstm-192'), { seed: 1 });
- */
-export function createModel(config: OriginalLstmConfig, options?: CreateModelOptions): OriginalLstmModel;
-export function createModel(config: ModelConfig, options?: CreateModelOptions): Model;
-export function createModel(config: ModelConfig, options: CreateModelOptions = {}): Model {
-  switch (config.type) {
-    case 'original-lstm':
-      return createOriginalLstm(config, options.seed ?? 1);
-    case 'ordered-rnn':
-      return createOrderedRnn(config, options.seed ?? 1);
-    case 'transformer':
-      return createTransformer(config, options.seed ?? 1);
-  }
 }

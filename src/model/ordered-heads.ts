@@ -1,15 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { PITCH_CLASSES } from './features.js';
-import type { Dense, KernelInit } from './layers.js';
-import { selu } from './layers.js';
-import {
-  OCTAVES,
-  PITCHES_PER_OCTAVE,
-  TIME_BINS,
-  VELOCITY_BINS,
-  type OrderedBatch,
-  type PitchEncoding,
-} from './ordered-features.js';
+import { TIME_BINS, VELOCITY_BINS } from '../encoding/grid.js';
+import { OCTAVES, PITCHES_PER_OCTAVE, type PitchEncoding } from '../encoding/ordered-input.js';
+import { PITCH_COUNT } from '../score/clamp-pitch.js';
+import type { Dense, KernelInit } from './kernels/layers.js';
+import { selu } from './kernels/layers.js';
+import type { OrderedBatch } from './batching/ordered-features.js';
 import { maskedCrossEntropy } from './trunk.js';
 
 /**
@@ -72,7 +67,7 @@ export function createOrderedHeads(
   const delayHead = dense('delay', E, TIME_BINS, 'glorot-uniform');
   // One-hot: the pitch head gives the 120 classes. Octave-class: it gives the 10 octaves, and a
   // second head gives the 12 pitch classes given the octave.
-  const pitchOutputs = octaveClass ? OCTAVES : PITCH_CLASSES;
+  const pitchOutputs = octaveClass ? OCTAVES : PITCH_COUNT;
   const pitchHead = dense('pitch', F, pitchOutputs, 'glorot-uniform');
   const pitchDelay = dense('pitch_delay', TIME_BINS, E, 'glorot-uniform');
   const pitchHidden = dense('pitch_hidden', E, pitchOutputs, 'glorot-uniform');
@@ -84,7 +79,7 @@ export function createOrderedHeads(
       }
     : null;
   const restDelay = dense('rest_delay', TIME_BINS, E, 'glorot-uniform');
-  const restPitch = dense('rest_pitch', PITCH_CLASSES, E, 'glorot-uniform');
+  const restPitch = dense('rest_pitch', PITCH_COUNT, E, 'glorot-uniform');
   const durationHead = dense('duration', E, TIME_BINS, 'glorot-uniform');
   const velocityHead = dense('velocity', E, VELOCITY_BINS, 'glorot-uniform');
 
@@ -98,7 +93,7 @@ export function createOrderedHeads(
       const pitchTarget = flat(batch.pitch);
       const a = context.apply(f);
       const delayOne = tf.cast(tf.oneHot(delayTarget, TIME_BINS), 'float32') as tf.Tensor2D;
-      const pitchOne = tf.cast(tf.oneHot(pitchTarget, PITCH_CLASSES), 'float32') as tf.Tensor2D;
+      const pitchOne = tf.cast(tf.oneHot(pitchTarget, PITCH_COUNT), 'float32') as tf.Tensor2D;
       const hp = selu(tf.add(a, pitchDelay.apply(delayOne)) as tf.Tensor2D);
       const pitchLogits = tf.add(pitchHead.apply(f), pitchHidden.apply(hp)) as tf.Tensor2D;
       let pitchLoss: tf.Scalar;

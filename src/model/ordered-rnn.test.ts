@@ -1,10 +1,11 @@
 import { beforeAll, describe, expect, test } from 'vitest';
+import { orderedInputFeatures } from '../encoding/ordered-input.js';
 import type { V1Row } from '../encoding/v1.js';
-import { setupBackend } from './backend.js';
+import { setupBackend } from './kernels/backend.js';
 import type { OrderedRnnConfig } from './config.js';
-import { createModel } from './model.js';
+import { createModel } from './create-model.js';
 import { gradientSizes, overfit } from '../test-support/overfit.js';
-import { encodeOrderedBatch, orderedInputFeatures } from './ordered-features.js';
+import { encodeOrderedBatch } from './batching/ordered-features.js';
 
 const tiny: OrderedRnnConfig = {
   type: 'ordered-rnn',

@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
+import { orderedInputFeatures } from '../encoding/ordered-input.js';
 import { createRng } from '../random/rng.js';
 import type { OrderedConfig, OrderedRnnConfig } from './config.js';
-import { createDense, type NamedVariable } from './layers.js';
+import { createDense, type NamedVariable } from './kernels/layers.js';
 import type { ForwardOptions, LossResult, Model } from './model.js';
 import { createOrderedHeads, type DenseFactory } from './ordered-heads.js';
-import { buildOrderedBatch, orderedInputFeatures, type OrderedBatch } from './ordered-features.js';
+import { buildOrderedBatch, type OrderedBatch } from './batching/ordered-features.js';
 import { createTrunk, disposerOf, type Trunk } from './trunk.js';
 
 let instances = 0;

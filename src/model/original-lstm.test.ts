@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { V1Row } from '../encoding/v1.js';
-import { setupBackend } from './backend.js';
-import { buildV1Batch } from './features.js';
-import { createModel } from './model.js';
-import { TINY_MODEL } from '../train/fixtures.js';
+import { setupBackend } from './kernels/backend.js';
+import { buildV1Batch } from './batching/features.js';
+import { createModel } from './create-model.js';
+import { TINY_MODEL } from '../test-support/fixtures.js';
 
 const tiny = TINY_MODEL;
 

@@ -1,16 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../random/rng.js';
 import type { OriginalLstmConfig } from './config.js';
-import {
-  buildV1Batch,
-  INPUT_FEATURES,
-  PITCH_CLASSES,
-  REGRESSION_FEATURES,
-  REGRESSION_MAX,
-} from './features.js';
-import { createDense, type NamedVariable } from './layers.js';
+import { buildV1Batch, INPUT_FEATURES, REGRESSION_FEATURES, REGRESSION_MAX } from './batching/features.js';
+import { createDense, type NamedVariable } from './kernels/layers.js';
 import type { ForwardOptions, LossResult, ModelOutputs, OriginalLstmModel } from './model.js';
 import { createTrunk, disposerOf, maskedCrossEntropy } from './trunk.js';
+import { PITCH_COUNT } from '../score/clamp-pitch.js';
 
 let instances = 0;
 
@@ -18,7 +13,7 @@ let instances = 0;
 export const REGRESSION_LOSS_WEIGHT = 3;
 
 /**
- * The original system's network (spec §5), for every step of `[B, T, 123]` inputs:
+ * The original system's network (docs/original-system.md §5), for every step of `[B, T, 123]` inputs:
  *
  * 1. a recurrent layer (`config.rnn`, `config.units`) over the sequence → `[B, T, H]`;
  * 2. per step, the self-normalising block: `config.blocks` × [Dense `denseUnits`, SELU,
@@ -45,7 +40,7 @@ export function createOriginalLstm(config: OriginalLstmConfig, seed: number): Or
   const trunk = createTrunk(config, INPUT_FEATURES, prefix, nextSeed);
   const weights: NamedVariable[] = [...trunk.weights];
   const headInput = config.denseUnits + config.units;
-  const pitchHead = createDense('pitch', headInput, PITCH_CLASSES, 'glorot-uniform', nextSeed(), prefix);
+  const pitchHead = createDense('pitch', headInput, PITCH_COUNT, 'glorot-uniform', nextSeed(), prefix);
   const regressionHead = createDense(
     'regression',
     headInput,
@@ -61,7 +56,7 @@ export function createOriginalLstm(config: OriginalLstmConfig, seed: number): Or
     tf.tidy(() => {
       const [B, T] = inputs.shape;
       const features = trunk.apply(inputs, options.training ? options.seed : undefined);
-      const pitchLogits = tf.reshape(pitchHead.layer.apply(features), [B, T, PITCH_CLASSES]) as tf.Tensor3D;
+      const pitchLogits = tf.reshape(pitchHead.layer.apply(features), [B, T, PITCH_COUNT]) as tf.Tensor3D;
       const regression = tf.reshape(
         tf.mul(tf.sigmoid(regressionHead.layer.apply(features)), REGRESSION_MAX),
         [B, T, REGRESSION_FEATURES],
@@ -83,7 +78,7 @@ export function createOriginalLstm(config: OriginalLstmConfig, seed: number): Or
         const mask = tf.reshape(batch.mask, [N]) as tf.Tensor1D;
         const count = tf.maximum(tf.sum(mask), 1) as tf.Scalar;
         const ceMean = maskedCrossEntropy(
-          tf.reshape(pitchLogits, [N, PITCH_CLASSES]),
+          tf.reshape(pitchLogits, [N, PITCH_COUNT]),
           tf.reshape(batch.pitch, [N]) as tf.Tensor1D,
           mask,
           count,

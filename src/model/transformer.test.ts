@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { V1Row } from '../encoding/v1.js';
-import { setupBackend } from './backend.js';
+import { setupBackend } from './kernels/backend.js';
 import { presetConfig, validateModelConfig, type TransformerConfig } from './config.js';
-import { createModel } from './model.js';
+import { createModel } from './create-model.js';
 import { gradientSizes, overfit } from '../test-support/overfit.js';
 import { alibiSlopes } from './alibi.js';
 

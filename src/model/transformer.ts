@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
+import { orderedInputFeatures } from '../encoding/ordered-input.js';
 import { createRng } from '../random/rng.js';
 import { alibiSlopes, NORM_EPSILON } from './alibi.js';
 import type { TransformerConfig } from './config.js';
-import { createDense, type Dense, type NamedVariable } from './layers.js';
+import { createDense, type Dense, type NamedVariable } from './kernels/layers.js';
 import type { Model } from './model.js';
-import { orderedInputFeatures, type OrderedBatch } from './ordered-features.js';
+import type { OrderedBatch } from './batching/ordered-features.js';
 import { orderedModel } from './ordered-rnn.js';
 import type { Trunk } from './trunk.js';
 

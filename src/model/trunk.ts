@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { RnnConfig } from './config.js';
-import { alphaDropout, createDense, selu, type Dense, type NamedVariable } from './layers.js';
-import { createRecurrentLayer } from './recurrent.js';
+import { alphaDropout, createDense, selu, type Dense, type NamedVariable } from './kernels/layers.js';
+import { createRecurrentLayer } from './kernels/recurrent.js';
 
 /**
- * The part every Howl network shares with the original (spec §5): a recurrent layer over the
- * sequence, then per step `blocks` × [Dense `denseUnits`, SELU, AlphaDropout], whose output is
+ * The part every Howl network shares with the original (docs/original-system.md §5): a recurrent
+ * layer over the sequence, then per step `blocks` × [Dense `denseUnits`, SELU, AlphaDropout], whose output is
  * concatenated with the recurrent output (block output first): `denseUnits + units` features per
  * step, which the heads read.
  *

@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { HowlError } from '../errors.js';
+import { describeFsError } from './file-system-errors.js';
 
 /** A file could not be written; the message names it and says why. */
 export class WriteFileError extends HowlError {
@@ -17,9 +17,80 @@ export class WriteFileError extends HowlError {
 let counter = 0;
 
 /**
+ * The temporary files of `writeFileAtomicStream` (`.NAME.PID.N.tmp`), `checkWritable`
+ * (`.NAME.PID.N.probe`) and `renderAudioFile`'s sample spill (`.NAME.PID.N.render.tmp`).
+ */
+const TEMP_NAME = /^\..+\.(\d+)\.\d+\.(?:tmp|probe|render\.tmp)$/;
+
+/** A temporary file older than this is a leftover even if its process id is alive again (reused). */
+export const STALE_TEMP_MS = 24 * 3600 * 1000;
+
+/** Folders already cleaned by this process. */
+const cleanedFolders = new Set<string>();
+
+function isProcessAlive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // alive, but another user's
+  }
+}
+
+/**
+ * Removes the temporary files that interrupted atomic writes left in `folder` (a SIGKILL or a power
+ * cut between creating the temporary file and renaming it): files named as `writeFileAtomic` names
+ * them (`.NAME.PID.N.tmp`, `.NAME.PID.N.probe`, `.NAME.PID.N.render.tmp`) whose process is no longer running, or that are
+ * older than a day. Other files, and the temporary files of live writers, are left alone. Never
+ * throws: what cannot be listed or removed stays.
+ *
+ * @param folder - the folder to clean
+ * @returns the names removed
+ * @example await removeStaleTempFiles('out'); // ['.howl-7.wav.4711.1.tmp']
+ */
+export async function removeStaleTempFiles(folder: string): Promise<string[]> {
+  const names = await readdir(folder).catch(() => [] as string[]);
+  const removed: string[] = [];
+  const now = Date.now();
+  for (const name of names) {
+    const match = TEMP_NAME.exec(name);
+    if (!match) continue;
+    const file = join(folder, name);
+    let stale = !isProcessAlive(Number(match[1]));
+    if (!stale) {
+      const info = await stat(file).catch(() => undefined);
+      stale = info !== undefined && now - info.mtimeMs > STALE_TEMP_MS;
+    }
+    if (!stale) continue;
+    try {
+      await rm(file); // a plain file; a folder of that name is not ours and stays
+      removed.push(name);
+    } catch {
+      // Gone already, or not ours to remove.
+    }
+  }
+  return removed;
+}
+
+/**
+ * `removeStaleTempFiles`, once per folder and process: what the first atomic write into a folder calls.
+ *
+ * @param folder - the folder about to be written into
+ * @example await removeStaleTempFilesOnce('out');
+ */
+export async function removeStaleTempFilesOnce(folder: string): Promise<void> {
+  const key = resolve(folder);
+  if (cleanedFolders.has(key)) return;
+  cleanedFolders.add(key);
+  await removeStaleTempFiles(folder);
+}
+
+/**
  * Writes `data` to `path` atomically: into a temporary file beside it (same folder, so the same
  * file system), flushed to disk, then renamed over `path`. Readers see the old file or the new one,
- * never half of one; after a failure the temporary file is removed and `path` is untouched.
+ * never half of one; after a failure the temporary file is removed and `path` is untouched. The
+ * first write into a folder also removes what killed writers left there (`removeStaleTempFiles`).
  *
  * @param path - the file to create or replace; its folder must exist
  * @param data - the bytes (or UTF-8 text) to write
@@ -46,6 +117,7 @@ export async function writeFileAtomicStream(
   path: string,
   pieces: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
 ): Promise<void> {
+  await removeStaleTempFilesOnce(dirname(path));
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${++counter}.tmp`);
   let created = false;
   let sourceFailed = false;
@@ -96,27 +168,4 @@ export async function checkWritable(path: string): Promise<void> {
     throw new WriteFileError(path, describeFsError(error, path), { cause: error });
   }
   await rm(probe, { force: true });
-}
-
-function describeFsError(error: unknown, path: string): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  switch (code) {
-    case 'ENOENT':
-      return existsSync(dirname(path))
-        ? `files cannot be created in ${dirname(path)}`
-        : `the folder ${dirname(path)} does not exist`;
-    case 'ENOTDIR':
-      return `a part of the path is a file, not a folder`;
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'EROFS':
-      return 'read-only file system';
-    case 'EISDIR':
-      return 'it is a directory';
-    case 'ENOSPC':
-      return 'no space left on the device';
-    default:
-      return error instanceof Error ? error.message : String(error);
-  }
 }

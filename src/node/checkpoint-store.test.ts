@@ -3,8 +3,8 @@ import { mkdtemp, readdir, rename, rm, writeFile, cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { encodeCheckpoint } from '../train/checkpoint.js';
-import { sampleCheckpoint } from '../train/fixtures.js';
+import { encodeCheckpoint } from '../checkpoint/checkpoint.js';
+import { sampleCheckpoint } from '../test-support/fixtures.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint-store.js';
 
 const dirs: string[] = [];

@@ -1,13 +1,15 @@
 import { existsSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { WriteFileError } from './atomic-write.js';
+import { describeFsError } from './file-system-errors.js';
 import {
   CheckpointError,
   decodeCheckpoint,
   encodeCheckpoint,
   CHECKPOINT_FILES,
   type Checkpoint,
-} from '../train/checkpoint.js';
+} from '../checkpoint/checkpoint.js';
 
 /**
  * Checkpoint folders on disk, written so that a crash (even SIGKILL) at any moment leaves a
@@ -47,27 +49,38 @@ async function syncDir(path: string): Promise<void> {
  *
  * @param dir - the checkpoint folder, e.g. `runs/piano/checkpoint`; its parent is created
  * @param checkpoint - the checkpoint
- * @throws Error from the file system (the previous checkpoint at `dir` is then untouched)
+ * @throws WriteFileError naming the file and the reason (no space left on device, permission
+ *   denied ...); the previous checkpoint at `dir` is then untouched and no temporary folder is left
  * @example await saveCheckpoint('runs/piano/best', checkpoint);
  */
 export async function saveCheckpoint(dir: string, checkpoint: Checkpoint): Promise<void> {
   const target = resolve(dir);
   const parent = dirname(target);
-  await mkdir(parent, { recursive: true });
+  const fail = (error: unknown, file: string): never => {
+    throw new WriteFileError(file, describeFsError(error, file), { cause: error });
+  };
+  await mkdir(parent, { recursive: true }).catch((error: unknown) => fail(error, dir));
   const tag = `${process.pid}-${++counter}`;
   const temp = `${target}.tmp-${tag}`;
   const old = `${target}.old-${tag}`;
-  await mkdir(temp);
+  await mkdir(temp).catch((error: unknown) => fail(error, dir));
   try {
-    for (const [name, bytes] of encodeCheckpoint(checkpoint)) await writeSynced(join(temp, name), bytes);
+    for (const [name, bytes] of encodeCheckpoint(checkpoint)) {
+      await writeSynced(join(temp, name), bytes).catch((error: unknown) => fail(error, join(dir, name)));
+    }
     await syncDir(temp);
   } catch (error) {
+    // A full disk, say: the half-written folder goes, the previous checkpoint at `dir` stays.
     await rm(temp, { recursive: true, force: true }).catch(() => undefined);
     throw error;
   }
   const hadOld = existsSync(target);
-  if (hadOld) await rename(target, old);
-  await rename(temp, target);
+  try {
+    if (hadOld) await rename(target, old);
+    await rename(temp, target);
+  } catch (error) {
+    fail(error, dir); // `loadCheckpoint` still finds the complete `.old-` or `.tmp-` folder
+  }
   await syncDir(parent);
   if (hadOld) await rm(old, { recursive: true, force: true });
   await removeStale(target);

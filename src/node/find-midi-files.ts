@@ -22,8 +22,9 @@ export function isMidiFileName(name: string): boolean {
 const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
- * Finds every MIDI file below a folder, recursively, as the original `HowlFindMidis` (spec §1) but
- * also `.midi`, `.kar` and `.rmi`. Symbolic links are followed, but each real folder is read once,
+ * Finds every MIDI file below a folder, recursively, as the original `HowlFindMidis`
+ * (docs/original-system.md §1) but also `.midi`, `.kar` and `.rmi`. Symbolic links are followed,
+ * but each real folder is read once,
  * so link loops end (a folder reached twice is listed under the path met first, in name order); unreadable sub-folders and dangling links are skipped. A path to a single MIDI
  * file is accepted too and gives itself.
  *

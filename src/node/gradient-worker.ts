@@ -7,10 +7,11 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import type { V1Row } from '../encoding/v1.js';
-import type { BackendName } from '../model/backend.js';
+import type { BackendName } from '../model/kernels/backend.js';
 import type { ModelConfig } from '../model/config.js';
-import { createModel, type Model } from '../model/model.js';
-import { computePassGradient } from '../train/trainer.js';
+import { createModel } from '../model/create-model.js';
+import type { Model } from '../model/model.js';
+import { computePassGradient } from '../train/pass-gradient.js';
 import { setupNodeBackend } from './tf-backend.js';
 
 /** What a gradient worker is started with. */

@@ -2,18 +2,20 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { setupBackend } from '../model/backend.js';
-import { createModel, type Model } from '../model/model.js';
+import { setupBackend } from '../model/kernels/backend.js';
+import { createModel } from '../model/create-model.js';
+import type { Model } from '../model/model.js';
 import { ensureBuilt } from '../test-support/built-cli.js';
 import { repoRoot } from '../test-support/shared-data.js';
-import type { Checkpoint } from '../train/checkpoint.js';
-import { makeTinyDataset, TINY_MODEL } from '../train/fixtures.js';
-import { train, type TrainCallbacks, type TrainOptions } from '../train/trainer.js';
+import type { Checkpoint } from '../checkpoint/checkpoint.js';
+import { makeTinyDataset, TINY_MODEL } from '../test-support/fixtures.js';
+import type { TrainOptions } from '../train/train-options.js';
+import { train, type TrainCallbacks } from '../train/trainer.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint-store.js';
 import type * as Pool from './gradient-workers.js';
 
 // Worker threads run the built code: the pool comes from dist/, the trainer from the sources (the
-// pool only passes Float32Arrays, so the two meet through the `GradientComputer` interface).
+// pool only passes Float32Arrays, so the two meet through the `GradientWorkerPool` interface).
 let pool: typeof Pool;
 const config = { ...TINY_MODEL, dropout: 0.2 };
 const dataset = makeTinyDataset({ trainNotes: [20, 25, 30, 14], validationNotes: [20] });

@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { HowlError, InvalidArgumentError } from '../errors.js';
-import type { BackendName } from '../model/backend.js';
+import type { BackendName } from '../model/kernels/backend.js';
 import type { ModelConfig } from '../model/config.js';
-import type { GradientComputer, GradientPass, PassGradient } from '../train/trainer.js';
+import type { GradientPass, GradientWorkerPool, PassGradient } from '../train/pass-gradient.js';
 import type {
   FromGradientWorker,
   GradientWorkerData,
@@ -14,7 +14,7 @@ import type {
 } from './gradient-worker.js';
 
 /**
- * Data-parallel training on worker threads: a `GradientComputer` for `train` whose threads each hold
+ * Data-parallel training on worker threads: a `GradientWorkerPool` for `train` whose threads each hold
  * a copy of the model on their own TensorFlow.js backend. Each step the calling thread writes the
  * current weights into one `SharedArrayBuffer`, deals the step's micro-batches out round-robin, and
  * gets back each micro-batch's weighted gradient; the trainer adds them in order, clips, and applies
@@ -41,7 +41,7 @@ export interface GradientWorkersOptions {
 }
 
 /** A running pool of gradient workers; `close()` it when training ends. */
-export interface GradientWorkers extends GradientComputer {
+export interface GradientWorkers extends GradientWorkerPool {
   close(): Promise<void>;
 }
 

@@ -9,7 +9,14 @@ import {
   type DatasetFile,
   type NoteColumns,
 } from '../data/dataset-format.js';
-import { checkValidationFraction, DEFAULT_VALIDATION_FRACTION, splitOf } from '../data/split.js';
+import { checkValidationFraction, DEFAULT_VALIDATION_FRACTION } from '../data/split.js';
+import {
+  assignSplits,
+  DEFAULT_GROUP_RULE,
+  defaultSourceTags,
+  groupKeyOf,
+  type GroupRule,
+} from '../data/groups.js';
 import { InvalidArgumentError } from '../errors.js';
 import { findMidiFiles, MIDI_EXTENSIONS } from './find-midi-files.js';
 import {
@@ -47,10 +54,16 @@ export interface ImportOptions {
   sustain?: boolean;
   /** Keep channel 10 drums (default false). */
   includeDrums?: boolean;
-  /** Share of files held out by content hash (default 0.1). */
+  /** Share of files held out, by group (default 0.1). */
   validationFraction?: number;
+  /** How files are grouped for the split: one rule for every source, or one per source (default `file`). */
+  groupBy?: GroupRule | readonly GroupRule[];
+  /** A short name per source (default: `defaultSourceTags`, the shortest distinct path suffixes). */
+  sourceTags?: readonly string[];
   /** Skip files larger than this many bytes (default 64 MB). */
   maxFileBytes?: number;
+  /** Skip files with more notes than this (default `DEFAULT_MAX_NOTES`, 2,000,000; see `readMidi`). */
+  maxNotes?: number;
   /** Files per message to a worker (default: chosen from the file count, at most 32). */
   batchSize?: number;
   /** Called after each batch of files. */
@@ -91,8 +104,10 @@ interface FoundFile {
  * Files are found with `findMidiFiles` and kept in that order (sources in the order given, paths
  * sorted within each), so the dataset is the same whatever the number of workers. Each file is read
  * with `readMidi` (sustain on unless `sustain: false`); a file that cannot be read, is over
- * `maxFileBytes` or has fewer than 2 notes is listed in `failures` with the reason, never fatal.
- * Each file's split comes from the hash of its bytes (`splitOf`). A crashed worker loses nothing:
+ * `maxFileBytes`, holds more than `maxNotes` notes or has fewer than 2 notes is listed in `failures` with the reason, never fatal.
+ * Each file's split comes from its group (`groupBy`, by default the hash of its bytes alone) through
+ * `assignSplits`, source by source: no group straddles the split, each source's held-out share
+ * matches the fraction as closely as whole groups allow, and adding a source moves no other file. A crashed worker loses nothing:
  * its files are retried one per batch on a new worker, and a file that crashes a worker on its own
  * is recorded as a failure; if workers cannot start at all, files are read on this thread.
  *
@@ -114,6 +129,7 @@ export async function importCorpus(
     sustain: options.sustain ?? true,
     includeDrums: options.includeDrums ?? false,
     maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
+    ...(options.maxNotes === undefined ? {} : { maxNotes: options.maxNotes }),
   };
   const validationFraction = options.validationFraction ?? DEFAULT_VALIDATION_FRACTION;
   checkValidationFraction(validationFraction);
@@ -122,10 +138,14 @@ export async function importCorpus(
       `maximum file size ${String(settings.maxFileBytes)} bytes is not positive`,
     );
   }
+  if (options.maxNotes !== undefined && !(options.maxNotes >= 1)) {
+    throw new InvalidArgumentError(`maximum note count ${String(options.maxNotes)} is not at least 1`);
+  }
   if (options.workers !== undefined && (!Number.isSafeInteger(options.workers) || options.workers < 0)) {
     throw new InvalidArgumentError(`worker count ${String(options.workers)} is not a non-negative integer`);
   }
   if (sources.length === 0) throw new InvalidArgumentError('no folder to import');
+  const grouping = groupingOf(sources, options);
 
   const roots = sources.map((source) => resolve(source));
   const found = await findAll(sources, roots);
@@ -160,8 +180,42 @@ export async function importCorpus(
     workersUsed = await runOnWorkers(jobs, batchSize, workerCount, settings, accept, warnings);
   }
 
-  const dataset = assemble(found, results, where, roots, settings, validationFraction, options.created);
+  const dataset = assemble(
+    found,
+    results,
+    where,
+    roots,
+    settings,
+    { ...grouping, validationFraction },
+    options.created,
+  );
   return { dataset, elapsedSeconds: (performance.now() - started) / 1000, workers: workersUsed, warnings };
+}
+
+interface Grouping {
+  /** One rule per source. */
+  rules: GroupRule[];
+  /** One tag per source. */
+  tags: string[];
+}
+
+function groupingOf(sources: readonly string[], options: ImportOptions): Grouping {
+  const given = options.groupBy ?? DEFAULT_GROUP_RULE;
+  const rules = typeof given === 'string' ? sources.map(() => given) : [...given];
+  if (rules.length !== sources.length) {
+    throw new InvalidArgumentError(
+      `${rules.length} group rules for ${sources.length} folders: give one rule, or one per folder`,
+    );
+  }
+  const tags = options.sourceTags
+    ? [...options.sourceTags]
+    : defaultSourceTags(sources.map((s) => resolve(s)));
+  if (tags.length !== sources.length) {
+    throw new InvalidArgumentError(`${tags.length} tags for ${sources.length} folders: give one per folder`);
+  }
+  const duplicate = tags.find((tag, i) => tags.indexOf(tag) !== i);
+  if (duplicate !== undefined) throw new InvalidArgumentError(`tag "${duplicate}" is given to two folders`);
+  return { rules, tags };
 }
 
 async function findAll(sources: readonly string[], roots: readonly string[]): Promise<FoundFile[]> {
@@ -185,9 +239,10 @@ function assemble(
   where: readonly { batch: number; kind: 'imported' | 'skipped'; at: number }[],
   roots: readonly string[],
   settings: FileImportSettings,
-  validationFraction: number,
+  grouping: Grouping & { validationFraction: number },
   created: string | undefined,
 ): Dataset {
+  const { rules, tags, validationFraction } = grouping;
   let total = 0;
   for (const result of results) for (const file of result?.imported ?? []) total += file.count;
   const notes: NoteColumns = {
@@ -228,16 +283,33 @@ function assemble(
       path: file.relativePath,
       source: file.source,
       hash: imported.hash,
-      split: splitOf(imported.hash, validationFraction),
+      split: 'train',
+      group: groupKeyOf(rules[file.source] as GroupRule, {
+        path: file.relativePath,
+        hash: imported.hash,
+      }),
       noteCount: count,
       durationSeconds: imported.durationSeconds,
       bytes: imported.bytes,
     });
   });
+  // Each source is split on its own, so adding a corpus never moves a file of another across.
+  for (let source = 0; source < roots.length; source++) {
+    const ofSource = files.filter((file) => file.source === source);
+    const splits = assignSplits(ofSource, validationFraction);
+    ofSource.forEach((file, i) => (file.split = splits[i] ?? 'train'));
+  }
   return createDataset({
     created: created ?? new Date().toISOString(),
     sources: [...roots],
-    settings: { ...settings, validationFraction },
+    sourceTags: [...tags],
+    settings: {
+      sustain: settings.sustain,
+      includeDrums: settings.includeDrums,
+      maxFileBytes: settings.maxFileBytes,
+      validationFraction,
+      groupBy: [...rules],
+    },
     files,
     failures,
     notes,

@@ -18,6 +18,8 @@ export interface FileImportSettings {
   includeDrums: boolean;
   /** Larger files are skipped without being read. */
   maxFileBytes: number;
+  /** Files with more notes are skipped (default: `readMidi`'s, 2,000,000). */
+  maxNotes?: number;
 }
 
 /** One file to import: its position in the sorted file list, and its path. */
@@ -60,7 +62,7 @@ export interface ImportWorkerData {
   settings: FileImportSettings;
 }
 
-/** Minimum notes for a file to be kept, as in the original (spec §1). */
+/** Minimum notes for a file to be kept, as in the original (docs/original-system.md §1). */
 export const MIN_NOTES = 2;
 
 const formatMb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MB`;
@@ -86,7 +88,11 @@ function importFile(path: string, settings: FileImportSettings): FileOutcome {
     return { ok: false, reason: `cannot read the file (${code ?? (error as Error).message})` };
   }
   try {
-    const score = readMidiColumns(bytes, { sustain: settings.sustain, includeDrums: settings.includeDrums });
+    const score = readMidiColumns(bytes, {
+      sustain: settings.sustain,
+      includeDrums: settings.includeDrums,
+      ...(settings.maxNotes === undefined ? {} : { maxNotes: settings.maxNotes }),
+    });
     const count = score.notes.time.length;
     if (count < MIN_NOTES) return { ok: false, reason: `fewer than ${MIN_NOTES} notes (${count})` };
     return {

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { WeightMap } from '../inference/step-network.js';
-import type { CheckpointConfig, TrainingState } from '../train/checkpoint.js';
-import { CheckpointError } from '../train/checkpoint.js';
+import type { CheckpointConfig, TrainingState } from '../checkpoint/checkpoint.js';
+import { CheckpointError } from '../checkpoint/checkpoint.js';
+import { weightsOf, type WeightMap } from '../checkpoint/weight-map.js';
 import { loadCheckpoint } from './checkpoint-store.js';
+import { modelCheckpointDir } from './run-folder.js';
 
 /** A trained model read for generation: its configuration and weights (no optimiser state). */
 export interface LoadedModel {
@@ -27,33 +28,17 @@ export function defaultModelDir(): string {
 }
 
 /**
- * Where the weights of `path` are: a checkpoint folder itself (it holds `config.json`), or a run
- * folder of `howl train`, whose best-validation checkpoint (`best/`) is preferred over the latest
- * (`checkpoint/`).
- */
-function checkpointDir(path: string): string {
-  if (existsSync(join(path, 'config.json'))) return path;
-  for (const sub of ['best', 'checkpoint'])
-    if (existsSync(join(path, sub, 'config.json'))) return join(path, sub);
-  return path;
-}
-
-/**
  * Reads a trained model for generation.
  *
- * @param path - a checkpoint folder, or a run folder of `howl train` (default: the shipped model)
+ * @param path - a checkpoint folder, or a run folder of `howl train`, whose best-validation
+ *   checkpoint (`best/`) is preferred over the latest (`checkpoint/`) (default: the shipped model)
  * @returns the configuration, weights and training summary
  * @throws CheckpointError naming the folder when there is no model there, or it is corrupt
  * @example const model = await loadModel('runs/piano-ordered-lstm');
  */
 export async function loadModel(path: string = defaultModelDir()): Promise<LoadedModel> {
   if (!existsSync(path)) throw new CheckpointError(`${path}: no such model folder`);
-  const dir = checkpointDir(path);
+  const dir = modelCheckpointDir(path);
   const checkpoint = await loadCheckpoint(dir);
-  const weights = new Map(
-    checkpoint.tensors
-      .filter((t) => !t.name.startsWith('adam/'))
-      .map((t) => [t.name, { shape: t.shape, data: t.data }]),
-  );
-  return { dir, config: checkpoint.config, weights, state: checkpoint.state };
+  return { dir, config: checkpoint.config, weights: weightsOf(checkpoint), state: checkpoint.state };
 }

@@ -10,7 +10,8 @@ import { DEFAULT_PEAK_DB, peakAmplitude, peakGain } from '../render/peak.js';
 import { resolveRenderOptions, type StereoAudio } from '../render/render-notes.js';
 import type { SoundFont } from '../render/soundfont.js';
 import type { Note } from '../score/note.js';
-import { writeFileAtomicStream, WriteFileError } from './atomic-write.js';
+import { removeStaleTempFilesOnce, writeFileAtomicStream, WriteFileError } from './atomic-write.js';
+import { describeFsError } from './file-system-errors.js';
 import { renderNoteChunksThreaded, type ThreadedRenderOptions } from './render-threads.js';
 import { loadSoundFontFile } from './soundfont-file.js';
 
@@ -125,6 +126,7 @@ export async function writeAudioFile(
   const format = options.format ?? audioFormatOfPath(path);
   checkEncodable(format, resolveRenderOptions(options).sampleRate);
   const soundFont = await soundFontOf(options.soundFont);
+  await removeStaleTempFilesOnce(dirname(path)); // spills of killed renders, before making one
   const spillPath = join(dirname(path), `.${basename(path)}.${process.pid}.${++spillCounter}.render.tmp`);
   let spill: FileHandle | undefined;
   try {
@@ -146,8 +148,12 @@ export async function writeAudioFile(
       sampleRate = chunk.sampleRate;
       peak = Math.max(peak, peakAmplitude(chunk.left, chunk.right));
       lengths.push(chunk.left.length);
-      await spill.writeFile(bytesOf(chunk.left)); // at the current position, all of it
-      await spill.writeFile(bytesOf(chunk.right));
+      try {
+        await spill.writeFile(bytesOf(chunk.left)); // at the current position, all of it
+        await spill.writeFile(bytesOf(chunk.right));
+      } catch (error) {
+        throw new WriteFileError(path, describeFsError(error, path), { cause: error }); // a full disk
+      }
     }
     const rendered = performance.now();
     const frames = lengths.reduce((sum, n) => sum + n, 0);

@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, test } from 'vitest';
-import { BackendUnavailableError, setupBackend } from '../model/backend.js';
-import { wasmKernelsRegistered } from '../model/wasm-kernels.js';
+import { BackendUnavailableError, setupBackend } from '../model/kernels/backend.js';
+import { wasmKernelsRegistered } from '../model/kernels/wasm-kernels.js';
 import { setupNodeBackend, wasmBinaryDirectory } from './tf-backend.js';
 
 describe('setupNodeBackend', () => {

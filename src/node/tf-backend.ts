@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { setupBackend, type BackendName } from '../model/backend.js';
+import { setupBackend, type BackendName } from '../model/kernels/backend.js';
 
 /** Node-only side of backend setup: where the wasm backend's binaries live. */
 

@@ -78,4 +78,21 @@ describe('browser build of the core', () => {
     expect(code).toContain('createRecurrentLayer');
     expect(code).not.toMatch(/from\s*["']node:/);
   }, 60_000);
+
+  it('bundles howl/internals for the browser without Node built-ins or TensorFlow.js', async () => {
+    const result = await build({
+      entryPoints: [`${repoRoot}/src/public/internals.ts`],
+      bundle: true,
+      platform: 'browser',
+      format: 'iife',
+      globalName: 'internals',
+      write: false,
+      logLevel: 'silent',
+    });
+    const code = result.outputFiles[0]?.text ?? '';
+    expect(code).not.toContain('@tensorflow');
+    const context: Record<string, unknown> = { TextDecoder, TextEncoder, console };
+    runInNewContext(`${code}; globalThis.erf = internals.erf(0.5);`, context);
+    expect(context['erf']).toBeCloseTo(0.5205, 4);
+  });
 });

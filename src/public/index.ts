@@ -1,15 +1,22 @@
 /**
  * Howl's library core: runs in Node, in browsers and in workers. Nothing here imports `node:*`;
- * file-system helpers live in `howl/node`.
+ * file-system helpers live in `howl/node`, models and training in `howl/model`, and the building
+ * blocks under this API (kernels of sampling, scoring and rendering) in `howl/internals`.
  */
-export { HowlError, MidiFormatError, DatasetFormatError, InvalidArgumentError } from '../errors.js';
+export {
+  HowlError,
+  MidiFormatError,
+  NoteLimitError,
+  DatasetFormatError,
+  InvalidArgumentError,
+} from '../errors.js';
 export type { Note, Score, Seconds, Ticks, TempoChange } from '../score/note.js';
 export { clampPitch, MIN_PITCH, MAX_PITCH, PITCH_COUNT } from '../score/clamp-pitch.js';
 export { sortNotes } from '../score/sort-notes.js';
 export { createRng } from '../random/rng.js';
 export type { Rng, RngState } from '../random/rng.js';
 
-export { readMidi } from '../midi/read-midi.js';
+export { readMidi, DEFAULT_MAX_NOTES, MAX_ONSET_SECONDS } from '../midi/read-midi.js';
 export type { ReadMidiOptions } from '../midi/read-midi.js';
 export { writeMidi, DEFAULT_TICKS_PER_QUARTER, DEFAULT_BPM } from '../midi/write-midi.js';
 export type { WriteMidiOptions } from '../midi/write-midi.js';
@@ -35,11 +42,23 @@ export {
   V1_FIELDS,
 } from '../encoding/v1.js';
 export type { V1Row, V1NoteInput, DecodeV1Options } from '../encoding/v1.js';
+export {
+  ATTRIBUTES,
+  GRID_BINS,
+  TIME_BINS,
+  TIME_BIN_SECONDS,
+  TIME_RANGE_SECONDS,
+  VELOCITY_BINS,
+  timeBin,
+  velocityBin,
+  toGrid,
+} from '../encoding/grid.js';
+export type { Attribute, GridSequence } from '../encoding/grid.js';
 export { augmentV1, drawAugmentV1, applyAugmentV1, AUGMENT_V1_RANGES } from '../augment/v1.js';
 export type { AugmentV1Params } from '../augment/v1.js';
 
-export { contentHash, contentHash64, CONTENT_HASH_PATTERN } from '../data/content-hash.js';
-export { splitOf, hashToUnit, SPLITS, DEFAULT_VALIDATION_FRACTION } from '../data/split.js';
+export { contentHash, CONTENT_HASH_PATTERN } from '../data/content-hash.js';
+export { splitOf, SPLITS, DEFAULT_VALIDATION_FRACTION } from '../data/split.js';
 export type { Split } from '../data/split.js';
 export {
   createDataset,
@@ -61,26 +80,36 @@ export type {
   DecodeDatasetOptions,
   NoteColumns,
 } from '../data/dataset-format.js';
-export { createCropSampler, cropV1, DEFAULT_CROP_LENGTH, CROPS_PER_SONG_PER_ROUND } from '../data/crops.js';
+export { createCropSampler, cropV1, DEFAULT_CROP_LENGTH } from '../data/crops.js';
 export type { CropSampler, CropSamplerOptions, CropAugmenter } from '../data/crops.js';
 
-export { createStepNetwork } from '../inference/create-step-network.js';
-export { createOriginalLstmStep } from '../inference/original-lstm-step.js';
-export { createOrderedRnnStep } from '../inference/ordered-rnn-step.js';
+export {
+  encodeCheckpoint,
+  decodeCheckpoint,
+  CheckpointError,
+  CHECKPOINT_VERSION,
+  CHECKPOINT_FILES,
+} from '../checkpoint/checkpoint.js';
 export type {
-  StepNetwork,
-  RegressionStepNetwork,
-  OrderedStepNetwork,
-  WeightMap,
-  WeightTensor,
-} from '../inference/step-network.js';
+  Checkpoint,
+  CheckpointConfig,
+  CheckpointTensor,
+  TrainingState,
+  CurvePoint,
+} from '../checkpoint/checkpoint.js';
+export { weightsOf } from '../checkpoint/weight-map.js';
+export type { WeightMap, WeightTensor } from '../checkpoint/weight-map.js';
+
+export { createStepNetwork } from '../inference/create-step-network.js';
+export type { StepNetworkOptions } from '../inference/create-step-network.js';
+export type { StepNetwork, RegressionStepNetwork, OrderedStepNetwork } from '../inference/step-network.js';
 export { hasSimdKernel } from '../inference/matmul.js';
 export { createComposer } from '../generate/composer.js';
 export type { Composer, ComposerOptions } from '../generate/composer.js';
 export { generateCandidates } from '../generate/candidates.js';
 export type { Candidate, CandidateOptions } from '../generate/candidates.js';
-export { resolveSampling, choosePitch, chooseIndex, pitchLogProb, logProbAt } from '../generate/sampling.js';
-export type { SamplingOptions, ResolvedSampling, PitchChoice } from '../generate/sampling.js';
+export { DEFAULT_SAMPLING, resolveSampling } from '../generate/sampling.js';
+export type { SamplingOptions, ResolvedSampling } from '../generate/sampling.js';
 export { randomFirstNote } from '../generate/next-note.js';
 export type { ScoredNote } from '../generate/next-note.js';
 export {
@@ -89,9 +118,11 @@ export {
   MODEL_PRESETS,
   DEFAULT_PRESET,
   architectureName,
+  describeArchitecture,
 } from '../model/config.js';
 export type {
   ModelConfig,
+  ModelType,
   OriginalLstmConfig,
   OrderedRnnConfig,
   TransformerConfig,
@@ -110,13 +141,7 @@ export {
   DEFAULT_CHUNK_FRAMES,
 } from '../render/render-notes.js';
 export type { RenderOptions, ResolvedRenderOptions, StereoAudio } from '../render/render-notes.js';
-export { createDryRenderer } from '../render/dry-renderer.js';
-export type { DryChunk, DryRenderer, DryRenderOptions } from '../render/dry-renderer.js';
-export { scheduleNotes, partitionByPitch, BLOCK_FRAMES, MAX_NOTES } from '../render/note-schedule.js';
-export type { NoteSchedule } from '../render/note-schedule.js';
-export { createHallReverb } from '../render/hall-reverb.js';
-export type { Reverb } from '../render/hall-reverb.js';
-export { encodeWav, encodeWavSamples, wavHeader } from '../render/wav.js';
+export { encodeWav } from '../render/wav.js';
 export type { EncodeWavOptions, WavSampleFormat } from '../render/wav.js';
 export { peakAmplitude, peakGain, DEFAULT_PEAK_DB } from '../render/peak.js';
 export {
@@ -126,7 +151,7 @@ export {
   AUDIO_EXTENSIONS,
 } from '../render/audio-encoder.js';
 export type { AudioEncoder, AudioEncoderOptions, AudioFormat } from '../render/audio-encoder.js';
-export { pianoRollSvg, velocityColor } from '../plot/piano-roll.js';
+export { pianoRollSvg } from '../plot/piano-roll.js';
 export type { PianoRollOptions } from '../plot/piano-roll.js';
 
 export { evaluateModel, pitchVerdict, DEFAULT_EVAL_SAMPLING } from '../eval/evaluate.js';
@@ -138,35 +163,6 @@ export type {
   MusicResult,
   BaselineScores,
 } from '../eval/evaluate.js';
-export {
-  ATTRIBUTES,
-  GRID_BINS,
-  PITCH_BINS,
-  TIME_BINS,
-  TIME_BIN_SECONDS,
-  TIME_RANGE_SECONDS,
-  VELOCITY_BINS,
-  timeBin,
-  timeBinEdges,
-  velocityBin,
-  volumeBinEdges,
-  toGrid,
-} from '../eval/grid.js';
-export type { Attribute, GridSequence } from '../eval/grid.js';
-export { erf, erfc, logBinProbability } from '../eval/erf.js';
-export { gaussianBinLogProb, gaussianGrid, fitSigma } from '../eval/gaussian.js';
-export type { SigmaFit } from '../eval/gaussian.js';
-export { fitBaselines, scoreBaselines } from '../eval/baselines.js';
-export type { Baselines, BaselineNll } from '../eval/baselines.js';
-export { predictPieces } from '../eval/predict.js';
-export type { Predictions, PredictOptions } from '../eval/predict.js';
-export { targetsOf, fitGaussianWidths, gridNll } from '../eval/likelihood.js';
-export type { AttributeNll, GaussianWidths, Targets } from '../eval/likelihood.js';
-export { FEATURES, FEATURE_SPECS, measureFeatures } from '../eval/features.js';
-export type { Feature, FeatureSpec, FeatureValues } from '../eval/features.js';
-export { overlappedArea } from '../eval/overlap.js';
-export { longestRepeat, measureDegeneration } from '../eval/degeneration.js';
-export type { Repeat, PieceDegeneration } from '../eval/degeneration.js';
 export { compareMusic } from '../eval/similarity.js';
 export type { SimilarityResult, FeatureComparison, DegenerationSummary } from '../eval/similarity.js';
 export { buildReport, reportMarkdown, reportJson } from '../eval/report.js';

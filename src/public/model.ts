@@ -1,18 +1,18 @@
 /**
  * Models and training, on TensorFlow.js (`howl/model`). Kept apart from `howl` so that importing the
  * data side does not load TensorFlow.js. Runs in Node, browsers and workers; Node's backend setup and
- * checkpoint folders are in `howl/node`.
+ * checkpoint folders are in `howl/node`, the checkpoint format itself (plain data) in `howl`.
  */
-export { setupBackend, BACKEND_NAMES, BackendUnavailableError } from '../model/backend.js';
-export type { BackendName } from '../model/backend.js';
-export { createRecurrentLayer } from '../model/recurrent.js';
+export { setupBackend, BACKEND_NAMES, BackendUnavailableError } from '../model/kernels/backend.js';
+export type { BackendName } from '../model/kernels/backend.js';
+export { createRecurrentLayer } from '../model/kernels/recurrent.js';
 export type {
   RecurrentKind,
   RecurrentLayer,
   RecurrentLayerOptions,
   RecurrentState,
   RecurrentImplementation,
-} from '../model/recurrent.js';
+} from '../model/kernels/recurrent.js';
 export {
   MODEL_TYPES,
   MODEL_PRESETS,
@@ -28,29 +28,25 @@ export type {
   OrderedConfig,
   ModelPresetName,
 } from '../model/config.js';
-export { createModel } from '../model/model.js';
-export type { Model, ModelOutputs, LossResult, ForwardOptions, CreateModelOptions } from '../model/model.js';
+export { createModel } from '../model/create-model.js';
+export type { CreateModelOptions } from '../model/create-model.js';
+export type { Model, ModelOutputs, LossResult, ForwardOptions } from '../model/model.js';
 export {
   buildV1Batch,
   encodeV1Batch,
   v1BatchToTensors,
   INPUT_FEATURES,
-  PITCH_CLASSES,
   REGRESSION_FEATURES,
   REGRESSION_MAX,
-} from '../model/features.js';
-export type { V1Batch, V1BatchArrays } from '../model/features.js';
-export {
-  train,
-  evaluate,
-  loadWeights,
-  resolveTrainOptions,
-  OutOfMemoryError,
-  DEFAULT_MICRO_BATCH_STEPS,
-  VALIDATION_SEED,
-} from '../train/trainer.js';
+} from '../model/batching/features.js';
+export type { V1Batch, V1BatchArrays } from '../model/batching/features.js';
+export { train } from '../train/trainer.js';
+export { resolveTrainOptions, DEFAULT_MICRO_BATCH_STEPS } from '../train/train-options.js';
+export type { TrainOptions } from '../train/train-options.js';
+export { evaluate, VALIDATION_SEED } from '../train/validation.js';
+export { loadWeights } from '../train/training-state.js';
+export { OutOfMemoryError } from '../train/pass-gradient.js';
 export type {
-  TrainOptions,
   TrainCallbacks,
   TrainResult,
   StepInfo,
@@ -58,26 +54,14 @@ export type {
   StopReason,
   CheckpointKind,
 } from '../train/trainer.js';
-export {
-  encodeCheckpoint,
-  decodeCheckpoint,
-  CheckpointError,
-  CHECKPOINT_VERSION,
-  CHECKPOINT_FILES,
-} from '../train/checkpoint.js';
-export type {
-  Checkpoint,
-  CheckpointConfig,
-  CheckpointTensor,
-  TrainingState,
-  CurvePoint,
-} from '../train/checkpoint.js';
 export { renderLossPlot } from '../train/loss-plot.js';
 export type { LossPlotOptions } from '../train/loss-plot.js';
-export { weightMapOf } from '../model/weight-map.js';
-export { buildLayersModel, exportLayersModel, LAYERS_OUTPUT_NAMES } from '../model/layers-export.js';
-export type { LayersModelFiles } from '../model/layers-export.js';
+export { weightMapOf } from '../checkpoint/weight-map.js';
+export { buildLayersModel, exportLayersModel, LAYERS_OUTPUT_NAMES } from '../export/layers-export.js';
+export type { LayersModelFiles } from '../export/layers-export.js';
 export { createOrderedRnn } from '../model/ordered-rnn.js';
-export { buildOrderedBatch, encodeOrderedBatch, orderedInputFeatures } from '../model/ordered-features.js';
-export type { OrderedBatch, OrderedBatchArrays, PitchEncoding } from '../model/ordered-features.js';
+export { buildOrderedBatch, encodeOrderedBatch } from '../model/batching/ordered-features.js';
+export type { OrderedBatch, OrderedBatchArrays } from '../model/batching/ordered-features.js';
+export { orderedInputFeatures } from '../encoding/ordered-input.js';
+export type { PitchEncoding } from '../encoding/ordered-input.js';
 export type { ModelBatch, OriginalLstmModel } from '../model/model.js';

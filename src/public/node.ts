@@ -3,7 +3,12 @@ export * from './index.js';
 export { importCorpus, DEFAULT_MAX_FILE_BYTES, AUTO_INLINE_MAX_FILES } from '../node/import-corpus.js';
 export type { ImportOptions, ImportProgress, ImportResult } from '../node/import-corpus.js';
 export { findMidiFiles, isMidiFileName, MIDI_EXTENSIONS } from '../node/find-midi-files.js';
-export { writeFileAtomic, checkWritable, WriteFileError } from '../node/atomic-write.js';
+export {
+  writeFileAtomic,
+  checkWritable,
+  removeStaleTempFiles,
+  WriteFileError,
+} from '../node/atomic-write.js';
 export { setupNodeBackend, wasmBinaryDirectory } from '../node/tf-backend.js';
 export { saveCheckpoint, loadCheckpoint } from '../node/checkpoint-store.js';
 export { loadModel, defaultModelDir, originalModelDir } from '../node/load-model.js';

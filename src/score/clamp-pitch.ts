@@ -7,7 +7,7 @@ export const PITCH_COUNT = MAX_PITCH - MIN_PITCH + 1;
 
 /**
  * Brings a MIDI pitch into 0..119 by octave, keeping its pitch class, exactly as the original system
- * does (spec §2): `octave = clip(floor(p / 12), 0, 9)`, `pitch = octave * 12 + p mod 12`.
+ * does (docs/original-system.md §2): `octave = clip(floor(p / 12), 0, 9)`, `pitch = octave * 12 + p mod 12`.
  * So G9 (127) becomes G8 (115), and any pitch far below becomes its pitch class in octave -1.
  *
  * @example clampPitch(127) === 115

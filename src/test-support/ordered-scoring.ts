@@ -1,7 +1,8 @@
 import type { V1Row } from '../encoding/v1.js';
-import { timeBin, velocityBin } from '../eval/grid.js';
+import { timeBin, velocityBin } from '../encoding/grid.js';
 import type { OrderedStepNetwork } from '../inference/step-network.js';
 import { createRng } from '../random/rng.js';
+import { PITCH_COUNT } from '../score/clamp-pitch.js';
 
 /**
  * What the step-network tests of ordered networks share: random phrases, and scoring the next note
@@ -37,7 +38,7 @@ export function scoreNext(net: OrderedStepNetwork, b: number, next: V1Row): numb
   const [d, len, volume, p] = next;
   const delayBin = timeBin(Math.min(4, Math.max(0, d)));
   const delay = -logSoftmaxAt(net.delayLogits, b * 401, 401, delayBin);
-  const pitch = -logSoftmaxAt(net.pitchLogitsGiven(b, delayBin), 0, 120, p + 60);
+  const pitch = -logSoftmaxAt(net.pitchLogitsGiven(b, delayBin), 0, PITCH_COUNT, p + 60);
   const rest = net.restLogitsGiven(b, delayBin, p + 60);
   const duration = -logSoftmaxAt(rest.duration, 0, 401, timeBin(Math.min(4, len)));
   const velocity = -logSoftmaxAt(rest.velocity, 0, 32, velocityBin(volume * 127));

@@ -1,6 +1,7 @@
-import type { WeightMap, WeightTensor } from '../inference/step-network.js';
+import type { WeightMap, WeightTensor } from '../checkpoint/weight-map.js';
 import type { OriginalLstmConfig } from '../model/config.js';
 import { createRng } from '../random/rng.js';
+import { PITCH_COUNT } from '../score/clamp-pitch.js';
 
 /**
  * Random weights of the original network by name, without TensorFlow.js: enough to run a step
@@ -24,8 +25,8 @@ export function randomStepWeights(config: OriginalLstmConfig, seed = 1, scale = 
     ['rnn/kernel', tensor([123, G])],
     ['rnn/recurrent_kernel', tensor([H, G])],
     ['rnn/bias', tensor(config.rnn === 'lstm' ? [G] : [2, G])],
-    ['pitch/kernel', tensor([D + H, 120])],
-    ['pitch/bias', tensor([120])],
+    ['pitch/kernel', tensor([D + H, PITCH_COUNT])],
+    ['pitch/bias', tensor([PITCH_COUNT])],
     ['regression/kernel', tensor([D + H, 3])],
     ['regression/bias', tensor([3])],
   ]);

@@ -16,6 +16,8 @@ export const sharedDir: string | undefined = (() => {
 
 export const pianoMidiDir = sharedDir && join(sharedDir, 'data', 'piano-midi-de', 'midis');
 export const edgeCasesDir = sharedDir && join(sharedDir, 'data', 'edge-cases');
+/** ASAP's human performances, filed as `Composer/Work/Piece/Performer.mid` (CC BY-NC-SA 4.0; never vendored). */
+export const asapDir = sharedDir && join(sharedDir, 'data', 'asap', 'midis');
 
 /**
  * A small fixed subset of the corpus vendored in the repository (`test/fixtures`), byte-identical and

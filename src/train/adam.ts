@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { NamedVariable } from '../model/layers.js';
+import type { NamedVariable } from '../model/kernels/layers.js';
 
 /**
  * Adam (Kingma & Ba 2015) on TensorFlow.js ops, with the update rule of `tf.train.adam` and Keras

@@ -1,24 +1,21 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { setupBackend } from '../model/backend.js';
-import { createModel, type Model } from '../model/model.js';
-import { makeTinyDataset, TINY_MODEL } from './fixtures.js';
-import {
-  computePassGradient,
-  microBatchStepsForWorkers,
-  OutOfMemoryError,
-  train,
-  type GradientComputer,
-  type TrainOptions,
-} from './trainer.js';
+import { setupBackend } from '../model/kernels/backend.js';
+import { createModel } from '../model/create-model.js';
+import type { Model } from '../model/model.js';
+import { makeTinyDataset, TINY_MODEL } from '../test-support/fixtures.js';
+import { computePassGradient, OutOfMemoryError, type GradientWorkerPool } from './pass-gradient.js';
+import type { TrainOptions } from './train-options.js';
+import { train } from './trainer.js';
 
-// The trainer's `GradientComputer` path without threads: a second model on this thread stands in
-// for the workers (the threads themselves are tested in src/node/gradient-workers.test.ts).
+// The trainer's worker path (`createWorkerGradients`) without threads: a second model on this
+// thread stands in for the workers' `GradientWorkerPool` (the threads themselves are tested in
+// src/node/gradient-workers.test.ts); workers 1 is the in-process computer.
 
 const config = { ...TINY_MODEL, dropout: 0.2 };
 const values = (m: Model): Float32Array[] => m.variables.map((v) => (v.dataSync() as Float32Array).slice());
 
-function inThreadComputer(workers: number): GradientComputer & { calls: number[]; dispose(): void } {
+function inThreadComputer(workers: number): GradientWorkerPool & { calls: number[]; dispose(): void } {
   const copy = createModel(config, { seed: 5 });
   const calls: number[] = [];
   return {
@@ -106,16 +103,12 @@ describe('train with a gradient computer', () => {
     model.dispose();
   });
 
-  test('workers > 1 need a computer; micro-batch steps for workers split batches evenly', async () => {
+  test('workers > 1 need a computer', async () => {
     const model = createModel(config, { seed: 1 });
     await expect(train(model, makeTinyDataset(), { steps: 1, workers: 2 })).rejects.toThrow(
       /2 workers need a gradient computer/,
     );
     await expect(train(model, makeTinyDataset(), { steps: 1, workers: 0 })).rejects.toThrow(/workers 0/);
     model.dispose();
-    expect(microBatchStepsForWorkers(32, 256, 2)).toBe(16 * 256);
-    expect(microBatchStepsForWorkers(64, 768, 2)).toBe(16 * 768); // 4 passes of 16 (the default: 21, 21, 21, 1)
-    expect(microBatchStepsForWorkers(64, 768, 3)).toBe(11 * 768); // 6 passes
-    expect(microBatchStepsForWorkers(5, 100, 4)).toBe(200);
   });
 });

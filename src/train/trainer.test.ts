@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { setupBackend } from '../model/backend.js';
+import { setupBackend } from '../model/kernels/backend.js';
 import type { OriginalLstmConfig } from '../model/config.js';
-import { createModel, type Model } from '../model/model.js';
-import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './checkpoint.js';
-import { makeTinyDataset, TINY_MODEL } from './fixtures.js';
-import { train, type TrainOptions } from './trainer.js';
+import { createModel } from '../model/create-model.js';
+import type { Model } from '../model/model.js';
+import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.js';
+import { makeTinyDataset, TINY_MODEL } from '../test-support/fixtures.js';
+import type { TrainOptions } from './train-options.js';
+import { train } from './trainer.js';
 
 const tiny = TINY_MODEL;
 const values = (m: Model): Float32Array[] => m.variables.map((v) => v.dataSync() as Float32Array);

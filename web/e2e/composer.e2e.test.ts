@@ -86,6 +86,13 @@ describe.skipIf(!haveChromium)('the web composer in Chromium', () => {
   const waitForStatus = (status: string): Promise<unknown> =>
     page.waitForFunction((s) => window.howl.status() === s, status, { timeout: 20_000 });
   const message = (): Promise<string> => page.locator('#message').innerText();
+  /** Types into a number field and lets the page see the change (as leaving the field does). */
+  const setField = async (selector: string, value: string): Promise<void> => {
+    await page.fill(selector, value);
+    await page.locator(selector).dispatchEvent('change');
+  };
+  const focused = (): Promise<string | undefined> => page.evaluate(() => document.activeElement?.id);
+  const plain = (notes: readonly (Note & { id: number })[]): Note[] => notes.map(({ id: _, ...n }) => n);
 
   beforeAll(async () => {
     mkdirSync(shots, { recursive: true });
@@ -141,18 +148,99 @@ describe.skipIf(!haveChromium)('the web composer in Chromium', () => {
     figures['page ready (navigation to model loaded)'] =
       `${Math.round(readyMs!)} ms (${Date.now() - started} ms as the test saw it)`;
     expect(readyMs).toBeLessThan(6000); // target 3 s; slack for a loaded CI machine
-    await expect(page.locator('#model-info').innerText()).resolves.toMatch(/(LSTM|GRU)-\d+/);
+    await expect(page.locator('#model-info').innerText()).resolves.toMatch(
+      /^Ordered LSTM: ordered LSTM-\d+.* · CC BY-SA 3\.0 DE$/,
+    );
     expect(await noteCount()).toBe(0);
+    // The three shipped models, each naming its licence, then "load a model…".
+    const entries = await page
+      .locator('#model option')
+      .evaluateAll((options) => options.map((o) => [(o as HTMLOptionElement).value, o.textContent]));
+    expect(entries).toEqual([
+      ['shipped', 'Ordered LSTM · CC BY-SA 3.0 DE'],
+      ['piano-transformer', 'Transformer · CC BY-SA 3.0 DE'],
+      ['piano-lstm192', 'Original LSTM · CC BY-SA 3.0 DE'],
+      ['load', 'load a model…'],
+    ]);
     await shot('1-empty');
   });
 
-  it('generates 50 notes, streaming from the worker', async () => {
-    await page.fill('#count', '50');
-    await page.locator('#count').dispatchEvent('change');
+  it('names every control for a screen reader', async () => {
+    // Every input and menu has a label or an aria-label...
+    const unlabelled = await page.$$eval('input, select, textarea', (fields) =>
+      fields
+        .filter((f) => !f.getAttribute('aria-label') && ((f as HTMLInputElement).labels?.length ?? 0) === 0)
+        .map((f) => f.id),
+    );
+    expect(unlabelled).toEqual([]);
+    // ...and Chromium's accessibility tree gives every control a name.
+    const cdp = await page.context().newCDPSession(page);
+    const { nodes } = await cdp.send('Accessibility.getFullAXTree');
+    const controls = nodes.filter(
+      (n) =>
+        !n.ignored &&
+        ['slider', 'spinbutton', 'combobox', 'textbox', 'button', 'radio', 'checkbox'].includes(
+          String(n.role?.value),
+        ),
+    );
+    expect(controls.length).toBeGreaterThan(20);
+    expect(controls.filter((n) => !String(n.name?.value ?? '').trim()).map((n) => n.role?.value)).toEqual([]);
+    await cdp.detach();
+    for (const name of [
+      'notes to generate',
+      'temperature',
+      'timing temperature',
+      'top-p',
+      'top-k',
+      'lowest pitch',
+      'highest pitch',
+      'seed',
+      'velocity',
+      'model',
+    ]) {
+      expect(await page.getByLabel(name, { exact: true }).count(), name).toBe(1);
+    }
+    // The model's Stop and the player's are told apart.
+    expect(await page.getByRole('button', { name: 'Stop writing' }).count()).toBe(1);
+    expect(await page.getByRole('button', { name: 'Play' }).count()).toBe(1);
+  });
+
+  it('shows the shortcuts and closes them with Esc, giving the focus back', async () => {
+    const panel = page.locator('#help-panel');
+    await page.click('#help');
+    expect(await panel.isVisible()).toBe(true);
+    expect(await page.locator('#help').getAttribute('aria-expanded')).toBe('true');
+    expect(await focused()).toBe('help-panel');
+    await shot('1b-shortcuts');
+    await page.keyboard.press('Escape');
+    expect(await panel.isVisible()).toBe(false);
+    expect(await focused()).toBe('help'); // back on the button that opened it
+    await page.keyboard.press('Space'); // a shortcut (play, nothing to play yet), not the button
+    expect(await panel.isVisible()).toBe(false);
+
+    await page.locator('.roll-canvas').focus();
+    await page.keyboard.press('?');
+    expect(await panel.isVisible()).toBe(true);
+    await page.keyboard.press('Escape');
+    expect(await panel.isVisible()).toBe(false);
+    expect(await focused()).not.toBe('help-panel');
+  });
+
+  it('generates 50 notes, streaming from the worker, and the same 50 again from the same seed', async () => {
+    await setField('#count', '50');
+    await setField('#seed', '7');
     await page.click('#generate');
     await waitForStatus('idle');
     await page.waitForFunction(() => window.howl.figures.generation.firstNoteMs !== null);
     expect(await noteCount()).toBe(50);
+    expect(await message()).toBe('Wrote 50 notes (seed 7).');
+    const written = plain((await view()).notes);
+    await page.click('#new');
+    await page.click('#generate');
+    await waitForStatus('idle');
+    expect(plain((await view()).notes)).toEqual(written);
+    await setField('#seed', ''); // a new seed each time again
+    expect(await page.locator('#seed').inputValue()).toBe('');
     const first = await page.evaluate(() => window.howl.figures.generation.firstNoteMs);
     figures['first note on screen after Generate'] = `${Math.round(first!)} ms`;
     expect(first).toBeLessThan(2000); // target 1 s
@@ -182,7 +270,12 @@ describe.skipIf(!haveChromium)('the web composer in Chromium', () => {
     await waitForStatus('paused');
     const paused = await view();
     expect(paused.notes.length).toBeGreaterThan(50);
-    expect(await message()).toMatch(/^Paused after \d+ notes/);
+    expect(await message()).toMatch(/^Paused after \d+ notes \(seed \d+\)/);
+    // Esc closes the shortcuts before it would stop the paused generation.
+    await page.keyboard.press('?');
+    await page.keyboard.press('Escape');
+    expect(await page.locator('#help-panel').isVisible()).toBe(false);
+    expect(await page.evaluate(() => window.howl.status())).toBe('paused');
 
     // Select the 40th note by clicking it in the roll, then delete it with the keyboard.
     const target = paused.notes[40]!;
@@ -357,6 +450,7 @@ describe.skipIf(!haveChromium)('the web composer in Chromium', () => {
     });
     const startMs = await page.evaluate(() => window.howl.figures.playStartMs());
     const clock1 = await page.locator('#clock').innerText();
+    expect(await page.getByRole('button', { name: 'Stop playing' }).count()).toBe(1);
     await page.waitForTimeout(1200);
     const clock2 = await page.locator('#clock').innerText();
     expect(clock2).not.toBe(clock1);
@@ -452,8 +546,59 @@ describe.skipIf(!haveChromium)('the web composer in Chromium', () => {
     await expect(page.locator('#model-info').innerText()).resolves.toMatch(/^your model: (LSTM|GRU)-\d+/);
     await page.selectOption('#model', 'shipped');
     await page.waitForFunction(() =>
-      /^shipped model: /.test(document.querySelector('#model-info')!.textContent ?? ''),
+      /^Ordered LSTM: /.test(document.querySelector('#model-info')!.textContent ?? ''),
     );
+  });
+
+  it("writes with the shipped transformer and the original's network, within the pitch range and top-k", async () => {
+    await page.click('#new');
+    await setField('#count', '40');
+    await setField('#min-pitch', '48');
+    await setField('#max-pitch', '72');
+    await setField('#top-k', '8');
+    expect(await page.locator('#min-pitch-value').innerText()).toBe('C3');
+    expect(await page.locator('#max-pitch-value').innerText()).toBe('C5');
+    const info = (pattern: string): Promise<unknown> =>
+      page.waitForFunction(
+        (p) => new RegExp(p).test(document.querySelector('#model-info')!.textContent ?? ''),
+        pattern,
+      );
+
+    await page.selectOption('#model', 'piano-transformer');
+    await info('^Transformer: transformer \\d+ × \\d+.* · CC BY-SA 3\\.0 DE$');
+    expect(await page.locator('#timing-temperature').isDisabled()).toBe(false);
+    await page.click('#generate');
+    await waitForStatus('idle');
+    let notes = (await view()).notes;
+    expect(notes).toHaveLength(40);
+    expect(notes.every((n) => n.pitch >= 48 && n.pitch <= 72)).toBe(true);
+    const g = await page.evaluate(() => window.howl.figures.generation);
+    figures['transformer, 40 notes'] = `${Math.round((g.notes / g.workerMs) * 1000)} notes/s in the worker`;
+    await shot('8b-transformer');
+
+    // The original's network regresses timing: the timing temperature is off, and says why.
+    await page.selectOption('#model', 'piano-lstm192');
+    await info('^Original LSTM: LSTM-\\d+');
+    expect(await page.locator('#timing-temperature').isDisabled()).toBe(true);
+    expect(await page.locator('#timing-temperature-field').getAttribute('title')).toMatch(
+      /one timing and velocity per note, not a distribution/,
+    );
+    await setField('#count', '20');
+    await page.click('#generate');
+    await waitForStatus('idle');
+    notes = (await view()).notes;
+    expect(notes).toHaveLength(60);
+    expect(notes.every((n) => n.pitch >= 48 && n.pitch <= 72)).toBe(true);
+
+    // Moving the lowest pitch above the highest takes the highest along.
+    await setField('#min-pitch', '80');
+    expect(await page.locator('#max-pitch').inputValue()).toBe('80');
+    await setField('#min-pitch', '0');
+    await setField('#max-pitch', '119');
+    await setField('#top-k', '');
+    await page.selectOption('#model', 'shipped');
+    await info('^Ordered LSTM: ');
+    expect(await page.locator('#timing-temperature').isDisabled()).toBe(false);
   });
 
   it('generates 5,000 notes, then scrolls and plays them without dropped frames', async () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createComposer, type Note } from '../../src/public/index.js';
-import { syncComposer } from './composer-session.js';
+import { firstNoteInRange, pitchIntoRange, syncComposer } from './composer-session.js';
 import { plainNote } from './editor-state.js';
 import { decodeModel, networkOf } from './model-loader.js';
 
@@ -46,5 +46,41 @@ describe('syncComposer', () => {
     expect(composer.notes).toHaveLength(2);
     expect(syncComposer(composer, [])).toEqual({ kept: 0, fed: 0 });
     expect(composer.notes).toHaveLength(0);
+  });
+
+  it('writes the same notes again from the same seed, after rolling back', () => {
+    const composer = createComposer(networkOf(model), { seed: 1 });
+    const write = (): Note[] => {
+      composer.setRng(42);
+      return Array.from({ length: 12 }, () => plainNote(composer.next()));
+    };
+    const first = write();
+    syncComposer(composer, []);
+    expect(write()).toEqual(first);
+  });
+});
+
+describe('the pitch range and the first note', () => {
+  it('moves a pitch by octaves into the range, or clamps it to a range under an octave', () => {
+    expect(pitchIntoRange(60, 0, 119)).toBe(60);
+    expect(pitchIntoRange(50, 70, 90)).toBe(74);
+    expect(pitchIntoRange(80, 21, 60)).toBe(56);
+    expect(pitchIntoRange(50, 70, 72)).toBe(70);
+    expect(pitchIntoRange(100, 70, 72)).toBe(72);
+  });
+
+  it("keeps an empty piece's random first note in the person's range", () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const composer = createComposer(networkOf(model), { seed, sampling: { minPitch: 84, maxPitch: 96 } });
+      composer.next();
+      const first = firstNoteInRange(composer);
+      expect(first.pitch).toBeGreaterThanOrEqual(84);
+      expect(first.pitch).toBeLessThanOrEqual(96);
+      expect(plainNote(composer.notes[0]!)).toEqual(first);
+      for (let i = 0; i < 10; i++) {
+        const { pitch } = composer.next();
+        expect(pitch >= 84 && pitch <= 96).toBe(true);
+      }
+    }
   });
 });

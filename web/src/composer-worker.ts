@@ -4,7 +4,7 @@
  * 16 ms); a `stop` message is seen between batches.
  */
 import { createComposer, type Composer, type Note } from '../../src/public/index.js';
-import { syncComposer } from './composer-session.js';
+import { firstNoteInRange, syncComposer } from './composer-session.js';
 import { plainNote } from './editor-state.js';
 import { decodeModel, fetchModel, networkOf, pickCheckpoint, type BrowserModel } from './model-loader.js';
 import {
@@ -50,7 +50,9 @@ async function generate(request: Extract<ComposerRequest, { type: 'generate' }>)
     let batch: Note[] = [];
     let sent = performance.now();
     while (made < request.count && !job.stop) {
-      batch.push(plainNote(composer.next()));
+      const fresh = composer.notes.length === 0;
+      const note = composer.next();
+      batch.push(fresh ? firstNoteInRange(composer) : plainNote(note));
       made++;
       const now = performance.now();
       if (made === 1 || now - sent > 16 || made === request.count) {

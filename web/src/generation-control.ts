@@ -29,12 +29,14 @@ export interface GenerationFigures {
   /** Notes the composer kept and re-read when it synced with the piece. */
   kept: number;
   fed: number;
+  /** The seed the last generation started from (a resumed one goes on from where it paused). */
+  seed: number | null;
 }
 
 export interface GenerationControl {
   readonly status: GenerationStatus;
   readonly figures: GenerationFigures;
-  /** Starts generating `count` notes at note index `from`. */
+  /** Starts generating `count` notes at note index `from`, from a new seed (`GenerationHost.seed`). */
   start(from: number, count: number): Promise<void>;
   pause(): void;
   resume(): Promise<void>;
@@ -46,6 +48,8 @@ export interface GenerationHost {
   readonly getState: () => EditorState;
   readonly update: (change: (state: EditorState) => EditorState) => void;
   readonly sampling: () => SamplingOptions;
+  /** The seed for a new generation (fixed by the person, or a fresh random one). */
+  readonly seed: () => number;
   readonly mode: () => GenerationMode;
   /** A batch of notes arrived (after the state was updated). */
   readonly onNotes: () => void;
@@ -62,15 +66,26 @@ export function createGenerationControl(host: GenerationHost): GenerationControl
   let pauseAsked = false;
   /** After a pause: notes still to write, and the last written note (by id, with its onset). */
   let resumePoint: { remaining: number; lastId: number | null; lastTime: number } | null = null;
-  const figures: GenerationFigures = { firstNoteMs: null, notes: 0, workerMs: 0, wallMs: 0, kept: 0, fed: 0 };
+  const figures: GenerationFigures = {
+    firstNoteMs: null,
+    notes: 0,
+    workerMs: 0,
+    wallMs: 0,
+    kept: 0,
+    fed: 0,
+    seed: null,
+  };
 
   const setStatus = (next: GenerationStatus): void => {
     status = next;
     host.onStatus(next);
   };
 
-  async function start(from: number, count: number): Promise<void> {
+  /** Starts a run; a new generation is seeded, a resumed one goes on with the generator as it was. */
+  async function run(from: number, count: number, resuming: boolean): Promise<void> {
     if (status === 'running') return;
+    const seed = resuming ? undefined : host.seed();
+    if (seed !== undefined) figures.seed = seed;
     resumePoint = null;
     pauseAsked = false;
     host.update((s) => beginGeneration(s, host.mode(), from));
@@ -81,6 +96,7 @@ export function createGenerationControl(host: GenerationHost): GenerationControl
       prefix: generationPrefix(host.getState()),
       count,
       sampling: host.sampling(),
+      ...(seed === undefined ? {} : { seed }),
       onNotes: (notes) => {
         host.update((s) => appendGenerated(s, notes));
         host.onNotes();
@@ -114,7 +130,7 @@ export function createGenerationControl(host: GenerationHost): GenerationControl
       return status;
     },
     figures,
-    start,
+    start: (from, count) => run(from, count, false),
     pause() {
       if (status !== 'running') return;
       pauseAsked = true;
@@ -127,7 +143,7 @@ export function createGenerationControl(host: GenerationHost): GenerationControl
       const at = lastId === null ? -1 : notes.findIndex((n) => n.id === lastId);
       // The last note may have been deleted: go on after the notes that started before it.
       const from = at >= 0 ? at + 1 : notes.filter((n) => n.time <= lastTime).length;
-      await start(from, remaining);
+      await run(from, remaining, true);
     },
     stop() {
       pauseAsked = false;

@@ -2,7 +2,7 @@
  * The composer page: wires the piano roll, the editor state, the composer and audio workers, files
  * and storage to the toolbar and the keyboard.
  */
-import type { SamplingOptions } from '../../src/public/index.js';
+import { midiToNoteName, type SamplingOptions } from '../../src/public/index.js';
 import { createComposerClient } from './composer-client.js';
 import {
   changeVelocity,
@@ -27,7 +27,7 @@ import { createPianoRoll, type Tool } from './piano-roll.js';
 import { createPlayback } from './playback.js';
 import { formatTime } from './roll-geometry.js';
 import { actionFor, SHORTCUT_HELP, type Action } from './shortcuts.js';
-import { DEFAULT_SETTINGS, loadWork, saveWork, type Settings } from './storage.js';
+import { DEFAULT_SETTINGS, loadWork, MAX_SEED, saveWork, type Settings } from './storage.js';
 import { installFileActions } from './file-actions.js';
 import { installModelMenu } from './model-menu.js';
 import { ui } from './page-elements.js';
@@ -100,7 +100,6 @@ function say(text: string, error = false): void {
 
 const composer = createComposerClient();
 /** Served beside the page (workers resolve relative URLs against their own script, so make them absolute). */
-const modelUrl = new URL('./model/', document.baseURI).href;
 const playback = createPlayback(new URL('./soundfont.sf3', document.baseURI).href);
 
 const roll = createPianoRoll(ui.roll, {
@@ -124,7 +123,12 @@ const generation = createGenerationControl({
     temperature: settings.temperature,
     timingTemperature: settings.timingTemperature,
     topP: settings.topP,
+    ...(settings.topK === null ? {} : { topK: settings.topK }),
+    minPitch: settings.minPitch,
+    maxPitch: settings.maxPitch,
   }),
+  // A fixed seed writes the same notes again; otherwise a short random one, shown after the run.
+  seed: () => settings.seed ?? Math.floor(Math.random() * 1_000_000),
   mode: () => settings.mode,
   onNotes: () => {
     const last =
@@ -146,10 +150,11 @@ function showGenerationStatus(status: GenerationStatus): void {
   else if (f.notes > 0 || status === 'paused') {
     const rate = f.workerMs > 0 ? Math.round((f.notes / f.workerMs) * 1000) : 0;
     ui.speed.textContent = `${f.notes} notes, ${rate.toLocaleString('en')} notes/s`;
+    const seed = f.seed === null ? '' : ` (seed ${f.seed})`;
     say(
       status === 'paused'
-        ? `Paused after ${f.notes} notes: edit, then Resume (G).`
-        : `Wrote ${f.notes} notes.`,
+        ? `Paused after ${f.notes} notes${seed}: edit, then Resume (G).`
+        : `Wrote ${f.notes} notes${seed}.`,
     );
   }
   refresh();
@@ -172,8 +177,11 @@ function refresh(): void {
   ui.exportWav.disabled = state.notes.length === 0;
   ui.play.disabled = state.notes.length === 0 && !playback.playing;
   ui.play.classList.toggle('playing', playback.playing);
+  // "Stop" here stops the sound; the model's button says "Stop writing".
   ui.play.querySelector('.label')!.textContent = playback.playing ? 'Stop' : 'Play';
   ui.play.querySelector('.glyph')!.textContent = playback.playing ? '■' : '▶';
+  ui.play.setAttribute('aria-label', playback.playing ? 'Stop playing' : 'Play');
+  ui.play.title = playback.playing ? 'Stop playing (Space)' : 'Play from the cursor (Space)';
   ui.noteCount.textContent = `${state.notes.length.toLocaleString('en')} notes${
     state.selected.size > 0 ? `, ${state.selected.size} selected` : ''
   }`;
@@ -197,6 +205,12 @@ function applySettingsToInputs(): void {
   ui.timingTemperatureValue.textContent = settings.timingTemperature.toFixed(2);
   ui.topP.value = String(settings.topP);
   ui.topPValue.textContent = settings.topP.toFixed(2);
+  ui.topK.value = settings.topK === null ? '' : String(settings.topK);
+  ui.minPitch.value = String(settings.minPitch);
+  ui.minPitchValue.textContent = midiToNoteName(settings.minPitch);
+  ui.maxPitch.value = String(settings.maxPitch);
+  ui.maxPitchValue.textContent = midiToNoteName(settings.maxPitch);
+  ui.seed.value = settings.seed === null ? '' : String(settings.seed);
 }
 
 function changeSettings(change: Partial<Settings>): void {
@@ -215,6 +229,22 @@ ui.timingTemperature.addEventListener('input', () =>
   changeSettings({ timingTemperature: Number(ui.timingTemperature.value) }),
 );
 ui.topP.addEventListener('input', () => changeSettings({ topP: Number(ui.topP.value) }));
+/** A whole number from a number field, within lo..hi; null when the field is empty or not a number. */
+const wholeIn = (input: HTMLInputElement, lo: number, hi: number): number | null => {
+  const n = Math.round(Number(input.value));
+  return input.value.trim() === '' || !Number.isFinite(n) ? null : Math.min(hi, Math.max(lo, n));
+};
+ui.topK.addEventListener('change', () => changeSettings({ topK: wholeIn(ui.topK, 1, 120) }));
+// Moving one end of the pitch range past the other takes the other along.
+ui.minPitch.addEventListener('change', () => {
+  const min = wholeIn(ui.minPitch, 0, 119) ?? DEFAULT_SETTINGS.minPitch;
+  changeSettings({ minPitch: min, maxPitch: Math.max(min, settings.maxPitch) });
+});
+ui.maxPitch.addEventListener('change', () => {
+  const max = wholeIn(ui.maxPitch, 0, 119) ?? DEFAULT_SETTINGS.maxPitch;
+  changeSettings({ maxPitch: max, minPitch: Math.min(max, settings.minPitch) });
+});
+ui.seed.addEventListener('change', () => changeSettings({ seed: wholeIn(ui.seed, 0, MAX_SEED) }));
 const setMode = (mode: GenerationMode) => () => changeSettings({ mode });
 ui.modeReplace.addEventListener('click', setMode('replace'));
 ui.modeInsert.addEventListener('click', setMode('insert'));
@@ -315,7 +345,7 @@ const files = installFileActions({
 
 const models = installModelMenu({
   composer,
-  shippedUrl: modelUrl,
+  baseUrl: document.baseURI,
   say,
   onReady: () => {
     modelReady = true;
@@ -336,9 +366,13 @@ function perform(action: Action): void {
       else generateFromCursor();
       break;
     case 'stop':
-      if (generation.status !== 'idle') generation.stop();
-      else if (!ui.helpPanel.hidden) ui.helpPanel.hidden = true;
+      // Esc closes what is on top first: the shortcuts, then the model's writing, then the selection.
+      if (!ui.helpPanel.hidden) showHelp(false);
+      else if (generation.status !== 'idle') generation.stop();
       else update((s) => select(s, []));
+      break;
+    case 'help':
+      showHelp(ui.helpPanel.hidden);
       break;
     case 'delete':
       edit((s) => deleteNotes(s));
@@ -407,7 +441,24 @@ for (const [keys, what] of SHORTCUT_HELP) {
   dd.textContent = what;
   ui.helpList.append(dt, dd);
 }
-ui.help.addEventListener('click', () => (ui.helpPanel.hidden = !ui.helpPanel.hidden));
+
+/** Where focus goes back when the shortcuts close: what had it before they opened. */
+let helpOpener: HTMLElement = ui.help;
+/** Shows or hides the shortcuts; open, they take the focus, and closing gives it back. */
+function showHelp(show: boolean, opener?: HTMLElement): void {
+  if (show === !ui.helpPanel.hidden) return;
+  ui.helpPanel.hidden = !show;
+  ui.help.setAttribute('aria-expanded', String(show));
+  if (show) {
+    const active = document.activeElement;
+    helpOpener = opener ?? (active instanceof HTMLElement && active !== document.body ? active : ui.help);
+    ui.helpPanel.focus();
+  } else if (ui.helpPanel.contains(document.activeElement) || document.activeElement === document.body) {
+    helpOpener.focus();
+  }
+}
+ui.help.addEventListener('click', () => showHelp(ui.helpPanel.hidden, ui.help));
+ui.helpClose.addEventListener('click', () => showHelp(false));
 window.addEventListener('pagehide', saveNow);
 
 // --- start ------------------------------------------------------------------------------------

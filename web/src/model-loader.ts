@@ -1,12 +1,14 @@
 import {
   architectureName,
+  CHECKPOINT_FILES,
   createStepNetwork,
+  decodeCheckpoint,
   HowlError,
+  weightsOf,
   type ModelConfig,
   type StepNetwork,
+  type WeightMap,
 } from '../../src/public/index.js';
-import type { WeightMap } from '../../src/public/index.js';
-import { CHECKPOINT_FILES, decodeCheckpoint } from '../../src/train/checkpoint.js';
 
 /**
  * Loading a trained model in the browser: the four files of a checkpoint folder (`config.json`,
@@ -53,16 +55,16 @@ export function decodeModel(read: (file: string) => Uint8Array | undefined, name
   } catch (error) {
     throw new ModelLoadError(error instanceof Error ? error.message : String(error), { cause: error });
   }
-  const weights = new Map(
-    checkpoint.tensors
-      .filter((t) => !t.name.startsWith('adam/'))
-      .map((t) => [t.name, { shape: t.shape, data: t.data }]),
-  );
   const model = checkpoint.config.model;
   const { step, best } = checkpoint.state;
   const arch = architectureName(model);
   const loss = best === null ? '' : `, best validation loss ${best.loss.toFixed(3)}`;
-  return { name, config: model, weights, summary: `${arch}, ${step} training steps${loss}` };
+  return {
+    name,
+    config: model,
+    weights: weightsOf(checkpoint),
+    summary: `${arch}, ${step} training steps${loss}`,
+  };
 }
 
 /**

@@ -1,45 +1,98 @@
 import type { ComposerClient } from './composer-client.js';
 import { readFileBytes } from './downloads.js';
+import { menuText, SHIPPED_MODELS, type ModelAbout, type ShippedModel } from './model-catalogue.js';
 import type { PickedFile } from './model-loader.js';
 import { loadModelChoice, loadUserModel, saveModelChoice, saveUserModel } from './model-store.js';
 import { ui } from './page-elements.js';
 
 /**
- * The model menu: the shipped model, or one the person loads from its checkpoint files (kept in
- * IndexedDB, so it is there again after a reload). A model that does not load says why, and the
- * one in use stays.
+ * The model menu: the shipped models (`model-catalogue.ts`, each naming its licence), or one the
+ * person loads from its checkpoint files (kept in IndexedDB, so it is there again after a reload).
+ * A model that does not load says why, and the one in use stays.
  */
 export interface ModelMenuHost {
   readonly composer: ComposerClient;
-  /** Where the shipped model's files are served (a folder URL). */
-  readonly shippedUrl: string;
+  /** The page's base URL: the shipped models are served relative to it. */
+  readonly baseUrl: string;
   readonly say: (text: string, error?: boolean) => void;
   /** A model is in place (called after every successful load). */
   readonly onReady: () => void;
 }
 
 export interface ModelMenu {
-  /** Loads the model chosen last time (the shipped one by default); resolves true when one is in place. */
+  /** Loads the model chosen last time (the default by default); resolves true when one is in place. */
   loadInitial(): Promise<boolean>;
 }
 
 type Loaded = { name: string; summary: string; ms: number; timing: boolean };
 
+const DEFAULT = SHIPPED_MODELS[0]!;
+const TIMING_TITLE = ui.timingTemperatureField.title;
+const NO_TIMING_TITLE =
+  'This model predicts one timing and velocity per note, not a distribution: ' +
+  'there is nothing for a timing temperature to act on (the other controls apply)';
+
+/** What the person sees of a model: its name, and its licence when known. */
+type Described = Pick<ShippedModel, 'label'> & Partial<Pick<ShippedModel, 'licence' | 'credit' | 'about'>>;
+
 export function installModelMenu(host: ModelMenuHost): ModelMenu {
   let ready = false;
-  let choice = loadModelChoice();
+  const shipped = new Map<string, Described & { url: string }>(
+    SHIPPED_MODELS.map((m) => [m.value, { ...m, url: new URL(m.url, host.baseUrl).href }]),
+  );
+  const known = (value: string | null): value is string => value === 'user' || shipped.has(value ?? '');
+  const kept = loadModelChoice();
+  let choice = known(kept) ? kept : DEFAULT.value;
 
-  async function load(run: () => Promise<Loaded>): Promise<boolean> {
+  const loadOption = ui.model.querySelector<HTMLOptionElement>('option[value="load"]')!;
+  loadOption.title =
+    "A checkpoint folder's config.json, weights.json, weights.bin and state.json, picked together";
+  for (const [value, model] of shipped) {
+    const option = new Option(menuText({ label: model.label, licence: model.licence! }), value);
+    option.title = `${model.about ?? ''}; ${model.licence}, ${model.credit}`;
+    ui.model.add(option, loadOption);
+  }
+  ui.model.value = shipped.has(choice) ? choice : DEFAULT.value; // "your model" appears once loaded
+
+  /**
+   * The default entry is whatever the server has at model/: the shipped default (whose build
+   * writes model/about.json), or another folder (`howl serve --model DIR`), named as such.
+   */
+  const described = fetch(new URL('model/about.json', host.baseUrl))
+    .then(async (response) => (response.ok ? ((await response.json()) as Partial<ModelAbout>) : null))
+    .catch(() => null)
+    .then((about) => {
+      const entry = shipped.get(DEFAULT.value)!;
+      const option = ui.model.querySelector<HTMLOptionElement>(`option[value="${DEFAULT.value}"]`)!;
+      if (about !== null && typeof about.label === 'string' && typeof about.licence === 'string') {
+        Object.assign(entry, { label: about.label, licence: about.licence, credit: about.credit ?? '' });
+        option.textContent = menuText({ label: about.label, licence: about.licence });
+      } else {
+        shipped.set(DEFAULT.value, { label: "The server's model", url: entry.url });
+        option.textContent = "The server's model (howl serve --model)";
+        option.title = 'the model `howl serve --model` was given; see its folder for its licence';
+      }
+    });
+
+  function showTiming(timing: boolean): void {
+    // The original regresses timing: one value, nothing for a temperature to act on.
+    ui.timingTemperature.disabled = !timing;
+    ui.timingTemperatureField.classList.toggle('disabled', !timing);
+    ui.timingTemperatureField.title = timing ? TIMING_TITLE : NO_TIMING_TITLE;
+    ui.timingTemperature.title = timing ? '' : NO_TIMING_TITLE;
+  }
+
+  async function load(run: () => Promise<Loaded>, licence?: Described): Promise<boolean> {
     const shown = ui.modelInfo.textContent;
     ui.modelInfo.textContent = 'loading the model…';
     try {
       const { name, summary, ms, timing } = await run();
       ready = true;
-      // The original regresses timing: one value, nothing for a temperature to act on.
-      ui.timingTemperature.disabled = !timing;
-      ui.timingTemperatureField.classList.toggle('disabled', !timing);
-      ui.modelInfo.textContent = `${name}: ${summary}`;
-      ui.modelInfo.title = `loaded in ${Math.round(ms)} ms; runs in this browser (WebAssembly SIMD), offline`;
+      showTiming(timing);
+      ui.modelInfo.textContent = `${name}: ${summary}${licence?.licence ? ` · ${licence.licence}` : ''}`;
+      ui.modelInfo.title =
+        `${licence?.credit ? `${licence.credit}. ` : ''}Loaded in ${Math.round(ms)} ms; ` +
+        'runs in this browser (WebAssembly SIMD), offline';
       host.onReady();
       return true;
     } catch (error) {
@@ -49,31 +102,39 @@ export function installModelMenu(host: ModelMenuHost): ModelMenu {
     }
   }
 
-  const loadShipped = (): Promise<boolean> =>
-    load(() => host.composer.loadUrl(host.shippedUrl, 'shipped model'));
+  async function loadShipped(value: string): Promise<boolean> {
+    if (value === DEFAULT.value) await described;
+    const model = shipped.get(value)!;
+    return load(() => host.composer.loadUrl(model.url, model.label), model);
+  }
 
   function showUserOption(name: string): void {
     const option = [...ui.model.options].find((o) => o.value === 'user') ?? new Option('', 'user');
     option.textContent = name;
-    if (option.parentElement === null) ui.model.add(option, ui.model.options.length - 1);
+    option.title = 'your model, kept in this browser';
+    if (option.parentElement === null) ui.model.add(option, loadOption);
     ui.model.value = 'user';
   }
 
-  function choose(next: 'shipped' | 'user'): void {
+  function choose(next: string): void {
     choice = next;
     saveModelChoice(next);
   }
 
   ui.model.addEventListener('change', () => {
-    if (ui.model.value === 'load') {
+    const value = ui.model.value;
+    if (value === 'load') {
       ui.model.value = choice;
       ui.modelInput.click();
-    } else if (ui.model.value === 'shipped') {
-      choose('shipped');
-      void loadShipped();
-    } else if (ui.model.value === 'user') {
+    } else if (value === 'user') {
       void loadUserModel().then(async (kept) => {
         if (kept && (await load(() => host.composer.loadFiles(kept.files, kept.name)))) choose('user');
+        else ui.model.value = choice;
+      });
+    } else if (shipped.has(value)) {
+      void loadShipped(value).then((ok) => {
+        if (ok) choose(value);
+        else ui.model.value = choice;
       });
     }
   });
@@ -110,10 +171,14 @@ export function installModelMenu(host: ModelMenuHost): ModelMenu {
           showUserOption(kept.name);
           return true;
         }
-        choose('shipped');
-        host.say('Your model could not be loaded again; using the shipped model.', true);
+        choose(DEFAULT.value);
+        host.say('Your model could not be loaded again; using the default model.', true);
+      } else if (choice !== DEFAULT.value) {
+        if (await loadShipped(choice)) return true;
+        choose(DEFAULT.value);
       }
-      return loadShipped();
+      ui.model.value = DEFAULT.value;
+      return loadShipped(DEFAULT.value);
     },
   };
 }

@@ -3,7 +3,7 @@ import type { PickedFile } from './model-loader.js';
 /**
  * Keeping a model the person loaded from files across reloads: its files go to IndexedDB (a
  * LSTM-192 checkpoint is 2–6 MB, too much for localStorage), and the choice between it and the
- * shipped model to localStorage.
+ * shipped models to localStorage.
  */
 
 const DATABASE = 'howl';
@@ -17,7 +17,8 @@ export interface StoredModel {
   readonly files: readonly PickedFile[];
 }
 
-export type ModelChoice = 'shipped' | 'user';
+/** `'user'` (the model kept here) or a shipped model's menu value (`model-catalogue.ts`). */
+export type ModelChoice = string;
 
 function open(): Promise<IDBDatabase> {
   return new Promise((resolve, reject) => {
@@ -62,11 +63,12 @@ export async function loadUserModel(): Promise<StoredModel | null> {
   }
 }
 
-export function loadModelChoice(): ModelChoice {
+/** The choice kept last time, or null (none, or storage off); the menu checks that it still exists. */
+export function loadModelChoice(): ModelChoice | null {
   try {
-    return localStorage.getItem(CHOICE_KEY) === 'user' ? 'user' : 'shipped';
+    return localStorage.getItem(CHOICE_KEY);
   } catch {
-    return 'shipped';
+    return null;
   }
 }
 
@@ -74,6 +76,6 @@ export function saveModelChoice(choice: ModelChoice): void {
   try {
     localStorage.setItem(CHOICE_KEY, choice);
   } catch {
-    // storage off: the shipped model loads next time
+    // storage off: the default model loads next time
   }
 }

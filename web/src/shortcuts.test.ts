@@ -27,6 +27,8 @@ describe('keyboard shortcuts', () => {
     expect(actionFor(press('ArrowLeft'))).toEqual({ type: 'move', seconds: -0.05, semitones: 0 });
     expect(actionFor(press('a', { ctrlKey: true }))).toEqual({ type: 'select-all' });
     expect(actionFor(press('.'))).toEqual({ type: 'scale', factor: 1.1 });
+    expect(actionFor(press('?', { shiftKey: true }))).toEqual({ type: 'help' });
+    expect(actionFor(press('Escape'))).toEqual({ type: 'stop' });
   });
 
   it('leaves typing in fields alone, except Escape', () => {

@@ -18,6 +18,7 @@ export type Action =
   | { readonly type: 'cursor-start' }
   | { readonly type: 'export-midi' }
   | { readonly type: 'open' }
+  | { readonly type: 'help' }
   | { readonly type: 'zoom'; readonly factor: number };
 
 /** The fields of a `KeyboardEvent` that matter. */
@@ -31,9 +32,9 @@ export interface KeyPress {
 
 /** The shortcut list shown in the help panel: keys and what they do. */
 export const SHORTCUT_HELP: readonly (readonly [string, string])[] = [
-  ['Space', 'play / stop from the cursor'],
-  ['G', 'generate from the cursor / pause'],
-  ['Esc', 'stop generating; clear the selection'],
+  ['Space', 'play from the cursor / stop playing'],
+  ['G', 'generate from the cursor / pause / resume'],
+  ['Esc', 'close this panel; else stop writing; else clear the selection'],
   ['Delete, Backspace', 'delete the selected notes'],
   ['Ctrl+Z, Ctrl+Shift+Z / Ctrl+Y', 'undo, redo'],
   ['Ctrl+A', 'select all'],
@@ -45,6 +46,7 @@ export const SHORTCUT_HELP: readonly (readonly [string, string])[] = [
   ['Home', 'cursor to the start'],
   ['+ −', 'zoom time'],
   ['Ctrl+S, Ctrl+O', 'download MIDI, open a MIDI file'],
+  ['?', 'show / hide these shortcuts'],
 ];
 
 /**
@@ -102,6 +104,8 @@ export function actionFor(press: KeyPress, inField = false): Action | null {
       return { type: 'zoom', factor: 1.25 };
     case '-':
       return { type: 'zoom', factor: 0.8 };
+    case '?':
+      return { type: 'help' };
     default:
       return null;
   }

@@ -15,7 +15,17 @@ const work: SavedWork = {
     { pitch: 64, velocity: 33, time: 0.123456789012345, duration: 1 / 3 },
   ],
   cursor: 1.25,
-  settings: { temperature: 0.8, timingTemperature: 1.3, topP: 0.9, count: 64, mode: 'insert' },
+  settings: {
+    temperature: 0.8,
+    timingTemperature: 1.3,
+    topP: 0.9,
+    topK: 12,
+    minPitch: 21,
+    maxPitch: 108,
+    seed: 4242,
+    count: 64,
+    mode: 'insert',
+  },
 };
 
 function memoryStore(): Map<string, string> & {
@@ -57,12 +67,30 @@ describe('storage', () => {
       version: 1,
       notes: [],
       cursor: -4,
-      settings: { temperature: 'hot', count: 5 },
+      settings: { temperature: 'hot', count: 5, topK: 0, seed: 1.5 },
     });
     expect(decodeWork(text)).toEqual({
       notes: [],
       cursor: 0,
-      settings: { temperature: 1, timingTemperature: 1, topP: 0.95, count: 5, mode: 'replace' },
+      settings: { ...DEFAULT_SETTINGS, count: 5 },
+    });
+    expect(DEFAULT_SETTINGS).toMatchObject({ temperature: 1, topP: 0.95, topK: null, seed: null });
+  });
+
+  it('keeps the pitch range a range', () => {
+    const record = (settings: object): string =>
+      JSON.stringify({ version: 1, notes: [], cursor: 0, settings });
+    expect(decodeWork(record({ minPitch: 30, maxPitch: 90 }))?.settings).toMatchObject({
+      minPitch: 30,
+      maxPitch: 90,
+    });
+    expect(decodeWork(record({ minPitch: 90, maxPitch: 30 }))?.settings).toMatchObject({
+      minPitch: 0,
+      maxPitch: 119,
+    });
+    expect(decodeWork(record({ minPitch: -1, maxPitch: 120 }))?.settings).toMatchObject({
+      minPitch: 0,
+      maxPitch: 119,
     });
   });
 

@@ -1,4 +1,4 @@
-import type { Note } from '../../src/public/index.js';
+import { DEFAULT_SAMPLING, type Note } from '../../src/public/index.js';
 import type { GenerationMode } from './editor-state.js';
 
 /**
@@ -14,9 +14,19 @@ export interface Settings {
   /** Temperature of the timing and velocity distributions (models that have them). */
   readonly timingTemperature: number;
   readonly topP: number;
+  /** Keep only the k most likely pitches; null: all of them. */
+  readonly topK: number | null;
+  /** The pitch range the model writes in (MIDI 0..119, lowest ≤ highest). */
+  readonly minPitch: number;
+  readonly maxPitch: number;
+  /** Seed of each generation; null: a new random one each time. */
+  readonly seed: number | null;
   readonly count: number;
   readonly mode: GenerationMode;
 }
+
+/** The largest seed the page takes (nine digits: easy to read back and type). */
+export const MAX_SEED = 999_999_999;
 
 export interface SavedWork {
   readonly notes: readonly Note[];
@@ -28,7 +38,11 @@ export const STORAGE_KEY = 'howl.composer.v1';
 export const DEFAULT_SETTINGS: Settings = {
   temperature: 1,
   timingTemperature: 1,
-  topP: 0.95,
+  topP: DEFAULT_SAMPLING.topP,
+  topK: null,
+  minPitch: 0,
+  maxPitch: 119,
+  seed: null,
   count: 200,
   mode: 'replace',
 };
@@ -52,10 +66,19 @@ function settingsOf(value: unknown): Settings {
   const s = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
   const pick = (x: unknown, lo: number, hi: number, fallback: number): number =>
     isNumber(x) && x >= lo && x <= hi ? x : fallback;
+  const whole = <T>(x: unknown, lo: number, hi: number, fallback: T): number | T =>
+    Number.isInteger(x) && (x as number) >= lo && (x as number) <= hi ? (x as number) : fallback;
+  let minPitch = whole(s['minPitch'], 0, 119, DEFAULT_SETTINGS.minPitch);
+  let maxPitch = whole(s['maxPitch'], 0, 119, DEFAULT_SETTINGS.maxPitch);
+  if (minPitch > maxPitch) [minPitch, maxPitch] = [DEFAULT_SETTINGS.minPitch, DEFAULT_SETTINGS.maxPitch];
   return {
     temperature: pick(s['temperature'], 0.05, 5, DEFAULT_SETTINGS.temperature),
     timingTemperature: pick(s['timingTemperature'], 0.05, 5, DEFAULT_SETTINGS.timingTemperature),
     topP: pick(s['topP'], 0.01, 1, DEFAULT_SETTINGS.topP),
+    topK: whole(s['topK'], 1, 120, null),
+    minPitch,
+    maxPitch,
+    seed: whole(s['seed'], 0, MAX_SEED, null),
     count: Math.round(pick(s['count'], 1, 100_000, DEFAULT_SETTINGS.count)),
     mode: s['mode'] === 'insert' ? 'insert' : 'replace',
   };

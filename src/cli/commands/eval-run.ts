@@ -4,13 +4,29 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { decodeDataset, type Dataset } from '../../data/dataset-format.js';
 import type { Split } from '../../data/split.js';
 import { evaluateModel, type EvalProgress } from '../../eval/evaluate.js';
+import { DEFAULT_SAMPLING } from '../../generate/sampling.js';
 import { buildReport, type ReportContext } from '../../eval/report.js';
 import { writeFileAtomic } from '../../node/atomic-write.js';
 import { defaultModelDir, loadModel } from '../../node/load-model.js';
 import { readInputFile } from '../../node/read-input-file.js';
 import { createProgressLine, parseNumberOption } from '../cli-helpers.js';
-import { CliError } from '../main.js';
-import type { EvalCommandOptions } from './eval.js';
+import { CliError } from '../cli-error.js';
+
+/** `howl eval`'s options as commander parses them (strings; checked in `runEval`). */
+export interface EvalCommandOptions {
+  model?: string;
+  data: string;
+  split: string;
+  out?: string;
+  pieces?: string;
+  notes?: string;
+  seed?: string;
+  fitNotes?: string;
+  baselineData?: string;
+  temperature?: string;
+  topP?: string;
+  timingTemperature?: string;
+}
 
 /** The model's name for the report: its folder's, or the run's when given `run/best`. */
 function modelNameOf(modelPath: string): string {
@@ -43,6 +59,7 @@ function commandLine(options: EvalCommandOptions, modelPath: string, out: string
     ['--notes', options.notes],
     ['--seed', options.seed],
     ['--fit-notes', options.fitNotes],
+    ['--baseline-data', options.baselineData],
     ['--temperature', options.temperature],
     ['--top-p', options.topP],
     ['--timing-temperature', options.timingTemperature],
@@ -76,13 +93,13 @@ export async function runEval(options: EvalCommandOptions): Promise<void> {
     parseNumberOption(options.temperature, '--temperature', {
       min: Number.MIN_VALUE,
       expected: 'a number > 0',
-    }) ?? 1;
+    }) ?? DEFAULT_SAMPLING.temperature;
   const topP =
     parseNumberOption(options.topP, '--top-p', {
       min: Number.MIN_VALUE,
       max: 1,
       expected: 'a number in (0, 1]',
-    }) ?? 0.95;
+    }) ?? DEFAULT_SAMPLING.topP;
   const timingTemperature =
     parseNumberOption(options.timingTemperature, '--timing-temperature', {
       min: Number.MIN_VALUE,
@@ -109,8 +126,15 @@ export async function runEval(options: EvalCommandOptions): Promise<void> {
       }`,
     );
   }
-  if (!usable('train')) {
-    throw new CliError(`${options.data}: the train split has no pieces to fit the baselines on`);
+  const baselineData: Dataset | undefined =
+    options.baselineData === undefined
+      ? undefined
+      : decodeDataset(await readInputFile(options.baselineData), options.baselineData);
+  const fitOn = baselineData ?? dataset;
+  if (!fitOn.files.some((f) => f.split === 'train' && f.noteCount >= 2)) {
+    throw new CliError(
+      `${options.baselineData ?? options.data}: the train split has no pieces to fit the baselines on`,
+    );
   }
 
   const line = createProgressLine();
@@ -122,6 +146,7 @@ export async function runEval(options: EvalCommandOptions): Promise<void> {
       notes,
       seed,
       fitNotes,
+      ...(baselineData ? { baselineData } : {}),
       sampling: { temperature, topP, timingTemperature },
       onProgress: (p) => line.update(progressText(p, split, pieces)),
     });
@@ -133,6 +158,7 @@ export async function runEval(options: EvalCommandOptions): Promise<void> {
     modelName: modelNameOf(modelPath),
     modelPath,
     dataPath: options.data,
+    ...(options.baselineData === undefined ? {} : { baselineDataPath: options.baselineData }),
     command: commandLine(options, modelPath, out),
     created: new Date().toISOString(),
     training: {
@@ -155,6 +181,7 @@ export async function runEval(options: EvalCommandOptions): Promise<void> {
     `data       ${options.data}, ${split} split: ${l.pieces} piece${l.pieces === 1 ? '' : 's'}, ${int(l.notes)} notes scored`,
     `nats/note  pitch ${fmt(m.pitch)}  delay ${fmt(m.delay)}  duration ${fmt(m.duration)}  velocity ${fmt(m.velocity)}  total ${fmt(m.total)}`,
     `baselines  pitch ${fmt(b.bigramPitch)} (bigram; unigram ${fmt(b.unigramPitch)})  delay ${fmt(b.delay)}  duration ${fmt(b.duration)}  velocity ${fmt(b.velocity)}  total ${fmt(b.total)}`,
+    `bits/s     model ${l.bitsPerSecond.model.toFixed(1)}, baseline ${l.bitsPerSecond.baseline.toFixed(1)} (${(l.seconds / 3600).toFixed(2)} h of music)`,
     `verdict    ${l.verdict}`,
   ];
   if (music) {

@@ -1,19 +1,6 @@
 import type { Command } from 'commander';
-
-/** `howl eval`'s options as commander parses them (strings; checked in `runEval`). */
-export interface EvalCommandOptions {
-  model?: string;
-  data: string;
-  split: string;
-  out?: string;
-  pieces?: string;
-  notes?: string;
-  seed?: string;
-  fitNotes?: string;
-  temperature?: string;
-  topP?: string;
-  timingTemperature?: string;
-}
+import type { EvalCommandOptions } from './eval-run.js';
+import { DEFAULT_SAMPLING } from '../../generate/sampling.js';
 
 /**
  * Registers `howl eval`: measures a trained model on a dataset's held-out files (likelihood on a
@@ -37,8 +24,18 @@ export function registerEval(program: Command): void {
     .option('--notes <n>', 'notes per generated piece (default 1000)')
     .option('--seed <n>', 'seed of the first generated piece; piece i uses seed + i (default 1)')
     .option('--fit-notes <n>', 'training notes to fit the timing Gaussians on, at most (default 100000)')
-    .option('--temperature <t>', 'pitch temperature for generating (default 1, as howl generate)')
-    .option('--top-p <p>', 'nucleus sampling for generating (default 0.95, as howl generate)')
+    .option(
+      '--baseline-data <file.howl>',
+      "fit the count baselines (and timing widths) on this dataset's train split: the model's own training data (default: --data)",
+    )
+    .option(
+      '--temperature <t>',
+      `pitch temperature for generating (default ${DEFAULT_SAMPLING.temperature}, as howl generate)`,
+    )
+    .option(
+      '--top-p <p>',
+      `nucleus sampling for generating (default ${DEFAULT_SAMPLING.topP}, as howl generate)`,
+    )
     .option(
       '--timing-temperature <t>',
       'timing temperature for generating, for models with a timing distribution (default 1)',

@@ -2,13 +2,18 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '../../errors.js';
-import { exportLayersModel, LAYERS_WEIGHTS_FILE } from '../../model/layers-export.js';
+import { exportLayersModel, LAYERS_WEIGHTS_FILE } from '../../export/layers-export.js';
 import { architectureName } from '../../model/config.js';
 import { writeFileAtomic } from '../../node/atomic-write.js';
 import { loadModel, originalModelDir } from '../../node/load-model.js';
 import { setupNodeBackend } from '../../node/tf-backend.js';
-import { CliError } from '../main.js';
-import type { ExportCommandOptions } from './export.js';
+import { CliError } from '../cli-error.js';
+
+/** `howl export`'s options as commander parses them (checked in `runExport`). */
+export interface ExportCommandOptions {
+  model?: string;
+  out: string;
+}
 
 /**
  * Runs `howl export`: loads the model, builds it as a TensorFlow.js Layers model and writes

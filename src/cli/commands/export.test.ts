@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { V1Row } from '../../encoding/v1.js';
 import { createStepNetwork } from '../../inference/create-step-network.js';
-import { buildV1Batch } from '../../model/features.js';
+import { buildV1Batch } from '../../model/batching/features.js';
 import { loadCheckpoint, saveCheckpoint } from '../../node/checkpoint-store.js';
 import { loadModel } from '../../node/load-model.js';
 import { runCli as howl } from '../../test-support/run-cli.js';

@@ -1,10 +1,5 @@
 import type { Command } from 'commander';
-
-/** `howl export`'s options as commander parses them (checked in `runExport`). */
-export interface ExportCommandOptions {
-  model?: string;
-  out: string;
-}
+import type { ExportCommandOptions } from './export-run.js';
 
 /**
  * Registers `howl export`: writes a trained `original-lstm` LSTM model as a TensorFlow.js Layers

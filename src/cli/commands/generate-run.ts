@@ -2,17 +2,40 @@ import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { noteNameToMidi } from '../../encoding/note-names.js';
 import { generateCandidates, type Candidate } from '../../generate/candidates.js';
-import { resolveSampling } from '../../generate/sampling.js';
+import { DEFAULT_SAMPLING, resolveSampling } from '../../generate/sampling.js';
 import { createStepNetwork } from '../../inference/create-step-network.js';
 import { readMidi } from '../../midi/read-midi.js';
 import { writeMidi } from '../../midi/write-midi.js';
 import { writeFileAtomic } from '../../node/atomic-write.js';
 import { loadModel } from '../../node/load-model.js';
 import { readInputFile } from '../../node/read-input-file.js';
+import { PITCH_COUNT } from '../../score/clamp-pitch.js';
 import type { Note } from '../../score/note.js';
 import { parseNumberOption } from '../cli-helpers.js';
-import { CliError } from '../main.js';
-import type { GenerateCommandOptions } from './generate.js';
+import { CliError } from '../cli-error.js';
+
+/** `howl generate`'s options as commander parses them (strings; checked in `runGenerate`). */
+export interface GenerateCommandOptions {
+  model?: string;
+  out?: string;
+  audio?: string | boolean;
+  plot?: string | boolean;
+  notes?: string;
+  seconds?: string;
+  temperature?: string;
+  timingTemperature?: string;
+  topK?: string;
+  topP?: string;
+  greedy?: boolean;
+  count?: string;
+  seed?: string;
+  seedNote?: string;
+  primer?: string;
+  includePrimer: boolean;
+  minPitch?: string;
+  maxPitch?: string;
+  soundfont?: string;
+}
 
 /** A pitch option: a note name (C4 = 60) or a MIDI number 0..119. */
 function parsePitch(text: string | undefined, flag: string): number | undefined {
@@ -103,6 +126,11 @@ function plan(options: GenerateCommandOptions): GeneratePlan {
 export async function runGenerate(options: GenerateCommandOptions): Promise<void> {
   const settings = plan(options);
   const sampling = resolveSamplingOrFail(options);
+  if (settings.audioPath !== null) {
+    // An unknown ending (.flac) fails now, before the work, not after it.
+    const { audioFormatOfPath } = await import('../../render/audio-encoder.js');
+    audioFormatOfPath(settings.audioPath);
+  }
   const model = await loadModel(options.model);
   if (options.timingTemperature !== undefined && model.config.model.type === 'original-lstm') {
     throw new CliError(
@@ -116,10 +144,13 @@ export async function runGenerate(options: GenerateCommandOptions): Promise<void
 
   const began = performance.now();
   const network = createStepNetwork(model.config.model, model.weights, settings.count);
+  // --notes N: without a primer the start note (random or --seed-note) is the piece's first note,
+  // so N − 1 follow it; with a primer, N notes follow the primer.
+  const startNotes = options.primer === undefined ? 1 : 0;
   const candidates = generateCandidates(network, {
     ...(start === undefined ? {} : { start }),
     count: settings.count,
-    ...(settings.notes === undefined ? {} : { notes: settings.notes }),
+    ...(settings.notes === undefined ? {} : { notes: settings.notes - startNotes }),
     ...(settings.seconds === undefined ? {} : { seconds: settings.seconds }),
     seed: settings.seed,
     sampling,
@@ -159,7 +190,7 @@ function resolveSamplingOrFail(options: GenerateCommandOptions) {
     min: Number.MIN_VALUE,
     expected: 'a number > 0',
   });
-  const topK = parseNumberOption(options.topK, '--top-k', { integer: true, min: 1, max: 120 });
+  const topK = parseNumberOption(options.topK, '--top-k', { integer: true, min: 1, max: PITCH_COUNT });
   const topP = parseNumberOption(options.topP, '--top-p', {
     min: Number.MIN_VALUE,
     max: 1,
@@ -172,9 +203,9 @@ function resolveSamplingOrFail(options: GenerateCommandOptions) {
   }
   return resolveSampling({
     greedy: options.greedy ?? false,
-    ...(temperature === undefined ? {} : { temperature }),
+    temperature: temperature ?? DEFAULT_SAMPLING.temperature,
     ...(topK === undefined ? {} : { topK }),
-    topP: topP ?? (options.greedy ? 1 : 0.95),
+    topP: topP ?? (options.greedy ? 1 : DEFAULT_SAMPLING.topP),
     ...(minPitch === undefined ? {} : { minPitch }),
     ...(maxPitch === undefined ? {} : { maxPitch }),
     ...(timingTemperature === undefined ? {} : { timingTemperature }),

@@ -13,20 +13,57 @@ const primer = join(repoRoot, 'test/fixtures/piano-midi-de/Bach/bach_846.mid');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('howl generate (shipped model)', () => {
-  it('writes a MIDI file of the asked length; the same seed gives the same piece', async () => {
+  it('writes a MIDI file of exactly the asked length; the same seed gives the same piece', async () => {
     const a = join(dir, 'a.mid');
     const b = join(dir, 'b.mid');
     const first = await howl('generate', '--no-audio', '--seed', '5', '--notes', '120', '-o', a);
     expect(first.err).toBe('');
     expect(first.code).toBe(0);
-    expect(first.out).toContain(`${a}: 121 notes`);
+    expect(first.out).toContain(`${a}: 120 notes`);
     expect(first.out).toContain('seed 5');
     await howl('generate', '--no-audio', '--seed', '5', '--notes', '120', '-o', b);
     expect(readFileSync(a)).toEqual(readFileSync(b));
     const notes = readMidi(readFileSync(a)).notes;
-    expect(notes).toHaveLength(121);
+    expect(notes).toHaveLength(120);
     expect(notes[0]!.time).toBe(0);
   });
+
+  it('--notes N counts a --seed-note as the first of the N notes', async () => {
+    const out = join(dir, 'seeded.mid');
+    const result = await howl('generate', '--no-audio', '--seed-note', 'E4', '--notes', '1000', '-o', out);
+    expect(result.out).toContain(`${out}: 1000 notes`);
+    const notes = readMidi(readFileSync(out)).notes;
+    expect(notes).toHaveLength(1000);
+    expect(notes[0]!.pitch).toBe(64);
+    const one = join(dir, 'one.mid');
+    await howl('generate', '--no-audio', '--notes', '1', '-o', one);
+    expect(readMidi(readFileSync(one)).notes).toHaveLength(1);
+  });
+
+  it('--audio writes .wav, .mp3 and .ogg, by the ending', async () => {
+    const magic: [string, (bytes: Buffer) => boolean][] = [
+      ['wav', (b) => b.subarray(0, 4).toString() === 'RIFF' && b.subarray(8, 12).toString() === 'WAVE'],
+      ['mp3', (b) => b.subarray(0, 3).toString() === 'ID3' || (b[0] === 0xff && (b[1]! & 0xe0) === 0xe0)],
+      ['ogg', (b) => b.subarray(0, 4).toString() === 'OggS'],
+    ];
+    for (const [ending, isFormat] of magic) {
+      const audio = join(dir, `sound.${ending}`);
+      const result = await howl(
+        'generate',
+        '--seed',
+        '2',
+        '--notes',
+        '12',
+        '-o',
+        join(dir, 'sound.mid'),
+        '--audio',
+        audio,
+      );
+      expect(result.err, ending).toBe('');
+      expect(result.out, ending).toContain(audio);
+      expect(isFormat(readFileSync(audio)), ending).toBe(true);
+    }
+  }, 60_000);
 
   it("--primer: the piece starts with the person's notes (or leaves them out); --count ranks candidates", async () => {
     const primed = join(dir, 'primed.mid');
@@ -115,7 +152,7 @@ describe('howl generate (shipped model)', () => {
       original,
     );
     expect(played.err).toBe('');
-    expect(readMidi(readFileSync(original)).notes).toHaveLength(301);
+    expect(readMidi(readFileSync(original)).notes).toHaveLength(300);
   });
 
   it('the shipped transformer plays by --model, with its timing temperature, and continues a primer', async () => {
@@ -167,6 +204,7 @@ describe('howl generate (shipped model)', () => {
       [['--primer', empty], 'empty.mid: the primer has no notes'],
       [['--model', join(dir, 'no-such-model')], 'no-such-model: no such model folder'],
       [['--model', corrupt], 'corrupt-model'],
+      [['--audio', join(dir, 'bad', 'x.flac')], 'x.flac: unknown audio format (use .wav, .mp3 or .ogg)'],
     ];
     for (const [args, message] of cases) {
       const result = await howl('generate', '--no-audio', '--notes', '10', '-o', target, ...args);

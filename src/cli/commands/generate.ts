@@ -1,27 +1,6 @@
 import type { Command } from 'commander';
-
-/** `howl generate`'s options as commander parses them (strings; checked in `runGenerate`). */
-export interface GenerateCommandOptions {
-  model?: string;
-  out?: string;
-  audio?: string | boolean;
-  plot?: string | boolean;
-  notes?: string;
-  seconds?: string;
-  temperature?: string;
-  timingTemperature?: string;
-  topK?: string;
-  topP?: string;
-  greedy?: boolean;
-  count?: string;
-  seed?: string;
-  seedNote?: string;
-  primer?: string;
-  includePrimer: boolean;
-  minPitch?: string;
-  maxPitch?: string;
-  soundfont?: string;
-}
+import type { GenerateCommandOptions } from './generate-run.js';
+import { DEFAULT_SAMPLING } from '../../generate/sampling.js';
 
 /**
  * Registers `howl generate`: writes a new piece with a trained model (the shipped one by default)
@@ -38,15 +17,28 @@ export function registerGenerate(program: Command): void {
     )
     .option('--model <dir>', 'a run or checkpoint folder of `howl train` (default: the shipped model)')
     .option('-o, --out <file.mid>', 'the MIDI file to write (default: out/howl-<seed>.mid)')
-    .option('--audio <file>', 'the audio file to write, .wav (default: beside the MIDI file)')
+    .option(
+      '--audio <file>',
+      'the audio file to write: .wav, .mp3 or .ogg, by its ending (default: a .wav beside the MIDI file)',
+    )
     .option('--no-audio', 'write no audio')
     .option('--plot [file.svg]', 'also draw a piano roll (default: beside the MIDI file)')
-    .option('--notes <n>', 'notes to generate (default 1000 when --seconds is not given)')
+    .option(
+      '--notes <n>',
+      'notes in the piece, its first note included (default 1000 when --seconds is not given); ' +
+        'with --primer, the notes written after the primer',
+    )
     .option('--seconds <s>', 'or: seconds of music to generate')
-    .option('--temperature <t>', 'pitch temperature, > 0: lower is safer, higher is wilder (default 1)')
+    .option(
+      '--temperature <t>',
+      `pitch temperature, > 0: lower is safer, higher is wilder (default ${DEFAULT_SAMPLING.temperature})`,
+    )
     .option('--timing-temperature <t>', 'timing temperature, for models with a timing distribution')
     .option('--top-k <k>', 'draw only from the k most likely pitches')
-    .option('--top-p <p>', 'draw only from the most likely pitches up to probability p (default 0.95)')
+    .option(
+      '--top-p <p>',
+      `draw only from the most likely pitches up to probability p (default ${DEFAULT_SAMPLING.topP})`,
+    )
     .option('--greedy', 'always take the most likely pitch, as the original system (no sampling)')
     .option('--count <k>', 'candidates generated as one batch; the most likely is kept (default 1)')
     .option('--seed <n>', 'seed of the random choices (default: a random one, printed)')

@@ -113,6 +113,28 @@ describe('howl import / howl inspect (built CLI)', () => {
     expect(existsSync(join(work, 'small.howl'))).toBe(false);
   });
 
+  test('--max-notes skips files with more notes, naming the count and how to raise the limit', () => {
+    const { code, stdout } = howl([
+      'import',
+      corpus,
+      '-o',
+      'few.howl',
+      '--max-notes',
+      '100',
+      '--workers',
+      '2',
+    ]);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/^ {2}bach_\w+\.mid: [\d,]+ notes, over the limit of 100 notes per file$/m);
+    expect(stdout).toMatch(/^ {2}\(--max-notes raises the note limit\)$/m);
+    expect(howl(['import', corpus, '--max-notes', '0']).stderr).toBe(
+      'howl: --max-notes 0 is not a whole number >= 1\n',
+    );
+    expect(howl(['import', '--help']).stdout).toMatch(
+      /Limits: a file over --max-file-mb \(default 64\) or --max-notes/,
+    );
+  });
+
   test('a missing folder is one clear line and exit 1', () => {
     const { code, stdout, stderr } = howl(['import', join(work, 'nowhere'), '-o', 'x.howl']);
     expect(code).toBe(1);

@@ -3,9 +3,12 @@ import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { encodeDataset } from '../../data/dataset-format.js';
 import { checkWritable, writeFileAtomic } from '../../node/atomic-write.js';
+import { parseGroupRule, type GroupRule } from '../../data/groups.js';
+import { DEFAULT_MAX_NOTES } from '../../midi/read-midi.js';
 import { DEFAULT_MAX_FILE_BYTES, importCorpus, type ImportProgress } from '../../node/import-corpus.js';
+import { printableText } from '../../printable.js';
 import { createProgressLine, parseNumberOption } from '../cli-helpers.js';
-import { CliError } from '../main.js';
+import { CliError } from '../cli-error.js';
 
 interface ImportCommandOptions {
   output?: string;
@@ -14,6 +17,9 @@ interface ImportCommandOptions {
   raw?: boolean;
   drums?: boolean;
   maxFileMb: string;
+  maxNotes: string;
+  groupBy: string;
+  tag?: string;
 }
 
 const integer = (n: number): string => n.toLocaleString('en-US');
@@ -40,10 +46,29 @@ export function registerImport(program: Command): void {
       '--workers <n>',
       'worker threads; 0 reads on the main thread (default: main thread up to 600 files, else all cores)',
     )
-    .option('--validation <fraction>', 'share of files held out for validation, by content hash', '0.1')
+    .option('--validation <fraction>', 'share of files held out for validation (whole groups)', '0.1')
+    .option(
+      '--group-by <rules>',
+      'what the split keeps together: file (each file; identical copies go together), folder (every ' +
+        'file of a folder: performances filed by piece, as in ASAP) or regex:PATTERN (the first ' +
+        'capture group of the relative path); one rule, or one per folder separated by commas',
+      'file',
+    )
+    .option('--tag <names>', 'a short name per folder, separated by commas (default: distinct folder names)')
     .option('--raw', 'ignore the sustain pedal (raw note-offs)')
     .option('--drums', 'keep channel 10 drum notes')
     .option('--max-file-mb <mb>', 'skip files larger than this', String(DEFAULT_MAX_FILE_BYTES / 2 ** 20))
+    .option(
+      '--max-notes <n>',
+      'skip files with more notes than this (bounds memory)',
+      String(DEFAULT_MAX_NOTES),
+    )
+    .addHelpText(
+      'after',
+      `\nLimits: a file over --max-file-mb (default ${DEFAULT_MAX_FILE_BYTES / 2 ** 20}) or --max-notes (default ` +
+        `${DEFAULT_MAX_NOTES.toLocaleString('en-US')}), or with a note after 1,000,000 s (broken timing), is skipped ` +
+        `with its reason. Reading a file takes about 150 bytes of memory a note (0.3 GB at the default limit).`,
+    )
     .action(async (dirs: string[], options: ImportCommandOptions) => {
       await runImport(dirs, options);
     });
@@ -57,6 +82,18 @@ function progressText({ filesDone, filesTotal, notes }: ImportProgress): string 
   return `${bar} ${integer(filesDone)}/${integer(filesTotal)} files, ${integer(notes)} notes`;
 }
 
+/** A comma-separated option with one value, or one per folder (`--tag` must give one per folder). */
+function listOption(text: string, flag: string, folders: number): string[] {
+  const values = text.split(',').map((value) => value.trim());
+  const oneForAll = flag !== '--tag' && values.length === 1;
+  if (!oneForAll && values.length !== folders) {
+    throw new CliError(
+      `${flag} gives ${values.length} values for ${folders} folder${folders === 1 ? '' : 's'}`,
+    );
+  }
+  return values;
+}
+
 async function runImport(dirs: readonly string[], options: ImportCommandOptions): Promise<void> {
   const validationFraction = parseNumberOption(options.validation, '--validation', {
     min: 0,
@@ -67,7 +104,16 @@ async function runImport(dirs: readonly string[], options: ImportCommandOptions)
     min: Number.MIN_VALUE,
     expected: 'a positive number',
   }) as number;
+  const maxNotes = parseNumberOption(options.maxNotes, '--max-notes', { integer: true, min: 1 }) as number;
   const workers = parseNumberOption(options.workers, '--workers', { integer: true, min: 0 });
+  const groupBy = listOption(options.groupBy, '--group-by', dirs.length).map((rule) => {
+    try {
+      return parseGroupRule(rule);
+    } catch (error) {
+      throw new CliError(`--group-by: ${(error as Error).message}`);
+    }
+  });
+  const sourceTags = options.tag === undefined ? undefined : listOption(options.tag, '--tag', dirs.length);
   const firstDir = dirs[0] ?? '.';
   const output = options.output ?? join('data', `${basename(resolve(firstDir)) || 'corpus'}.howl`);
   // Make the output's folder as `mkdir -p` would; if that fails, checkWritable says why.
@@ -82,7 +128,10 @@ async function runImport(dirs: readonly string[], options: ImportCommandOptions)
       sustain: !options.raw,
       includeDrums: options.drums ?? false,
       validationFraction,
+      groupBy: groupBy.length === 1 ? (groupBy[0] as GroupRule) : groupBy,
+      ...(sourceTags ? { sourceTags } : {}),
       maxFileBytes: Math.round(maxFileMb * 2 ** 20),
+      maxNotes,
       onProgress: (p) => progress.update(progressText(p), p.filesDone === p.filesTotal),
     });
   } finally {
@@ -103,14 +152,19 @@ async function runImport(dirs: readonly string[], options: ImportCommandOptions)
     out.push(`skipped    ${files(failures.length)}:`);
     for (const failure of failures) {
       const where = sources.length > 1 ? join(sources[failure.source] ?? '', failure.path) : failure.path;
-      out.push(`  ${where}: ${failure.reason}`);
+      out.push(`  ${printableText(where)}: ${printableText(failure.reason)}`);
     }
+    const over = (limit: string): boolean => failures.some((failure) => failure.reason.includes(limit));
+    if (over('MB limit')) out.push('  (--max-file-mb raises the size limit)');
+    if (over('notes per file')) out.push('  (--max-notes raises the note limit)');
   } else {
     out.push('skipped    none');
   }
+  const groups = new Set(dataset.files.map((file) => file.group)).size;
   out.push(
     `split      train ${files(totals.trainFiles)} (${integer(totals.trainNotes)} notes), ` +
-      `validation ${files(totals.validationFiles)} (${integer(totals.validationNotes)} notes)`,
+      `validation ${files(totals.validationFiles)} (${integer(totals.validationNotes)} notes); ` +
+      `${integer(groups)} group${groups === 1 ? '' : 's'} by ${dataset.settings.groupBy.join(', ')}`,
   );
   const mode =
     result.workers === 0 ? 'main thread' : `${result.workers} worker${result.workers === 1 ? '' : 's'}`;

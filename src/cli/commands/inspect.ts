@@ -63,6 +63,20 @@ export function registerInspect(program: Command): void {
     });
 }
 
+/** One line per source: its tag, group rule, groups and files on each side of the split. */
+function sourceLines(dataset: Dataset): string[] {
+  return dataset.sourceTags.map((tag, source) => {
+    const files = dataset.files.filter((file) => file.source === source);
+    const held = files.filter((file) => file.split === 'validation');
+    const groups = (list: typeof files): number => new Set(list.map((file) => file.group)).size;
+    return (
+      `  ${tag}: grouped by ${dataset.settings.groupBy[source] ?? 'file'}, ` +
+      `${integer(files.length - held.length)} train and ${integer(held.length)} validation files ` +
+      `(${integer(groups(files) - groups(held))} and ${integer(groups(held))} groups)`
+    );
+  });
+}
+
 async function runInspect(path: string, options: InspectCommandOptions): Promise<void> {
   const bytes = await readInputFile(path);
   const started = performance.now();
@@ -78,6 +92,7 @@ async function runInspect(path: string, options: InspectCommandOptions): Promise
       formatVersion: dataset.formatVersion,
       created: dataset.created,
       sources,
+      sourceTags: dataset.sourceTags,
       settings,
       totals,
       notes: stats,
@@ -95,7 +110,10 @@ async function runInspect(path: string, options: InspectCommandOptions): Promise
     `dataset    ${path} (${(bytes.length / 2 ** 20).toFixed(1)} MB, format version ${dataset.formatVersion})`,
   );
   out.push(`created    ${dataset.created}`);
-  out.push(`sources    ${sources.join(', ')}`);
+  out.push(
+    `sources    ${sources.map((source, i) => `${dataset.sourceTags[i] ?? ''} = ${source}`).join(', ')}`,
+  );
+  for (const line of sourceLines(dataset)) out.push(line);
   out.push(
     `settings   sustain ${settings.sustain ? 'on' : 'off'}, drums ${settings.includeDrums ? 'kept' : 'left out'}, ` +
       `validation ${settings.validationFraction}, max file ${(settings.maxFileBytes / 2 ** 20).toFixed(0)} MB`,
@@ -123,10 +141,11 @@ async function runInspect(path: string, options: InspectCommandOptions): Promise
   out.push(`loaded in  ${(loadSeconds * 1000).toFixed(0)} ms`);
   if (options.files) {
     out.push('');
-    out.push('split       notes   seconds  hash              path');
+    out.push('split       notes   seconds  hash              source: path (group)');
     for (const file of dataset.files) {
+      const group = file.group === `file:${file.hash}` ? '' : ` (${file.group})`;
       out.push(
-        `${file.split.padEnd(10)} ${String(file.noteCount).padStart(6)} ${file.durationSeconds.toFixed(1).padStart(9)}  ${file.hash}  ${file.path}`,
+        `${file.split.padEnd(10)} ${String(file.noteCount).padStart(6)} ${file.durationSeconds.toFixed(1).padStart(9)}  ${file.hash}  ${dataset.sourceTags[file.source] ?? ''}: ${file.path}${group}`,
       );
     }
   }

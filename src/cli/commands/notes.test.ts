@@ -1,9 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { edgeCasesDir, edgeSubsetDir, repoRoot } from '../../test-support/shared-data.js';
 import { runCli as howl } from '../../test-support/run-cli.js';
+import { writeMidi } from '../../midi/write-midi.js';
 import { formatNoteLine, NOTES_HEADER } from './notes.js';
 
 describe('formatNoteLine', () => {
@@ -69,6 +71,52 @@ describe('howl notes', () => {
     const notMidi = await howl('notes', file('jazz-soft-test-midi-files/midi/test-not-a-midi-file.mid'));
     expect(notMidi.code).toBe(1);
     expect(notMidi.err).toMatch(/test-not-a-midi-file\.mid: not a MIDI file: no MThd header\n$/);
+  });
+
+  it('a file over --max-notes fails with one line naming the file, the count and the option', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'howl-notes-'));
+    try {
+      const many = join(dir, 'many.mid');
+      const notes = Array.from({ length: 300 }, (_, i) => ({
+        pitch: 60,
+        velocity: 90,
+        time: i * 0.1,
+        duration: 0.05,
+      }));
+      writeFileSync(many, writeMidi(notes));
+      expect(await howl('notes', '--max-notes', '200', many)).toEqual({
+        code: 1,
+        out: '',
+        err: `howl: ${many}: 300 notes, over the limit of 200 notes per file; --max-notes raises the limit\n`,
+      });
+      expect((await howl('notes', '--max-notes', '300', many)).out.trimEnd().split('\n')).toHaveLength(301);
+      expect((await howl('notes', '--max-notes', 'lots', many)).err).toBe(
+        'howl: --max-notes lots is not a whole number >= 1\n',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('file bytes quoted in an error are escaped, never printed raw (a NUL in a RIFF form)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'howl-notes-'));
+    try {
+      const odd = join(dir, 'odd.rmi');
+      const bytes = readFileSync(file('synthetic/riff-rmid-wrapped.rmi'));
+      bytes.set([0x52, 0x4d, 0xc2, 0x00], 8);
+      writeFileSync(odd, bytes);
+      const { code, err } = await howl('notes', odd);
+      expect(code).toBe(1);
+      expect(err).toBe(`howl: ${odd}: not a MIDI file: RIFF form 'RM\\xC2\\x00', not 'RMID'\n`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--help says what the limits are', async () => {
+    const { out } = await howl('notes', '--help');
+    expect(out).toMatch(/--max-notes <n> .*\(default: "2000000"\)/s);
+    expect(out).toMatch(/Limits: a file with more than --max-notes notes \(default 2,000,000/);
   });
 
   // Needs the build (`npm test` builds first): checks the real binary in a closed pipe. Needs

@@ -1,13 +1,17 @@
 import type { Command } from 'commander';
 import { midiToNoteName } from '../../encoding/note-names.js';
-import { readMidi } from '../../midi/read-midi.js';
+import { NoteLimitError } from '../../errors.js';
+import { DEFAULT_MAX_NOTES, readMidi } from '../../midi/read-midi.js';
 import { readInputFile } from '../../node/read-input-file.js';
 import type { Note } from '../../score/note.js';
+import { CliError } from '../cli-error.js';
+import { parseNumberOption } from '../cli-helpers.js';
 
 interface NotesCommandOptions {
   raw?: boolean;
   drums?: boolean;
   json?: boolean;
+  maxNotes: string;
 }
 
 /** Header line of the `howl notes` table. */
@@ -93,13 +97,36 @@ export function registerNotes(program: Command): void {
     .option('--raw', 'raw note lengths: do not apply the sustain pedal')
     .option('--drums', 'keep channel 10 drum notes')
     .option('--json', 'print JSON: the notes, format, tempo count and warnings')
+    .option(
+      '--max-notes <n>',
+      'refuse files with more notes than this (bounds memory)',
+      String(DEFAULT_MAX_NOTES),
+    )
+    .addHelpText(
+      'after',
+      `\nLimits: a file with more than --max-notes notes (default ${DEFAULT_MAX_NOTES.toLocaleString('en-US')}) or ` +
+        `with a note after 1,000,000 s (broken timing) is refused with the reason. Memory: about 200 bytes ` +
+        `a note, 400 with --json (0.4 and 0.8 GB at the default limit).`,
+    )
     .action(async (file: string, options: NotesCommandOptions) => {
+      const maxNotes = parseNumberOption(options.maxNotes, '--max-notes', {
+        integer: true,
+        min: 1,
+      }) as number;
       const bytes = await readInputFile(file);
-      const score = readMidi(bytes, {
-        file,
-        sustain: !(options.raw ?? false),
-        includeDrums: options.drums ?? false,
-      });
+      let score;
+      try {
+        score = readMidi(bytes, {
+          file,
+          sustain: !(options.raw ?? false),
+          includeDrums: options.drums ?? false,
+          maxNotes,
+        });
+      } catch (error) {
+        if (error instanceof NoteLimitError)
+          throw new CliError(`${error.message}; --max-notes raises the limit`);
+        throw error;
+      }
       if (options.json) {
         const { notes, warnings, format, ticksPerQuarter, durationSeconds, tempos } = score;
         const summary = { file, format, ticksPerQuarter: ticksPerQuarter ?? null, durationSeconds };

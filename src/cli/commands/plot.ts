@@ -4,7 +4,7 @@ import { writeFileAtomic } from '../../node/atomic-write.js';
 import { readInputFile } from '../../node/read-input-file.js';
 import { pianoRollSvg } from '../../plot/piano-roll.js';
 import { parseNumberOption } from '../cli-helpers.js';
-import { CliError } from '../main.js';
+import { CliError } from '../cli-error.js';
 
 interface PlotCommandOptions {
   output?: string;

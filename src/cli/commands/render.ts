@@ -7,7 +7,7 @@ import { defaultRenderThreads } from '../../node/render-threads.js';
 import { loadSoundFontFile } from '../../node/soundfont-file.js';
 import { audioFormatOfPath, checkEncodable } from '../../render/audio-encoder.js';
 import { parseNumberOption } from '../cli-helpers.js';
-import { CliError } from '../main.js';
+import { CliError } from '../cli-error.js';
 
 interface RenderCommandOptions {
   output?: string;

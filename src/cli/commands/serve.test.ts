@@ -47,8 +47,12 @@ describe('howl serve', () => {
 
   it('reports a bad port, model or a port in use in one line', async () => {
     expect((await howl('serve', '--web', web, '--port', 'eighty')).err).toBe(
-      'howl: --port eighty is not a whole number >= 0\n',
+      'howl: --port eighty is not a port number from 0 to 65535 (0 = any free port)\n',
     );
+    expect(await howl('serve', '--web', web, '--port', '99999')).toEqual({
+      code: 1,
+      err: 'howl: --port 99999 is not a port number from 0 to 65535 (0 = any free port)\n',
+    });
     expect((await howl('serve', '--web', web, '--model', join(web, 'no-model'))).err).toMatch(
       /no such model folder/,
     );

@@ -7,7 +7,7 @@ import { defaultModelDir, loadModel } from '../../node/load-model.js';
 import { defaultSoundFontPath } from '../../node/soundfont-file.js';
 import { startStaticServer, type RunningServer } from '../../node/static-server.js';
 import { parseNumberOption } from '../cli-helpers.js';
-import { CliError } from '../main.js';
+import { CliError } from '../cli-error.js';
 
 interface ServeCommandOptions {
   port: string;
@@ -101,13 +101,18 @@ export function registerServe(program: Command): void {
   program
     .command('serve')
     .description('serve the web composer: compose with the model in a browser')
-    .option('--port <n>', 'the port (0: any free port)', '8080')
+    .option('--port <n>', 'the port, 0 to 65535 (0: any free port)', '8080')
     .option('--host <address>', 'the address to listen on (0.0.0.0: every network)', '127.0.0.1')
     .option('--model <dir>', 'a model folder or a `howl train` run folder (default: the shipped model)')
     .option('--soundfont <file>', 'the piano SoundFont (default: FluidR3Mono, as `howl render`)')
     .option('--web <dir>', 'the built page (default: dist-web/ of this package)')
     .action(async (options: ServeCommandOptions) => {
-      const port = parseNumberOption(options.port, '--port', { integer: true, min: 0, max: 65535 }) as number;
+      const port = parseNumberOption(options.port, '--port', {
+        integer: true,
+        min: 0,
+        max: 65535,
+        expected: 'a port number from 0 to 65535 (0 = any free port)',
+      }) as number;
       const running = await startComposerServer({
         port,
         host: options.host,

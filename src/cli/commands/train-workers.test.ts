@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { encodeDataset } from '../../data/dataset-format.js';
 import { ensureBuilt } from '../../test-support/built-cli.js';
 import { repoRoot } from '../../test-support/shared-data.js';
-import { makeTinyDataset } from '../../train/fixtures.js';
+import { makeTinyDataset } from '../../test-support/fixtures.js';
 
 const bin = join(repoRoot, 'bin', 'howl.js');
 function howl(args: readonly string[], cwd: string): { code: number; stdout: string; stderr: string } {

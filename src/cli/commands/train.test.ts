@@ -1,13 +1,22 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { encodeDataset } from '../../data/dataset-format.js';
 import { ensureBuilt } from '../../test-support/built-cli.js';
 import { repoRoot } from '../../test-support/shared-data.js';
-import { makeTinyDataset } from '../../train/fixtures.js';
+import { makeTinyDataset } from '../../test-support/fixtures.js';
 import { main } from '../main.js';
+import { planTrain } from './train-settings.js';
 
 const bin = join(repoRoot, 'bin', 'howl.js');
 function howl(args: readonly string[], cwd: string): { code: number; stdout: string; stderr: string } {
@@ -42,6 +51,7 @@ describe('howl train', () => {
       [['train', data, '--backend', 'abacus'], /unknown backend 'abacus'/],
       [['train', data, '--resume', dir, '--arch', 'gru-512'], /cannot be combined with --arch/],
       [['train', data, '--resume', join(dir, 'nothing')], /no checkpoint there/],
+      [['train'], /give the dataset to train on \(howl train DATA\.howl\), or --resume RUN/],
     ];
     writeFileSync(join(dir, 'garbage.howl'), 'not a dataset at all');
     for (const [args, message] of cases) {
@@ -60,6 +70,21 @@ describe('howl train', () => {
       expect(stderr).toMatch(message);
       expect(stderr.trim().split('\n')).toHaveLength(1);
     }
+  });
+
+  test("default batch: 32 × 256 for Howl's networks, the published 64 × 768 for the original's", async () => {
+    const shape = async (arch?: string) => {
+      const plan = await planTrain(data, { ...(arch ? { arch } : {}), steps: '1', out: join(dir, 'unused') });
+      return [
+        plan.trainOptions.batchSize,
+        plan.trainOptions.length,
+        plan.trainOptions.checkpointEverySeconds,
+      ];
+    };
+    expect(await shape()).toEqual([32, 256, 600]);
+    expect(await shape('ordered-transformer')).toEqual([32, 256, 600]);
+    expect(await shape('lstm-192')).toEqual([64, 768, 600]);
+    expect(await shape('gru-512')).toEqual([64, 768, 600]);
   });
 
   test('trains for a few steps: checkpoints, metrics.jsonl and loss.svg', () => {
@@ -131,9 +156,64 @@ describe('howl train', () => {
       dir,
     );
     expect(played.stderr).not.toMatch(/howl:|Error/);
-    expect(played.stdout).toMatch(/41 notes/);
+    expect(played.stdout).toMatch(/: 40 notes/);
     expect(readFileSync(midi).subarray(0, 4).toString()).toBe('MThd');
   });
+
+  test('--resume RUN alone: continues with its dataset and settings; a finished run says so; --steps extends it; each step logged once', () => {
+    const out = join(dir, 'resume');
+    const first = howl(
+      ['train', data, '--out', out, '--steps', '3', '--val-every', '0', '--checkpoint-every', '2s', ...FAST],
+      dir,
+    );
+    expect(first.stderr).not.toMatch(/howl:|Error/);
+    expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'))).toEqual({
+      dataset: '../tiny.howl',
+      backend: 'cpu',
+    });
+    // Off a terminal, a plain progress line shows the run is alive (after the first step, then every 30 s).
+    expect(first.stdout).toMatch(
+      /^step 1\/3 \(\d+%\) loss \d+\.\d+ [\d,]+ notes\/s [\d.]+ s\/step elapsed \d+s/m,
+    );
+
+    // At its limit: one line naming the flag that extends it, exit 0, nothing written.
+    const finished = howl(['train', '--resume', out], dir);
+    expect(finished.stderr).toBe('');
+    expect(finished.code).toBe(0);
+    expect(finished.stdout).toBe(
+      `${out} has already trained 3 steps (its limit: --steps 3); to train on, give a higher total, e.g. howl train --resume ${out} --steps 6\n`,
+    );
+
+    // A kill after the checkpoint at step 3 left steps 4 and 5 (and a cut line) in the log.
+    const metrics = join(out, 'metrics.jsonl');
+    const logged = readFileSync(metrics, 'utf8');
+    const stepLine = logged.split('\n').find((l) => l.includes('"type":"step"'))!;
+    for (const step of [4, 5])
+      appendFileSync(metrics, stepLine.replace(/"step":\d+/, `"step":${step}`) + '\n');
+    appendFileSync(metrics, '{"type":"step","st');
+
+    const extended = howl(['train', '--resume', out, '--steps', '6'], tmpdir()); // from any working folder
+    expect(extended.stderr).not.toMatch(/howl:|Error/);
+    expect(extended.code).toBe(0);
+    expect(extended.stdout).toMatch(/^resuming .*from step 3\n/);
+    expect(extended.stdout).toMatch(/done \(reached 6 steps/);
+    expect(stateOf(join(out, 'checkpoint')).step).toBe(6);
+    const records = readFileSync(metrics, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; step: number });
+    expect(records.filter((r) => r.type === 'step').map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6]);
+    // The saved settings hold on resume: the checkpoint interval, the batch, the backend.
+    const config = JSON.parse(readFileSync(join(out, 'checkpoint', 'config.json'), 'utf8'));
+    expect(config.training).toMatchObject({ checkpointEverySeconds: 2, batchSize: 2, length: 10, steps: 6 });
+    // A run folder from before run.json: the dataset must be named.
+    rmSync(join(out, 'run.json'));
+    const unnamed = howl(['train', '--resume', out, '--steps', '7'], dir);
+    expect(unnamed.code).toBe(1);
+    expect(unnamed.stderr).toBe(
+      `howl: ${out} does not record its dataset (it was made by an older Howl); name it: howl train DATA.howl --resume ${out}\n`,
+    );
+  }, 120_000);
 
   test('SIGKILL mid-run, then --resume continues from the last checkpoint; SIGTERM saves and exits 143', async () => {
     const out = join(dir, 'run2');
@@ -166,11 +246,11 @@ describe('howl train', () => {
     await new Promise((r) => child.on('exit', r));
     // Whatever the moment of the kill, a complete checkpoint is there.
     const resumed = howl(['train', data, '--resume', out, '--steps', '1'], dir);
-    const killedAt = Number(/from step (\d+)/.exec(resumed.stdout)?.[1]);
+    const killedAt = Number(/already trained (\d+) steps/.exec(resumed.stdout)?.[1]);
     expect(killedAt).toBeGreaterThanOrEqual(3);
-    expect(resumed.code).toBe(0); // steps 1 is already reached: it only validates and saves
+    expect(resumed.code).toBe(0); // --steps 1 is already reached: it says so, and trains nothing
     const target = killedAt + 3;
-    const again = howl(['train', data, '--resume', out, '--steps', String(target)], dir);
+    const again = howl(['train', '--resume', out, '--steps', String(target)], dir); // its own dataset
     expect(again.stderr).not.toMatch(/howl:|Error/);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(new RegExp(`from step ${killedAt}`));
@@ -179,8 +259,11 @@ describe('howl train', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l));
-    expect(events.filter((e) => e.type === 'event' && e.message === 'resumed')).toHaveLength(2);
-    expect(readdirSync(out).sort()).toEqual(['best', 'checkpoint', 'loss.svg', 'metrics.jsonl']);
+    expect(events.filter((e) => e.type === 'event' && e.message === 'resumed')).toHaveLength(1);
+    // The steps the killed run logged after its last checkpoint are trained again, and logged once.
+    const steps = events.filter((e) => e.type === 'step').map((e) => e.step as number);
+    expect(steps).toEqual(Array.from({ length: target }, (_, i) => i + 1));
+    expect(readdirSync(out).sort()).toEqual(['best', 'checkpoint', 'loss.svg', 'metrics.jsonl', 'run.json']);
 
     const term = spawn(process.execPath, [bin, 'train', data, '--resume', out, '--steps', '100000'], {
       cwd: dir,
@@ -197,9 +280,7 @@ describe('howl train', () => {
     term.kill('SIGTERM');
     const code = await new Promise((r) => term.on('exit', (c) => r(c)));
     expect(code).toBe(143);
-    expect(stderr).toMatch(
-      /terminated at step (\d+); checkpoint saved; continue with: howl train .* --resume /,
-    );
+    expect(stderr).toMatch(/terminated at step (\d+); checkpoint saved; continue with: howl train --resume /);
     const stoppedAt = Number(/terminated at step (\d+)/.exec(stderr)?.[1]);
     expect(stateOf(checkpoint).step).toBe(stoppedAt);
     expect(stoppedAt).toBeGreaterThan(target);

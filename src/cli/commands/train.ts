@@ -1,30 +1,25 @@
 import type { Command } from 'commander';
 import { DEFAULT_PRESET, MODEL_PRESETS } from '../../model/config.js';
+import { BACKENDS, type TrainCommandOptions } from './train-flags.js';
 
-/** `howl train`'s options as commander parses them (strings; checked in `runTrain`). */
-export interface TrainCommandOptions {
-  out?: string;
-  arch?: string;
-  steps?: string;
-  time?: string;
-  epochs?: string;
-  batch?: string;
-  length?: string;
-  lr?: string;
-  seed?: string;
-  valEvery?: string;
-  valCrops?: string;
-  warmup?: string;
-  patience?: string;
-  microBatchSteps?: string;
-  workers?: string;
-  checkpointEvery: string;
-  backend: string;
-  resume?: string;
-}
+const HELP_AFTER = `
+What a step costs (wasm backend, one core): at 32 × 256 notes, the default of Howl's networks,
+about 3 s (ordered-lstm 2.6-3.2 s, ordered-transformer 2.7-3.7 s); at 64 × 768, the published
+default of the original's networks (--arch original-lstm, lstm-192, ...), about 12 s for lstm-192
+and more for the larger ones (an ordered network at 64 × 768: about 25 s). --workers 2 makes a
+step 1.2-1.4x faster on two free cores.
 
-/** The TensorFlow.js backends `--backend` accepts. */
-export const BACKENDS = ['wasm', 'cpu', 'webgl', 'webgpu', 'tensorflow'] as const;
+Progress: on a terminal a status line is redrawn in place; in a log file or a pipe (nohup, > log)
+a plain line (step, loss, notes/s, s/step, elapsed, ETA) is printed after the first step and then
+every 30 s.
+
+Resume: --resume RUN continues a run from its last checkpoint, with its dataset (recorded in
+RUN/run.json) and its saved settings (batch, length, learning rate, intervals, backend). Limits
+count in all: a new --steps, --epochs or --time replaces the saved ones and extends the run
+(howl train --resume runs/x --steps 2400). A run already at its limit says so and exits with 0.
+--checkpoint-every, --val-every, --val-crops, --patience, --workers and --backend may be changed
+on resume; metrics.jsonl is cut back to the checkpoint's step, so each step is logged once.
+`;
 
 /**
  * Registers `howl train DATA.howl`: trains a model on a dataset's training split, validating on
@@ -37,7 +32,7 @@ export function registerTrain(program: Command): void {
   program
     .command('train')
     .description('train a model on a dataset (checkpoints, metrics.jsonl and loss.svg go to the run folder)')
-    .argument('<dataset>', 'a *.howl dataset made by `howl import`')
+    .argument('[dataset]', "a *.howl dataset made by `howl import` (with --resume: the run's own)")
     .option('--out <dir>', 'run folder (default: runs/<dataset>-<arch>)')
     .option(
       '--arch <name>',
@@ -49,8 +44,8 @@ export function registerTrain(program: Command): void {
       'stop after this much training time in all, e.g. 30m, 12h (default 12h when no other limit)',
     )
     .option('--epochs <n>', 'stop after this many rounds (a round is 4 crops per training song)')
-    .option('--batch <n>', 'crops per step (default 64)')
-    .option('--length <n>', 'notes per crop (default 768)')
+    .option('--batch <n>', 'crops per step (default 32; 64 for the original-lstm networks)')
+    .option('--length <n>', 'notes per crop (default 256; 768 for the original-lstm networks)')
     .option('--lr <rate>', 'peak learning rate (default 1e-3)')
     .option('--seed <n>', 'seed of crops, augmentation and dropout (default 1)')
     .option('--val-every <n>', 'validate every this many steps (default 200)')
@@ -65,10 +60,17 @@ export function registerTrain(program: Command): void {
       '--workers <n>',
       "threads computing each step (data-parallel, same results; default 1, or the resumed run's)",
     )
-    .option('--checkpoint-every <duration>', 'checkpoint interval', '10m')
-    .option('--backend <name>', `TensorFlow.js backend: ${BACKENDS.join(', ')}`, 'wasm')
-    .option('--resume <dir>', 'continue the run in this folder (or from this checkpoint folder)')
-    .action(async (dataset: string, options: TrainCommandOptions) => {
+    .option('--checkpoint-every <duration>', "checkpoint interval (default 10m, or the resumed run's)")
+    .option(
+      '--backend <name>',
+      `TensorFlow.js backend: ${BACKENDS.join(', ')} (default wasm, or the resumed run's)`,
+    )
+    .option(
+      '--resume <dir>',
+      'continue the run in this folder (or from this checkpoint folder); the dataset may be left out',
+    )
+    .addHelpText('after', HELP_AFTER)
+    .action(async (dataset: string | undefined, options: TrainCommandOptions) => {
       // TensorFlow.js loads only when training runs, so the other commands start fast.
       const { runTrain } = await import('./train-run.js');
       await runTrain(dataset, options);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { V1Row } from '../encoding/v1.js';
+import type { V1Row } from '../../encoding/v1.js';
 import { buildV1Batch, encodeV1Batch, INPUT_FEATURES } from './features.js';
 
 describe('V1 features', () => {

@@ -1,8 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { V1Row } from '../encoding/v1.js';
-import { TIME_BINS, timeBin, VELOCITY_BINS, velocityBin } from '../eval/grid.js';
-import { encodeV1Batch, PITCH_CLASSES } from './features.js';
-import type { ModelBatch } from './model.js';
+import { timeBin, velocityBin } from '../../encoding/grid.js';
 import {
   ORDERED_REALS,
   orderedInputFeatures,
@@ -10,30 +7,23 @@ import {
   PITCHES_PER_OCTAVE,
   writeOrderedReals,
   type PitchEncoding,
-} from './ordered-input.js';
+} from '../../encoding/ordered-input.js';
+import type { V1Row } from '../../encoding/v1.js';
+import { PITCH_COUNT } from '../../score/clamp-pitch.js';
+import type { ModelBatch } from '../model.js';
+import { encodeV1Batch } from './features.js';
 
 /**
- * From V1 rows to the ordered network's inputs and targets (`ordered-rnn.ts`).
+ * From V1 rows to the ordered network's inputs and targets (`src/model/ordered-rnn.ts`).
  *
  * Step t of an example reads row t and predicts row t + 1, as the original (`features.ts`), but:
  * - the input adds the logarithm of the delay and the duration to the three reals, so that short
  *   times (a chord's few ms, a staccato) are as distinct to the network as long ones:
  *   `[delay, duration, volume, ln(delay + 0.01) / 4, ln(duration + 0.01) / 4]` + one-hot pitch
  *   (125 floats);
- * - the targets are the next note's bins on the shared grid (`src/eval/grid.ts`): delay and
+ * - the targets are the next note's bins on the shared grid (`src/encoding/grid.ts`): delay and
  *   duration in 10 ms bins to 4 s plus overflow (401), pitch (120), velocity in 32 bins.
  */
-
-export {
-  OCTAVES,
-  ORDERED_REALS,
-  orderedInputFeatures,
-  pitchInputIndices,
-  PITCHES_PER_OCTAVE,
-  writeOrderedReals,
-  type PitchEncoding,
-} from './ordered-input.js';
-export { TIME_BINS, VELOCITY_BINS };
 
 /** An ordered batch as typed arrays (row-major). */
 export interface OrderedBatchArrays {
@@ -94,11 +84,11 @@ export function encodeOrderedBatch(
   const velocity = new Int32Array(n);
   for (let k = 0; k < n; k++) {
     if (!v1.mask[k]) continue;
-    const from = k * (3 + PITCH_CLASSES);
+    const from = k * (3 + PITCH_COUNT);
     const at = k * width;
     const row: V1Row = [v1.inputs[from]!, v1.inputs[from + 1]!, v1.inputs[from + 2]!, 0];
     writeOrderedReals(row, inputs, at);
-    const current = v1.inputs.subarray(from + 3, from + 3 + PITCH_CLASSES).indexOf(1);
+    const current = v1.inputs.subarray(from + 3, from + 3 + PITCH_COUNT).indexOf(1);
     const ones = pitchInputIndices(encoding, current, indices);
     for (let j = 0; j < ones; j++) inputs[at + ORDERED_REALS + indices[j]!] = 1;
     const next = v1.pitch[k]!;

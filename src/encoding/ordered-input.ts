@@ -1,13 +1,13 @@
-import type { V1Row } from '../encoding/v1.js';
+import { PITCH_COUNT } from '../score/clamp-pitch.js';
+import type { V1Row } from './v1.js';
 
 /**
- * How the ordered network reads a note (`ordered-features.ts` builds training batches from it,
- * `src/inference/ordered-rnn-step.ts` single steps): five reals, then the pitch as one-hots.
+ * How the ordered network reads a note (`src/model/batching/ordered-features.ts` builds training
+ * batches from it, `src/inference/ordered-rnn-step.ts` single steps): five reals, then the pitch as
+ * one-hots.
  * No TensorFlow.js here, so the step network stays browser-light.
  */
 
-/** Pitch classes of the one-hot (MIDI 0..119). */
-const PITCH_CLASSES = 120;
 /** Reals per input step. */
 export const ORDERED_REALS = 5;
 /** Octaves of the note-octave encoding (MIDI 0..119 = octaves 0..9 × 12 pitch classes). */
@@ -25,7 +25,7 @@ export type PitchEncoding = 'one-hot' | 'octave-class';
  * @returns 125 or 27
  */
 export function orderedInputFeatures(encoding: PitchEncoding): number {
-  return ORDERED_REALS + (encoding === 'one-hot' ? PITCH_CLASSES : OCTAVES + PITCHES_PER_OCTAVE);
+  return ORDERED_REALS + (encoding === 'one-hot' ? PITCH_COUNT : OCTAVES + PITCHES_PER_OCTAVE);
 }
 
 /**

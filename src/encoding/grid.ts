@@ -1,8 +1,10 @@
-import type { V1Row } from '../encoding/v1.js';
+import type { V1Row } from './v1.js';
 import { InvalidArgumentError } from '../errors.js';
+import { PITCH_COUNT } from '../score/clamp-pitch.js';
 
 /**
- * The shared grid every model is scored on, whatever its outputs (issue 5, "the ruler"):
+ * The shared grid every model is scored on, whatever its outputs, so that the likelihoods of
+ * different kinds of network can be compared:
  *
  * - **pitch**: the 120 classes, MIDI 0..119;
  * - **delay** and **duration**: 10 ms bins from 0 to 4 s (the original's output range), 400 of
@@ -12,12 +14,10 @@ import { InvalidArgumentError } from '../errors.js';
  * - **velocity**: 32 bins of 4 MIDI velocities each, bin `k` = velocities `4k .. 4k + 3`.
  *
  * A model with continuous outputs is scored by the probability it puts on the bin the real value
- * falls in (`gaussian.ts`), a model with binned outputs directly; the negative log of that
+ * falls in (`src/eval/gaussian.ts`), a model with binned outputs directly; the negative log of that
  * probability is comparable across models because the bins are the same.
  */
 
-/** Pitch classes (MIDI 0..119). */
-export const PITCH_BINS = 120;
 /** Width of a delay or duration bin, seconds. */
 export const TIME_BIN_SECONDS = 0.01;
 /** Where the last regular time bin ends and the overflow bin starts, seconds. */
@@ -36,7 +36,7 @@ export type Attribute = (typeof ATTRIBUTES)[number];
 
 /** Number of grid bins of each attribute. */
 export const GRID_BINS: Readonly<Record<Attribute, number>> = {
-  pitch: PITCH_BINS,
+  pitch: PITCH_COUNT,
   delay: TIME_BINS,
   duration: TIME_BINS,
   velocity: VELOCITY_BINS,
@@ -126,7 +126,7 @@ export function toGrid(rows: readonly V1Row[]): GridSequence {
   const velocity = new Uint8Array(n);
   rows.forEach(([d, len, volume, p], i) => {
     const midi = p + 60;
-    if (!(Number.isInteger(midi) && midi >= 0 && midi < PITCH_BINS)) {
+    if (!(Number.isInteger(midi) && midi >= 0 && midi < PITCH_COUNT)) {
       throw new InvalidArgumentError(`row ${i}: pitch ${p} is not an integer in -60..59`);
     }
     pitch[i] = midi;

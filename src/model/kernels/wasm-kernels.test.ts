@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { setupNodeBackend } from '../node/tf-backend.js';
+import { setupNodeBackend } from '../../node/tf-backend.js';
 
 /**
  * The replacement wasm kernels against the cpu backend's results, on odd shapes: slices of every

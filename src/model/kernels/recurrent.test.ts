@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { InvalidArgumentError } from '../errors.js';
-import { setupNodeBackend } from '../node/tf-backend.js';
+import { InvalidArgumentError } from '../../errors.js';
+import { setupNodeBackend } from '../../node/tf-backend.js';
 import { createRecurrentLayer, orthogonalMatrix } from './recurrent.js';
 
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import * as tfWasm from '@tensorflow/tfjs-backend-wasm';
-import { HowlError } from '../errors.js';
+import { HowlError } from '../../errors.js';
 import { registerWasmKernels } from './wasm-kernels.js';
 
 /**

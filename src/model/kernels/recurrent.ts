@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../../errors.js';
 import { gruSequenceAutodiff, gruSequenceFused, gruStep, type GruWeights } from './gru.js';
 import { lstmSequenceAutodiff, lstmSequenceFused, lstmStep, type LstmWeights } from './lstm.js';
 

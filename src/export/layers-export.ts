@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../errors.js';
-import type { WeightMap } from '../inference/step-network.js';
-import type { ModelConfig, OriginalLstmConfig } from './config.js';
-import { INPUT_FEATURES, PITCH_CLASSES, REGRESSION_FEATURES, REGRESSION_MAX } from './features.js';
+import type { WeightMap } from '../checkpoint/weight-map.js';
+import type { ModelConfig, OriginalLstmConfig } from '../model/config.js';
+import { INPUT_FEATURES, REGRESSION_FEATURES, REGRESSION_MAX } from '../model/batching/features.js';
+import { PITCH_COUNT } from '../score/clamp-pitch.js';
 
 /**
  * The original network (`original-lstm`) as a TensorFlow.js Layers model, for use outside Howl:
@@ -150,11 +151,11 @@ export function buildLayersModel(config: ModelConfig, weights: WeightMap): tf.La
     .apply([h, recurrent]) as tf.SymbolicTensor;
   const headInput = denseUnits + units;
 
-  const pitch = tf.layers.dense({ units: PITCH_CLASSES, name: 'pitch', ...init });
+  const pitch = tf.layers.dense({ units: PITCH_COUNT, name: 'pitch', ...init });
   layers.push({
     layer: pitch,
     sources: ['pitch/kernel', 'pitch/bias'],
-    shapes: [[headInput, PITCH_CLASSES], [PITCH_CLASSES]],
+    shapes: [[headInput, PITCH_COUNT], [PITCH_COUNT]],
   });
   const regressionSigmoid = tf.layers.dense({
     units: REGRESSION_FEATURES,

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { setupNodeBackend } from '../node/tf-backend.js';
+import { setupNodeBackend } from '../../node/tf-backend.js';
 import { gruSequenceAutodiff, gruSequenceFused, type GruWeights } from './gru.js';
 import { createRecurrentLayer } from './recurrent.js';
-import { maxAbsDiff } from '../test-support/tensor-diff.js';
+import { maxAbsDiff } from '../../test-support/tensor-diff.js';
 
 const B = 3;
 const T = 7;

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import type { V1Row } from '../encoding/v1.js';
-import { InvalidArgumentError } from '../errors.js';
+import type { V1Row } from '../../encoding/v1.js';
+import { InvalidArgumentError } from '../../errors.js';
+import { PITCH_COUNT } from '../../score/clamp-pitch.js';
 
 /**
- * From V1 rows to the original network's inputs and targets (spec §5).
+ * From V1 rows to the original network's inputs and targets (docs/original-system.md §5).
  *
  * Step t of an example of n rows (t = 0 .. n−2):
  * - input: `[delay, duration, volume]` of row t (as they are, not clipped) followed by the one-hot
@@ -17,12 +18,10 @@ import { InvalidArgumentError } from '../errors.js';
  * steps and 0 on padding, which inputs and targets fill with zeros.
  */
 
-/** Pitch classes of the one-hot (MIDI 0..119). */
-export const PITCH_CLASSES = 120;
 /** Real-valued features per step: delay, duration, volume. */
 export const REGRESSION_FEATURES = 3;
 /** Values per input step: 3 reals + 120 one-hot. */
-export const INPUT_FEATURES = REGRESSION_FEATURES + PITCH_CLASSES;
+export const INPUT_FEATURES = REGRESSION_FEATURES + PITCH_COUNT;
 /** Upper end of the regression head's range (sigmoid × 4); targets are clipped to [0, this]. */
 export const REGRESSION_MAX = 4;
 
@@ -66,7 +65,7 @@ const clip = (x: number): number => (x > REGRESSION_MAX ? REGRESSION_MAX : x > 0
 
 function pitchIndex(row: V1Row, where: string): number {
   const index = row[3] + 60;
-  if (!Number.isInteger(index) || index < 0 || index >= PITCH_CLASSES) {
+  if (!Number.isInteger(index) || index < 0 || index >= PITCH_COUNT) {
     throw new InvalidArgumentError(`${where}: pitch ${String(row[3])} is not an integer in -60..59`);
   }
   return index;

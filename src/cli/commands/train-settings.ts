@@ -1,0 +1,212 @@
+import { basename, join } from 'node:path';
+import type { Checkpoint } from '../../checkpoint/checkpoint.js';
+import type { BackendName } from '../../model/kernels/backend.js';
+import { DEFAULT_PRESET, presetConfig, type ModelConfig } from '../../model/config.js';
+import { loadCheckpoint } from '../../node/checkpoint-store.js';
+import {
+  holdsRun,
+  readRunRecord,
+  recordedDataset,
+  resumeTarget,
+  runFolder,
+  type RunFolder,
+} from '../../node/run-folder.js';
+import { formatDuration, parseDuration } from '../../train/metrics.js';
+import {
+  microBatchStepsForWorkers,
+  resolveTrainOptions,
+  type TrainOptions,
+} from '../../train/train-options.js';
+import { CliError } from '../cli-error.js';
+import { parseNumberOption } from '../cli-helpers.js';
+import { BACKENDS, defaultBatchShape, type TrainCommandOptions } from './train-flags.js';
+
+/** Everything `howl train` will do, checked before the dataset is read or TensorFlow.js starts. */
+export interface TrainPlan {
+  readonly run: RunFolder;
+  /** The dataset: the argument, or (`--resume DIR` alone) the one the run folder records. */
+  readonly datasetFile: string;
+  readonly backend: BackendName;
+  readonly modelConfig: ModelConfig;
+  /** The options to train with (the dataset's identity is added once it is read). */
+  readonly trainOptions: TrainOptions;
+  /** The checkpoint a resumed run continues from. */
+  readonly resume?: Checkpoint;
+}
+
+/** The options a resumed run may change; each replaces the saved one only when given. */
+function parseOverrides(options: TrainCommandOptions): TrainOptions {
+  const steps = parseNumberOption(options.steps, '--steps', { integer: true, min: 1 });
+  const epochs = parseNumberOption(options.epochs, '--epochs', {
+    min: Number.MIN_VALUE,
+    expected: 'a positive number',
+  });
+  const timeSeconds = options.time === undefined ? undefined : parseDuration(options.time);
+  const checkpointEverySeconds =
+    options.checkpointEvery === undefined ? undefined : parseDuration(options.checkpointEvery);
+  const validateEvery = parseNumberOption(options.valEvery, '--val-every', { integer: true, min: 0 });
+  const validationCrops = parseNumberOption(options.valCrops, '--val-crops', { integer: true, min: 0 });
+  const patience = parseNumberOption(options.patience, '--patience', { integer: true, min: 1 });
+  const microBatchSteps = parseNumberOption(options.microBatchSteps, '--micro-batch-steps', {
+    integer: true,
+    min: 1,
+  });
+  const workers = parseNumberOption(options.workers, '--workers', { integer: true, min: 1 });
+  const given = {
+    steps,
+    epochs,
+    timeSeconds,
+    checkpointEverySeconds,
+    validateEvery,
+    validationCrops,
+    patience,
+    microBatchSteps,
+    workers,
+  };
+  return Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as TrainOptions;
+}
+
+const hasLimit = (o: TrainOptions): boolean =>
+  o.steps !== undefined || o.epochs !== undefined || o.timeSeconds !== undefined;
+
+function checkBackend(name: string): BackendName {
+  if (!(BACKENDS as readonly string[]).includes(name)) {
+    throw new CliError(`unknown backend '${name}'; known: ${BACKENDS.join(', ')}`);
+  }
+  return name as BackendName;
+}
+
+/**
+ * Checks `howl train`'s options and works out the run: a new one (architecture, batch shape and
+ * limits, a fresh run folder) or a resumed one (the saved settings, new limits and intervals).
+ *
+ * @param datasetArg - the dataset argument, optional with `--resume`
+ * @param options - the command's options
+ * @returns the plan
+ * @throws {CliError} For bad or conflicting options, with one clear line.
+ */
+export async function planTrain(
+  datasetArg: string | undefined,
+  options: TrainCommandOptions,
+): Promise<TrainPlan> {
+  const overrides = parseOverrides(options);
+  if (options.backend !== undefined) checkBackend(options.backend);
+  return options.resume === undefined
+    ? planNewRun(datasetArg, options, overrides)
+    : planResume(datasetArg, options.resume, options, overrides);
+}
+
+function planNewRun(
+  datasetArg: string | undefined,
+  options: TrainCommandOptions,
+  overrides: TrainOptions,
+): TrainPlan {
+  if (datasetArg === undefined) {
+    throw new CliError(
+      'give the dataset to train on (howl train DATA.howl), or --resume RUN to continue a run',
+    );
+  }
+  const arch = options.arch ?? DEFAULT_PRESET;
+  const modelConfig = presetConfig(arch);
+  const shape = defaultBatchShape(modelConfig);
+  const batchSize = parseNumberOption(options.batch, '--batch', { integer: true, min: 1 }) ?? shape.batchSize;
+  const length = parseNumberOption(options.length, '--length', { integer: true, min: 2 }) ?? shape.length;
+  const lr = parseNumberOption(options.lr, '--lr', { min: Number.MIN_VALUE, expected: 'a positive number' });
+  const seed = parseNumberOption(options.seed, '--seed', { integer: true, min: 0 });
+  const warmupSteps = parseNumberOption(options.warmup, '--warmup', { integer: true, min: 0 });
+  let trainOptions: TrainOptions = {
+    batchSize,
+    length,
+    ...(lr === undefined ? {} : { lr }),
+    ...(seed === undefined ? {} : { seed }),
+    ...(warmupSteps === undefined ? {} : { warmupSteps }),
+    ...(hasLimit(overrides) ? {} : { timeSeconds: 12 * 3600 }),
+    checkpointEverySeconds: 600,
+    ...overrides,
+  };
+  const workers = overrides.workers;
+  if (workers !== undefined && workers > 1 && overrides.microBatchSteps === undefined) {
+    // Split each batch into a multiple of `workers` equal passes (saved, so a resume splits alike).
+    trainOptions = {
+      ...trainOptions,
+      microBatchSteps: microBatchStepsForWorkers(batchSize, length, workers),
+    };
+  }
+  resolveTrainOptions(trainOptions);
+  const dir = options.out ?? join('runs', `${basename(datasetArg).replace(/\.howl$/i, '')}-${arch}`);
+  if (holdsRun(dir)) {
+    throw new CliError(
+      `${dir} already holds a training run; continue it with --resume ${dir}, or choose another --out`,
+    );
+  }
+  return {
+    run: runFolder(dir),
+    datasetFile: datasetArg,
+    backend: checkBackend(options.backend ?? 'wasm'),
+    modelConfig,
+    trainOptions,
+  };
+}
+
+async function planResume(
+  datasetArg: string | undefined,
+  resumePath: string,
+  options: TrainCommandOptions,
+  overrides: TrainOptions,
+): Promise<TrainPlan> {
+  const conflicting = (['arch', 'batch', 'length', 'lr', 'seed', 'warmup', 'out'] as const).filter(
+    (k) => options[k] !== undefined,
+  );
+  if (conflicting.length > 0) {
+    throw new CliError(
+      `--resume continues a run with its own settings; it cannot be combined with ${conflicting.map((k) => `--${k}`).join(', ')}`,
+    );
+  }
+  const { run, checkpointDir } = resumeTarget(resumePath);
+  const resume = await loadCheckpoint(checkpointDir);
+  const record = await readRunRecord(run);
+  const datasetFile = datasetArg ?? (record === undefined ? undefined : recordedDataset(run, record));
+  if (datasetFile === undefined) {
+    throw new CliError(
+      `${run.dir} does not record its dataset (it was made by an older Howl); name it: howl train DATA.howl --resume ${resumePath}`,
+    );
+  }
+  const saved: Record<string, unknown> = { ...(resume.config.training as TrainOptions) };
+  // New limits replace all the saved ones; without new ones, the saved limits still hold.
+  if (hasLimit(overrides)) for (const key of ['steps', 'epochs', 'timeSeconds']) delete saved[key];
+  const trainOptions: TrainOptions = { ...(saved as TrainOptions), ...overrides };
+  resolveTrainOptions(trainOptions);
+  return {
+    run,
+    datasetFile,
+    backend: checkBackend(options.backend ?? record?.backend ?? 'wasm'),
+    modelConfig: resume.config.model,
+    trainOptions,
+    resume,
+  };
+}
+
+/**
+ * Whether a resumed run has already reached one of its limits (as the trainer counts them), and
+ * the line that says so and names the flag that extends it.
+ *
+ * @param plan - a resumed run's plan
+ * @returns the line, or `undefined` when the run has work left
+ */
+export function limitReached(plan: TrainPlan): string | undefined {
+  const state = plan.resume?.state;
+  if (state === undefined) return undefined;
+  const o = resolveTrainOptions(plan.trainOptions);
+  const again = `howl train --resume ${plan.run.dir}`;
+  const at = `${plan.run.dir} has already trained ${state.step} steps`;
+  if (o.steps !== undefined && state.step >= o.steps) {
+    return `${at} (its limit: --steps ${o.steps}); to train on, give a higher total, e.g. ${again} --steps ${2 * state.step}`;
+  }
+  if (o.epochs !== undefined && state.epoch >= o.epochs - 1e-9) {
+    return `${at}, ${state.epoch.toFixed(2)} epochs (its limit: --epochs ${o.epochs}); to train on, give a higher total, e.g. ${again} --epochs ${2 * Math.ceil(state.epoch)}`;
+  }
+  if (o.timeSeconds !== undefined && state.elapsedSeconds >= o.timeSeconds) {
+    return `${at} in ${formatDuration(state.elapsedSeconds)} (its limit: --time ${formatDuration(o.timeSeconds)}); to train on, give a longer total, e.g. ${again} --time ${formatDuration(2 * state.elapsedSeconds)}`;
+  }
+  return undefined;
+}

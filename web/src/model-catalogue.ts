@@ -1,0 +1,70 @@
+/**
+ * The models the page ships, in the order of the model menu. `web/vite.config.ts` copies each
+ * folder of `models/` into the build (the first, the default, to `model/`, which `howl serve
+ * --model` replaces; the others to `models/<folder>/`), and the menu offers them by `value`.
+ */
+export interface ShippedModel {
+  /** The menu's value (kept in localStorage as the choice). */
+  readonly value: string;
+  /** The folder under `models/` in the repository. */
+  readonly folder: string;
+  /** Where the build serves its checkpoint files, relative to the page (ends in '/'). */
+  readonly url: string;
+  /** What the menu calls it. */
+  readonly label: string;
+  /** One line for its tooltip: what it is good for. */
+  readonly about: string;
+  /** The weights' licence (short form, as on the model card). */
+  readonly licence: string;
+  /** Whom the licence asks to credit. */
+  readonly credit: string;
+}
+
+const PIANO_MIDI_DE = {
+  licence: 'CC BY-SA 3.0 DE',
+  credit: 'trained on piano-midi.de by Bernd Krueger; weights by Howl',
+} as const;
+
+/** The shipped models; the first is the default. */
+export const SHIPPED_MODELS: readonly ShippedModel[] = [
+  {
+    value: 'shipped',
+    folder: 'piano-ordered-lstm',
+    url: './model/',
+    label: 'Ordered LSTM',
+    about: 'the default: holds together best over long pieces',
+    ...PIANO_MIDI_DE,
+  },
+  {
+    value: 'piano-transformer',
+    folder: 'piano-transformer',
+    url: './models/piano-transformer/',
+    label: 'Transformer',
+    about: 'the best at predicting the next note; suits short continuations of your music',
+    ...PIANO_MIDI_DE,
+  },
+  {
+    value: 'piano-lstm192',
+    folder: 'piano-lstm192',
+    url: './models/piano-lstm192/',
+    label: 'Original LSTM',
+    about: "the original system's network, trained by Howl: one timing value per note",
+    ...PIANO_MIDI_DE,
+  },
+];
+
+/**
+ * The default model's description, written beside its files in the build (`model/about.json`).
+ * The page reads it to name the model it finds at `model/`: `howl serve --model DIR` serves
+ * another folder there, without this file, and the menu then says so instead of naming a licence
+ * it does not know.
+ */
+export interface ModelAbout {
+  readonly label: string;
+  readonly licence: string;
+  readonly credit: string;
+}
+
+/** The menu's text for a model: its name and its licence. */
+export const menuText = (model: { label: string; licence: string }): string =>
+  `${model.label} · ${model.licence}`;
