@@ -56,10 +56,26 @@ export {
 export type { Attribute, GridSequence } from '../encoding/grid.js';
 export { augmentV1, drawAugmentV1, applyAugmentV1, AUGMENT_V1_RANGES } from '../augment/v1.js';
 export type { AugmentV1Params } from '../augment/v1.js';
+export {
+  augmentVelocityCurve,
+  applyVelocityCurve,
+  drawVelocityCurve,
+  withVelocityCurve,
+  VELOCITY_CURVE_RANGES,
+} from '../augment/velocity-curve.js';
+export type { VelocityCurveParams } from '../augment/velocity-curve.js';
 
 export { contentHash, CONTENT_HASH_PATTERN } from '../data/content-hash.js';
 export { splitOf, SPLITS, DEFAULT_VALIDATION_FRACTION } from '../data/split.js';
 export type { Split } from '../data/split.js';
+export {
+  assignSplits,
+  defaultSourceTags,
+  groupKeyOf,
+  parseGroupRule,
+  DEFAULT_GROUP_RULE,
+} from '../data/groups.js';
+export type { GroupRule, GroupedFile } from '../data/groups.js';
 export {
   createDataset,
   encodeDataset,

@@ -37,7 +37,7 @@ export { predictPieces } from '../eval/predict.js';
 export type { Predictions, PredictOptions } from '../eval/predict.js';
 export { targetsOf, fitGaussianWidths, gridNll } from '../eval/likelihood.js';
 export type { AttributeNll, GaussianWidths, Targets } from '../eval/likelihood.js';
-export { FEATURES, FEATURE_SPECS, measureFeatures } from '../eval/features.js';
+export { FEATURES, FEATURE_SPECS, measureFeatures, recurrenceShares } from '../eval/features.js';
 export type { Feature, FeatureSpec, FeatureValues } from '../eval/features.js';
 export { overlappedArea } from '../eval/overlap.js';
 export { longestRepeat, measureDegeneration } from '../eval/degeneration.js';

@@ -57,7 +57,7 @@ describe('howl import / howl inspect (built CLI)', () => {
     expect(stdout).toMatch(/^imported {3}3 files, [\d,]+ notes, [\d.]+ hours of music$/m);
     expect(stdout).toMatch(/^skipped {4}1 file:\n {2}broken\.mid: not a MIDI file/m);
     expect(stdout).toMatch(
-      /^split {6}train \d+ files? \([\d,]+ notes\), validation \d+ files? \([\d,]+ notes\)$/m,
+      /^split {6}train \d+ files? \([\d,]+ notes\), validation \d+ files? \([\d,]+ notes\); 3 groups by file$/m,
     );
     expect(stdout).toMatch(/^time {7}[\d.]+ s, [\d,]+ files\/s, [\d.]+ MB\/s \(2 workers\)$/m);
     expect(stdout).toMatch(/^wrote {6}out\.howl \([\d.]+ MB\)$/m);
@@ -102,6 +102,7 @@ describe('howl import / howl inspect (built CLI)', () => {
       includeDrums: true,
       validationFraction: 0.5,
       maxFileBytes: 64 << 20,
+      groupBy: ['file'],
     });
   });
 
@@ -190,9 +191,9 @@ describe('howl import / howl inspect (built CLI)', () => {
     expect(stdout).toMatch(/^skipped {4}broken\.mid: not a MIDI file/m);
     expect(stdout).toMatch(/^loaded in {2}\d+ ms$/m);
     const files = howl(['inspect', 'inspect.howl', '--files']).stdout;
-    expect(files.match(/^(train|validation) +\d+ +[\d.]+ {2}[0-9a-f]{16} {2}bach_.*\.mid$/gm)).toHaveLength(
-      3,
-    );
+    expect(
+      files.match(/^(train|validation) +\d+ +[\d.]+ {2}[0-9a-f]{16} {2}my corpus: bach_.*\.mid$/gm),
+    ).toHaveLength(3);
   });
 
   test('inspect --json', () => {
@@ -221,6 +222,73 @@ describe('howl import / howl inspect (built CLI)', () => {
     expect(corrupt.code).toBe(1);
     expect(corrupt.stderr).toMatch(
       /^howl: corrupt\.howl: checksum mismatch \(stored [0-9a-f]{16}, computed [0-9a-f]{16}\): the file is corrupt\n$/,
+    );
+  });
+
+  test('30 files at --validation 0.1 hold out exactly 3; --group-by folder keeps a folder together', () => {
+    const many = join(work, 'many');
+    for (let f = 0; f < 30; f++) {
+      const dir = join(many, `piece-${f % 10}`);
+      execFileSync('mkdir', ['-p', dir]);
+      // Two notes, different per file: a minimal format-0 file written byte by byte.
+      const track = [
+        0x00,
+        0x90,
+        30 + f,
+        64,
+        0x60,
+        0x80,
+        30 + f,
+        0,
+        0x00,
+        0x90,
+        31 + f,
+        64,
+        0x60,
+        0x80,
+        31 + f,
+        0,
+      ];
+      const end = [0x00, 0xff, 0x2f, 0x00];
+      const body = [...track, ...end];
+      const bytes = [
+        ...Buffer.from('MThd'),
+        0,
+        0,
+        0,
+        6,
+        0,
+        0,
+        0,
+        1,
+        0,
+        96,
+        ...Buffer.from('MTrk'),
+        0,
+        0,
+        0,
+        body.length,
+        ...body,
+      ];
+      writeFileSync(join(dir, `take-${f}.mid`), Uint8Array.from(bytes));
+    }
+    const byFile = howl(['import', many, '-o', 'many.howl', '--validation', '0.1', '--workers', '0']);
+    expect(byFile.stdout).toMatch(/^split {6}train 27 files .*validation 3 files .*; 30 groups by file$/m);
+    const byFolder = howl(['import', many, '-o', 'folders.howl', '--group-by', 'folder', '--workers', '0']);
+    expect(byFolder.stdout).toMatch(
+      /^split {6}train 27 files .*validation 3 files .*; 10 groups by folder$/m,
+    );
+    const dataset = decodeDataset(readFileSync(join(work, 'folders.howl')));
+    const sides = new Map<string, Set<string>>();
+    for (const file of dataset.files)
+      sides.set(file.group, (sides.get(file.group) ?? new Set()).add(file.split));
+    expect([...sides.values()].every((side) => side.size === 1)).toBe(true);
+    const inspect = howl(['inspect', 'folders.howl']).stdout;
+    expect(inspect).toMatch(
+      /^ {2}many: grouped by folder, 27 train and 3 validation files \(9 and 1 groups\)$/m,
+    );
+    expect(howl(['import', many, '--group-by', 'piece']).stderr).toMatch(
+      /--group-by: group rule "piece" is not one of: file, folder, regex:PATTERN/,
     );
   });
 });

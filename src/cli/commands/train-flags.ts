@@ -16,6 +16,8 @@ export interface TrainCommandOptions {
   length?: string;
   lr?: string;
   seed?: string;
+  augment?: string;
+  sourceWeight?: string;
   valEvery?: string;
   valCrops?: string;
   warmup?: string;

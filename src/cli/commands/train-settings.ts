@@ -96,6 +96,33 @@ export async function planTrain(
     : planResume(datasetArg, options.resume, options, overrides);
 }
 
+/** `--augment`: v1, performance or none. */
+function parseAugment(text: string | undefined): TrainOptions['augment'] {
+  if (text === undefined) return undefined;
+  const kinds: Record<string, TrainOptions['augment']> = {
+    v1: true,
+    performance: 'performance',
+    none: false,
+  };
+  if (!(text in kinds)) throw new CliError(`--augment: "${text}" is not one of: v1, performance, none`);
+  return kinds[text];
+}
+
+/** `--source-weight asap=1,piano-midi-de=2`: a weight per source tag. */
+function parseSourceWeights(text: string): Record<string, number> {
+  const weights: Record<string, number> = {};
+  for (const part of text.split(',')) {
+    const at = part.lastIndexOf('=');
+    const tag = part.slice(0, at).trim();
+    const weight = Number(part.slice(at + 1));
+    if (at <= 0 || !(Number.isFinite(weight) && weight >= 0) || part.slice(at + 1).trim() === '') {
+      throw new CliError(`--source-weight: "${part}" is not TAG=WEIGHT with a weight >= 0`);
+    }
+    weights[tag] = weight;
+  }
+  return weights;
+}
+
 function planNewRun(
   datasetArg: string | undefined,
   options: TrainCommandOptions,
@@ -114,9 +141,14 @@ function planNewRun(
   const lr = parseNumberOption(options.lr, '--lr', { min: Number.MIN_VALUE, expected: 'a positive number' });
   const seed = parseNumberOption(options.seed, '--seed', { integer: true, min: 0 });
   const warmupSteps = parseNumberOption(options.warmup, '--warmup', { integer: true, min: 0 });
+  const augment = parseAugment(options.augment);
+  const sourceWeights =
+    options.sourceWeight === undefined ? undefined : parseSourceWeights(options.sourceWeight);
   let trainOptions: TrainOptions = {
     batchSize,
     length,
+    ...(augment === undefined ? {} : { augment }),
+    ...(sourceWeights === undefined ? {} : { sourceWeights }),
     ...(lr === undefined ? {} : { lr }),
     ...(seed === undefined ? {} : { seed }),
     ...(warmupSteps === undefined ? {} : { warmupSteps }),
@@ -154,12 +186,12 @@ async function planResume(
   options: TrainCommandOptions,
   overrides: TrainOptions,
 ): Promise<TrainPlan> {
-  const conflicting = (['arch', 'batch', 'length', 'lr', 'seed', 'warmup', 'out'] as const).filter(
-    (k) => options[k] !== undefined,
-  );
+  const conflicting = (
+    ['arch', 'batch', 'length', 'lr', 'seed', 'warmup', 'out', 'augment', 'sourceWeight'] as const
+  ).filter((k) => options[k] !== undefined);
   if (conflicting.length > 0) {
     throw new CliError(
-      `--resume continues a run with its own settings; it cannot be combined with ${conflicting.map((k) => `--${k}`).join(', ')}`,
+      `--resume continues a run with its own settings; it cannot be combined with ${conflicting.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`,
     );
   }
   const { run, checkpointDir } = resumeTarget(resumePath);

@@ -48,6 +48,14 @@ export function registerTrain(program: Command): void {
     .option('--length <n>', 'notes per crop (default 256; 768 for the original-lstm networks)')
     .option('--lr <rate>', 'peak learning rate (default 1e-3)')
     .option('--seed <n>', 'seed of crops, augmentation and dropout (default 1)')
+    .option(
+      '--augment <kind>',
+      "v1 (the original's: tempo, transposition, volume), performance (v1 and a random velocity curve per crop, for several pianos and players) or none (default v1)",
+    )
+    .option(
+      '--source-weight <tag=w,...>',
+      'share of crops per source of a combined dataset, by tag (howl inspect lists them), e.g. asap=1,piano-midi-de=1 (default: uniform per file)',
+    )
     .option('--val-every <n>', 'validate every this many steps (default 200)')
     .option('--val-crops <n>', 'fixed validation crops (default 2 × batch)')
     .option('--warmup <n>', 'learning-rate warm-up steps (default 20)')
