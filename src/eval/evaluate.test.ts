@@ -36,7 +36,7 @@ describe('evaluateModel', () => {
 
     const music = result.music!;
     expect(music.seeds).toEqual([5, 6, 7]);
-    expect(music.generated.perPiece.map((p) => p.notes)).toEqual([41, 41, 41]);
+    expect(music.generated.perPiece.map((p) => p.notes)).toEqual([40, 40, 40]);
     expect(music.sampling).toMatchObject({ temperature: 1, topP: 0.95 });
     expect(music.features.map((f) => f.feature)).toEqual([...FEATURES]);
     expect(music.meanOverlappedArea).toBeGreaterThanOrEqual(0);

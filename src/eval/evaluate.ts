@@ -292,7 +292,8 @@ export function evaluateModel(
     const generator = createStepNetwork(config, weights, pieceCount);
     const candidates = generateCandidates(generator, {
       count: pieceCount,
-      notes: notesPerPiece,
+      // Each piece's random first note counts as one of its notes.
+      notes: notesPerPiece - 1,
       seed,
       sampling,
       onStep: (made) => progress({ phase: 'generate', done: made, total: notesPerPiece }),
