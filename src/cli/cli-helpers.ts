@@ -68,3 +68,12 @@ export function createProgressLine(intervalMs = 100): ProgressLine {
     },
   };
 }
+
+/** `--chords rolled|together`, for `howl generate` and `howl eval`. */
+export function chordsOption(text: string | undefined): { chords?: 'rolled' | 'together' } {
+  if (text === undefined) return {};
+  if (text !== 'rolled' && text !== 'together') {
+    throw new CliError(`--chords: "${text}" is not rolled or together`);
+  }
+  return { chords: text };
+}

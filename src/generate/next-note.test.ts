@@ -75,19 +75,18 @@ describe.each(configs.map((c) => c.type))('nextNote, %s', (type) => {
   });
 
   test.runIf(type !== 'original-lstm')(
-    'a delay drawn in bin 0 is a chord: the note starts with the one before',
+    'a delay drawn in bin 0 starts with the note before (chords together) or within 10 ms (rolled)',
     () => {
       const rng = createRng(8);
+      const chord = { time: 2.5, pitches: [60] };
       for (let i = 0; i < 50; i++) {
-        const { note: made, row } = nextNote(
-          joining(),
-          0,
-          { time: 2.5, pitches: [60] },
-          resolveSampling({}),
-          rng,
-        );
+        const together = resolveSampling({ chords: 'together' });
+        const { note: made, row } = nextNote(joining(), 0, chord, together, rng);
         expect(made.time).toBe(2.5);
         expect(row[0]).toBe(0);
+        const rolled = nextNote(joining(), 0, chord, resolveSampling({}), rng).note.time - 2.5;
+        expect(rolled).toBeGreaterThan(0);
+        expect(rolled).toBeLessThan(0.01);
       }
     },
   );

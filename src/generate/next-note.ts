@@ -135,11 +135,11 @@ export function nextNote(
 /**
  * A value inside time bin `bin`: uniform in it, 4 s for the overflow bin.
  *
- * Bin 0 of a delay is a chord, and a delay in it is 0: the notes start together. In the data the
- * networks learn from, 99.6 % of piano-midi-de's bin-0 delays are under 1 ms (0.992 exactly 0),
- * and 40 % of ASAP's human ones; drawn uniformly in [0, 10 ms) instead, each note of a chord
- * started up to 10 ms after the one before, so a five-note chord rolled over 40 ms and fell apart
- * into several onsets (the thin texture the evaluation measured). Durations keep the uniform draw.
+ * Bin 0 of a delay is a chord. With `chordAtZero` (sampling `chords: 'together'`) a delay in it is
+ * 0: the notes start together, as 99.6 % of piano-midi-de's bin-0 delays do (under 1 ms; 40 % of
+ * ASAP's human ones). Drawn uniformly in [0, 10 ms) (`'rolled'`, the default), each note of a chord
+ * starts up to 10 ms after the one before, so a five-note chord rolls over about 25 ms and falls
+ * into two or three onsets of the evaluation's 10 ms grouping: part of the thin texture measured.
  */
 function timeInBin(bin: number, rng: Rng, chordAtZero = false): number {
   if (bin >= TIME_BINS - 1) return (TIME_BINS - 1) * TIME_BIN_SECONDS;
@@ -175,7 +175,7 @@ function nextOrderedNote(
   const rest = network.restLogitsGiven(b, delayBin, pitch);
   const durationBin = chooseIndex(rest.duration, 0, TIME_BINS, timing, rng).index;
   const velocityBin = chooseIndex(rest.velocity, 0, VELOCITY_BINS, timing, rng).index;
-  const delay = timeInBin(delayBin, rng, true);
+  const delay = timeInBin(delayBin, rng, sampling.chords === 'together');
   const duration = timeInBin(durationBin, rng);
   const step = Math.floor(rng.next() * VELOCITIES_PER_BIN);
   const velocity = Math.min(127, Math.max(1, velocityBin * VELOCITIES_PER_BIN + step));

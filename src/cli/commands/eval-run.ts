@@ -9,7 +9,7 @@ import { buildReport, type ReportContext } from '../../eval/report.js';
 import { writeFileAtomic } from '../../node/atomic-write.js';
 import { defaultModelDir, loadModel } from '../../node/load-model.js';
 import { readInputFile } from '../../node/read-input-file.js';
-import { createProgressLine, parseNumberOption } from '../cli-helpers.js';
+import { chordsOption, createProgressLine, parseNumberOption } from '../cli-helpers.js';
 import { CliError } from '../cli-error.js';
 
 /** `howl eval`'s options as commander parses them (strings; checked in `runEval`). */
@@ -26,6 +26,7 @@ export interface EvalCommandOptions {
   temperature?: string;
   topP?: string;
   timingTemperature?: string;
+  chords?: string;
 }
 
 /** The model's name for the report: its folder's, or the run's when given `run/best`. */
@@ -63,6 +64,7 @@ function commandLine(options: EvalCommandOptions, modelPath: string, out: string
     ['--temperature', options.temperature],
     ['--top-p', options.topP],
     ['--timing-temperature', options.timingTemperature],
+    ['--chords', options.chords],
   ];
   for (const [flag, value] of optional) if (value !== undefined) parts.push(`${flag} ${value}`);
   parts.push(`--out ${out}`);
@@ -147,7 +149,7 @@ export async function runEval(options: EvalCommandOptions): Promise<void> {
       seed,
       fitNotes,
       ...(baselineData ? { baselineData } : {}),
-      sampling: { temperature, topP, timingTemperature },
+      sampling: { temperature, topP, timingTemperature, ...chordsOption(options.chords) },
       onProgress: (p) => line.update(progressText(p, split, pieces)),
     });
   } finally {

@@ -83,7 +83,10 @@ describe('howl eval (shipped model)', () => {
         /train-only\.howl: the validation split has no pieces to score/,
       ],
       [['--model', model, '--data', data, '--split', 'test'], /--split test is not validation or train/],
-      [['--model', model, '--data', data, '--pieces', '-1'], /--pieces -1 is not a whole number from 0 to 1024/],
+      [
+        ['--model', model, '--data', data, '--pieces', '-1'],
+        /--pieces -1 is not a whole number from 0 to 1024/,
+      ],
       [['--model', model, '--data', data, '--top-p', '2'], /--top-p 2 is not a number in \(0, 1\]/],
       [
         ['--model', model, '--data', data, '--timing-temperature', '0'],

@@ -36,6 +36,7 @@ export function registerEval(program: Command): void {
       '--top-p <p>',
       `nucleus sampling for generating (default ${DEFAULT_SAMPLING.topP}, as howl generate)`,
     )
+    .option('--chords <how>', 'rolled (default) or together: where chord notes start (as howl generate)')
     .option(
       '--timing-temperature <t>',
       'timing temperature for generating, for models with a timing distribution (default 1)',

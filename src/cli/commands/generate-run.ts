@@ -11,7 +11,7 @@ import { loadModel } from '../../node/load-model.js';
 import { readInputFile } from '../../node/read-input-file.js';
 import { PITCH_COUNT } from '../../score/clamp-pitch.js';
 import type { Note } from '../../score/note.js';
-import { parseNumberOption } from '../cli-helpers.js';
+import { chordsOption, parseNumberOption } from '../cli-helpers.js';
 import { CliError } from '../cli-error.js';
 
 /** `howl generate`'s options as commander parses them (strings; checked in `runGenerate`). */
@@ -24,6 +24,7 @@ export interface GenerateCommandOptions {
   seconds?: string;
   temperature?: string;
   timingTemperature?: string;
+  chords?: string;
   topK?: string;
   topP?: string;
   greedy?: boolean;
@@ -209,6 +210,7 @@ function resolveSamplingOrFail(options: GenerateCommandOptions) {
     ...(minPitch === undefined ? {} : { minPitch }),
     ...(maxPitch === undefined ? {} : { maxPitch }),
     ...(timingTemperature === undefined ? {} : { timingTemperature }),
+    ...chordsOption(options.chords),
   });
 }
 

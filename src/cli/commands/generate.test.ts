@@ -155,6 +155,23 @@ describe('howl generate (shipped model)', () => {
     expect(readMidi(readFileSync(original)).notes).toHaveLength(300);
   });
 
+  it('--chords together starts chord notes at one instant; rolled (the default) spreads them under 10 ms', async () => {
+    const together = join(dir, 'together.mid');
+    const rolled = join(dir, 'rolled.mid');
+    const common = ['--no-audio', '--seed', '4', '--notes', '300'];
+    expect((await howl('generate', ...common, '--chords', 'together', '-o', together)).code).toBe(0);
+    expect((await howl('generate', ...common, '-o', rolled)).code).toBe(0);
+    const gaps = (file: string) => {
+      const notes = readMidi(readFileSync(file)).notes;
+      return notes.slice(1).map((n, i) => n.time - notes[i]!.time);
+    };
+    const inChords = (file: string) => gaps(file).filter((gap) => gap < 0.01);
+    // MIDI ticks round times, so "at one instant" is within a tick (about 1 ms here).
+    expect(inChords(together).length).toBeGreaterThan(10);
+    expect(inChords(together).every((gap) => gap < 0.0015)).toBe(true);
+    expect(inChords(rolled).some((gap) => gap > 0.002)).toBe(true);
+  });
+
   it('the shipped transformer plays by --model, with its timing temperature, and continues a primer', async () => {
     const primer = join(dir, 'transformer-primer.mid');
     const chord = [60, 64, 67].map((pitch) => ({ pitch, velocity: 80, time: 0.5, duration: 1 }));
@@ -199,6 +216,7 @@ describe('howl generate (shipped model)', () => {
         'there is no timing distribution to sample',
       ],
       [['--timing-temperature', '0'], '--timing-temperature 0 is not a number > 0'],
+      [['--chords', 'arpeggiated'], '--chords: "arpeggiated" is not rolled or together'],
       [['--primer', join(dir, 'missing.mid')], 'missing.mid'],
       [['--primer', notMidi], 'not-midi.mid'],
       [['--primer', empty], 'empty.mid: the primer has no notes'],

@@ -34,6 +34,10 @@ export function registerGenerate(program: Command): void {
       `pitch temperature, > 0: lower is safer, higher is wilder (default ${DEFAULT_SAMPLING.temperature})`,
     )
     .option('--timing-temperature <t>', 'timing temperature, for models with a timing distribution')
+    .option(
+      '--chords <how>',
+      'rolled (default: a chord note starts 0-10 ms after the one before) or together (exactly with it), for models with a timing distribution',
+    )
     .option('--top-k <k>', 'draw only from the k most likely pitches')
     .option(
       '--top-p <p>',
