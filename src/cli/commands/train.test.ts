@@ -52,6 +52,10 @@ describe('howl train', () => {
       [['train', data, '--resume', dir, '--arch', 'gru-512'], /cannot be combined with --arch/],
       [['train', data, '--resume', join(dir, 'nothing')], /no checkpoint there/],
       [['train'], /give the dataset to train on \(howl train DATA\.howl\), or --resume RUN/],
+      [['train', data, '--augment', 'lots'], /--augment: "lots" is not one of: v1, performance, none/],
+      [['train', data, '--source-weight', 'asap'], /--source-weight: "asap" is not TAG=WEIGHT/],
+      [['train', data, '--source-weight', 'asap=-1'], /"asap=-1" is not TAG=WEIGHT with a weight >= 0/],
+      [['train', data, '--resume', dir, '--augment', 'none'], /cannot be combined with --augment/],
     ];
     writeFileSync(join(dir, 'garbage.howl'), 'not a dataset at all');
     for (const [args, message] of cases) {
