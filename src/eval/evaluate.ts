@@ -14,7 +14,7 @@ import type { StepNetwork } from '../inference/step-network.js';
 import type { WeightMap } from '../checkpoint/weight-map.js';
 import type { ModelConfig } from '../model/config.js';
 import type { Note } from '../score/note.js';
-import { fitBaselines, scoreBaselines, type BaselineNll } from './baselines.js';
+import { fitBaselines, scoreBaselines, type BaselineNll, type Baselines } from './baselines.js';
 import { ATTRIBUTES, toGrid, type Attribute } from '../encoding/grid.js';
 import {
   fitGaussianWidths,
@@ -128,7 +128,14 @@ export interface EvalResult {
   };
 }
 
-function piecesOf(dataset: Dataset, split: Split): { rows: V1Row[][]; notes: Note[][]; hashes: string[] } {
+/** The pieces of one split with 2 notes or more: V1 rows, notes, and content hashes. */
+interface SplitPieces {
+  readonly rows: V1Row[][];
+  readonly notes: Note[][];
+  readonly hashes: string[];
+}
+
+function piecesOf(dataset: Dataset, split: Split): SplitPieces {
   const indices = fileIndicesOf(dataset, split).filter((i) => dataset.files[i]!.noteCount >= 2);
   const notes = indices.map((i) => fileNotes(dataset, i));
   return { rows: notes.map((n) => encodeV1(n)), notes, hashes: indices.map((i) => dataset.files[i]!.hash) };
@@ -182,6 +189,142 @@ function checkCount(value: number, name: string, min: number, max: number): void
   }
 }
 
+type Progress = (progress: EvalProgress) => void;
+
+/** What the fitting phase gives the scoring phase. */
+interface Fitted {
+  readonly baselines: Baselines;
+  readonly widths: GaussianWidths | null;
+  /** The training pieces and notes the widths were fitted on. */
+  readonly pieces: number;
+  readonly notes: number;
+  readonly seconds: number;
+}
+
+/** 1. Fit: baselines on every training note, Gaussian widths on a sample. */
+function fitPhase(
+  config: ModelConfig,
+  createNetwork: (batch: number) => StepNetwork,
+  train: SplitPieces,
+  fitNotes: number,
+  batch: number,
+  progress: Progress,
+): Fitted {
+  const t0 = now();
+  const baselines = fitBaselines(train.rows.map((rows) => toGrid(rows)));
+  // Only a regression head needs widths; binned outputs are probabilities already.
+  const sample = config.type === 'original-lstm' ? fitSample(train.rows, train.hashes, fitNotes) : [];
+  const fitPredictions = predictPieces(createNetwork, sample, {
+    batch,
+    onProgress: (done, total) => progress({ phase: 'fit', done, total }),
+  });
+  const widths = sample.length ? fitGaussianWidths(fitPredictions, targetsOf(sample)) : null;
+  return { baselines, widths, pieces: sample.length, notes: fitPredictions.count, seconds: now() - t0 };
+}
+
+/** 2. Score the held-out pieces, with the model and with the baselines. */
+function scorePhase(
+  createNetwork: (batch: number) => StepNetwork,
+  heldOut: SplitPieces,
+  fitted: Fitted,
+  batch: number,
+  progress: Progress,
+): { likelihood: LikelihoodResult; seconds: number } {
+  const { baselines, widths } = fitted;
+  const t0 = now();
+  const predictions = predictPieces(createNetwork, heldOut.rows, {
+    batch,
+    onProgress: (done, total) => progress({ phase: 'score', done, total }),
+  });
+  const modelNll = gridNll(predictions, targetsOf(heldOut.rows), widths);
+  const base = scoreBaselines(
+    baselines,
+    heldOut.rows.map((rows) => toGrid(rows)),
+  );
+  const baselineScores: BaselineScores = {
+    ...base,
+    total: base.bigramPitch + base.delay + base.duration + base.velocity,
+  };
+  const scoreSeconds = now() - t0;
+  const reference: Record<Attribute, number> = {
+    pitch: base.bigramPitch,
+    delay: base.delay,
+    duration: base.duration,
+    velocity: base.velocity,
+  };
+  const beatsBigram = modelNll.pitch < base.bigramPitch;
+  const verdict = pitchVerdict(modelNll.pitch, base.bigramPitch);
+  const seconds = heldOut.notes.reduce((sum, notes) => sum + spanSeconds(notes), 0);
+  const bitsPerSecond = (natsPerNote: number): number =>
+    seconds > 0 ? (natsPerNote * predictions.count) / seconds / Math.LN2 : NaN;
+  const likelihood: LikelihoodResult = {
+    pieces: heldOut.rows.length,
+    notes: predictions.count,
+    seconds,
+    bitsPerSecond: { model: bitsPerSecond(modelNll.total), baseline: bitsPerSecond(baselineScores.total) },
+    model: modelNll,
+    baselines: baselineScores,
+    widths,
+    fit: { pieces: fitted.pieces, notes: fitted.notes, baselineNotes: baselines.notes },
+    beatsBigram,
+    worseThanBaseline: ATTRIBUTES.filter((a) => modelNll[a] >= reference[a]),
+    verdict,
+  };
+  return { likelihood, seconds: scoreSeconds };
+}
+
+/** How many pieces `generatePhase` makes, how long, and how. */
+interface GenerateSettings {
+  readonly pieceCount: number;
+  readonly notesPerPiece: number;
+  readonly seed: number;
+  readonly sampling: ResolvedSampling;
+}
+
+/** 3. Generate `pieceCount` pieces (none: `music` is null) and compare them with the held-out music. */
+function generatePhase(
+  config: ModelConfig,
+  weights: WeightMap,
+  heldOut: SplitPieces,
+  settings: GenerateSettings,
+  progress: Progress,
+): { music: MusicResult | null; generate: number; compare: number } {
+  const { pieceCount, notesPerPiece, seed, sampling } = settings;
+  if (!(pieceCount > 0)) return { music: null, generate: 0, compare: 0 };
+  let t0 = now();
+  const generator = createStepNetwork(config, weights, pieceCount);
+  const candidates = generateCandidates(generator, {
+    count: pieceCount,
+    // Each piece's random first note counts as one of its notes.
+    notes: notesPerPiece - 1,
+    seed,
+    sampling,
+    onStep: (made) => progress({ phase: 'generate', done: made, total: notesPerPiece }),
+  }).sort((a, b) => a.seed - b.seed);
+  const generateSeconds = now() - t0;
+  t0 = now();
+  progress({ phase: 'compare', done: 0, total: 1 });
+  const generated = candidates.map((c) =>
+    [...c.start, ...c.notes].map(({ pitch, velocity, time, duration }) => ({
+      pitch,
+      velocity,
+      time,
+      duration,
+    })),
+  );
+  const similarity = compareMusic(heldOut.notes, generated);
+  const compareSeconds = now() - t0;
+  const music: MusicResult = {
+    ...similarity,
+    pieces: pieceCount,
+    notesPerPiece,
+    seeds: candidates.map((c) => c.seed),
+    sampling,
+    notesPerSecond: (pieceCount * notesPerPiece) / Math.max(generateSeconds, 1e-9),
+  };
+  return { music, generate: generateSeconds, compare: compareSeconds };
+}
+
 /**
  * Evaluates a trained model on a dataset: likelihood of held-out pieces on the shared grid against
  * trivial baselines, and how close its generated music is to the held-out music.
@@ -229,102 +372,15 @@ export function evaluateModel(
     );
   }
 
-  // 1. Fit: baselines on every training note, Gaussian widths on a sample.
-  let t0 = now();
-  const baselines = fitBaselines(train.rows.map((rows) => toGrid(rows)));
   const createNetwork = (b: number): StepNetwork => createStepNetwork(config, weights, b);
-  // Only a regression head needs widths; binned outputs are probabilities already.
-  const sample = config.type === 'original-lstm' ? fitSample(train.rows, train.hashes, fitNotes) : [];
-  const fitPredictions = predictPieces(createNetwork, sample, {
-    batch,
-    onProgress: (done, total) => progress({ phase: 'fit', done, total }),
-  });
-  const widths = sample.length ? fitGaussianWidths(fitPredictions, targetsOf(sample)) : null;
-  const fitSeconds = now() - t0;
-
-  // 2. Score the held-out pieces.
-  t0 = now();
-  const predictions = predictPieces(createNetwork, heldOut.rows, {
-    batch,
-    onProgress: (done, total) => progress({ phase: 'score', done, total }),
-  });
-  const modelNll = gridNll(predictions, targetsOf(heldOut.rows), widths);
-  const base = scoreBaselines(
-    baselines,
-    heldOut.rows.map((rows) => toGrid(rows)),
-  );
-  const baselineScores: BaselineScores = {
-    ...base,
-    total: base.bigramPitch + base.delay + base.duration + base.velocity,
-  };
-  const scoreSeconds = now() - t0;
-  const reference: Record<Attribute, number> = {
-    pitch: base.bigramPitch,
-    delay: base.delay,
-    duration: base.duration,
-    velocity: base.velocity,
-  };
-  const beatsBigram = modelNll.pitch < base.bigramPitch;
-  const verdict = pitchVerdict(modelNll.pitch, base.bigramPitch);
-  const seconds = heldOut.notes.reduce((sum, notes) => sum + spanSeconds(notes), 0);
-  const bitsPerSecond = (natsPerNote: number): number =>
-    seconds > 0 ? (natsPerNote * predictions.count) / seconds / Math.LN2 : NaN;
-  const likelihood: LikelihoodResult = {
-    pieces: heldOut.rows.length,
-    notes: predictions.count,
-    seconds,
-    bitsPerSecond: { model: bitsPerSecond(modelNll.total), baseline: bitsPerSecond(baselineScores.total) },
-    model: modelNll,
-    baselines: baselineScores,
-    widths,
-    fit: { pieces: sample.length, notes: fitPredictions.count, baselineNotes: baselines.notes },
-    beatsBigram,
-    worseThanBaseline: ATTRIBUTES.filter((a) => modelNll[a] >= reference[a]),
-    verdict,
-  };
-
-  // 3. Generate and compare.
-  let music: MusicResult | null = null;
-  let generateSeconds = 0;
-  let compareSeconds = 0;
-  if (pieceCount > 0) {
-    t0 = now();
-    const generator = createStepNetwork(config, weights, pieceCount);
-    const candidates = generateCandidates(generator, {
-      count: pieceCount,
-      // Each piece's random first note counts as one of its notes.
-      notes: notesPerPiece - 1,
-      seed,
-      sampling,
-      onStep: (made) => progress({ phase: 'generate', done: made, total: notesPerPiece }),
-    }).sort((a, b) => a.seed - b.seed);
-    generateSeconds = now() - t0;
-    t0 = now();
-    progress({ phase: 'compare', done: 0, total: 1 });
-    const generated = candidates.map((c) =>
-      [...c.start, ...c.notes].map(({ pitch, velocity, time, duration }) => ({
-        pitch,
-        velocity,
-        time,
-        duration,
-      })),
-    );
-    const similarity = compareMusic(heldOut.notes, generated);
-    compareSeconds = now() - t0;
-    music = {
-      ...similarity,
-      pieces: pieceCount,
-      notesPerPiece,
-      seeds: candidates.map((c) => c.seed),
-      sampling,
-      notesPerSecond: (pieceCount * notesPerPiece) / Math.max(generateSeconds, 1e-9),
-    };
-  }
+  const fitted = fitPhase(config, createNetwork, train, fitNotes, batch, progress);
+  const scored = scorePhase(createNetwork, heldOut, fitted, batch, progress);
+  const generated = generatePhase(config, weights, heldOut, { pieceCount, notesPerPiece, seed, sampling }, progress);
   return {
     model: config,
     split,
-    likelihood,
-    music,
-    seconds: { fit: fitSeconds, score: scoreSeconds, generate: generateSeconds, compare: compareSeconds },
+    likelihood: scored.likelihood,
+    music: generated.music,
+    seconds: { fit: fitted.seconds, score: scored.seconds, generate: generated.generate, compare: generated.compare },
   };
 }

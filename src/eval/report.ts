@@ -95,18 +95,11 @@ function musicSummary(music: MusicResult): string[] {
   ];
 }
 
-/**
- * The Markdown report.
- *
- * @param result - the evaluation
- * @param context - names, paths and the command line
- * @returns Markdown that embeds `nll.svg` and `histograms.svg` from the same folder
- */
-export function reportMarkdown(result: EvalResult, context: ReportContext): string {
+/** The title, the model and data, and the verdict. */
+function headerLines(result: EvalResult, context: ReportContext): string[] {
   const { likelihood: l, music } = result;
-  const { model: m, baselines: b, widths: w } = l;
   const worse = l.worseThanBaseline.filter((a) => a !== 'pitch');
-  const lines: string[] = [
+  return [
     `# howl eval: ${context.modelName}`,
     '',
     `Model \`${context.modelPath}\` (${describeArchitecture(result.model)}${
@@ -125,6 +118,14 @@ export function reportMarkdown(result: EvalResult, context: ReportContext): stri
         : ''
     }`,
     '',
+  ];
+}
+
+/** Section 1: the NLL table, bits per second, and how the timing was scored. */
+function likelihoodLines(result: EvalResult, context: ReportContext): string[] {
+  const { likelihood: l } = result;
+  const { model: m, baselines: b, widths: w } = l;
+  return [
     '## 1. Likelihood of held-out music',
     '',
     `Nats per note on the shared grid, lower is better: pitch in 120 classes; delay and duration in ${TIME_BIN_SECONDS * 1000} ms bins up to ${TIME_RANGE_SECONDS} s plus an overflow bin; velocity in ${VELOCITY_BINS} bins. ${count(l.notes, 'note')} of ${count(l.pieces, 'piece')} (each piece's first note is context only).`,
@@ -155,37 +156,43 @@ export function reportMarkdown(result: EvalResult, context: ReportContext): stri
       : `The model predicts every attribute as a distribution over the grid's own bins (delay, then pitch given the delay, then duration and velocity given both), so each real note is scored by the probability the model gave its bins, with the real earlier attributes as context. The baselines are counted on all ${int(l.fit.baselineNotes)} training notes.`,
     '',
   ];
-  if (music) {
-    const seeds = music.seeds.length
-      ? `seeds ${music.seeds[0]}–${music.seeds[music.seeds.length - 1]}`
-      : 'no seeds';
-    const s = music.sampling;
-    const sampling = s.greedy
-      ? 'greedy pitch'
-      : `temperature ${s.temperature}${s.topK < PITCH_COUNT ? `, top-k ${s.topK}` : ''}${s.topP < 1 ? `, top-p ${s.topP}` : ''}${s.timingTemperature !== 1 ? `, timing temperature ${s.timingTemperature}` : ''}`;
-    lines.push(
-      '## 2. Generated music against held-out music',
-      '',
-      `${count(music.pieces, 'piece')} × ${count(music.notesPerPiece, 'note')} (${seeds}; ${sampling}), generated at ${int(music.notesPerSecond)} notes/s, against the ${count(l.pieces, 'held-out piece')}. Overlapped Area (OA) of the two normalised histograms: 1 = identical, 0 = disjoint.`,
-      '',
-      '| feature | OA | median, held-out | median, generated |',
-      '|---|--:|--:|--:|',
-      ...music.features.map(
-        (c) =>
-          `| ${c.title} | ${n3(c.overlappedArea)} | ${typical(c, 'real')} | ${typical(c, 'generated')} |`,
-      ),
-      `| **mean** | **${n3(music.meanOverlappedArea)}** | | |`,
-      '',
-      '![histograms of held-out and generated music](histograms.svg)',
-      '',
-      '### Degeneration',
-      '',
-      ...degenerationRows(music.generated, music.real),
-      '',
-    );
-  }
+}
+
+/** Section 2: the generated pieces against the held-out ones (`heldOutPieces` of them). */
+function musicLines(music: MusicResult, heldOutPieces: number): string[] {
+  const seeds = music.seeds.length
+    ? `seeds ${music.seeds[0]}–${music.seeds[music.seeds.length - 1]}`
+    : 'no seeds';
+  const s = music.sampling;
+  const sampling = s.greedy
+    ? 'greedy pitch'
+    : `temperature ${s.temperature}${s.topK < PITCH_COUNT ? `, top-k ${s.topK}` : ''}${s.topP < 1 ? `, top-p ${s.topP}` : ''}${s.timingTemperature !== 1 ? `, timing temperature ${s.timingTemperature}` : ''}`;
+  return [
+    '## 2. Generated music against held-out music',
+    '',
+    `${count(music.pieces, 'piece')} × ${count(music.notesPerPiece, 'note')} (${seeds}; ${sampling}), generated at ${int(music.notesPerSecond)} notes/s, against the ${count(heldOutPieces, 'held-out piece')}. Overlapped Area (OA) of the two normalised histograms: 1 = identical, 0 = disjoint.`,
+    '',
+    '| feature | OA | median, held-out | median, generated |',
+    '|---|--:|--:|--:|',
+    ...music.features.map(
+      (c) =>
+        `| ${c.title} | ${n3(c.overlappedArea)} | ${typical(c, 'real')} | ${typical(c, 'generated')} |`,
+    ),
+    `| **mean** | **${n3(music.meanOverlappedArea)}** | | |`,
+    '',
+    '![histograms of held-out and generated music](histograms.svg)',
+    '',
+    '### Degeneration',
+    '',
+    ...degenerationRows(music.generated, music.real),
+    '',
+  ];
+}
+
+/** How to read the numbers, and the run: the command line and the time each phase took. */
+function closingLines(result: EvalResult, context: ReportContext): string[] {
   const t = result.seconds;
-  lines.push(
+  return [
     '## How to read this',
     '',
     '- **Nats per note** is the average −ln p the model gives the real next note. A model 0.1 nats/note better gives the real notes about 10 % more probability each; e raised to the pitch NLL is the number of pitches it is, in effect, choosing among. The grid is shared, so models with different outputs compare on one scale.',
@@ -202,7 +209,20 @@ export function reportMarkdown(result: EvalResult, context: ReportContext): stri
     '',
     `Fitting ${t.fit.toFixed(1)} s, scoring ${t.score.toFixed(1)} s, generating ${t.generate.toFixed(1)} s, comparing ${t.compare.toFixed(1)} s.`,
     '',
-  );
+  ];
+}
+
+/**
+ * The Markdown report.
+ *
+ * @param result - the evaluation
+ * @param context - names, paths and the command line
+ * @returns Markdown that embeds `nll.svg` and `histograms.svg` from the same folder
+ */
+export function reportMarkdown(result: EvalResult, context: ReportContext): string {
+  const lines: string[] = [...headerLines(result, context), ...likelihoodLines(result, context)];
+  if (result.music) lines.push(...musicLines(result.music, result.likelihood.pieces));
+  lines.push(...closingLines(result, context));
   return lines.join('\n');
 }
 

@@ -53,6 +53,44 @@ export interface TrunkStep {
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
+/** Everything a trunk step reads and writes, allocated once. */
+interface TrunkState {
+  readonly batch: number;
+  readonly input: TrunkInput;
+  /** Recurrent units, dense units, gate width (4H or 3H), input reals. */
+  readonly H: number;
+  readonly D: number;
+  readonly G: number;
+  readonly R: number;
+  readonly lstm: boolean;
+  /** Row strides of `h` and of the dense outputs (`padTo8`). */
+  readonly Hs: number;
+  readonly Ds: number;
+  readonly Fs: number;
+  readonly arena: MatmulArena;
+  /** The input kernel `[R + pitchWidth, G]`, read by rows. */
+  readonly kernel: Float32Array;
+  /** The recurrent kernel, transposed, and the bias added with it. */
+  readonly U: ArenaBlock;
+  readonly recurrentBias: ArenaBlock;
+  /** The GRU's input bias (null for the LSTM, whose one bias is `recurrentBias`). */
+  readonly inputBias: Float32Array | null;
+  /** `[batch, Hs]`: the recurrent state and output. */
+  readonly h: ArenaBlock;
+  /** `[batch, G]`: `h · U` plus bias. */
+  readonly z: ArenaBlock;
+  readonly features: ArenaBlock;
+  /** The LSTM's cell state, `[batch, H]` (empty for the GRU). */
+  readonly c: Float32Array;
+  /** The input projection of one row. */
+  readonly xz: Float32Array;
+  readonly reals: Float64Array;
+  /** The input's pitch one-hot positions. */
+  readonly pitchOnes: Int32Array;
+  readonly dense: readonly ArenaDense[];
+  readonly denseOut: readonly ArenaBlock[];
+}
+
 /**
  * Builds the trunk from a model's weights, in an arena with room for the heads' blocks too.
  *
@@ -76,6 +114,54 @@ export function createTrunkStep(
   if (!Number.isSafeInteger(batch) || batch < 1) {
     throw new InvalidArgumentError(`batch ${batch} is not a whole number >= 1`);
   }
+  const s = loadTrunk(config, weights, batch, input, headSizes, options);
+  const { H, Hs, lstm, h, c } = s;
+  const stateSize = lstm ? 2 * H : H;
+
+  const checkRow = (row: number) => {
+    if (!Number.isSafeInteger(row) || row < 0 || row >= batch) {
+      throw new InvalidArgumentError(`state row ${row} is not in 0..${batch - 1}`);
+    }
+  };
+
+  return {
+    arena: s.arena,
+    features: s.features,
+    F: s.D + H,
+    Fs: s.Fs,
+    stateSize,
+    step: (rows) => stepTrunk(s, rows),
+    saveState(row) {
+      checkRow(row);
+      const state = new Float32Array(stateSize);
+      state.set(h.view.subarray(row * Hs, row * Hs + H));
+      if (lstm) state.set(c.subarray(row * H, row * H + H), H);
+      return state;
+    },
+    loadState(row, state) {
+      checkRow(row);
+      if (state.length !== stateSize) {
+        throw new InvalidArgumentError(`state of ${state.length} floats, expected ${stateSize}`);
+      }
+      h.view.set(state.subarray(0, H), row * Hs);
+      if (lstm) c.set(state.subarray(H, 2 * H), row * H);
+    },
+    reset() {
+      h.view.fill(0);
+      c.fill(0);
+    },
+  };
+}
+
+/** Sizes the arena, loads the recurrent layer and the dense block, allocates the buffers. */
+function loadTrunk(
+  config: RnnConfig,
+  weights: WeightMap,
+  batch: number,
+  input: TrunkInput,
+  headSizes: readonly number[],
+  options: { simd?: boolean },
+): TrunkState {
   const H = config.units;
   const D = config.denseUnits;
   const lstm = config.rnn === 'lstm';
@@ -83,8 +169,7 @@ export function createTrunkStep(
   const R = input.reals;
   const Hs = padTo8(H);
   const Ds = padTo8(D);
-  const F = D + H;
-  const Fs = padTo8(F);
+  const Fs = padTo8(D + H);
 
   const kernel = weightTensor(weights, 'rnn/kernel', [R + input.pitchWidth, G]).data;
   const recurrent = weightTensor(weights, 'rnn/recurrent_kernel', [H, G]).data;
@@ -106,10 +191,6 @@ export function createTrunkStep(
   const h = arena.alloc(batch * Hs);
   const z = arena.alloc(batch * G);
   const features = arena.alloc(batch * Fs);
-  const c = new Float32Array(lstm ? batch * H : 0);
-  const xz = new Float32Array(G); // the input projection of one row
-  const reals = new Float64Array(R);
-  const pitchOnes = new Int32Array(2); // the input's pitch one-hot positions
 
   const dense: ArenaDense[] = [];
   const denseOut: ArenaBlock[] = [];
@@ -117,103 +198,122 @@ export function createTrunkStep(
     dense.push(loadDense(arena, weights, `dense${i + 1}`, inp, out));
     denseOut.push(arena.alloc(batch * Ds));
   });
-  const stateSize = lstm ? 2 * H : H;
-
-  const checkRow = (row: number) => {
-    if (!Number.isSafeInteger(row) || row < 0 || row >= batch) {
-      throw new InvalidArgumentError(`state row ${row} is not in 0..${batch - 1}`);
-    }
-  };
-
-  /** `xz` = the input projection of one row (plus the GRU's input bias). */
-  const project = (row: V1Row): void => {
-    const p = row[3] + 60;
-    if (!Number.isInteger(p) || p < 0 || p >= PITCH_COUNT) {
-      throw new InvalidArgumentError(`step: pitch ${row[3]} is not an integer in -60..59`);
-    }
-    if (inputBias) xz.set(inputBias);
-    else xz.fill(0);
-    const ones = input.pitchIndices(p, pitchOnes);
-    for (let o = 0; o < ones; o++) {
-      const k = (R + pitchOnes[o]!) * G;
-      for (let j = 0; j < G; j++) xz[j] = xz[j]! + kernel[k + j]!;
-    }
-    input.writeReals(row, reals);
-    for (let r = 0; r < R; r++) {
-      const x = reals[r]!;
-      if (x === 0) continue;
-      const k = r * G;
-      for (let j = 0; j < G; j++) xz[j] = xz[j]! + x * kernel[k + j]!;
-    }
-  };
-
   return {
-    arena,
-    features,
-    F,
+    batch,
+    input,
+    H,
+    D,
+    G,
+    R,
+    lstm,
+    Hs,
+    Ds,
     Fs,
-    stateSize,
-    step(rows) {
-      if (rows.length !== batch) {
-        throw new InvalidArgumentError(`step: ${rows.length} notes for a batch of ${batch}`);
-      }
-      arena.matmul(U, G, Hs, h, batch, recurrentBias, z, G);
-      const zv = z.view;
-      const hv = h.view;
-      for (let b = 0; b < batch; b++) {
-        project(rows[b]!);
-        const zb = b * G;
-        const hb = b * Hs;
-        if (lstm) {
-          const cb = b * H;
-          for (let j = 0; j < H; j++) {
-            const i = sigmoid(zv[zb + j]! + xz[j]!);
-            const f = sigmoid(zv[zb + H + j]! + xz[H + j]!);
-            const g = Math.tanh(zv[zb + 2 * H + j]! + xz[2 * H + j]!);
-            const o = sigmoid(zv[zb + 3 * H + j]! + xz[3 * H + j]!);
-            const cn = f * c[cb + j]! + i * g;
-            c[cb + j] = cn;
-            hv[hb + j] = o * Math.tanh(cn);
-          }
-        } else {
-          for (let j = 0; j < H; j++) {
-            const u = sigmoid(xz[j]! + zv[zb + j]!);
-            const r = sigmoid(xz[H + j]! + zv[zb + H + j]!);
-            const n = Math.tanh(xz[2 * H + j]! + r * zv[zb + 2 * H + j]!);
-            hv[hb + j] = n + u * (hv[hb + j]! - n);
-          }
-        }
-      }
-      let x = h;
-      dense.forEach((layer, i) => {
-        const last = i === dense.length - 1;
-        const out = last ? features : denseOut[i]!;
-        const stride = last ? Fs : Ds;
-        arena.matmul(layer.w, layer.outputs, layer.stride, x, batch, layer.b, out, stride);
-        seluRows(out.view, batch, stride, layer.outputs);
-        x = out;
-      });
-      const fv = features.view;
-      for (let b = 0; b < batch; b++) fv.set(hv.subarray(b * Hs, b * Hs + H), b * Fs + D);
-    },
-    saveState(row) {
-      checkRow(row);
-      const state = new Float32Array(stateSize);
-      state.set(h.view.subarray(row * Hs, row * Hs + H));
-      if (lstm) state.set(c.subarray(row * H, row * H + H), H);
-      return state;
-    },
-    loadState(row, state) {
-      checkRow(row);
-      if (state.length !== stateSize) {
-        throw new InvalidArgumentError(`state of ${state.length} floats, expected ${stateSize}`);
-      }
-      h.view.set(state.subarray(0, H), row * Hs);
-      if (lstm) c.set(state.subarray(H, 2 * H), row * H);
-    },
-    reset() {
-      h.view.fill(0);
-      c.fill(0);
-    },
+    arena,
+    kernel,
+    U,
+    recurrentBias,
+    inputBias,
+    h,
+    z,
+    features,
+    c: new Float32Array(lstm ? batch * H : 0),
+    xz: new Float32Array(G),
+    reals: new Float64Array(R),
+    pitchOnes: new Int32Array(2),
+    dense,
+    denseOut,
   };
+}
+
+/**
+ * `xz` = the input projection of one row (plus the GRU's input bias).
+ *
+ * @throws InvalidArgumentError for a pitch outside -60..59
+ */
+function project(s: TrunkState, row: V1Row): void {
+  const { G, R, kernel, xz, inputBias, reals, pitchOnes } = s;
+  const p = row[3] + 60;
+  if (!Number.isInteger(p) || p < 0 || p >= PITCH_COUNT) {
+    throw new InvalidArgumentError(`step: pitch ${row[3]} is not an integer in -60..59`);
+  }
+  if (inputBias) xz.set(inputBias);
+  else xz.fill(0);
+  const ones = s.input.pitchIndices(p, pitchOnes);
+  for (let o = 0; o < ones; o++) {
+    const k = (R + pitchOnes[o]!) * G;
+    for (let j = 0; j < G; j++) xz[j] = xz[j]! + kernel[k + j]!;
+  }
+  s.input.writeReals(row, reals);
+  for (let r = 0; r < R; r++) {
+    const x = reals[r]!;
+    if (x === 0) continue;
+    const k = r * G;
+    for (let j = 0; j < G; j++) xz[j] = xz[j]! + x * kernel[k + j]!;
+  }
+}
+
+/** Row b's LSTM gates: `z` (recurrent part) + `xz` (input part) update `c` and `h`. */
+function lstmCell(s: TrunkState, b: number): void {
+  const { H, G, Hs, xz, c } = s;
+  const zv = s.z.view;
+  const hv = s.h.view;
+  const zb = b * G;
+  const hb = b * Hs;
+  const cb = b * H;
+  for (let j = 0; j < H; j++) {
+    const i = sigmoid(zv[zb + j]! + xz[j]!);
+    const f = sigmoid(zv[zb + H + j]! + xz[H + j]!);
+    const g = Math.tanh(zv[zb + 2 * H + j]! + xz[2 * H + j]!);
+    const o = sigmoid(zv[zb + 3 * H + j]! + xz[3 * H + j]!);
+    const cn = f * c[cb + j]! + i * g;
+    c[cb + j] = cn;
+    hv[hb + j] = o * Math.tanh(cn);
+  }
+}
+
+/** Row b's GRU gates (reset after the product, as Keras's `reset_after`) update `h`. */
+function gruCell(s: TrunkState, b: number): void {
+  const { H, G, Hs, xz } = s;
+  const zv = s.z.view;
+  const hv = s.h.view;
+  const zb = b * G;
+  const hb = b * Hs;
+  for (let j = 0; j < H; j++) {
+    const u = sigmoid(xz[j]! + zv[zb + j]!);
+    const r = sigmoid(xz[H + j]! + zv[zb + H + j]!);
+    const n = Math.tanh(xz[2 * H + j]! + r * zv[zb + 2 * H + j]!);
+    hv[hb + j] = n + u * (hv[hb + j]! - n);
+  }
+}
+
+/**
+ * One note per row: the recurrent layer, then the SELU block; `features` gets the block's output
+ * and the recurrent output.
+ *
+ * @throws InvalidArgumentError for a wrong number of rows or a pitch outside -60..59
+ */
+function stepTrunk(s: TrunkState, rows: readonly V1Row[]): void {
+  const { arena, batch, G, Hs, H, D, Ds, Fs, h, features, dense, denseOut } = s;
+  if (rows.length !== batch) {
+    throw new InvalidArgumentError(`step: ${rows.length} notes for a batch of ${batch}`);
+  }
+  arena.matmul(s.U, G, Hs, h, batch, s.recurrentBias, s.z, G);
+  for (let b = 0; b < batch; b++) {
+    project(s, rows[b]!);
+    if (s.lstm) lstmCell(s, b);
+    else gruCell(s, b);
+  }
+  let x = h;
+  dense.forEach((layer, i) => {
+    const last = i === dense.length - 1;
+    const out = last ? features : denseOut[i]!;
+    const stride = last ? Fs : Ds;
+    arena.matmul(layer.w, layer.outputs, layer.stride, x, batch, layer.b, out, stride);
+    seluRows(out.view, batch, stride, layer.outputs);
+    x = out;
+  });
+  const fv = features.view;
+  const hv = h.view;
+  for (let b = 0; b < batch; b++) fv.set(hv.subarray(b * Hs, b * Hs + H), b * Fs + D);
 }

@@ -58,6 +58,103 @@ function unwrapRiff(bytes: Uint8Array, view: DataView, where: { file?: string })
   throw new MidiFormatError("RIFF RMID file without a 'data' chunk", where);
 }
 
+/** Where the SMF lies in `bytes`: `[base, limit)`, `base` at its `MThd`. */
+function locateHeader(
+  bytes: Uint8Array,
+  view: DataView,
+  log: WarningLog,
+  where: { file?: string },
+): { base: number; limit: number } {
+  let base = 0;
+  let limit = bytes.length;
+  if (bytes.length >= 4 && fourCC(bytes, 0) === 'RIFF') [base, limit] = unwrapRiff(bytes, view, where);
+
+  if (limit - base < 4 || fourCC(bytes, base) !== 'MThd') {
+    const head = String.fromCharCode(...bytes.subarray(base, Math.min(limit, base + 8)));
+    if ('MThd'.startsWith(head)) throw new MidiFormatError('truncated header', { ...where, offset: base });
+    if (head === 'SMF2CLIP') {
+      throw new MidiFormatError('not a Standard MIDI File: a MIDI 2.0 clip file (SMF2CLIP)', where);
+    }
+    if (bytes[base] === 0xf0)
+      throw new MidiFormatError('not a MIDI file: a raw SysEx dump (starts with F0)', where);
+    const found = indexOfMThd(bytes, base, Math.min(limit, base + HEADER_SEARCH_LIMIT));
+    if (found < 0) throw new MidiFormatError('not a MIDI file: no MThd header', where);
+    log.add('junk-before-header', `skipped ${found - base} bytes before the MThd header`);
+    base = found;
+  }
+  return { base, limit };
+}
+
+/** The header's time division (the u16 at byte `at`) as ticks per quarter note or per second. */
+function readTimeDivision(
+  division: number,
+  where: { file?: string },
+  at: number,
+): Pick<SmfLayout, 'ticksPerQuarter' | 'ticksPerSecond'> {
+  let ticksPerQuarter: number | undefined;
+  let ticksPerSecond: number | undefined;
+  if (division & 0x8000) {
+    const frames = 256 - (division >> 8);
+    const ticksPerFrame = division & 0xff;
+    if (!SMPTE_FRAME_RATES.includes(frames)) {
+      // Without a real frame rate the file's timing is unknown: refuse rather than guess.
+      throw new MidiFormatError(
+        `SMPTE time division of ${frames} frames per second, which no timecode uses (24, 25, 29 = 29.97 drop-frame, or 30): the timing is unknown`,
+        { ...where, offset: at },
+      );
+    }
+    if (ticksPerFrame === 0) {
+      throw new MidiFormatError('SMPTE time division with 0 ticks per frame', {
+        ...where,
+        offset: at,
+      });
+    }
+    // -29 means 30 fps drop-frame, i.e. 29.97 frames per second.
+    ticksPerSecond = (frames === 29 ? 30000 / 1001 : frames) * ticksPerFrame;
+  } else {
+    if (division === 0) {
+      throw new MidiFormatError('time division is 0 ticks per quarter note', { ...where, offset: at });
+    }
+    ticksPerQuarter = division;
+  }
+  return { ticksPerQuarter, ticksPerSecond };
+}
+
+/** The MTrk payloads among the chunks from byte `from` to `limit`; other chunks and junk are warned. */
+function listTracks(
+  bytes: Uint8Array,
+  view: DataView,
+  log: WarningLog,
+  from: number,
+  limit: number,
+): { start: number; end: number }[] {
+  const tracks: { start: number; end: number }[] = [];
+  let at = from;
+  while (at + 8 <= limit) {
+    if (!isChunkId(bytes, at)) {
+      log.add('garbage', `ignored ${limit - at} bytes that do not form a chunk (at byte ${at})`);
+      break;
+    }
+    const id = printableBytes(bytes.subarray(at, at + 4)); // printable ASCII (isChunkId); `\\` escaped
+    const length = view.getUint32(at + 4);
+    const start = at + 8;
+    let end = start + length;
+    if (end > limit) {
+      log.add(
+        'chunk-overrun',
+        `chunk '${id}' declares ${length} bytes but only ${limit - start} remain: read to the end of the file (at byte ${at})`,
+      );
+      end = limit;
+    }
+    if (id === 'MTrk') tracks.push({ start, end });
+    else log.add(`chunk-${id}`, `unknown chunk '${id}' (${length} bytes) skipped (at byte ${at})`);
+    at = end;
+  }
+  if (at < limit && at + 8 > limit)
+    log.add('trailing', `ignored ${limit - at} trailing bytes after the last chunk`);
+  return tracks;
+}
+
 /**
  * Reads the container and the header of a Standard MIDI File and lists its track chunks, repairing
  * what can be repaired (with a warning) and rejecting what is not MIDI.
@@ -83,24 +180,7 @@ function unwrapRiff(bytes: Uint8Array, view: DataView, where: { file?: string })
 export function readSmfLayout(bytes: Uint8Array, view: DataView, log: WarningLog, file?: string): SmfLayout {
   const where = file === undefined ? {} : { file };
   if (bytes.length === 0) throw new MidiFormatError('empty file', where);
-
-  let base = 0;
-  let limit = bytes.length;
-  if (bytes.length >= 4 && fourCC(bytes, 0) === 'RIFF') [base, limit] = unwrapRiff(bytes, view, where);
-
-  if (limit - base < 4 || fourCC(bytes, base) !== 'MThd') {
-    const head = String.fromCharCode(...bytes.subarray(base, Math.min(limit, base + 8)));
-    if ('MThd'.startsWith(head)) throw new MidiFormatError('truncated header', { ...where, offset: base });
-    if (head === 'SMF2CLIP') {
-      throw new MidiFormatError('not a Standard MIDI File: a MIDI 2.0 clip file (SMF2CLIP)', where);
-    }
-    if (bytes[base] === 0xf0)
-      throw new MidiFormatError('not a MIDI file: a raw SysEx dump (starts with F0)', where);
-    const found = indexOfMThd(bytes, base, Math.min(limit, base + HEADER_SEARCH_LIMIT));
-    if (found < 0) throw new MidiFormatError('not a MIDI file: no MThd header', where);
-    log.add('junk-before-header', `skipped ${found - base} bytes before the MThd header`);
-    base = found;
-  }
+  const { base, limit } = locateHeader(bytes, view, log, where);
 
   if (base + 14 > limit) {
     throw new MidiFormatError(`truncated header: ${limit - base} bytes, an MThd needs 14`, {
@@ -115,63 +195,13 @@ export function readSmfLayout(bytes: Uint8Array, view: DataView, log: WarningLog
   let format = view.getUint16(base + 8);
   const declaredTracks = view.getUint16(base + 10);
   const division = view.getUint16(base + 12);
-
-  let ticksPerQuarter: number | undefined;
-  let ticksPerSecond: number | undefined;
-  if (division & 0x8000) {
-    const frames = 256 - (division >> 8);
-    const ticksPerFrame = division & 0xff;
-    if (!SMPTE_FRAME_RATES.includes(frames)) {
-      // Without a real frame rate the file's timing is unknown: refuse rather than guess.
-      throw new MidiFormatError(
-        `SMPTE time division of ${frames} frames per second, which no timecode uses (24, 25, 29 = 29.97 drop-frame, or 30): the timing is unknown`,
-        { ...where, offset: base + 12 },
-      );
-    }
-    if (ticksPerFrame === 0) {
-      throw new MidiFormatError('SMPTE time division with 0 ticks per frame', {
-        ...where,
-        offset: base + 12,
-      });
-    }
-    // -29 means 30 fps drop-frame, i.e. 29.97 frames per second.
-    ticksPerSecond = (frames === 29 ? 30000 / 1001 : frames) * ticksPerFrame;
-  } else {
-    if (division === 0) {
-      throw new MidiFormatError('time division is 0 ticks per quarter note', { ...where, offset: base + 12 });
-    }
-    ticksPerQuarter = division;
-  }
+  const { ticksPerQuarter, ticksPerSecond } = readTimeDivision(division, where, base + 12);
   if (format > 2) {
     log.add('format', `unknown SMF format ${format}: read as format 1`);
     format = 1;
   }
 
-  const tracks: { start: number; end: number }[] = [];
-  let at = base + 8 + headerLength;
-  while (at + 8 <= limit) {
-    if (!isChunkId(bytes, at)) {
-      log.add('garbage', `ignored ${limit - at} bytes that do not form a chunk (at byte ${at})`);
-      break;
-    }
-    const id = printableBytes(bytes.subarray(at, at + 4)); // printable ASCII (isChunkId); `\\` escaped
-    const length = view.getUint32(at + 4);
-    const start = at + 8;
-    let end = start + length;
-    if (end > limit) {
-      log.add(
-        'chunk-overrun',
-        `chunk '${id}' declares ${length} bytes but only ${limit - start} remain: read to the end of the file (at byte ${at})`,
-      );
-      end = limit;
-    }
-    if (id === 'MTrk') tracks.push({ start, end });
-    else log.add(`chunk-${id}`, `unknown chunk '${id}' (${length} bytes) skipped (at byte ${at})`);
-    at = end;
-  }
-  if (at < limit && at + 8 > limit)
-    log.add('trailing', `ignored ${limit - at} trailing bytes after the last chunk`);
-
+  const tracks = listTracks(bytes, view, log, base + 8 + headerLength, limit);
   if (tracks.length !== declaredTracks) {
     log.add(
       'track-count',

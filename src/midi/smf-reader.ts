@@ -56,7 +56,13 @@ function droppedMessage(label: string, bytes: Uint8Array, at: number, kind: 'cha
  * - End-of-Track ends the track; bytes after it are ignored. A missing End-of-Track is fine.
  *
  * @returns The tick of the track's last complete event.
+ *
+ * Kept as one function on purpose: it is the hot loop of the import, run once for every byte of
+ * every track. Its state (`pos`, `tick`, `lastTick`, `running`, `pendingStatus`) lives in locals
+ * that the engine keeps in registers; split into helpers, each event would pass that state out and
+ * back (an object or a tuple per event) and the import would slow down (`npm run bench:import`).
  */
+// eslint-disable-next-line max-lines-per-function -- the per-byte hot loop of the import; see above
 function scanTrack(
   bytes: Uint8Array,
   start: number,

@@ -72,6 +72,118 @@ function packPass(pass: GradientPass, index: number): PackedPass {
   };
 }
 
+/** Called when a ready thread reports an error or dies: every pending request fails. */
+type OnThreadLost = (thread: Thread, why: string) => void;
+
+/**
+ * Starts gradient worker thread `index` and waits for its `ready` message.
+ *
+ * @param entry - the worker's built module
+ * @param options - the pool's options (model, backend, test crash)
+ * @param index - the thread's index, 0-based
+ * @param onLost - called when the thread fails after it was ready
+ * @returns the thread, once ready
+ * @throws {GradientWorkerError} When the thread fails before it is ready.
+ */
+function startThread(
+  entry: URL,
+  options: GradientWorkersOptions,
+  index: number,
+  onLost: OnThreadLost,
+): Promise<Thread> {
+  const count = options.workers;
+  return new Promise((resolve, reject) => {
+    const data: GradientWorkerData = {
+      howlGradientWorker: true,
+      model: options.model,
+      backend: options.backend ?? 'wasm',
+      ...(options.crash?.index === index ? { crashOnRequest: options.crash.request } : {}),
+    };
+    const worker = new Worker(entry, { workerData: data });
+    const thread: Thread = { worker, index, pending: undefined };
+    let ready = false;
+    worker.on('message', (message: FromGradientWorker) => {
+      if (!ready) {
+        ready = true;
+        if (message.type === 'ready') resolve(thread);
+        else {
+          void worker.terminate();
+          reject(new GradientWorkerError(message.type === 'error' ? message.message : 'no ready message'));
+        }
+        return;
+      }
+      if (message.type === 'result') {
+        const pending = thread.pending;
+        thread.pending = undefined;
+        pending?.resolve(message.results);
+      } else if (message.type === 'error') {
+        onLost(thread, message.message);
+      }
+    });
+    const lost = (why: string): void => {
+      if (!ready) {
+        ready = true;
+        reject(new GradientWorkerError(`worker ${index + 1} of ${count}: ${why}`));
+      } else onLost(thread, why);
+    };
+    worker.on('error', (error) => lost(error.message));
+    worker.on('exit', (code) => lost(`the thread exited (code ${code})`));
+  });
+}
+
+/** Sends one thread its share of a step's passes; resolves with its results. */
+function askThread(
+  thread: Thread,
+  id: number,
+  weights: SharedArrayBuffer,
+  share: PackedPass[],
+): Promise<PackedResult[]> {
+  if (share.length === 0) return Promise.resolve([] as PackedResult[]);
+  return new Promise<PackedResult[]>((resolve, reject) => {
+    thread.pending = { resolve, reject };
+    const message: ToGradientWorker = { type: 'compute', id, weights, passes: share };
+    thread.worker.postMessage(
+      message,
+      share.flatMap((p) => [p.rows.buffer as ArrayBuffer, p.lengths.buffer as ArrayBuffer]),
+    );
+  });
+}
+
+/** The threads' results in pass order, each gradient cut back into one view per weight. */
+function unpackResults(
+  results: readonly PackedResult[],
+  sizes: readonly number[],
+  passCount: number,
+): PassGradient[] {
+  const byIndex = new Array<PassGradient>(passCount);
+  for (const result of results) {
+    let offset = 0;
+    const gradients = sizes.map((size) => {
+      const view = result.gradients.subarray(offset, offset + size);
+      offset += size;
+      return view;
+    });
+    byIndex[result.index] = {
+      gradients,
+      weight: result.weight,
+      values: result.values,
+      names: result.names,
+    };
+  }
+  return byIndex;
+}
+
+/** The worker module, checked to exist (worker threads run the built code, not the TypeScript). */
+function workerEntry(): URL {
+  const entry = new URL('./gradient-worker.js', import.meta.url);
+  if (entry.protocol === 'file:' && !existsSync(fileURLToPath(entry))) {
+    throw new GradientWorkerError(
+      `${fileURLToPath(entry)} is missing: worker threads run the built code (npm run build)`,
+    );
+  }
+  return entry;
+}
+
 /**
  * Starts `workers` gradient worker threads (from the built `dist/node/gradient-worker.js`), each
  * loading TensorFlow.js and building the model.
@@ -87,12 +199,7 @@ export async function createGradientWorkers(options: GradientWorkersOptions): Pr
   if (!(Number.isSafeInteger(count) && count >= 1)) {
     throw new InvalidArgumentError(`workers ${count} is not a whole number >= 1`);
   }
-  const entry = new URL('./gradient-worker.js', import.meta.url);
-  if (entry.protocol === 'file:' && !existsSync(fileURLToPath(entry))) {
-    throw new GradientWorkerError(
-      `${fileURLToPath(entry)} is missing: worker threads run the built code (npm run build)`,
-    );
-  }
+  const entry = workerEntry();
   let sizes: number[] = [];
   let shared: Float32Array | undefined;
   let failure: GradientWorkerError | undefined;
@@ -108,46 +215,9 @@ export async function createGradientWorkers(options: GradientWorkersOptions): Pr
     }
   };
 
-  const start = (index: number): Promise<Thread> =>
-    new Promise((resolve, reject) => {
-      const data: GradientWorkerData = {
-        howlGradientWorker: true,
-        model: options.model,
-        backend: options.backend ?? 'wasm',
-        ...(options.crash?.index === index ? { crashOnRequest: options.crash.request } : {}),
-      };
-      const worker = new Worker(entry, { workerData: data });
-      const thread: Thread = { worker, index, pending: undefined };
-      let ready = false;
-      worker.on('message', (message: FromGradientWorker) => {
-        if (!ready) {
-          ready = true;
-          if (message.type === 'ready') resolve(thread);
-          else {
-            void worker.terminate();
-            reject(new GradientWorkerError(message.type === 'error' ? message.message : 'no ready message'));
-          }
-          return;
-        }
-        if (message.type === 'result') {
-          const pending = thread.pending;
-          thread.pending = undefined;
-          pending?.resolve(message.results);
-        } else if (message.type === 'error') {
-          fail(thread, message.message);
-        }
-      });
-      const lost = (why: string): void => {
-        if (!ready) {
-          ready = true;
-          reject(new GradientWorkerError(`worker ${index + 1} of ${count}: ${why}`));
-        } else fail(thread, why);
-      };
-      worker.on('error', (error) => lost(error.message));
-      worker.on('exit', (code) => lost(`the thread exited (code ${code})`));
-    });
-
-  const settled = await Promise.allSettled(Array.from({ length: count }, (_, i) => start(i)));
+  const settled = await Promise.allSettled(
+    Array.from({ length: count }, (_, i) => startThread(entry, options, i, fail)),
+  );
   for (const s of settled) if (s.status === 'fulfilled') threads.push(s.value);
   const rejected = settled.find((s) => s.status === 'rejected');
   if (rejected !== undefined) {
@@ -178,36 +248,8 @@ export async function createGradientWorkers(options: GradientWorkersOptions): Pr
       const id = nextId++;
       const shares = threads.map((): PackedPass[] => []);
       passes.forEach((pass, i) => shares[i % threads.length]!.push(packPass(pass, i)));
-      const replies = await Promise.all(
-        threads.map((thread, t) => {
-          const share = shares[t]!;
-          if (share.length === 0) return Promise.resolve([] as PackedResult[]);
-          return new Promise<PackedResult[]>((resolve, reject) => {
-            thread.pending = { resolve, reject };
-            const message: ToGradientWorker = { type: 'compute', id, weights: buffer, passes: share };
-            thread.worker.postMessage(
-              message,
-              share.flatMap((p) => [p.rows.buffer as ArrayBuffer, p.lengths.buffer as ArrayBuffer]),
-            );
-          });
-        }),
-      );
-      const byIndex = new Array<PassGradient>(passes.length);
-      for (const result of replies.flat()) {
-        let offset = 0;
-        const gradients = sizes.map((size) => {
-          const view = result.gradients.subarray(offset, offset + size);
-          offset += size;
-          return view;
-        });
-        byIndex[result.index] = {
-          gradients,
-          weight: result.weight,
-          values: result.values,
-          names: result.names,
-        };
-      }
-      return byIndex;
+      const replies = await Promise.all(threads.map((thread, t) => askThread(thread, id, buffer, shares[t]!)));
+      return unpackResults(replies.flat(), sizes, passes.length);
     },
     async close(): Promise<void> {
       closing = true;

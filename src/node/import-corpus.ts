@@ -1,33 +1,13 @@
 import { availableParallelism } from 'node:os';
 import { basename, relative, resolve, sep } from 'node:path';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { Worker } from 'node:worker_threads';
-import {
-  createDataset,
-  type Dataset,
-  type DatasetFailure,
-  type DatasetFile,
-  type NoteColumns,
-} from '../data/dataset-format.js';
+import type { Dataset } from '../data/dataset-format.js';
 import { checkValidationFraction, DEFAULT_VALIDATION_FRACTION } from '../data/split.js';
-import {
-  assignSplits,
-  DEFAULT_GROUP_RULE,
-  defaultSourceTags,
-  groupKeyOf,
-  type GroupRule,
-} from '../data/groups.js';
+import { DEFAULT_GROUP_RULE, defaultSourceTags, type GroupRule } from '../data/groups.js';
 import { InvalidArgumentError } from '../errors.js';
 import { findMidiFiles, MIDI_EXTENSIONS } from './find-midi-files.js';
-import {
-  importBatch,
-  type BatchResult,
-  type FileImportSettings,
-  type FromWorker,
-  type ImportJob,
-  type ImportWorkerData,
-  type ToWorker,
-} from './import-worker.js';
+import { assemble, type FoundFile, type Grouping, type ResultPlace } from './import-assemble.js';
+import { runInline, runOnWorkers } from './import-pool.js';
+import type { BatchResult, FileImportSettings, ImportJob } from './import-worker.js';
 
 /** Default size limit: larger files are skipped unread. */
 export const DEFAULT_MAX_FILE_BYTES = 64 * 2 ** 20;
@@ -92,12 +72,6 @@ export interface ImportResult {
   warnings: string[];
 }
 
-interface FoundFile {
-  path: string;
-  source: number;
-  relativePath: string;
-}
-
 /**
  * Imports every MIDI file below some folders into a `Dataset`, in parallel on worker threads.
  *
@@ -157,7 +131,7 @@ export async function importCorpus(
   const workerCount = options.workers ?? (found.length <= AUTO_INLINE_MAX_FILES ? 0 : availableParallelism());
 
   const results: (BatchResult | undefined)[] = [];
-  const where: { batch: number; kind: 'imported' | 'skipped'; at: number }[] = new Array(found.length);
+  const where: ResultPlace[] = new Array(found.length);
   let filesDone = 0;
   let notesDone = 0;
   const accept = (result: BatchResult, jobCount: number): void => {
@@ -192,13 +166,6 @@ export async function importCorpus(
   return { dataset, elapsedSeconds: (performance.now() - started) / 1000, workers: workersUsed, warnings };
 }
 
-interface Grouping {
-  /** One rule per source. */
-  rules: GroupRule[];
-  /** One tag per source. */
-  tags: string[];
-}
-
 function groupingOf(sources: readonly string[], options: ImportOptions): Grouping {
   const given = options.groupBy ?? DEFAULT_GROUP_RULE;
   const rules = typeof given === 'string' ? sources.map(() => given) : [...given];
@@ -231,263 +198,4 @@ async function findAll(sources: readonly string[], roots: readonly string[]): Pr
     }
   }
   return found;
-}
-
-function assemble(
-  found: readonly FoundFile[],
-  results: readonly (BatchResult | undefined)[],
-  where: readonly { batch: number; kind: 'imported' | 'skipped'; at: number }[],
-  roots: readonly string[],
-  settings: FileImportSettings,
-  grouping: Grouping & { validationFraction: number },
-  created: string | undefined,
-): Dataset {
-  const { rules, tags, validationFraction } = grouping;
-  let total = 0;
-  for (const result of results) for (const file of result?.imported ?? []) total += file.count;
-  const notes: NoteColumns = {
-    time: new Float64Array(total),
-    duration: new Float32Array(total),
-    pitch: new Uint8Array(total),
-    velocity: new Uint8Array(total),
-  };
-  const files: Omit<DatasetFile, 'noteOffset'>[] = [];
-  const failures: DatasetFailure[] = [];
-  let offset = 0;
-  found.forEach((file, index) => {
-    const place = where[index];
-    const result = place && results[place.batch];
-    if (!place || !result) {
-      // Cannot happen: every job is answered; kept so that a bug shows as a failure, not a crash.
-      failures.push({
-        path: file.relativePath,
-        source: file.source,
-        reason: 'not processed (internal error)',
-      });
-      return;
-    }
-    if (place.kind === 'skipped') {
-      const skipped = result.skipped[place.at];
-      failures.push({ path: file.relativePath, source: file.source, reason: skipped?.reason ?? 'skipped' });
-      return;
-    }
-    const imported = result.imported[place.at];
-    if (!imported) return;
-    const { offset: from, count } = imported;
-    notes.time.set(result.notes.time.subarray(from, from + count), offset);
-    notes.duration.set(result.notes.duration.subarray(from, from + count), offset);
-    notes.pitch.set(result.notes.pitch.subarray(from, from + count), offset);
-    notes.velocity.set(result.notes.velocity.subarray(from, from + count), offset);
-    offset += count;
-    files.push({
-      path: file.relativePath,
-      source: file.source,
-      hash: imported.hash,
-      split: 'train',
-      group: groupKeyOf(rules[file.source] as GroupRule, {
-        path: file.relativePath,
-        hash: imported.hash,
-      }),
-      noteCount: count,
-      durationSeconds: imported.durationSeconds,
-      bytes: imported.bytes,
-    });
-  });
-  // Each source is split on its own, so adding a corpus never moves a file of another across.
-  for (let source = 0; source < roots.length; source++) {
-    const ofSource = files.filter((file) => file.source === source);
-    const splits = assignSplits(ofSource, validationFraction);
-    ofSource.forEach((file, i) => (file.split = splits[i] ?? 'train'));
-  }
-  return createDataset({
-    created: created ?? new Date().toISOString(),
-    sources: [...roots],
-    sourceTags: [...tags],
-    settings: {
-      sustain: settings.sustain,
-      includeDrums: settings.includeDrums,
-      maxFileBytes: settings.maxFileBytes,
-      validationFraction,
-      groupBy: [...rules],
-    },
-    files,
-    failures,
-    notes,
-  });
-}
-
-async function runInline(
-  jobs: readonly ImportJob[],
-  batchSize: number,
-  settings: FileImportSettings,
-  accept: (result: BatchResult, jobCount: number) => void,
-): Promise<void> {
-  for (let i = 0; i < jobs.length; i += batchSize) {
-    const batch = jobs.slice(i, i + batchSize);
-    accept(importBatch(batch, settings), batch.length);
-    await yieldToEventLoop(); // let progress output and signals through
-  }
-}
-
-interface Batch {
-  id: number;
-  jobs: ImportJob[];
-  /** Already retried alone after a crash: a second crash marks the file as failed. */
-  isolated: boolean;
-}
-
-/** Batches kept in flight per worker, so that none waits for the next message. */
-const IN_FLIGHT_PER_WORKER = 2;
-
-/** Runs the jobs on a pool of workers; returns the number of workers that started. */
-function runOnWorkers(
-  jobs: readonly ImportJob[],
-  batchSize: number,
-  workerCount: number,
-  settings: FileImportSettings,
-  accept: (result: BatchResult, jobCount: number) => void,
-  warnings: string[],
-): Promise<number> {
-  return new Promise((resolvePool, rejectPool) => {
-    let nextId = 0;
-    const queue: Batch[] = [];
-    for (let i = 0; i < jobs.length; i += batchSize) {
-      queue.push({ id: nextId++, jobs: jobs.slice(i, i + batchSize), isolated: false });
-    }
-    let pending = queue.length;
-    const size = Math.min(workerCount, queue.length);
-    let everReady = false;
-    let respawnsLeft = 2 * size + 8;
-    let finished = false;
-    /** Live workers, each with the function that hands it queued batches. */
-    const live = new Map<Worker, () => void>();
-    const feedAll = (): void => {
-      for (const feed of live.values()) feed();
-    };
-    const workerData: ImportWorkerData = { howlImportWorker: true, settings };
-
-    const finish = (): void => {
-      if (finished) return;
-      finished = true;
-      for (const worker of live.keys()) void worker.terminate();
-      resolvePool(everReady ? size : 0);
-    };
-
-    const fallBackInline = (why: string): void => {
-      warnings.push(
-        `worker threads unavailable (${why}); ${countJobs(queue)} files were read on the main thread`,
-      );
-      const batches = queue.splice(0);
-      void (async () => {
-        for (const batch of batches) {
-          accept(importBatch(batch.jobs, settings), batch.jobs.length);
-          pending--;
-          await yieldToEventLoop();
-        }
-        if (pending === 0) finish();
-      })().catch(rejectPool);
-    };
-
-    const spawn = (): void => {
-      let worker: Worker;
-      try {
-        worker = new Worker(new URL('./import-worker.js', import.meta.url), { workerData });
-      } catch (error) {
-        onWorkerLost(undefined, new Map(), false, String((error as Error).message ?? error));
-        return;
-      }
-      const inFlight = new Map<number, Batch>();
-      let ready = false;
-      const feed = (): void => {
-        while (ready && inFlight.size < IN_FLIGHT_PER_WORKER && queue.length > 0) {
-          const batch = queue.shift() as Batch;
-          inFlight.set(batch.id, batch);
-          worker.postMessage({ type: 'batch', id: batch.id, jobs: batch.jobs } satisfies ToWorker);
-        }
-      };
-      live.set(worker, feed);
-      worker.on('message', (message: FromWorker) => {
-        if (message.type === 'ready') {
-          ready = true;
-          everReady = true;
-          feed();
-          return;
-        }
-        const batch = inFlight.get(message.id);
-        if (!batch) return;
-        inFlight.delete(message.id);
-        accept(message.result, batch.jobs.length);
-        pending--;
-        if (pending === 0) finish();
-        else feed();
-      });
-      let lost = false;
-      const lose = (why: string): void => {
-        if (lost || finished) return;
-        lost = true;
-        live.delete(worker);
-        void worker.terminate();
-        onWorkerLost(worker, inFlight, ready, why);
-      };
-      worker.on('error', (error) => lose(error.message));
-      worker.on('exit', (code) => lose(`exit code ${code}`));
-    };
-
-    const onWorkerLost = (
-      _worker: Worker | undefined,
-      inFlight: Map<number, Batch>,
-      wasReady: boolean,
-      why: string,
-    ): void => {
-      if (!wasReady && !everReady) {
-        // It never started: put its work back; when no worker is left, read inline.
-        queue.unshift(...inFlight.values());
-        if (live.size === 0) fallBackInline(why);
-        return;
-      }
-      const lostBatches = [...inFlight.values()];
-      const lostFiles = countJobs(lostBatches);
-      if (lostFiles > 0)
-        warnings.push(
-          `an import worker crashed (${why}) while reading ${lostFiles} files; they were retried one by one`,
-        );
-      for (const batch of lostBatches) {
-        if (batch.isolated) {
-          const job = batch.jobs[0] as ImportJob;
-          accept(
-            {
-              imported: [],
-              skipped: [{ index: job.index, reason: `the import worker crashed on this file (${why})` }],
-              notes: emptyColumns(),
-            },
-            1,
-          );
-          pending--;
-        } else {
-          pending += batch.jobs.length - 1;
-          for (const job of batch.jobs) queue.unshift({ id: nextId++, jobs: [job], isolated: true });
-        }
-      }
-      if (pending === 0) return finish();
-      if (respawnsLeft-- > 0) spawn();
-      else if (live.size === 0) fallBackInline(`workers kept crashing: ${why}`);
-      feedAll();
-    };
-
-    if (queue.length === 0) return finish();
-    for (let i = 0; i < size; i++) spawn();
-  });
-}
-
-function countJobs(batches: readonly Batch[]): number {
-  return batches.reduce((sum, batch) => sum + batch.jobs.length, 0);
-}
-
-function emptyColumns(): NoteColumns {
-  return {
-    time: new Float64Array(0),
-    duration: new Float32Array(0),
-    pitch: new Uint8Array(0),
-    velocity: new Uint8Array(0),
-  };
 }

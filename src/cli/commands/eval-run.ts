@@ -3,11 +3,11 @@ import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { decodeDataset, type Dataset } from '../../data/dataset-format.js';
 import type { Split } from '../../data/split.js';
-import { evaluateModel, type EvalProgress } from '../../eval/evaluate.js';
+import { evaluateModel, type EvalProgress, type EvalResult } from '../../eval/evaluate.js';
 import { DEFAULT_SAMPLING } from '../../generate/sampling.js';
-import { buildReport, type ReportContext } from '../../eval/report.js';
+import { buildReport, type ReportContext, type ReportFile } from '../../eval/report.js';
 import { writeFileAtomic } from '../../node/atomic-write.js';
-import { defaultModelDir, loadModel } from '../../node/load-model.js';
+import { defaultModelDir, loadModel, type LoadedModel } from '../../node/load-model.js';
 import { readInputFile } from '../../node/read-input-file.js';
 import { chordsOption, createProgressLine, parseNumberOption } from '../cli-helpers.js';
 import { CliError } from '../cli-error.js';
@@ -71,17 +71,22 @@ function commandLine(options: EvalCommandOptions, modelPath: string, out: string
   return parts.join(' ');
 }
 
-/**
- * Runs `howl eval`: checks the options, loads the model and the dataset, evaluates, and writes the
- * report folder (`report.md`, `report.json`, `nll.svg`, `histograms.svg`). Nothing is written
- * until every number is computed; each file is written atomically.
- *
- * @param options - the parsed command-line options
- * @throws CliError / HowlError with one clear line for bad options, a missing or corrupt model or
- *   dataset, or an empty split
- */
-export async function runEval(options: EvalCommandOptions): Promise<void> {
-  const began = performance.now();
+/** `howl eval`'s options, checked and with their defaults. */
+interface EvalSettings {
+  readonly split: Split;
+  readonly pieces: number;
+  readonly notes: number;
+  readonly seed: number;
+  readonly fitNotes: number;
+  readonly temperature: number;
+  readonly topP: number;
+  readonly timingTemperature: number;
+  readonly modelPath: string;
+  readonly out: string;
+}
+
+/** Checks the options that need no file read (the model and the datasets come later). */
+function parseEvalSettings(options: EvalCommandOptions): EvalSettings {
   if (options.split !== 'validation' && options.split !== 'train') {
     throw new CliError(`--split ${options.split} is not validation or train`);
   }
@@ -112,7 +117,15 @@ export async function runEval(options: EvalCommandOptions): Promise<void> {
   if (existsSync(out) && !statSync(out).isDirectory()) {
     throw new CliError(`--out ${out} is a file, not a folder`);
   }
+  return { split, pieces, notes, seed, fitNotes, temperature, topP, timingTemperature, modelPath, out };
+}
 
+/** The model, the dataset and the baselines' dataset, each checked against what `howl eval` needs. */
+async function loadEvalInputs(
+  options: EvalCommandOptions,
+  settings: EvalSettings,
+): Promise<{ model: LoadedModel; dataset: Dataset; baselineData: Dataset | undefined }> {
+  const { split, modelPath } = settings;
   const model = await loadModel(modelPath);
   if (options.timingTemperature !== undefined && model.config.model.type === 'original-lstm') {
     throw new CliError(
@@ -138,25 +151,13 @@ export async function runEval(options: EvalCommandOptions): Promise<void> {
       `${options.baselineData ?? options.data}: the train split has no pieces to fit the baselines on`,
     );
   }
+  return { model, dataset, baselineData };
+}
 
-  const line = createProgressLine();
-  let result;
-  try {
-    result = evaluateModel(model.config.model, model.weights, dataset, {
-      split,
-      pieces,
-      notes,
-      seed,
-      fitNotes,
-      ...(baselineData ? { baselineData } : {}),
-      sampling: { temperature, topP, timingTemperature, ...chordsOption(options.chords) },
-      onProgress: (p) => line.update(progressText(p, split, pieces)),
-    });
-  } finally {
-    line.done();
-  }
-
-  const context: ReportContext = {
+/** What the report says about where its numbers came from. */
+function reportContextOf(options: EvalCommandOptions, settings: EvalSettings, model: LoadedModel): ReportContext {
+  const { modelPath, out } = settings;
+  return {
     modelName: modelNameOf(modelPath),
     modelPath,
     dataPath: options.data,
@@ -169,18 +170,23 @@ export async function runEval(options: EvalCommandOptions): Promise<void> {
       bestLoss: model.state.best?.loss ?? null,
     },
   };
-  const files = buildReport(result, context);
-  await mkdir(out, { recursive: true }).catch((error: unknown) => {
-    throw new CliError(`cannot create the folder ${out}: ${(error as Error).message}`);
-  });
-  for (const file of files) await writeFileAtomic(join(out, file.name), file.content);
+}
 
+/** The lines `howl eval` prints when it is done: the headline numbers and the files written. */
+function summaryLines(
+  result: EvalResult,
+  dataPath: string,
+  settings: EvalSettings,
+  files: readonly ReportFile[],
+  began: number,
+): string[] {
+  const { modelPath, split, out } = settings;
   const { likelihood: l, music } = result;
   const m = l.model;
   const b = l.baselines;
   const lines = [
     `model      ${modelPath}`,
-    `data       ${options.data}, ${split} split: ${l.pieces} piece${l.pieces === 1 ? '' : 's'}, ${int(l.notes)} notes scored`,
+    `data       ${dataPath}, ${split} split: ${l.pieces} piece${l.pieces === 1 ? '' : 's'}, ${int(l.notes)} notes scored`,
     `nats/note  pitch ${fmt(m.pitch)}  delay ${fmt(m.delay)}  duration ${fmt(m.duration)}  velocity ${fmt(m.velocity)}  total ${fmt(m.total)}`,
     `baselines  pitch ${fmt(b.bigramPitch)} (bigram; unigram ${fmt(b.unigramPitch)})  delay ${fmt(b.delay)}  duration ${fmt(b.duration)}  velocity ${fmt(b.velocity)}  total ${fmt(b.total)}`,
     `bits/s     model ${l.bitsPerSecond.model.toFixed(1)}, baseline ${l.bitsPerSecond.baseline.toFixed(1)} (${(l.seconds / 3600).toFixed(2)} h of music)`,
@@ -198,5 +204,50 @@ export async function runEval(options: EvalCommandOptions): Promise<void> {
       .map((f) => f.name)
       .join(', ')}) in ${((performance.now() - began) / 1000).toFixed(1)} s`,
   );
-  process.stdout.write(`${lines.join('\n')}\n`);
+  return lines;
+}
+
+/**
+ * Runs `howl eval`: checks the options, loads the model and the dataset, evaluates, and writes the
+ * report folder (`report.md`, `report.json`, `nll.svg`, `histograms.svg`). Nothing is written
+ * until every number is computed; each file is written atomically.
+ *
+ * @param options - the parsed command-line options
+ * @throws CliError / HowlError with one clear line for bad options, a missing or corrupt model or
+ *   dataset, or an empty split
+ */
+export async function runEval(options: EvalCommandOptions): Promise<void> {
+  const began = performance.now();
+  const settings = parseEvalSettings(options);
+  const { split, pieces, out } = settings;
+  const { model, dataset, baselineData } = await loadEvalInputs(options, settings);
+
+  const line = createProgressLine();
+  let result;
+  try {
+    result = evaluateModel(model.config.model, model.weights, dataset, {
+      split,
+      pieces,
+      notes: settings.notes,
+      seed: settings.seed,
+      fitNotes: settings.fitNotes,
+      ...(baselineData ? { baselineData } : {}),
+      sampling: {
+        temperature: settings.temperature,
+        topP: settings.topP,
+        timingTemperature: settings.timingTemperature,
+        ...chordsOption(options.chords),
+      },
+      onProgress: (p) => line.update(progressText(p, split, pieces)),
+    });
+  } finally {
+    line.done();
+  }
+
+  const files = buildReport(result, reportContextOf(options, settings, model));
+  await mkdir(out, { recursive: true }).catch((error: unknown) => {
+    throw new CliError(`cannot create the folder ${out}: ${(error as Error).message}`);
+  });
+  for (const file of files) await writeFileAtomic(join(out, file.name), file.content);
+  process.stdout.write(`${summaryLines(result, options.data, settings, files, began).join('\n')}\n`);
 }

@@ -19,11 +19,11 @@ import { truncateMetrics, writeRunRecord, type RunFolder } from '../../node/run-
 import { setupNodeBackend } from '../../node/tf-backend.js';
 import { renderLossPlot } from '../../train/loss-plot.js';
 import { finiteOrNull, formatDuration, metricsLine, type MetricsRecord } from '../../train/metrics.js';
-import { resolveTrainOptions, type TrainOptions } from '../../train/train-options.js';
-import { train } from '../../train/trainer.js';
+import { resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } from '../../train/train-options.js';
+import { train, type TrainCallbacks, type TrainResult } from '../../train/trainer.js';
 import { CliError } from '../cli-error.js';
 import type { TrainCommandOptions } from './train-flags.js';
-import { createTrainProgress } from './train-progress.js';
+import { createTrainProgress, type TrainProgress } from './train-progress.js';
 import { limitReached, planTrain, type TrainPlan } from './train-settings.js';
 
 /** The dataset, checked against the run it resumes. */
@@ -43,8 +43,14 @@ async function readDataset(plan: TrainPlan): Promise<Dataset> {
   return dataset;
 }
 
+/** The signal that asked training to stop, if any; `release()` removes the handlers. */
+interface CaughtSignals {
+  readonly signal: 'SIGINT' | 'SIGTERM' | undefined;
+  release(): void;
+}
+
 /** Ctrl-C and SIGTERM ask the trainer to stop after the step (with a checkpoint); a second one leaves at once. */
-function catchSignals(): { readonly signal: 'SIGINT' | 'SIGTERM' | undefined; release(): void } {
+function catchSignals(): CaughtSignals {
   let signal: 'SIGINT' | 'SIGTERM' | undefined;
   const onSignal = (name: 'SIGINT' | 'SIGTERM'): void => {
     if (signal) process.exit(name === 'SIGINT' ? 130 : 143);
@@ -67,6 +73,153 @@ function catchSignals(): { readonly signal: 'SIGINT' | 'SIGTERM' | undefined; re
 
 const partsOf = (parts: Readonly<Record<string, number>>): Record<string, number | null> =>
   Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, finiteOrNull(v)]));
+
+/** `metrics.jsonl`, appended line by line in order. */
+interface MetricsLog {
+  /** Queues a line; after a failed write, later lines are dropped. */
+  log(record: MetricsRecord): void;
+  /** Resolves when every line queued so far is written (or has failed). */
+  settled(): Promise<void>;
+  /** The first write that failed (a full disk), as a `WriteFileError`: training stops, and says so. */
+  readonly failure: unknown;
+}
+
+function openMetricsLog(run: RunFolder): MetricsLog {
+  let writes = Promise.resolve();
+  let failure: unknown;
+  return {
+    log(record) {
+      writes = writes
+        .then(() => (failure === undefined ? appendFile(run.metrics, metricsLine(record)) : undefined))
+        .catch((error: unknown) => {
+          failure = new WriteFileError(run.metrics, describeFsError(error, run.metrics), { cause: error });
+        });
+    },
+    settled: () => writes,
+    get failure() {
+      return failure;
+    },
+  };
+}
+
+/** The gradient worker threads, when training on more than one thread. */
+async function startThreads(
+  workers: number,
+  plan: TrainPlan,
+  signals: CaughtSignals,
+): Promise<GradientWorkers | undefined> {
+  if (!(workers > 1)) return undefined;
+  return createGradientWorkers({ workers, model: plan.modelConfig, backend: plan.backend }).catch(
+    (error: unknown) => {
+      signals.release();
+      throw new CliError(error instanceof HowlError ? error.message : String(error));
+    },
+  );
+}
+
+/** The line `howl train` starts with: what it trains, on what, and where it writes. */
+function startLine(
+  plan: TrainPlan,
+  dataset: Dataset,
+  resolved: ResolvedTrainOptions,
+  threads: GradientWorkers | undefined,
+): string {
+  const { run, resume, modelConfig } = plan;
+  return (
+    `${resume ? 'resuming' : 'training'} ${architectureName(modelConfig)} on ` +
+    `${dataset.totals.trainFiles} training files, ${dataset.totals.validationFiles} validation files; ` +
+    `batch ${resolved.batchSize} × ${resolved.length} notes` +
+    (threads ? ` on ${threads.workers} worker threads` : '') +
+    `; run folder ${run.dir}` +
+    (resume ? `; from step ${resume.state.step}` : '')
+  );
+}
+
+/** The callbacks that record a run: progress lines, `metrics.jsonl`, `loss.svg` and the checkpoints. */
+function recordingCallbacks(
+  run: RunFolder,
+  progress: TrainProgress,
+  metrics: MetricsLog,
+): Pick<TrainCallbacks, 'onWarning' | 'onStep' | 'onValidation' | 'onCheckpoint'> {
+  const log = (record: MetricsRecord): void => metrics.log(record);
+  return {
+    onWarning: (message) => progress.warn(message),
+    onStep(info) {
+      log({
+        type: 'step',
+        step: info.step,
+        epoch: info.epoch,
+        loss: finiteOrNull(info.loss),
+        parts: partsOf(info.parts),
+        lr: info.lr,
+        gradNorm: finiteOrNull(info.gradNorm),
+        tokensPerSecond: Math.round(info.seconds > 0 ? info.tokens / info.seconds : NaN),
+        elapsedSeconds: info.elapsedSeconds,
+        skipped: info.skipped,
+      });
+      progress.step(info);
+    },
+    async onValidation(info) {
+      progress.validation(info.loss);
+      log({
+        type: 'validation',
+        step: info.step,
+        epoch: info.epoch,
+        loss: finiteOrNull(info.loss),
+        parts: partsOf(info.parts),
+        trainLoss: finiteOrNull(info.trainLoss),
+        best: info.best,
+        elapsedSeconds: info.elapsedSeconds,
+      });
+      progress.say(
+        `step ${info.step} epoch ${info.epoch.toFixed(2)}: train ${info.trainLoss.toFixed(4)} ` +
+          `validation ${info.loss.toFixed(4)}${info.best ? ' (best)' : ''} after ${formatDuration(info.elapsedSeconds)}`,
+      );
+      await writeFileAtomic(
+        run.lossPlot,
+        renderLossPlot(info.curves.train, info.curves.validation, {
+          title: `${basename(run.dir)}: loss`,
+        }),
+      );
+    },
+    async onCheckpoint(checkpoint, kind) {
+      await saveCheckpoint(kind === 'best' ? run.best : run.checkpoint, checkpoint);
+    },
+  };
+}
+
+/** After training: the last metrics line, then an error for a failed write, a divergence or a signal, else the closing line. */
+async function reportOutcome(
+  result: TrainResult,
+  run: RunFolder,
+  signals: CaughtSignals,
+  progress: TrainProgress,
+  metrics: MetricsLog,
+): Promise<void> {
+  metrics.log({
+    type: 'event',
+    step: result.state.step,
+    message: `${result.reason}: ${result.message}`,
+    time: new Date().toISOString(),
+  });
+  await metrics.settled();
+  if (metrics.failure !== undefined) throw writeFailed(metrics.failure, run) ?? metrics.failure;
+  if (result.reason === 'diverged')
+    throw new CliError(`training diverged: ${result.message} (${run.checkpoint})`);
+  if (signals.signal) {
+    const interrupted = signals.signal === 'SIGINT';
+    throw new CliError(
+      `${interrupted ? 'interrupted' : 'terminated'} at step ${result.state.step}; checkpoint saved; ` +
+        `continue with: howl train --resume ${run.dir}`,
+      interrupted ? 130 : 143,
+    );
+  }
+  const best = result.state.best;
+  progress.say(
+    `done (${result.message}); checkpoint in ${run.checkpoint}` +
+      (best ? `, best validation loss ${best.loss.toFixed(4)} at step ${best.step} in ${run.best}` : ''),
+  );
+}
 
 /**
  * Runs `howl train` with parsed options: works out the run (`planTrain`), loads the dataset (for
@@ -98,37 +251,14 @@ export async function runTrain(datasetArg: string | undefined, options: TrainCom
   await writeRunRecord(run, plan.datasetFile, backend);
   // Steps logged after the checkpoint by a run that was killed are trained again: log them once.
   if (resume) await truncateMetrics(run, resume.state.step);
-  let writes = Promise.resolve();
-  let writeFailure: unknown; // a metrics line could not be written (a full disk): stop, and say so
-  const log = (record: MetricsRecord): void => {
-    writes = writes
-      .then(() => (writeFailure === undefined ? appendFile(run.metrics, metricsLine(record)) : undefined))
-      .catch((error: unknown) => {
-        writeFailure = new WriteFileError(run.metrics, describeFsError(error, run.metrics), { cause: error });
-      });
-  };
+  const metrics = openMetricsLog(run);
 
   const signals = catchSignals();
-  let threads: GradientWorkers | undefined;
-  if (resolved.workers > 1) {
-    threads = await createGradientWorkers({ workers: resolved.workers, model: modelConfig, backend }).catch(
-      (error: unknown) => {
-        signals.release();
-        throw new CliError(error instanceof HowlError ? error.message : String(error));
-      },
-    );
-  }
+  const threads = await startThreads(resolved.workers, plan, signals);
   const model = createModel(modelConfig, { seed: trainOptions.seed ?? 1 });
   const progress = createTrainProgress({ totalSteps: resolved.steps });
-  progress.say(
-    `${resume ? 'resuming' : 'training'} ${architectureName(modelConfig)} on ` +
-      `${dataset.totals.trainFiles} training files, ${dataset.totals.validationFiles} validation files; ` +
-      `batch ${resolved.batchSize} × ${resolved.length} notes` +
-      (threads ? ` on ${threads.workers} worker threads` : '') +
-      `; run folder ${run.dir}` +
-      (resume ? `; from step ${resume.state.step}` : ''),
-  );
-  log({
+  progress.say(startLine(plan, dataset, resolved, threads));
+  metrics.log({
     type: 'event',
     step: resume?.state.step ?? 0,
     message: resume ? 'resumed' : 'started',
@@ -142,49 +272,9 @@ export async function runTrain(datasetArg: string | undefined, options: TrainCom
       trainOptions,
       {
         ...(threads ? { gradients: threads } : {}),
-        shouldStop: () => signals.signal !== undefined || writeFailure !== undefined,
-        onWarning: (message) => progress.warn(message),
-        onStep(info) {
-          log({
-            type: 'step',
-            step: info.step,
-            epoch: info.epoch,
-            loss: finiteOrNull(info.loss),
-            parts: partsOf(info.parts),
-            lr: info.lr,
-            gradNorm: finiteOrNull(info.gradNorm),
-            tokensPerSecond: Math.round(info.seconds > 0 ? info.tokens / info.seconds : NaN),
-            elapsedSeconds: info.elapsedSeconds,
-            skipped: info.skipped,
-          });
-          progress.step(info);
-        },
-        async onValidation(info) {
-          progress.validation(info.loss);
-          log({
-            type: 'validation',
-            step: info.step,
-            epoch: info.epoch,
-            loss: finiteOrNull(info.loss),
-            parts: partsOf(info.parts),
-            trainLoss: finiteOrNull(info.trainLoss),
-            best: info.best,
-            elapsedSeconds: info.elapsedSeconds,
-          });
-          progress.say(
-            `step ${info.step} epoch ${info.epoch.toFixed(2)}: train ${info.trainLoss.toFixed(4)} ` +
-              `validation ${info.loss.toFixed(4)}${info.best ? ' (best)' : ''} after ${formatDuration(info.elapsedSeconds)}`,
-          );
-          await writeFileAtomic(
-            run.lossPlot,
-            renderLossPlot(info.curves.train, info.curves.validation, {
-              title: `${basename(run.dir)}: loss`,
-            }),
-          );
-        },
-        async onCheckpoint(checkpoint, kind) {
-          await saveCheckpoint(kind === 'best' ? run.best : run.checkpoint, checkpoint);
-        },
+        // A metrics line that could not be written (a full disk) stops training too, and says so.
+        shouldStop: () => signals.signal !== undefined || metrics.failure !== undefined,
+        ...recordingCallbacks(run, progress, metrics),
       },
       resume,
     );
@@ -198,33 +288,11 @@ export async function runTrain(datasetArg: string | undefined, options: TrainCom
   } finally {
     progress.done();
     await threads?.close();
-    await writes;
+    await metrics.settled();
     signals.release();
     model.dispose();
   }
-  log({
-    type: 'event',
-    step: result.state.step,
-    message: `${result.reason}: ${result.message}`,
-    time: new Date().toISOString(),
-  });
-  await writes;
-  if (writeFailure !== undefined) throw writeFailed(writeFailure, run) ?? writeFailure;
-  if (result.reason === 'diverged')
-    throw new CliError(`training diverged: ${result.message} (${run.checkpoint})`);
-  if (signals.signal) {
-    const interrupted = signals.signal === 'SIGINT';
-    throw new CliError(
-      `${interrupted ? 'interrupted' : 'terminated'} at step ${result.state.step}; checkpoint saved; ` +
-        `continue with: howl train --resume ${run.dir}`,
-      interrupted ? 130 : 143,
-    );
-  }
-  const best = result.state.best;
-  progress.say(
-    `done (${result.message}); checkpoint in ${run.checkpoint}` +
-      (best ? `, best validation loss ${best.loss.toFixed(4)} at step ${best.step} in ${run.best}` : ''),
-  );
+  await reportOutcome(result, run, signals, progress, metrics);
 }
 
 /**
