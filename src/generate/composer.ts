@@ -72,109 +72,139 @@ export function createComposer(network: StepNetwork, options: ComposerOptions = 
   if (network.batch !== 1)
     throw new InvalidArgumentError(`a composer needs a network of batch 1, not ${network.batch}`);
   network.reset();
-  let sampling = resolveSampling(options.sampling);
-  let rng: Rng = createRng(options.seed ?? 1);
-  const notes: ScoredNote[] = [];
-  const rows: V1Row[] = [];
-  /**
-   * `before[i]`: the state before note i was fed. Not kept for networks that rewind themselves
-   * (a transformer's cache holds the notes; copying it per note would cost its whole size).
-   */
-  const before: Float32Array[] = [];
-  const rewinds = network.rewind !== undefined;
-
-  const feed = (note: ScoredNote, row: V1Row): void => {
-    if (!rewinds) before.push(network.saveState(0));
-    network.step([row]);
-    rows.push(row);
-    notes.push(note);
+  const s: ComposerState = {
+    network,
+    sampling: resolveSampling(options.sampling),
+    rng: createRng(options.seed ?? 1),
+    notes: [],
+    rows: [],
+    before: [],
+    rewinds: network.rewind !== undefined,
   };
-  const lastTime = (): number | null => (notes.length === 0 ? null : notes[notes.length - 1]!.time);
 
   const composer: Composer = {
     get notes() {
-      return notes;
+      return s.notes;
     },
     get sampling() {
-      return sampling;
+      return s.sampling;
     },
-    append(given) {
-      given.forEach((note, i) => {
-        const row = rowOf(note, lastTime(), `note ${notes.length} (${i} of the notes added)`);
-        const logProb = notes.length > 0 ? pitchLogProbOf(network, 0, row) : null;
-        feed(
-          {
-            pitch: note.pitch,
-            velocity: note.velocity,
-            time: note.time,
-            duration: Math.abs(note.duration),
-            logProb,
-          },
-          row,
-        );
-      });
-    },
+    append: (given) => appendNotes(s, given),
     next() {
-      const previous = lastTime();
-      if (previous === null) {
-        const first = randomFirstNote(rng);
-        composer.append([first]);
-        return notes[0]!;
+      if (lastTime(s) === null) {
+        composer.append([randomFirstNote(s.rng)]);
+        return s.notes[0]!;
       }
-      const { note, row } = nextNote(network, 0, lastOnset(notes), sampling, rng);
-      feed(note, row);
+      const { note, row } = nextNote(network, 0, lastOnset(s.notes), s.sampling, s.rng);
+      feed(s, note, row);
       return note;
     },
-    async *generate(limit) {
-      const { notes: count = Infinity, seconds = Infinity, yieldEvery = 32 } = limit;
-      if (!(count >= 0) || !(seconds >= 0))
-        throw new InvalidArgumentError('generate: the limits must be >= 0');
-      if (count === Infinity && seconds === Infinity) {
-        throw new InvalidArgumentError('generate: give a number of notes or seconds');
-      }
-      const start = lastTime() ?? 0;
-      for (let made = 0; made < count; made++) {
-        const previous = lastTime();
-        if (previous === null) yield composer.next();
-        else {
-          const { note, row } = nextNote(network, 0, lastOnset(notes), sampling, rng);
-          if (note.time - start > seconds) return; // drawn, not kept: the piece ends before it
-          feed(note, row);
-          yield note;
-        }
-        if ((made + 1) % yieldEvery === 0) await new Promise((resolve) => setTimeout(resolve, 0));
-      }
-    },
-    truncate(length) {
-      if (!(Number.isSafeInteger(length) && length >= 0)) {
-        throw new InvalidArgumentError(`truncate: ${length} is not a whole number >= 0`);
-      }
-      if (length >= notes.length) return;
-      if (length === 0) network.reset();
-      else {
-        // Back to before note length − 1, then fed again: the outputs are those after it.
-        if (network.rewind) network.rewind(0, length - 1);
-        else network.loadState(0, before[length - 1]!);
-        network.step([rows[length - 1]!]);
-      }
-      notes.length = length;
-      rows.length = length;
-      before.length = length;
-    },
+    generate: (limit) => generateNotes(s, composer, limit),
+    truncate: (length) => truncateTo(s, length),
     replaceFrom(from, replacement) {
-      if (!(Number.isSafeInteger(from) && from >= 0 && from <= notes.length)) {
-        throw new InvalidArgumentError(`replaceFrom: index ${from} is not in 0..${notes.length}`);
+      if (!(Number.isSafeInteger(from) && from >= 0 && from <= s.notes.length)) {
+        throw new InvalidArgumentError(`replaceFrom: index ${from} is not in 0..${s.notes.length}`);
       }
       composer.truncate(from);
       composer.append(replacement);
     },
     setSampling(next) {
-      sampling = resolveSampling(next);
+      s.sampling = resolveSampling(next);
     },
-    getRngState: () => rng.getState(),
+    getRngState: () => s.rng.getState(),
     setRng(seed) {
-      rng = createRng(seed);
+      s.rng = createRng(seed);
     },
   };
   return composer;
+}
+
+/** A composer's piece and where its network is. */
+interface ComposerState {
+  readonly network: StepNetwork;
+  sampling: ResolvedSampling;
+  rng: Rng;
+  readonly notes: ScoredNote[];
+  /** The network's input row of each note. */
+  readonly rows: V1Row[];
+  /**
+   * `before[i]`: the state before note i was fed. Not kept for networks that rewind themselves
+   * (a transformer's cache holds the notes; copying it per note would cost its whole size).
+   */
+  readonly before: Float32Array[];
+  readonly rewinds: boolean;
+}
+
+/** Feeds a note to the network (keeping the state before it) and adds it to the piece. */
+function feed(s: ComposerState, note: ScoredNote, row: V1Row): void {
+  if (!s.rewinds) s.before.push(s.network.saveState(0));
+  s.network.step([row]);
+  s.rows.push(row);
+  s.notes.push(note);
+}
+
+const lastTime = (s: ComposerState): number | null =>
+  s.notes.length === 0 ? null : s.notes[s.notes.length - 1]!.time;
+
+/** `Composer.append`: each given note scored by the model (but the first of the piece), then fed. */
+function appendNotes(s: ComposerState, given: readonly Note[]): void {
+  given.forEach((note, i) => {
+    const row = rowOf(note, lastTime(s), `note ${s.notes.length} (${i} of the notes added)`);
+    const logProb = s.notes.length > 0 ? pitchLogProbOf(s.network, 0, row) : null;
+    feed(
+      s,
+      {
+        pitch: note.pitch,
+        velocity: note.velocity,
+        time: note.time,
+        duration: Math.abs(note.duration),
+        logProb,
+      },
+      row,
+    );
+  });
+}
+
+/** `Composer.generate` (`composer.next()` writes an empty piece's first note). */
+async function* generateNotes(
+  s: ComposerState,
+  composer: Composer,
+  limit: { notes?: number; seconds?: number; yieldEvery?: number },
+): AsyncGenerator<ScoredNote> {
+  const { notes: count = Infinity, seconds = Infinity, yieldEvery = 32 } = limit;
+  if (!(count >= 0) || !(seconds >= 0)) throw new InvalidArgumentError('generate: the limits must be >= 0');
+  if (count === Infinity && seconds === Infinity) {
+    throw new InvalidArgumentError('generate: give a number of notes or seconds');
+  }
+  const start = lastTime(s) ?? 0;
+  for (let made = 0; made < count; made++) {
+    const previous = lastTime(s);
+    if (previous === null) yield composer.next();
+    else {
+      const { note, row } = nextNote(s.network, 0, lastOnset(s.notes), s.sampling, s.rng);
+      if (note.time - start > seconds) return; // drawn, not kept: the piece ends before it
+      feed(s, note, row);
+      yield note;
+    }
+    if ((made + 1) % yieldEvery === 0) await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+}
+
+/** `Composer.truncate`: keeps the first `length` notes, the network back to after them. */
+function truncateTo(s: ComposerState, length: number): void {
+  const { network, notes, rows, before } = s;
+  if (!(Number.isSafeInteger(length) && length >= 0)) {
+    throw new InvalidArgumentError(`truncate: ${length} is not a whole number >= 0`);
+  }
+  if (length >= notes.length) return;
+  if (length === 0) network.reset();
+  else {
+    // Back to before note length − 1, then fed again: the outputs are those after it.
+    if (network.rewind) network.rewind(0, length - 1);
+    else network.loadState(0, before[length - 1]!);
+    network.step([rows[length - 1]!]);
+  }
+  notes.length = length;
+  rows.length = length;
+  before.length = length;
 }

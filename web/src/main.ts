@@ -1,33 +1,28 @@
 /**
  * The composer page: wires the piano roll, the editor state, the composer and audio workers, files
- * and storage to the toolbar and the keyboard.
+ * and storage to the toolbar (the generation settings: `settings-controls.ts`) and the keyboard
+ * (`keyboard-control.ts`).
  */
-import { midiToNoteName, type SamplingOptions } from '../../src/public/index.js';
+import type { SamplingOptions } from '../../src/public/index.js';
 import { createComposerClient } from './composer-client.js';
 import {
-  changeVelocity,
   createEditor,
   cursorIndex,
   deleteNotes,
-  moveNotes,
   playStart,
   redo,
   replacePiece,
-  scaleNotes,
-  select,
-  selectAll,
-  setCursor,
   setVelocity,
   undo,
   type EditorState,
-  type GenerationMode,
 } from './editor-state.js';
 import { createGenerationControl, type GenerationStatus } from './generation-control.js';
+import { installKeyboard } from './keyboard-control.js';
 import { createPianoRoll, type Tool } from './piano-roll.js';
 import { createPlayback } from './playback.js';
 import { formatTime } from './roll-geometry.js';
-import { actionFor, SHORTCUT_HELP, type Action } from './shortcuts.js';
-import { DEFAULT_SETTINGS, loadWork, MAX_SEED, saveWork, type Settings } from './storage.js';
+import { applySettingsToInputs, installSettingsControls } from './settings-controls.js';
+import { DEFAULT_SETTINGS, loadWork, saveWork, type Settings } from './storage.js';
 import { installFileActions } from './file-actions.js';
 import { installModelMenu } from './model-menu.js';
 import { ui } from './page-elements.js';
@@ -197,57 +192,12 @@ function refresh(): void {
   ui.modeInsert.setAttribute('aria-checked', String(settings.mode === 'insert'));
 }
 
-function applySettingsToInputs(): void {
-  ui.count.value = String(settings.count);
-  ui.temperature.value = String(settings.temperature);
-  ui.temperatureValue.textContent = settings.temperature.toFixed(2);
-  ui.timingTemperature.value = String(settings.timingTemperature);
-  ui.timingTemperatureValue.textContent = settings.timingTemperature.toFixed(2);
-  ui.topP.value = String(settings.topP);
-  ui.topPValue.textContent = settings.topP.toFixed(2);
-  ui.topK.value = settings.topK === null ? '' : String(settings.topK);
-  ui.minPitch.value = String(settings.minPitch);
-  ui.minPitchValue.textContent = midiToNoteName(settings.minPitch);
-  ui.maxPitch.value = String(settings.maxPitch);
-  ui.maxPitchValue.textContent = midiToNoteName(settings.maxPitch);
-  ui.seed.value = settings.seed === null ? '' : String(settings.seed);
-}
-
-function changeSettings(change: Partial<Settings>): void {
-  settings = { ...settings, ...change };
-  applySettingsToInputs();
-  refresh();
-  scheduleSave();
-}
-
-ui.count.addEventListener('change', () => {
-  const n = Math.round(Number(ui.count.value));
-  changeSettings({ count: Number.isFinite(n) ? Math.min(100_000, Math.max(1, n)) : settings.count });
+installSettingsControls({
+  get: () => settings,
+  set: (next) => (settings = next),
+  refresh,
+  scheduleSave,
 });
-ui.temperature.addEventListener('input', () => changeSettings({ temperature: Number(ui.temperature.value) }));
-ui.timingTemperature.addEventListener('input', () =>
-  changeSettings({ timingTemperature: Number(ui.timingTemperature.value) }),
-);
-ui.topP.addEventListener('input', () => changeSettings({ topP: Number(ui.topP.value) }));
-/** A whole number from a number field, within lo..hi; null when the field is empty or not a number. */
-const wholeIn = (input: HTMLInputElement, lo: number, hi: number): number | null => {
-  const n = Math.round(Number(input.value));
-  return input.value.trim() === '' || !Number.isFinite(n) ? null : Math.min(hi, Math.max(lo, n));
-};
-ui.topK.addEventListener('change', () => changeSettings({ topK: wholeIn(ui.topK, 1, 120) }));
-// Moving one end of the pitch range past the other takes the other along.
-ui.minPitch.addEventListener('change', () => {
-  const min = wholeIn(ui.minPitch, 0, 119) ?? DEFAULT_SETTINGS.minPitch;
-  changeSettings({ minPitch: min, maxPitch: Math.max(min, settings.maxPitch) });
-});
-ui.maxPitch.addEventListener('change', () => {
-  const max = wholeIn(ui.maxPitch, 0, 119) ?? DEFAULT_SETTINGS.maxPitch;
-  changeSettings({ maxPitch: max, minPitch: Math.min(max, settings.minPitch) });
-});
-ui.seed.addEventListener('change', () => changeSettings({ seed: wholeIn(ui.seed, 0, MAX_SEED) }));
-const setMode = (mode: GenerationMode) => () => changeSettings({ mode });
-ui.modeReplace.addEventListener('click', setMode('replace'));
-ui.modeInsert.addEventListener('click', setMode('insert'));
 const setTool = (next: Tool): void => {
   tool = next;
   refresh();
@@ -355,110 +305,16 @@ const models = installModelMenu({
 
 // --- keyboard ---------------------------------------------------------------------------------
 
-function perform(action: Action): void {
-  switch (action.type) {
-    case 'play-pause':
-      void togglePlay();
-      break;
-    case 'generate-pause':
-      if (generation.status === 'running') generation.pause();
-      else if (generation.status === 'paused') void generation.resume();
-      else generateFromCursor();
-      break;
-    case 'stop':
-      // Esc closes what is on top first: the shortcuts, then the model's writing, then the selection.
-      if (!ui.helpPanel.hidden) showHelp(false);
-      else if (generation.status !== 'idle') generation.stop();
-      else update((s) => select(s, []));
-      break;
-    case 'help':
-      showHelp(ui.helpPanel.hidden);
-      break;
-    case 'delete':
-      edit((s) => deleteNotes(s));
-      break;
-    case 'undo':
-      edit(undo);
-      break;
-    case 'redo':
-      edit(redo);
-      break;
-    case 'select-all':
-      update(selectAll);
-      break;
-    case 'deselect':
-      update((s) => select(s, []));
-      break;
-    case 'move':
-      edit((s) => moveNotes(s, s.selected, action.seconds, action.semitones));
-      break;
-    case 'velocity':
-      edit((s) => changeVelocity(s, s.selected, action.delta));
-      break;
-    case 'scale':
-      edit((s) => scaleNotes(s, s.selected, action.factor));
-      break;
-    case 'tool':
-      setTool(action.tool);
-      break;
-    case 'cursor-start':
-      update((s) => setCursor(s, 0));
-      roll.setViewport({ ...roll.viewport, startTime: 0 });
-      break;
-    case 'export-midi':
-      files.exportMidi();
-      break;
-    case 'open':
-      ui.midiInput.click();
-      break;
-    case 'zoom': {
-      const v = roll.viewport;
-      roll.setViewport({ ...v, pxPerSecond: v.pxPerSecond * action.factor });
-      break;
-    }
-  }
-}
-
-window.addEventListener('keydown', (event) => {
-  const target = event.target as HTMLElement | null;
-  const inField = target !== null && ['INPUT', 'SELECT', 'TEXTAREA'].includes(target.tagName);
-  const action = actionFor(event, inField && (target as HTMLInputElement).type !== 'range');
-  if (action === null) return;
-  event.preventDefault();
-  if (inField) target.blur();
-  perform(action);
+installKeyboard({
+  generation,
+  roll,
+  update,
+  edit,
+  togglePlay,
+  generateFromCursor,
+  setTool,
+  exportMidi: () => files.exportMidi(),
 });
-
-// Buttons give focus back after a click, so that Space means play, not "press the last button".
-for (const button of document.querySelectorAll<HTMLButtonElement>('.toolbar button')) {
-  button.addEventListener('click', () => button.blur());
-}
-
-for (const [keys, what] of SHORTCUT_HELP) {
-  const dt = document.createElement('dt');
-  dt.textContent = keys;
-  const dd = document.createElement('dd');
-  dd.textContent = what;
-  ui.helpList.append(dt, dd);
-}
-
-/** Where focus goes back when the shortcuts close: what had it before they opened. */
-let helpOpener: HTMLElement = ui.help;
-/** Shows or hides the shortcuts; open, they take the focus, and closing gives it back. */
-function showHelp(show: boolean, opener?: HTMLElement): void {
-  if (show === !ui.helpPanel.hidden) return;
-  ui.helpPanel.hidden = !show;
-  ui.help.setAttribute('aria-expanded', String(show));
-  if (show) {
-    const active = document.activeElement;
-    helpOpener = opener ?? (active instanceof HTMLElement && active !== document.body ? active : ui.help);
-    ui.helpPanel.focus();
-  } else if (ui.helpPanel.contains(document.activeElement) || document.activeElement === document.body) {
-    helpOpener.focus();
-  }
-}
-ui.help.addEventListener('click', () => showHelp(ui.helpPanel.hidden, ui.help));
-ui.helpClose.addEventListener('click', () => showHelp(false));
 window.addEventListener('pagehide', saveNow);
 
 // --- start ------------------------------------------------------------------------------------
@@ -483,7 +339,7 @@ Object.assign(window, {
   },
 });
 
-applySettingsToInputs();
+applySettingsToInputs(settings);
 refresh();
 if (saved !== null && saved.notes.length > 0) {
   fitView();

@@ -36,13 +36,12 @@ const NO_TIMING_TITLE =
 type Described = Pick<ShippedModel, 'label'> & Partial<Pick<ShippedModel, 'licence' | 'credit' | 'about'>>;
 
 export function installModelMenu(host: ModelMenuHost): ModelMenu {
-  let ready = false;
   const shipped = new Map<string, Described & { url: string }>(
     SHIPPED_MODELS.map((m) => [m.value, { ...m, url: new URL(m.url, host.baseUrl).href }]),
   );
   const known = (value: string | null): value is string => value === 'user' || shipped.has(value ?? '');
   const kept = loadModelChoice();
-  let choice = known(kept) ? kept : DEFAULT.value;
+  const choice = known(kept) ? kept : DEFAULT.value;
 
   const loadOption = ui.model.querySelector<HTMLOptionElement>('option[value="load"]')!;
   loadOption.title =
@@ -54,11 +53,40 @@ export function installModelMenu(host: ModelMenuHost): ModelMenu {
   }
   ui.model.value = shipped.has(choice) ? choice : DEFAULT.value; // "your model" appears once loaded
 
-  /**
-   * The default entry is whatever the server has at model/: the shipped default (whose build
-   * writes model/about.json), or another folder (`howl serve --model DIR`), named as such.
-   */
-  const described = fetch(new URL('model/about.json', host.baseUrl))
+  const m: MenuState = {
+    host,
+    shipped,
+    choice,
+    ready: false,
+    loadOption,
+    described: describeDefault(host.baseUrl, shipped),
+  };
+  ui.model.addEventListener('change', () => onMenuChange(m));
+  ui.modelInput.addEventListener('change', () => onModelFiles(m));
+  return { loadInitial: () => loadInitial(m) };
+}
+
+/** What the menu's handlers share. */
+interface MenuState {
+  readonly host: ModelMenuHost;
+  /** The shipped models by menu value (the default's entry is replaced once `described`). */
+  readonly shipped: Map<string, Described & { url: string }>;
+  /** The model in use, or being loaded first: a menu value. */
+  choice: string;
+  /** A model has loaded (a failure then leaves it in place). */
+  ready: boolean;
+  /** The menu's "load a model…" entry (other entries go before it). */
+  readonly loadOption: HTMLOptionElement;
+  /** Resolves once the default entry names what the server has at model/. */
+  readonly described: Promise<void>;
+}
+
+/**
+ * The default entry is whatever the server has at model/: the shipped default (whose build
+ * writes model/about.json), or another folder (`howl serve --model DIR`), named as such.
+ */
+function describeDefault(baseUrl: string, shipped: MenuState['shipped']): Promise<void> {
+  return fetch(new URL('model/about.json', baseUrl))
     .then(async (response) => (response.ok ? ((await response.json()) as Partial<ModelAbout>) : null))
     .catch(() => null)
     .then((about) => {
@@ -73,112 +101,114 @@ export function installModelMenu(host: ModelMenuHost): ModelMenu {
         option.title = 'the model `howl serve --model` was given; see its folder for its licence';
       }
     });
+}
 
-  function showTiming(timing: boolean): void {
-    // The original regresses timing: one value, nothing for a temperature to act on.
-    ui.timingTemperature.disabled = !timing;
-    ui.timingTemperatureField.classList.toggle('disabled', !timing);
-    ui.timingTemperatureField.title = timing ? TIMING_TITLE : NO_TIMING_TITLE;
-    ui.timingTemperature.title = timing ? '' : NO_TIMING_TITLE;
+function showTiming(timing: boolean): void {
+  // The original regresses timing: one value, nothing for a temperature to act on.
+  ui.timingTemperature.disabled = !timing;
+  ui.timingTemperatureField.classList.toggle('disabled', !timing);
+  ui.timingTemperatureField.title = timing ? TIMING_TITLE : NO_TIMING_TITLE;
+  ui.timingTemperature.title = timing ? '' : NO_TIMING_TITLE;
+}
+
+/** Runs a load, showing the model (and its licence) once in place, or why it did not load. */
+async function load(m: MenuState, run: () => Promise<Loaded>, licence?: Described): Promise<boolean> {
+  const shown = ui.modelInfo.textContent;
+  ui.modelInfo.textContent = 'loading the model…';
+  try {
+    const { name, summary, ms, timing } = await run();
+    m.ready = true;
+    showTiming(timing);
+    ui.modelInfo.textContent = `${name}: ${summary}${licence?.licence ? ` · ${licence.licence}` : ''}`;
+    ui.modelInfo.title =
+      `${licence?.credit ? `${licence.credit}. ` : ''}Loaded in ${Math.round(ms)} ms; ` +
+      'runs in this browser (WebAssembly SIMD), offline';
+    m.host.onReady();
+    return true;
+  } catch (error) {
+    m.host.say(`The model did not load: ${error instanceof Error ? error.message : String(error)}`, true);
+    ui.modelInfo.textContent = m.ready ? shown : 'no model';
+    return false;
   }
+}
 
-  async function load(run: () => Promise<Loaded>, licence?: Described): Promise<boolean> {
-    const shown = ui.modelInfo.textContent;
-    ui.modelInfo.textContent = 'loading the model…';
+async function loadShipped(m: MenuState, value: string): Promise<boolean> {
+  if (value === DEFAULT.value) await m.described;
+  const model = m.shipped.get(value)!;
+  return load(m, () => m.host.composer.loadUrl(model.url, model.label), model);
+}
+
+function showUserOption(m: MenuState, name: string): void {
+  const option = [...ui.model.options].find((o) => o.value === 'user') ?? new Option('', 'user');
+  option.textContent = name;
+  option.title = 'your model, kept in this browser';
+  if (option.parentElement === null) ui.model.add(option, m.loadOption);
+  ui.model.value = 'user';
+}
+
+function choose(m: MenuState, next: string): void {
+  m.choice = next;
+  saveModelChoice(next);
+}
+
+/** The menu changed: open the file picker, or load the chosen model (the menu goes back if it fails). */
+function onMenuChange(m: MenuState): void {
+  const value = ui.model.value;
+  if (value === 'load') {
+    ui.model.value = m.choice;
+    ui.modelInput.click();
+  } else if (value === 'user') {
+    void loadUserModel().then(async (kept) => {
+      if (kept && (await load(m, () => m.host.composer.loadFiles(kept.files, kept.name)))) choose(m, 'user');
+      else ui.model.value = m.choice;
+    });
+  } else if (m.shipped.has(value)) {
+    void loadShipped(m, value).then((ok) => {
+      if (ok) choose(m, value);
+      else ui.model.value = m.choice;
+    });
+  }
+}
+
+/** Files were picked: load them as a model, and keep it in IndexedDB for the next visit. */
+function onModelFiles(m: MenuState): void {
+  const files = [...(ui.modelInput.files ?? [])];
+  ui.modelInput.value = '';
+  if (files.length === 0) return;
+  void (async () => {
+    const picked: PickedFile[] = await Promise.all(
+      files.map(async (f) => ({ path: f.webkitRelativePath || f.name, bytes: await readFileBytes(f) })),
+    );
+    const name = files[0]!.webkitRelativePath.split('/')[0] || 'your model';
+    if (!(await load(m, () => m.host.composer.loadFiles(picked, name)))) {
+      ui.model.value = m.choice;
+      return;
+    }
+    showUserOption(m, name);
+    choose(m, 'user');
     try {
-      const { name, summary, ms, timing } = await run();
-      ready = true;
-      showTiming(timing);
-      ui.modelInfo.textContent = `${name}: ${summary}${licence?.licence ? ` · ${licence.licence}` : ''}`;
-      ui.modelInfo.title =
-        `${licence?.credit ? `${licence.credit}. ` : ''}Loaded in ${Math.round(ms)} ms; ` +
-        'runs in this browser (WebAssembly SIMD), offline';
-      host.onReady();
-      return true;
+      await saveUserModel({ name, files: picked });
+      m.host.say(`Loaded ${name}; it will be here after a reload.`);
     } catch (error) {
-      host.say(`The model did not load: ${error instanceof Error ? error.message : String(error)}`, true);
-      ui.modelInfo.textContent = ready ? shown : 'no model';
-      return false;
+      m.host.say(`Loaded ${name} (not kept for next time: ${String(error)}).`);
     }
-  }
+  })();
+}
 
-  async function loadShipped(value: string): Promise<boolean> {
-    if (value === DEFAULT.value) await described;
-    const model = shipped.get(value)!;
-    return load(() => host.composer.loadUrl(model.url, model.label), model);
-  }
-
-  function showUserOption(name: string): void {
-    const option = [...ui.model.options].find((o) => o.value === 'user') ?? new Option('', 'user');
-    option.textContent = name;
-    option.title = 'your model, kept in this browser';
-    if (option.parentElement === null) ui.model.add(option, loadOption);
-    ui.model.value = 'user';
-  }
-
-  function choose(next: string): void {
-    choice = next;
-    saveModelChoice(next);
-  }
-
-  ui.model.addEventListener('change', () => {
-    const value = ui.model.value;
-    if (value === 'load') {
-      ui.model.value = choice;
-      ui.modelInput.click();
-    } else if (value === 'user') {
-      void loadUserModel().then(async (kept) => {
-        if (kept && (await load(() => host.composer.loadFiles(kept.files, kept.name)))) choose('user');
-        else ui.model.value = choice;
-      });
-    } else if (shipped.has(value)) {
-      void loadShipped(value).then((ok) => {
-        if (ok) choose(value);
-        else ui.model.value = choice;
-      });
+/** `ModelMenu.loadInitial`: the model chosen last time, else the default. */
+async function loadInitial(m: MenuState): Promise<boolean> {
+  if (m.choice === 'user') {
+    const kept = await loadUserModel();
+    if (kept !== null && (await load(m, () => m.host.composer.loadFiles(kept.files, kept.name)))) {
+      showUserOption(m, kept.name);
+      return true;
     }
-  });
-
-  ui.modelInput.addEventListener('change', () => {
-    const files = [...(ui.modelInput.files ?? [])];
-    ui.modelInput.value = '';
-    if (files.length === 0) return;
-    void (async () => {
-      const picked: PickedFile[] = await Promise.all(
-        files.map(async (f) => ({ path: f.webkitRelativePath || f.name, bytes: await readFileBytes(f) })),
-      );
-      const name = files[0]!.webkitRelativePath.split('/')[0] || 'your model';
-      if (!(await load(() => host.composer.loadFiles(picked, name)))) {
-        ui.model.value = choice;
-        return;
-      }
-      showUserOption(name);
-      choose('user');
-      try {
-        await saveUserModel({ name, files: picked });
-        host.say(`Loaded ${name}; it will be here after a reload.`);
-      } catch (error) {
-        host.say(`Loaded ${name} (not kept for next time: ${String(error)}).`);
-      }
-    })();
-  });
-
-  return {
-    async loadInitial() {
-      if (choice === 'user') {
-        const kept = await loadUserModel();
-        if (kept !== null && (await load(() => host.composer.loadFiles(kept.files, kept.name)))) {
-          showUserOption(kept.name);
-          return true;
-        }
-        choose(DEFAULT.value);
-        host.say('Your model could not be loaded again; using the default model.', true);
-      } else if (choice !== DEFAULT.value) {
-        if (await loadShipped(choice)) return true;
-        choose(DEFAULT.value);
-      }
-      ui.model.value = DEFAULT.value;
-      return loadShipped(DEFAULT.value);
-    },
-  };
+    choose(m, DEFAULT.value);
+    m.host.say('Your model could not be loaded again; using the default model.', true);
+  } else if (m.choice !== DEFAULT.value) {
+    if (await loadShipped(m, m.choice)) return true;
+    choose(m, DEFAULT.value);
+  }
+  ui.model.value = DEFAULT.value;
+  return loadShipped(m, DEFAULT.value);
 }

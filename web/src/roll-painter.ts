@@ -69,9 +69,12 @@ export interface PaintFrame {
   readonly ratio: number;
 }
 
-/** Paints one frame. */
+/**
+ * Paints one frame, layer by layer: rows and grid, notes, cursor and playhead under a clip to the
+ * note area, then the ruler and the keyboard around it.
+ */
 export function paintRoll(frame: PaintFrame): void {
-  const { ctx, view, state, gesture, playhead, longest, ratio } = frame;
+  const { ctx, view, ratio } = frame;
   ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
   ctx.fillStyle = COLORS.background;
   ctx.fillRect(0, 0, view.width + KEYBOARD_PX, view.height + RULER_PX);
@@ -81,200 +84,214 @@ export function paintRoll(frame: PaintFrame): void {
   ctx.beginPath();
   ctx.rect(0, 0, view.width, view.height);
   ctx.clip();
-  drawRows();
-  drawGrid();
-  drawNotes(state);
-  drawMarkers(state);
+  drawRows(frame);
+  drawGrid(frame);
+  drawNotes(frame);
+  drawGesture(frame);
+  drawMarkers(frame);
   ctx.restore();
 
-  drawRuler(state);
-  drawKeyboard(state);
+  drawRuler(frame);
+  drawKeyboard(frame);
+}
 
-  function visiblePitches(): [number, number] {
-    const top = Math.min(119, Math.ceil(view.topPitch));
-    const bottom = Math.max(0, yToPitch(view, view.height));
-    return [bottom, top];
+function visiblePitches(view: Viewport): [number, number] {
+  const top = Math.min(119, Math.ceil(view.topPitch));
+  const bottom = Math.max(0, yToPitch(view, view.height));
+  return [bottom, top];
+}
+
+/** Rows shaded as the keys, a line under each (stronger at every C). */
+function drawRows({ ctx, view }: PaintFrame): void {
+  const [bottom, top] = visiblePitches(view);
+  const h = view.pxPerSemitone;
+  for (let p = bottom; p <= top; p++) {
+    const y = pitchToY(view, p);
+    ctx.fillStyle = isBlackKey(p) ? COLORS.blackRow : COLORS.whiteRow;
+    ctx.fillRect(0, y, view.width, h);
+    ctx.fillStyle = p % 12 === 0 ? COLORS.octaveLine : COLORS.rowLine;
+    ctx.fillRect(0, y + h - 1, view.width, 1);
   }
+}
 
-  function drawRows(): void {
-    const [bottom, top] = visiblePitches();
-    const h = view.pxPerSemitone;
-    for (let p = bottom; p <= top; p++) {
-      const y = pitchToY(view, p);
-      ctx.fillStyle = isBlackKey(p) ? COLORS.blackRow : COLORS.whiteRow;
-      ctx.fillRect(0, y, view.width, h);
-      ctx.fillStyle = p % 12 === 0 ? COLORS.octaveLine : COLORS.rowLine;
-      ctx.fillRect(0, y + h - 1, view.width, 1);
-    }
+/** Time lines: four per ruler tick, the tick's own stronger. */
+function drawGrid({ ctx, view }: PaintFrame): void {
+  const step = tickStep(view.pxPerSecond, 80);
+  const minor = step / 4;
+  const first = Math.floor(view.startTime / minor) * minor;
+  for (let t = first; timeToX(view, t) < view.width; t += minor) {
+    const x = Math.round(timeToX(view, t));
+    const strong = Math.abs(t / step - Math.round(t / step)) < 1e-6;
+    ctx.fillStyle = strong ? COLORS.gridStrong : COLORS.grid;
+    ctx.fillRect(x, 0, 1, view.height);
   }
+}
 
-  function drawGrid(): void {
-    const step = tickStep(view.pxPerSecond, 80);
-    const minor = step / 4;
-    const first = Math.floor(view.startTime / minor) * minor;
-    for (let t = first; timeToX(view, t) < view.width; t += minor) {
-      const x = Math.round(timeToX(view, t));
-      const strong = Math.abs(t / step - Math.round(t / step)) < 1e-6;
-      ctx.fillStyle = strong ? COLORS.gridStrong : COLORS.grid;
-      ctx.fillRect(x, 0, 1, view.height);
-    }
-  }
+const noteHeight = (view: Viewport): number => Math.max(2, view.pxPerSemitone - 2);
 
-  function drawNotes(state: EditorState): void {
-    const notes = state.notes;
-    const [from, to] = visibleRange(view, notes, longest);
-    const h = Math.max(2, view.pxPerSemitone - 2);
-    const moving = gesture?.kind === 'move' ? gesture : null;
-    const stretching = gesture?.kind === 'stretch' ? gesture : null;
-    for (let i = from; i < to; i++) {
-      const n = notes[i]!;
-      const selected = state.selected.has(n.id);
-      let time = n.time;
-      let pitch = n.pitch;
-      let duration = n.duration;
-      if (selected && moving) {
-        ctx.fillStyle = 'rgba(255, 181, 71, 0.18)';
-        ctx.fillRect(
-          timeToX(view, time),
-          pitchToY(view, pitch) + 1,
-          Math.max(2, duration * view.pxPerSecond),
-          h,
-        );
-        time = Math.max(0, time + moving.dt);
-        pitch = Math.min(119, Math.max(0, pitch + moving.dp));
-      }
-      if (selected && stretching) duration = Math.max(0.01, duration + stretching.d);
-      const x = timeToX(view, time);
-      const w = Math.max(2, duration * view.pxPerSecond - 1);
-      const y = pitchToY(view, pitch) + 1;
-      if (x > view.width || x + w < 0) continue;
-      ctx.fillStyle = selected ? COLORS.selected : velocityColor(n.velocity);
-      ctx.fillRect(x, y, w, h);
-      if (selected) {
-        ctx.strokeStyle = COLORS.selectedEdge;
-        ctx.lineWidth = 1;
-        ctx.strokeRect(x + 0.5, y + 0.5, w - 1, h - 1);
-      }
-    }
-    if (gesture?.kind === 'draw') {
-      const x = timeToX(view, gesture.time);
-      ctx.fillStyle = COLORS.selected;
+/** The notes that can be visible; selected ones in amber, moved or stretched as the drag goes. */
+function drawNotes({ ctx, view, state, gesture, longest }: PaintFrame): void {
+  const notes = state.notes;
+  const [from, to] = visibleRange(view, notes, longest);
+  const h = noteHeight(view);
+  const moving = gesture?.kind === 'move' ? gesture : null;
+  const stretching = gesture?.kind === 'stretch' ? gesture : null;
+  for (let i = from; i < to; i++) {
+    const n = notes[i]!;
+    const selected = state.selected.has(n.id);
+    let time = n.time;
+    let pitch = n.pitch;
+    let duration = n.duration;
+    if (selected && moving) {
+      ctx.fillStyle = 'rgba(255, 181, 71, 0.18)';
       ctx.fillRect(
-        x,
-        pitchToY(view, gesture.pitch) + 1,
-        Math.max(2, (gesture.end - gesture.time) * view.pxPerSecond),
+        timeToX(view, time),
+        pitchToY(view, pitch) + 1,
+        Math.max(2, duration * view.pxPerSecond),
         h,
       );
+      time = Math.max(0, time + moving.dt);
+      pitch = Math.min(119, Math.max(0, pitch + moving.dp));
     }
-    if (gesture?.kind === 'band' && gesture.moved) {
-      const x = Math.min(gesture.x0, gesture.x1);
-      const y = Math.min(gesture.y0, gesture.y1);
-      const w = Math.abs(gesture.x1 - gesture.x0);
-      const hh = Math.abs(gesture.y1 - gesture.y0);
-      ctx.fillStyle = COLORS.band;
-      ctx.fillRect(x, y, w, hh);
-      ctx.strokeStyle = COLORS.bandEdge;
-      ctx.strokeRect(x + 0.5, y + 0.5, w, hh);
+    if (selected && stretching) duration = Math.max(0.01, duration + stretching.d);
+    const x = timeToX(view, time);
+    const w = Math.max(2, duration * view.pxPerSecond - 1);
+    const y = pitchToY(view, pitch) + 1;
+    if (x > view.width || x + w < 0) continue;
+    ctx.fillStyle = selected ? COLORS.selected : velocityColor(n.velocity);
+    ctx.fillRect(x, y, w, h);
+    if (selected) {
+      ctx.strokeStyle = COLORS.selectedEdge;
+      ctx.lineWidth = 1;
+      ctx.strokeRect(x + 0.5, y + 0.5, w - 1, h - 1);
     }
   }
+}
 
-  function drawMarkers(state: EditorState): void {
-    const cx = Math.round(timeToX(view, state.cursor));
+/** A note being drawn, or the selection band. */
+function drawGesture({ ctx, view, gesture }: PaintFrame): void {
+  if (gesture?.kind === 'draw') {
+    const x = timeToX(view, gesture.time);
+    ctx.fillStyle = COLORS.selected;
+    ctx.fillRect(
+      x,
+      pitchToY(view, gesture.pitch) + 1,
+      Math.max(2, (gesture.end - gesture.time) * view.pxPerSecond),
+      noteHeight(view),
+    );
+  }
+  if (gesture?.kind === 'band' && gesture.moved) {
+    const x = Math.min(gesture.x0, gesture.x1);
+    const y = Math.min(gesture.y0, gesture.y1);
+    const w = Math.abs(gesture.x1 - gesture.x0);
+    const hh = Math.abs(gesture.y1 - gesture.y0);
+    ctx.fillStyle = COLORS.band;
+    ctx.fillRect(x, y, w, hh);
+    ctx.strokeStyle = COLORS.bandEdge;
+    ctx.strokeRect(x + 0.5, y + 0.5, w, hh);
+  }
+}
+
+/** The cursor (dashed) and the playhead across the note area. */
+function drawMarkers({ ctx, view, state, playhead }: PaintFrame): void {
+  const cx = Math.round(timeToX(view, state.cursor));
+  ctx.fillStyle = COLORS.cursor;
+  ctx.globalAlpha = 0.8;
+  for (let y = 0; y < view.height; y += 8) ctx.fillRect(cx, y, 1, 4);
+  ctx.globalAlpha = 1;
+  if (playhead !== null) {
+    ctx.fillStyle = COLORS.playhead;
+    ctx.fillRect(Math.round(timeToX(view, playhead)) - 1, 0, 2, view.height);
+  }
+}
+
+/** The time ruler: ticks and times, the cursor's marker and the playhead. */
+function drawRuler({ ctx, view, state, playhead }: PaintFrame): void {
+  ctx.fillStyle = COLORS.ruler;
+  ctx.fillRect(KEYBOARD_PX, 0, view.width, RULER_PX);
+  ctx.fillRect(0, 0, KEYBOARD_PX, RULER_PX);
+  const step = tickStep(view.pxPerSecond, 80);
+  ctx.font = '11px ui-sans-serif, system-ui, sans-serif';
+  ctx.textBaseline = 'middle';
+  ctx.fillStyle = COLORS.rulerText;
+  const first = Math.floor(view.startTime / step) * step;
+  for (let t = first; timeToX(view, t) < view.width; t += step) {
+    const x = KEYBOARD_PX + Math.round(timeToX(view, t));
+    if (x < KEYBOARD_PX) continue;
+    ctx.fillRect(x, RULER_PX - 8, 1, 8);
+    ctx.fillText(formatTime(t, step), x + 4, RULER_PX / 2 - 1);
+  }
+  const cx = KEYBOARD_PX + timeToX(view, state.cursor);
+  if (cx >= KEYBOARD_PX) {
     ctx.fillStyle = COLORS.cursor;
-    ctx.globalAlpha = 0.8;
-    for (let y = 0; y < view.height; y += 8) ctx.fillRect(cx, y, 1, 4);
-    ctx.globalAlpha = 1;
-    if (playhead !== null) {
-      ctx.fillStyle = COLORS.playhead;
-      ctx.fillRect(Math.round(timeToX(view, playhead)) - 1, 0, 2, view.height);
-    }
-  }
-
-  function drawRuler(state: EditorState): void {
-    ctx.fillStyle = COLORS.ruler;
-    ctx.fillRect(KEYBOARD_PX, 0, view.width, RULER_PX);
-    ctx.fillRect(0, 0, KEYBOARD_PX, RULER_PX);
-    const step = tickStep(view.pxPerSecond, 80);
-    ctx.font = '11px ui-sans-serif, system-ui, sans-serif';
-    ctx.textBaseline = 'middle';
-    ctx.fillStyle = COLORS.rulerText;
-    const first = Math.floor(view.startTime / step) * step;
-    for (let t = first; timeToX(view, t) < view.width; t += step) {
-      const x = KEYBOARD_PX + Math.round(timeToX(view, t));
-      if (x < KEYBOARD_PX) continue;
-      ctx.fillRect(x, RULER_PX - 8, 1, 8);
-      ctx.fillText(formatTime(t, step), x + 4, RULER_PX / 2 - 1);
-    }
-    const cx = KEYBOARD_PX + timeToX(view, state.cursor);
-    if (cx >= KEYBOARD_PX) {
-      ctx.fillStyle = COLORS.cursor;
-      ctx.beginPath();
-      ctx.moveTo(cx - 6, RULER_PX - 9);
-      ctx.lineTo(cx + 6, RULER_PX - 9);
-      ctx.lineTo(cx, RULER_PX - 1);
-      ctx.fill();
-    }
-    if (playhead !== null) {
-      ctx.fillStyle = COLORS.playhead;
-      ctx.fillRect(KEYBOARD_PX + Math.round(timeToX(view, playhead)) - 1, 0, 2, RULER_PX);
-    }
-    ctx.fillStyle = '#2c313c';
-    ctx.fillRect(0, RULER_PX - 1, view.width + KEYBOARD_PX, 1);
-  }
-
-  /** Keys of the notes sounding at the playhead light up. */
-  function soundingPitches(state: EditorState): Set<number> {
-    const at = playhead;
-    const lit = new Set<number>();
-    if (at === null) return lit;
-    const notes = state.notes;
-    const end = firstAtOrAfter(notes, at + 1e-9);
-    for (let i = firstAtOrAfter(notes, at - longest); i < end; i++) {
-      const n = notes[i]!;
-      if (n.time + n.duration > at) lit.add(n.pitch);
-    }
-    return lit;
-  }
-
-  function drawKeyboard(state: EditorState): void {
-    const [bottom, top] = visiblePitches();
-    const h = view.pxPerSemitone;
-    const lit = soundingPitches(state);
-    ctx.save();
     ctx.beginPath();
-    ctx.rect(0, RULER_PX, KEYBOARD_PX, view.height);
-    ctx.clip();
-    ctx.translate(0, RULER_PX);
-    ctx.fillStyle = COLORS.keyWhite;
-    ctx.fillRect(0, 0, KEYBOARD_PX, view.height);
-    ctx.font = `${Math.min(11, Math.max(8, h - 2))}px ui-sans-serif, system-ui, sans-serif`;
-    ctx.textBaseline = 'middle';
-    for (let p = bottom; p <= top; p++) {
-      const y = pitchToY(view, p);
-      if (!isBlackKey(p)) {
-        if (lit.has(p)) {
-          ctx.fillStyle = COLORS.keyLit;
-          ctx.fillRect(0, y, KEYBOARD_PX, h);
-        }
-        // A line under B and E (where two white keys meet) and at every C.
-        if (p % 12 === 0 || p % 12 === 5) {
-          ctx.fillStyle = COLORS.keyLine;
-          ctx.fillRect(0, y + h - 0.5, KEYBOARD_PX, 1);
-        }
-        if (p % 12 === 0 && h >= 7) {
-          ctx.fillStyle = '#3a3d44';
-          ctx.fillText(pitchName(p), KEYBOARD_PX - 26, y + h / 2);
-        }
+    ctx.moveTo(cx - 6, RULER_PX - 9);
+    ctx.lineTo(cx + 6, RULER_PX - 9);
+    ctx.lineTo(cx, RULER_PX - 1);
+    ctx.fill();
+  }
+  if (playhead !== null) {
+    ctx.fillStyle = COLORS.playhead;
+    ctx.fillRect(KEYBOARD_PX + Math.round(timeToX(view, playhead)) - 1, 0, 2, RULER_PX);
+  }
+  ctx.fillStyle = '#2c313c';
+  ctx.fillRect(0, RULER_PX - 1, view.width + KEYBOARD_PX, 1);
+}
+
+/** Keys of the notes sounding at the playhead light up. */
+function soundingPitches({ state, playhead, longest }: PaintFrame): Set<number> {
+  const at = playhead;
+  const lit = new Set<number>();
+  if (at === null) return lit;
+  const notes = state.notes;
+  const end = firstAtOrAfter(notes, at + 1e-9);
+  for (let i = firstAtOrAfter(notes, at - longest); i < end; i++) {
+    const n = notes[i]!;
+    if (n.time + n.duration > at) lit.add(n.pitch);
+  }
+  return lit;
+}
+
+/** The keyboard on the left: white keys (named at every C), then the black keys over them. */
+function drawKeyboard(frame: PaintFrame): void {
+  const { ctx, view } = frame;
+  const [bottom, top] = visiblePitches(view);
+  const h = view.pxPerSemitone;
+  const lit = soundingPitches(frame);
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(0, RULER_PX, KEYBOARD_PX, view.height);
+  ctx.clip();
+  ctx.translate(0, RULER_PX);
+  ctx.fillStyle = COLORS.keyWhite;
+  ctx.fillRect(0, 0, KEYBOARD_PX, view.height);
+  ctx.font = `${Math.min(11, Math.max(8, h - 2))}px ui-sans-serif, system-ui, sans-serif`;
+  ctx.textBaseline = 'middle';
+  for (let p = bottom; p <= top; p++) {
+    const y = pitchToY(view, p);
+    if (!isBlackKey(p)) {
+      if (lit.has(p)) {
+        ctx.fillStyle = COLORS.keyLit;
+        ctx.fillRect(0, y, KEYBOARD_PX, h);
+      }
+      // A line under B and E (where two white keys meet) and at every C.
+      if (p % 12 === 0 || p % 12 === 5) {
+        ctx.fillStyle = COLORS.keyLine;
+        ctx.fillRect(0, y + h - 0.5, KEYBOARD_PX, 1);
+      }
+      if (p % 12 === 0 && h >= 7) {
+        ctx.fillStyle = '#3a3d44';
+        ctx.fillText(pitchName(p), KEYBOARD_PX - 26, y + h / 2);
       }
     }
-    for (let p = bottom; p <= top; p++) {
-      if (!isBlackKey(p)) continue;
-      const y = pitchToY(view, p);
-      ctx.fillStyle = lit.has(p) ? COLORS.keyLit : COLORS.keyBlack;
-      ctx.fillRect(0, y, KEYBOARD_PX * 0.6, h);
-    }
-    ctx.restore();
-    ctx.fillStyle = '#0c0d10';
-    ctx.fillRect(KEYBOARD_PX - 1, RULER_PX, 1, view.height);
   }
+  for (let p = bottom; p <= top; p++) {
+    if (!isBlackKey(p)) continue;
+    const y = pitchToY(view, p);
+    ctx.fillStyle = lit.has(p) ? COLORS.keyLit : COLORS.keyBlack;
+    ctx.fillRect(0, y, KEYBOARD_PX * 0.6, h);
+  }
+  ctx.restore();
+  ctx.fillStyle = '#0c0d10';
+  ctx.fillRect(KEYBOARD_PX - 1, RULER_PX, 1, view.height);
 }
