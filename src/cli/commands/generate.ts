@@ -15,7 +15,13 @@ export function registerGenerate(program: Command): void {
     .description(
       'write a new piece with a trained model (default: the shipped piano model) as MIDI and audio',
     )
-    .option('--model <dir>', 'a run or checkpoint folder of `howl train` (default: the shipped model)')
+    .option(
+      '--model <dir>',
+      'a run or checkpoint folder of `howl train`, or a shipped model: models/piano-ordered-lstm ' +
+        '(the default) and models/piano-transformer and models/piano-lstm192, all trained on ' +
+        'piano-midi.de, CC BY-SA 3.0 DE; models/piano-asap-ordered-lstm, trained on human ' +
+        'performances (ASAP) as well, CC BY-NC-SA 4.0: non-commercial use only',
+    )
     .option('-o, --out <file.mid>', 'the MIDI file to write (default: out/howl-<seed>.mid)')
     .option(
       '--audio <file>',
