@@ -24,7 +24,7 @@ export function originalModelDir(): string {
 
 /** The model that ships with Howl (trained on piano-midi-de; see its MODEL_CARD.md). */
 export function defaultModelDir(): string {
-  return resolve(dirname(fileURLToPath(import.meta.url)), '../../models/piano-ordered-lstm');
+  return resolve(dirname(fileURLToPath(import.meta.url)), '../../models/piano-asap-ordered-lstm');
 }
 
 /**

@@ -149,15 +149,16 @@ describe.skipIf(!haveChromium)('the web composer in Chromium', () => {
       `${Math.round(readyMs!)} ms (${Date.now() - started} ms as the test saw it)`;
     expect(readyMs).toBeLessThan(6000); // target 3 s; slack for a loaded CI machine
     await expect(page.locator('#model-info').innerText()).resolves.toMatch(
-      /^Ordered LSTM: ordered LSTM-\d+.* · CC BY-SA 3\.0 DE$/,
+      /^Ordered LSTM, human performances: ordered LSTM-\d+.* · CC BY-NC-SA 4\.0$/,
     );
     expect(await noteCount()).toBe(0);
-    // The three shipped models, each naming its licence, then "load a model…".
+    // The four shipped models, each naming its licence, then "load a model…".
     const entries = await page
       .locator('#model option')
       .evaluateAll((options) => options.map((o) => [(o as HTMLOptionElement).value, o.textContent]));
     expect(entries).toEqual([
-      ['shipped', 'Ordered LSTM · CC BY-SA 3.0 DE'],
+      ['shipped', 'Ordered LSTM, human performances · CC BY-NC-SA 4.0'],
+      ['piano-ordered-lstm', 'Ordered LSTM · CC BY-SA 3.0 DE'],
       ['piano-transformer', 'Transformer · CC BY-SA 3.0 DE'],
       ['piano-lstm192', 'Original LSTM · CC BY-SA 3.0 DE'],
       ['load', 'load a model…'],

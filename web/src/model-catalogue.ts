@@ -29,10 +29,20 @@ const PIANO_MIDI_DE = {
 export const SHIPPED_MODELS: readonly ShippedModel[] = [
   {
     value: 'shipped',
-    folder: 'piano-ordered-lstm',
+    folder: 'piano-asap-ordered-lstm',
     url: './model/',
+    label: 'Ordered LSTM, human performances',
+    about: 'the default: learned from pianists (ASAP) and piano-midi.de; plays closest to human performances; non-commercial use only',
+    licence: 'CC BY-NC-SA 4.0',
+    credit:
+      'trained on ASAP (Foscarin et al. 2020; performances from MAESTRO, Hawthorne et al. 2019) and piano-midi.de by Bernd Krueger; weights by Howl',
+  },
+  {
+    value: 'piano-ordered-lstm',
+    folder: 'piano-ordered-lstm',
+    url: './models/piano-ordered-lstm/',
     label: 'Ordered LSTM',
-    about: 'the default: holds together best over long pieces',
+    about: 'trained on piano-midi.de only: free to use commercially (CC BY-SA); holds together over long pieces',
     ...PIANO_MIDI_DE,
   },
   {

@@ -17,10 +17,11 @@ export function registerGenerate(program: Command): void {
     )
     .option(
       '--model <dir>',
-      'a run or checkpoint folder of `howl train`, or a shipped model: models/piano-ordered-lstm ' +
-        '(the default) and models/piano-transformer and models/piano-lstm192, all trained on ' +
-        'piano-midi.de, CC BY-SA 3.0 DE; models/piano-asap-ordered-lstm, trained on human ' +
-        'performances (ASAP) as well, CC BY-NC-SA 4.0: non-commercial use only',
+      'a run or checkpoint folder of `howl train`, or a shipped model: ' +
+        'models/piano-asap-ordered-lstm (the default), trained on human performances (ASAP) and ' +
+        'piano-midi.de, CC BY-NC-SA 4.0: non-commercial use only; models/piano-ordered-lstm, ' +
+        'models/piano-transformer and models/piano-lstm192, trained on piano-midi.de only, ' +
+        'CC BY-SA 3.0 DE',
     )
     .option('-o, --out <file.mid>', 'the MIDI file to write (default: out/howl-<seed>.mid)')
     .option(

@@ -27,7 +27,7 @@ describe('howl serve', () => {
     const running = await startComposerServer({ port: 0, host: '127.0.0.1', web });
     try {
       expect(running.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
-      expect(running.modelDir).toMatch(/models[/\\]piano-ordered-lstm$/);
+      expect(running.modelDir).toMatch(/models[/\\]piano-asap-ordered-lstm$/);
       expect(await (await fetch(running.url)).text()).toContain('<title>composer</title>');
       const config = (await (await fetch(`${running.url}model/config.json`)).json()) as { format: string };
       expect(config.format).toBe('howl-checkpoint');
