@@ -547,7 +547,7 @@ describe.skipIf(!haveChromium)('the web composer in Chromium', () => {
     await expect(page.locator('#model-info').innerText()).resolves.toMatch(/^your model: (LSTM|GRU)-\d+/);
     await page.selectOption('#model', 'shipped');
     await page.waitForFunction(() =>
-      /^Ordered LSTM: /.test(document.querySelector('#model-info')!.textContent ?? ''),
+      /^Ordered LSTM, human performances: /.test(document.querySelector('#model-info')!.textContent ?? ''),
     );
   });
 
@@ -598,7 +598,7 @@ describe.skipIf(!haveChromium)('the web composer in Chromium', () => {
     await setField('#max-pitch', '119');
     await setField('#top-k', '');
     await page.selectOption('#model', 'shipped');
-    await info('^Ordered LSTM: ');
+    await info('^Ordered LSTM, human performances: ');
     expect(await page.locator('#timing-temperature').isDisabled()).toBe(false);
   });
 

@@ -32,7 +32,8 @@ export const SHIPPED_MODELS: readonly ShippedModel[] = [
     folder: 'piano-asap-ordered-lstm',
     url: './model/',
     label: 'Ordered LSTM, human performances',
-    about: 'the default: learned from pianists (ASAP) and piano-midi.de; plays closest to human performances; non-commercial use only',
+    about:
+      'the default: learned from pianists (ASAP) and piano-midi.de; plays closest to human performances; non-commercial use only',
     licence: 'CC BY-NC-SA 4.0',
     credit:
       'trained on ASAP (Foscarin et al. 2020; performances from MAESTRO, Hawthorne et al. 2019) and piano-midi.de by Bernd Krueger; weights by Howl',
@@ -42,7 +43,8 @@ export const SHIPPED_MODELS: readonly ShippedModel[] = [
     folder: 'piano-ordered-lstm',
     url: './models/piano-ordered-lstm/',
     label: 'Ordered LSTM',
-    about: 'trained on piano-midi.de only: free to use commercially (CC BY-SA); holds together over long pieces',
+    about:
+      'trained on piano-midi.de only: free to use commercially (CC BY-SA); holds together over long pieces',
     ...PIANO_MIDI_DE,
   },
   {
