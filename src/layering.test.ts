@@ -23,16 +23,16 @@ import {
  *  3. `midi/` (bytes ⇄ scores), `encoding/` (pitch names, the V1 rows, the evaluation grid, the
  *     ordered inputs);
  *  4. `augment/`, `data/` (datasets, splits, crops), `render/` (audio), `plot/` (pictures);
- *  5. `model/`: the TensorFlow.js networks;
- *  6. `checkpoint/`: the checkpoint format (configs, weights, training state);
- *  7. `inference/` (the networks one step at a time, without TensorFlow.js), `train/` (the
+ *  5. `model/`: the networks' configs, the TensorFlow.js networks and, in `model/checkpoint/`
+ *     (no TensorFlow.js), the checkpoint format (configs, weights, training state);
+ *  6. `inference/` (the networks one step at a time, without TensorFlow.js), `train/` (the
  *     trainer), `export/` (Keras exports of a network);
- *  8. `generate/`: sampling and the composer;
- *  9. `eval/`: scoring models, which generates and runs them;
- * 10. `node/`: the Node seam, the only platform-specific code of the library;
- * 11. `cli/` (the `howl` command) and `public/` (the package's entry points).
+ *  7. `generate/`: sampling and the composer;
+ *  8. `eval/`: scoring models, which generates and runs them;
+ *  9. `node/`: the Node seam, the only platform-specific code of the library;
+ * 10. `cli/` (the `howl` command) and `public/` (the package's entry points).
  *
- * Layers 1–9 are the platform-neutral core, in the pipeline's order; 10 and 11 sit on top of it.
+ * Layers 1–8 are the platform-neutral core, in the pipeline's order; 9 and 10 sit on top of it.
  * `test-support/` (helpers for tests) and `*.test.ts` files may import from any layer, but no
  * other file may import them.
  *
@@ -53,7 +53,6 @@ const LAYERS: readonly (readonly string[])[] = [
   ['midi', 'encoding'],
   ['augment', 'data', 'render', 'plot'],
   ['model'],
-  ['checkpoint'],
   ['inference', 'train', 'export'],
   ['generate'],
   ['eval'],

@@ -11,7 +11,7 @@ import {
 } from '../generate/sampling.js';
 import { createStepNetwork } from '../inference/create-step-network.js';
 import type { StepNetwork } from '../inference/step-network.js';
-import type { WeightMap } from '../checkpoint/weight-map.js';
+import type { WeightMap } from '../model/checkpoint/weight-map.js';
 import type { ModelConfig } from '../model/config.js';
 import type { Note } from '../score/note.js';
 import { fitBaselines, scoreBaselines, type BaselineNll, type Baselines } from './baselines.js';

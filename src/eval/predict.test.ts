@@ -9,7 +9,7 @@ import { TINY_MODEL } from '../test-support/fixtures.js';
 import { setupBackend } from '../model/kernels/backend.js';
 import { presetConfig, type OrderedRnnConfig, type TransformerConfig } from '../model/config.js';
 import { createModel } from '../model/create-model.js';
-import { weightMapOf } from '../checkpoint/weight-map.js';
+import { weightMapOf } from '../model/checkpoint/weight-map.js';
 import { gridNll, targetsOf } from './likelihood.js';
 import { predictPieces } from './predict.js';
 

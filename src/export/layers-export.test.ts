@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
-import type { WeightMap } from '../checkpoint/weight-map.js';
+import type { WeightMap } from '../model/checkpoint/weight-map.js';
 import { maxAbsDiff } from '../test-support/tensor-diff.js';
 import { setupBackend } from '../model/kernels/backend.js';
 import { MODEL_PRESETS, type OriginalLstmConfig } from '../model/config.js';
 import { buildLayersModel, exportLayersModel, LAYERS_OUTPUT_NAMES } from './layers-export.js';
 import { createModel } from '../model/create-model.js';
-import { weightMapOf } from '../checkpoint/weight-map.js';
+import { weightMapOf } from '../model/checkpoint/weight-map.js';
 
 const TOLERANCE = 1e-4;
 const tiny: OriginalLstmConfig = {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../errors.js';
-import type { WeightMap } from '../checkpoint/weight-map.js';
+import type { WeightMap } from '../model/checkpoint/weight-map.js';
 import type { ModelConfig, OriginalLstmConfig } from '../model/config.js';
 import { INPUT_FEATURES, REGRESSION_FEATURES, REGRESSION_MAX } from '../model/batching/features.js';
 import { PITCH_COUNT } from '../score/clamp-pitch.js';

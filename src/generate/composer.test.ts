@@ -9,7 +9,7 @@ import {
   type TransformerConfig,
 } from '../model/config.js';
 import { createModel } from '../model/create-model.js';
-import { weightMapOf } from '../checkpoint/weight-map.js';
+import { weightMapOf } from '../model/checkpoint/weight-map.js';
 import type { Note } from '../score/note.js';
 import { TINY_MODEL } from '../test-support/fixtures.js';
 import { generateCandidates } from './candidates.js';

@@ -4,7 +4,7 @@ import type { StepNetwork } from '../inference/step-network.js';
 import { setupBackend } from '../model/kernels/backend.js';
 import { presetConfig, type ModelConfig, type OrderedRnnConfig } from '../model/config.js';
 import { createModel } from '../model/create-model.js';
-import { weightMapOf } from '../checkpoint/weight-map.js';
+import { weightMapOf } from '../model/checkpoint/weight-map.js';
 import { createRng } from '../random/rng.js';
 import { TINY_MODEL } from '../test-support/fixtures.js';
 import { lastOnset, nextNote } from './next-note.js';

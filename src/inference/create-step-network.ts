@@ -1,4 +1,4 @@
-import type { WeightMap } from '../checkpoint/weight-map.js';
+import type { WeightMap } from '../model/checkpoint/weight-map.js';
 import type {
   ConfigOfType,
   ModelConfig,

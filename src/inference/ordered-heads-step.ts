@@ -4,7 +4,7 @@ import type { OrderedConfig } from '../model/config.js';
 import { OCTAVES, PITCHES_PER_OCTAVE } from '../encoding/ordered-input.js';
 import { padTo8, type ArenaBlock, type MatmulArena } from './matmul.js';
 import { denseSizes, loadDense, seluRows, weightTensor, type ArenaDense } from './step-weights.js';
-import type { WeightMap } from '../checkpoint/weight-map.js';
+import type { WeightMap } from '../model/checkpoint/weight-map.js';
 import type { OrderedStepNetwork } from './step-network.js';
 import { PITCH_COUNT } from '../score/clamp-pitch.js';
 

@@ -4,7 +4,7 @@ import { timeBin } from '../encoding/grid.js';
 import { setupBackend } from '../model/kernels/backend.js';
 import type { OrderedRnnConfig } from '../model/config.js';
 import { createModel } from '../model/create-model.js';
-import { weightMapOf } from '../checkpoint/weight-map.js';
+import { weightMapOf } from '../model/checkpoint/weight-map.js';
 import { randomPhrase, scoreNext } from '../test-support/ordered-scoring.js';
 import { createOrderedRnnStep } from './ordered-rnn-step.js';
 

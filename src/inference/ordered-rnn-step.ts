@@ -6,7 +6,7 @@ import {
   writeOrderedReals,
 } from '../encoding/ordered-input.js';
 import { createOrderedHeadsStep, orderedHeadsSizes } from './ordered-heads-step.js';
-import type { WeightMap } from '../checkpoint/weight-map.js';
+import type { WeightMap } from '../model/checkpoint/weight-map.js';
 import type { OrderedStepNetwork } from './step-network.js';
 import { createTrunkStep, type TrunkInput } from './trunk-step.js';
 

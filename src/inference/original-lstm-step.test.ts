@@ -4,7 +4,7 @@ import { setupBackend } from '../model/kernels/backend.js';
 import type { OriginalLstmConfig } from '../model/config.js';
 import { buildV1Batch } from '../model/batching/features.js';
 import { createModel } from '../model/create-model.js';
-import { weightMapOf } from '../checkpoint/weight-map.js';
+import { weightMapOf } from '../model/checkpoint/weight-map.js';
 import { createRng } from '../random/rng.js';
 import { hasSimdKernel } from './matmul.js';
 import { createOriginalLstmStep } from './original-lstm-step.js';

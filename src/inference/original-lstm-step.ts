@@ -1,6 +1,6 @@
 import type { OriginalLstmConfig } from '../model/config.js';
 import { denseSizes, loadDense } from './step-weights.js';
-import type { WeightMap } from '../checkpoint/weight-map.js';
+import type { WeightMap } from '../model/checkpoint/weight-map.js';
 import type { RegressionStepNetwork } from './step-network.js';
 import { createTrunkStep, type TrunkInput } from './trunk-step.js';
 import { PITCH_COUNT } from '../score/clamp-pitch.js';

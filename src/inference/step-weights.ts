@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import { SELU_ALPHA, SELU_SCALE } from '../model/kernels/selu-constants.js';
 import { padTo8, type ArenaBlock, type MatmulArena } from './matmul.js';
-import type { WeightMap, WeightTensor } from '../checkpoint/weight-map.js';
+import type { WeightMap, WeightTensor } from '../model/checkpoint/weight-map.js';
 
 /**
  * Reading a model's weights into a step network's arena: shape checks, Keras kernels transposed

@@ -4,7 +4,7 @@ import type { V1Row } from '../encoding/v1.js';
 import { setupBackend } from '../model/kernels/backend.js';
 import type { TransformerConfig } from '../model/config.js';
 import { createModel } from '../model/create-model.js';
-import { weightMapOf } from '../checkpoint/weight-map.js';
+import { weightMapOf } from '../model/checkpoint/weight-map.js';
 import { randomPhrase, scoreNext } from '../test-support/ordered-scoring.js';
 import { createTransformerStep } from './transformer-step.js';
 

@@ -4,7 +4,7 @@ import { ORDERED_REALS, orderedInputFeatures } from '../encoding/ordered-input.j
 import { alibiSlopes } from '../model/alibi.js';
 import { arenaFloats, createMatmulArena, padTo8 } from './matmul.js';
 import { createOrderedHeadsStep, orderedHeadsSizes, type OrderedHeadsStep } from './ordered-heads-step.js';
-import type { WeightMap } from '../checkpoint/weight-map.js';
+import type { WeightMap } from '../model/checkpoint/weight-map.js';
 import type { OrderedStepNetwork } from './step-network.js';
 import { denseSizes, loadDense, weightTensor } from './step-weights.js';
 import {

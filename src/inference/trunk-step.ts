@@ -10,7 +10,7 @@ import {
   weightTensor,
   type ArenaDense,
 } from './step-weights.js';
-import type { WeightMap } from '../checkpoint/weight-map.js';
+import type { WeightMap } from '../model/checkpoint/weight-map.js';
 import { PITCH_COUNT } from '../score/clamp-pitch.js';
 
 /**

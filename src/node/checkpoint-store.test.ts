@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rename, rm, writeFile, cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { encodeCheckpoint } from '../checkpoint/checkpoint.js';
+import { encodeCheckpoint } from '../model/checkpoint/checkpoint.js';
 import { sampleCheckpoint } from '../test-support/fixtures.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint-store.js';
 

@@ -9,7 +9,7 @@ import {
   encodeCheckpoint,
   CHECKPOINT_FILES,
   type Checkpoint,
-} from '../checkpoint/checkpoint.js';
+} from '../model/checkpoint/checkpoint.js';
 
 /**
  * Checkpoint folders on disk, written so that a crash (even SIGKILL) at any moment leaves a

@@ -7,7 +7,7 @@ import { createModel } from '../model/create-model.js';
 import type { Model } from '../model/model.js';
 import { ensureBuilt } from '../test-support/built-cli.js';
 import { repoRoot } from '../test-support/shared-data.js';
-import type { Checkpoint } from '../checkpoint/checkpoint.js';
+import type { Checkpoint } from '../model/checkpoint/checkpoint.js';
 import { makeTinyDataset, TINY_MODEL } from '../test-support/fixtures.js';
 import type { TrainOptions } from '../train/train-options.js';
 import { train, type TrainCallbacks } from '../train/trainer.js';

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CheckpointConfig, TrainingState } from '../checkpoint/checkpoint.js';
-import { CheckpointError } from '../checkpoint/checkpoint.js';
-import { weightsOf, type WeightMap } from '../checkpoint/weight-map.js';
+import type { CheckpointConfig, TrainingState } from '../model/checkpoint/checkpoint.js';
+import { CheckpointError } from '../model/checkpoint/checkpoint.js';
+import { weightsOf, type WeightMap } from '../model/checkpoint/weight-map.js';
 import { loadCheckpoint } from './checkpoint-store.js';
 import { modelCheckpointDir } from './run-folder.js';
 

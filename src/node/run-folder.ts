@@ -17,7 +17,7 @@ import { writeFileAtomic } from './atomic-write.js';
  * | `run.json` | what the run trains on: the dataset (relative to the folder) and the backend |
  *
  * A checkpoint folder holds `config.json`, `weights.json`, `weights.bin` and `state.json`
- * (`src/checkpoint/checkpoint.ts`).
+ * (`src/model/checkpoint/checkpoint.ts`).
  */
 export interface RunFolder {
   readonly dir: string;

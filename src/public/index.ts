@@ -105,16 +105,16 @@ export {
   CheckpointError,
   CHECKPOINT_VERSION,
   CHECKPOINT_FILES,
-} from '../checkpoint/checkpoint.js';
+} from '../model/checkpoint/checkpoint.js';
 export type {
   Checkpoint,
   CheckpointConfig,
   CheckpointTensor,
   TrainingState,
   CurvePoint,
-} from '../checkpoint/checkpoint.js';
-export { weightsOf } from '../checkpoint/weight-map.js';
-export type { WeightMap, WeightTensor } from '../checkpoint/weight-map.js';
+} from '../model/checkpoint/checkpoint.js';
+export { weightsOf } from '../model/checkpoint/weight-map.js';
+export type { WeightMap, WeightTensor } from '../model/checkpoint/weight-map.js';
 
 export { createStepNetwork } from '../inference/create-step-network.js';
 export type { StepNetworkOptions } from '../inference/create-step-network.js';

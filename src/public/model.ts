@@ -56,7 +56,7 @@ export type {
 } from '../train/trainer.js';
 export { renderLossPlot } from '../train/loss-plot.js';
 export type { LossPlotOptions } from '../train/loss-plot.js';
-export { weightMapOf } from '../checkpoint/weight-map.js';
+export { weightMapOf } from '../model/checkpoint/weight-map.js';
 export { buildLayersModel, exportLayersModel, LAYERS_OUTPUT_NAMES } from '../export/layers-export.js';
 export type { LayersModelFiles } from '../export/layers-export.js';
 export { createOrderedRnn } from '../model/ordered-rnn.js';

@@ -1,6 +1,6 @@
 import { createDataset, type Dataset } from '../data/dataset-format.js';
 import { presetConfig, type OriginalLstmConfig } from '../model/config.js';
-import type { Checkpoint } from '../checkpoint/checkpoint.js';
+import type { Checkpoint } from '../model/checkpoint/checkpoint.js';
 
 /** Small made-up inputs for tests and examples of the training code. */
 

@@ -1,4 +1,4 @@
-import type { WeightMap, WeightTensor } from '../checkpoint/weight-map.js';
+import type { WeightMap, WeightTensor } from '../model/checkpoint/weight-map.js';
 import type { OriginalLstmConfig } from '../model/config.js';
 import { createRng } from '../random/rng.js';
 import { PITCH_COUNT } from '../score/clamp-pitch.js';

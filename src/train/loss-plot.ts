@@ -1,4 +1,4 @@
-import type { CurvePoint } from '../checkpoint/checkpoint.js';
+import type { CurvePoint } from '../model/checkpoint/checkpoint.js';
 
 /** Options of `renderLossPlot`. */
 export interface LossPlotOptions {

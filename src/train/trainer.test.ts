@@ -4,7 +4,7 @@ import { setupBackend } from '../model/kernels/backend.js';
 import type { OriginalLstmConfig } from '../model/config.js';
 import { createModel } from '../model/create-model.js';
 import type { Model } from '../model/model.js';
-import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.js';
+import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../model/checkpoint/checkpoint.js';
 import { makeTinyDataset, TINY_MODEL } from '../test-support/fixtures.js';
 import type { TrainOptions } from './train-options.js';
 import { train } from './trainer.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { augmentV1 } from '../augment/v1.js';
 import { withVelocityCurve } from '../augment/velocity-curve.js';
-import type { Checkpoint, TrainingState } from '../checkpoint/checkpoint.js';
+import type { Checkpoint, TrainingState } from '../model/checkpoint/checkpoint.js';
 import { createCropSampler, type CropAugmenter, type CropSampler } from '../data/crops.js';
 import type { Dataset } from '../data/dataset-format.js';
 import type { V1Row } from '../encoding/v1.js';

@@ -7,7 +7,7 @@ import {
   type Checkpoint,
   type CurvePoint,
   type TrainingState,
-} from '../checkpoint/checkpoint.js';
+} from '../model/checkpoint/checkpoint.js';
 import type { TrainOptions } from './train-options.js';
 
 /**

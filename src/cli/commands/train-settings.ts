@@ -1,5 +1,5 @@
 import { basename, join } from 'node:path';
-import type { Checkpoint } from '../../checkpoint/checkpoint.js';
+import type { Checkpoint } from '../../model/checkpoint/checkpoint.js';
 import type { BackendName } from '../../model/kernels/backend.js';
 import { DEFAULT_PRESET, presetConfig, type ModelConfig } from '../../model/config.js';
 import { loadCheckpoint } from '../../node/checkpoint-store.js';

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { CheckpointError, decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
-import { sampleCheckpoint } from '../test-support/fixtures.js';
+import { sampleCheckpoint } from '../../test-support/fixtures.js';
 
 const reader = (files: Map<string, Uint8Array>) => (name: string) => files.get(name);
 

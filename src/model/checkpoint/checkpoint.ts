@@ -1,7 +1,7 @@
-import { contentHash } from '../data/content-hash.js';
-import { HowlError } from '../errors.js';
-import { validateModelConfig, type ModelConfig } from '../model/config.js';
-import type { RngState } from '../random/rng.js';
+import { contentHash } from '../../data/content-hash.js';
+import { HowlError } from '../../errors.js';
+import { validateModelConfig, type ModelConfig } from '../config.js';
+import type { RngState } from '../../random/rng.js';
 
 /**
  * The checkpoint format, platform-neutral: a checkpoint is four files (a folder on disk, see

@@ -1,4 +1,4 @@
-import type { Model } from '../model/model.js';
+import type { Model } from '../model.js';
 import type { Checkpoint } from './checkpoint.js';
 
 /** A named weight tensor, as in a checkpoint (`CheckpointTensor`) or read from tfjs variables. */
