@@ -64,10 +64,19 @@ export function groupKeyOf(rule: GroupRule, file: GroupedFile): string {
     return `folder:${slash < 0 ? '' : file.path.slice(0, slash)}`;
   }
   if (rule !== 'file') {
-    const match = new RegExp(rule.slice('regex:'.length)).exec(file.path);
+    const match = patternOf(rule).exec(file.path);
     if (match) return `regex:${match[1] ?? match[0]}`;
   }
   return `file:${file.hash}`;
+}
+
+const patterns = new Map<string, RegExp>();
+
+/** A `regex:` rule's pattern, compiled once however many files it keys. */
+function patternOf(rule: `regex:${string}`): RegExp {
+  let pattern = patterns.get(rule);
+  if (!pattern) patterns.set(rule, (pattern = new RegExp(rule.slice('regex:'.length))));
+  return pattern;
 }
 
 /** A group key's position in [0, 1): the content hash's for `file:` keys, else the key text's. */

@@ -16,23 +16,8 @@ const inject = vi.hoisted(() => ({
 }));
 
 vi.mock('node:fs/promises', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('node:fs/promises')>();
-  const errno = (code: string): NodeJS.ErrnoException =>
-    Object.assign(new Error(`${code}: injected failure, write`), { code, errno: -28, syscall: 'write' });
-  const open: typeof actual.open = async (path, flags, mode) => {
-    const handle = await actual.open(path, flags, mode);
-    if (inject.failOn?.test(String(path))) {
-      const writeFile = handle.writeFile.bind(handle);
-      Object.defineProperty(handle, 'writeFile', {
-        value: async (data: Uint8Array) => {
-          await writeFile(data.subarray(0, data.length >> 1));
-          throw errno(inject.code);
-        },
-      });
-    }
-    return handle;
-  };
-  return { ...actual, open, default: { ...actual, open } };
+  const { withInjectedWriteFailures } = await import('../test-support/failing-fs.js');
+  return withInjectedWriteFailures(await importOriginal<typeof import('node:fs/promises')>(), inject);
 });
 
 const dirs: string[] = [];

@@ -9,34 +9,11 @@ import { makeTinyDataset } from '../../test-support/fixtures.js';
 // `howl train` on a full disk, injected: handles opened on a path that `inject.failOn` matches write
 // half their bytes and fail with ENOSPC (no path on the error, as from write(2)); `appendFile` on
 // such a path fails the same way. Everything else is the real file system, in this process.
-const inject = vi.hoisted(() => ({ failOn: undefined as RegExp | undefined }));
+const inject = vi.hoisted(() => ({ failOn: undefined as RegExp | undefined, code: 'ENOSPC' }));
 
 vi.mock('node:fs/promises', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('node:fs/promises')>();
-  const enospc = (): NodeJS.ErrnoException =>
-    Object.assign(new Error('ENOSPC: no space left on device, write'), {
-      code: 'ENOSPC',
-      errno: -28,
-      syscall: 'write',
-    });
-  const open: typeof actual.open = async (path, flags, mode) => {
-    const handle = await actual.open(path, flags, mode);
-    if (inject.failOn?.test(String(path))) {
-      const writeFile = handle.writeFile.bind(handle);
-      Object.defineProperty(handle, 'writeFile', {
-        value: async (data: Uint8Array) => {
-          await writeFile(data.subarray(0, data.length >> 1));
-          throw enospc();
-        },
-      });
-    }
-    return handle;
-  };
-  const appendFile: typeof actual.appendFile = async (path, data, options) => {
-    if (inject.failOn?.test(String(path))) throw enospc();
-    return actual.appendFile(path, data, options);
-  };
-  return { ...actual, open, appendFile, default: { ...actual, open, appendFile } };
+  const { withInjectedWriteFailures } = await import('../../test-support/failing-fs.js');
+  return withInjectedWriteFailures(await importOriginal<typeof import('node:fs/promises')>(), inject);
 });
 
 const FAST = ['--batch', '2', '--length', '10', '--val-crops', '2', '--backend', 'cpu', '--warmup', '0'];
