@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { setupBackend, type BackendName } from '../model/kernels/backend.js';
+import { loadNativeKernels } from './native-loader.js';
 
 /** Node-only side of backend setup: where the wasm backend's binaries live. */
 
@@ -21,7 +22,8 @@ export function wasmBinaryDirectory(): string {
 
 /**
  * Starts a TensorFlow.js backend in Node: for `'wasm'` it first tells the backend where its
- * binaries are (once; before the backend initialises), then calls `setupBackend`. Idempotent.
+ * binaries are (once; before the backend initialises), loads the optional native kernels
+ * (`native-loader.ts`; silently absent where they cannot load), then calls `setupBackend`. Idempotent.
  *
  * @param name - the backend (default `'wasm'`)
  * @returns the name of the active backend
@@ -33,5 +35,7 @@ export async function setupNodeBackend(name: BackendName = 'wasm'): Promise<Back
     setWasmPaths(wasmBinaryDirectory());
     pathsSet = true;
   }
+  // The native kernels (OpenBLAS, when the machine has it) serve the wasm and cpu backends.
+  if (name === 'wasm' || name === 'cpu') loadNativeKernels();
   return setupBackend(name);
 }

@@ -16,10 +16,15 @@ import {
 } from '../../node/gradient-workers.js';
 import { readInputFile } from '../../node/read-input-file.js';
 import { truncateMetrics, writeRunRecord, type RunFolder } from '../../node/run-folder.js';
+import { nativeStatus, setNativeThreads } from '../../node/native-loader.js';
 import { setupNodeBackend } from '../../node/tf-backend.js';
 import { renderLossPlot } from '../../train/loss-plot.js';
 import { finiteOrNull, formatDuration, metricsLine, type MetricsRecord } from '../../train/metrics.js';
-import { resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } from '../../train/train-options.js';
+import {
+  resolveTrainOptions,
+  type ResolvedTrainOptions,
+  type TrainOptions,
+} from '../../train/train-options.js';
 import { train, type TrainCallbacks, type TrainResult } from '../../train/trainer.js';
 import { CliError } from '../cli-error.js';
 import type { TrainCommandOptions } from './train-flags.js';
@@ -109,6 +114,9 @@ async function startThreads(
   signals: CaughtSignals,
 ): Promise<GradientWorkers | undefined> {
   if (!(workers > 1)) return undefined;
+  // Each worker thread computes its share on one core: one BLAS thread each, here and in them.
+  setNativeThreads(1);
+  process.env['HOWL_THREADS'] = '1';
   return createGradientWorkers({ workers, model: plan.modelConfig, backend: plan.backend }).catch(
     (error: unknown) => {
       signals.release();
@@ -130,6 +138,7 @@ function startLine(
     `${dataset.totals.trainFiles} training files, ${dataset.totals.validationFiles} validation files; ` +
     `batch ${resolved.batchSize} × ${resolved.length} notes` +
     (threads ? ` on ${threads.workers} worker threads` : '') +
+    (nativeStatus() !== undefined ? `; ${nativeStatus()!.description}` : '') +
     `; run folder ${run.dir}` +
     (resume ? `; from step ${resume.state.step}` : '')
   );

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { columnSums, customOp, fastTanh, type LazyGradients } from './lstm.js';
+import { columnSums, customOp, fastTanh, type LazyGradients } from './custom-op.js';
+import { gruSequenceNative, nativeSequenceReady } from './native-sequence.js';
 
 /**
  * The GRU's math on TensorFlow.js ops, Keras layout with `reset_after=True` (Keras 2's default,
@@ -173,6 +174,7 @@ const fusedGru = customOp((inputs, save) => {
  * @returns outputs and final state
  */
 export function gruSequenceFused(x: tf.Tensor3D, h0: tf.Tensor2D, w: GruWeights): GruSequenceResult {
+  if (nativeSequenceReady() !== null) return gruSequenceNative(x, h0, w);
   return tf.tidy(() => {
     const [B, T] = x.shape;
     const H = w.recurrentKernel.shape[0];

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { nativeKernels, type NativeKernels } from './native-kernels.js';
 
 /**
  * Replacement kernels for the wasm backend of TensorFlow.js 4.22.0, registered with
@@ -7,10 +8,15 @@ import * as tf from '@tensorflow/tfjs';
  * - `Slice`, `SplitV`, `Unpack`: the stock `Slice` reads the WHOLE input out of the wasm heap
  *   (`readSync`, a copy) for every slice, so unstacking a `[T, B, n]` tensor costs O(T²). These
  *   copy only the slice, straight from heap to heap.
+ * - `Identity`: shares the data (reference count) instead of copying it.
  * - `BatchMatMul`: the stock kernel leaves XNNPACK's fast path (~26 GFLOPS) for a scalar loop
  *   (~2 GFLOPS) whenever an operand is transposed or the product is batched, which every matMul
  *   gradient hits. This one transposes the operand first (wasm `Transpose`) and runs batched
  *   products as one 2-D product (when the right operand is shared) or batch by batch.
+ *
+ * - With native kernels registered (`native-kernels.ts`), `BatchMatMul` hands every float product
+ *   to the native `sgemm`, which reads the operands where they lie in the wasm heap (no copy, no
+ *   transpose: BLAS takes the transposed layouts directly).
  *
  * Each replacement calls the stock kernel for what it does not handle (strings, odd dtypes).
  * Re-check when upgrading tfjs from 4.22.0: these rely on the wasm backend's `makeOutput`,
@@ -150,6 +156,71 @@ function unpackKernel(fallback: tf.KernelFunc): tf.KernelFunc {
   };
 }
 
+/**
+ * A batched product on the native `sgemm`, straight from and into the wasm heap.
+ *
+ * @returns the product, or null when the shapes are for the stock kernel (mismatch, odd broadcast)
+ */
+function nativeBatchMatMul(
+  native: NativeKernels,
+  backend: WasmBackend,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  attrs: { transposeA: boolean; transposeB: boolean },
+): tf.TensorInfo | null {
+  if (a.shape.length < 2 || b.shape.length < 2) return null;
+  const [rA, cA] = a.shape.slice(-2) as [number, number];
+  const [rB, cB] = b.shape.slice(-2) as [number, number];
+  const M = attrs.transposeA ? cA : rA;
+  const K = attrs.transposeA ? rA : cA;
+  const N = attrs.transposeB ? rB : cB;
+  if ((attrs.transposeB ? cB : rB) !== K) return null;
+  const outerA = a.shape.slice(0, -2);
+  const outerB = b.shape.slice(0, -2);
+  const batchA = sizeOf(outerA);
+  const batchB = sizeOf(outerB);
+  if (batchA !== batchB && batchA !== 1 && batchB !== 1) return null;
+  if (batchA !== batchB && outerA.length > 0 && outerB.length > 0 && outerA.length !== outerB.length)
+    return null;
+  const batch = Math.max(batchA, batchB);
+  const out = backend.makeOutput([...broadcastOuter(outerA, outerB), M, N], 'float32');
+  if (batch * M * N === 0) return out;
+  // Views are taken after makeOutput: a heap growth detaches older views.
+  const av = backend.typedArrayFromHeap(a) as Float32Array;
+  const bv = backend.typedArrayFromHeap(b) as Float32Array;
+  const ov = backend.typedArrayFromHeap(out) as Float32Array;
+  if (K === 0) {
+    ov.fill(0);
+    return out;
+  }
+  if (batchB === 1 && !attrs.transposeA) {
+    // The right operand is shared and A's rows are contiguous: one [batch·M, K] product.
+    native.sgemm(false, attrs.transposeB, batch * M, N, K, av, cA, bv, cB, 0, ov, N);
+    return out;
+  }
+  for (let i = 0; i < batch; i++) {
+    const ai = av.subarray((batchA === 1 ? 0 : i) * M * K);
+    const bi = bv.subarray((batchB === 1 ? 0 : i) * K * N);
+    native.sgemm(attrs.transposeA, attrs.transposeB, M, N, K, ai, cA, bi, cB, 0, ov.subarray(i * M * N), N);
+  }
+  return out;
+}
+
+/**
+ * `Identity` (what tfjs's engine runs to keep a tensor for the backward pass, and `tf.clone`):
+ * shares the data with a reference count, as `Reshape` does, instead of copying it. Safe because no
+ * wasm kernel writes into an existing tensor's memory.
+ */
+function identityKernel(fallback: tf.KernelFunc): tf.KernelFunc {
+  return (args: KernelArgs) => {
+    const x = args.inputs['x'] as tf.TensorInfo;
+    const backend = args.backend as WasmBackend & { incRef?(dataId: tf.DataId): void };
+    if (x.dtype === 'string' || typeof backend.incRef !== 'function') return fallback(args);
+    backend.incRef(x.dataId);
+    return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+  };
+}
+
 function batchMatMulKernel(fallback: tf.KernelFunc, transposeFunc: tf.KernelFunc): tf.KernelFunc {
   return (args: KernelArgs) => {
     const backend = args.backend as WasmBackend;
@@ -157,6 +228,11 @@ function batchMatMulKernel(fallback: tf.KernelFunc, transposeFunc: tf.KernelFunc
     let b = args.inputs['b'] as tf.TensorInfo;
     const attrs = args.attrs as { transposeA: boolean; transposeB: boolean };
     if (a.dtype !== 'float32' || b.dtype !== 'float32') return fallback(args);
+    const native = nativeKernels();
+    if (native !== null) {
+      const product = nativeBatchMatMul(native, backend, a, b, attrs);
+      if (product !== null) return product;
+    }
     const temporaries: tf.TensorInfo[] = [];
     const swapLast = (t: tf.TensorInfo): tf.TensorInfo => {
       const r = t.shape.length;
@@ -190,7 +266,7 @@ function batchMatMulKernel(fallback: tf.KernelFunc, transposeFunc: tf.KernelFunc
       result = { ...flat, shape: [...(outerA.length >= outerB.length ? outerA : outerB), M, N] };
     } else {
       const batch = Math.max(batchA, batchB);
-      const outShape = [...(outerA.length >= outerB.length ? outerA : outerB), M, N];
+      const outShape = [...broadcastOuter(outerA, outerB), M, N];
       const out = backend.makeOutput(outShape, 'float32');
       for (let i = 0; i < batch; i++) {
         const ai = copySlice(
@@ -257,6 +333,7 @@ export function registerWasmKernels(): string[] {
     tf.registerKernel(config);
     replaced.push(name);
   };
+  replace('Identity', identityKernel);
   replace('Slice', sliceKernel);
   replace('SplitV', splitVKernel);
   replace('Unpack', unpackKernel);

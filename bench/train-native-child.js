@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+// One Howl candidate of bench/train-native.js, in its own process (the kernels are chosen once per
+// process: HOWL_NATIVE=0 for the WebAssembly path, HOWL_THREADS for the BLAS threads). One step is
+// what `howl train` does per batch: the model's loss and gradients (passGradientTensors, the
+// trainer's own function) and an Adam update (the trainer's Adam). Prints one JSON line.
+/* global performance */
+// Usage: node bench/train-native-child.js --arch lstm-192 [--batch 64] [--length 256] [--rounds 3]
+import * as tf from '@tensorflow/tfjs';
+import { setupNodeBackend } from '../dist/node/tf-backend.js';
+import { nativeStatus } from '../dist/node/native-loader.js';
+import { presetConfig } from '../dist/model/config.js';
+import { createModel } from '../dist/model/create-model.js';
+import { createRng } from '../dist/random/rng.js';
+import { passGradientTensors } from '../dist/train/pass-gradient.js';
+import { createAdam } from '../dist/train/adam.js';
+
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const at = args.indexOf(`--${name}`);
+  return at >= 0 ? args[at + 1] : fallback;
+};
+const arch = option('arch', 'lstm-192');
+const batch = Number(option('batch', '64'));
+const length = Number(option('length', '256'));
+const rounds = Number(option('rounds', '3'));
+
+await setupNodeBackend('wasm');
+
+// Crops shaped like piano music: chords (delay 0) and steps, varied durations, velocities, pitches.
+const rng = createRng(1);
+const crops = Array.from({ length: batch }, () =>
+  Array.from({ length: length + 1 }, (_, i) => [
+    i === 0 || rng.next() < 0.35 ? 0 : rng.next() * 0.5,
+    0.05 + rng.next() * 1.5,
+    0.2 + rng.next() * 0.6,
+    rng.int(-39, 48),
+  ]),
+);
+const model = createModel(presetConfig(arch), { seed: 1 });
+const adam = createAdam(model.weights);
+const data = model.makeBatch(crops);
+const step = (seed) => {
+  tf.tidy(() => {
+    const { grads, losses } = passGradientTensors(model, data, seed, 1);
+    adam.apply(grads, 1e-3);
+    losses.dataSync();
+  });
+};
+step(1); // warm-up: kernels compiled, Adam's moments made
+const times = [];
+for (let r = 0; r < rounds; r++) {
+  const t0 = performance.now();
+  step(2 + r);
+  times.push((performance.now() - t0) / 1000);
+}
+const seconds = [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)];
+console.log(
+  JSON.stringify({
+    arch,
+    kernels: nativeStatus()?.description ?? 'unknown',
+    seconds,
+    rate: (batch * length) / seconds,
+    peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+  }),
+);

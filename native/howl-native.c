@@ -1,0 +1,529 @@
+/*
+ * Howl's optional native training kernels: a Node-API addon (plain C, no C++ runtime).
+ *
+ * It links no BLAS at build time. When loaded it looks for OpenBLAS with dlopen (the system's
+ * libopenblas.so.0, or only the library named by HOWL_BLAS) and, when found, offers:
+ *
+ *   sgemm          a row-major matrix product on Float32Arrays (any view, also one over a
+ *                  WebAssembly memory: no copy), used for every matMul of the wasm backend;
+ *   lstmForward    the whole-sequence LSTM (Keras layout, gate order i, f, c, o) with the state
+ *   lstmBackward   kept for backpropagation through time, and its gradient;
+ *   gruForward     the same for the GRU with reset_after (gate order z, r, h);
+ *   gruBackward
+ *
+ * Layout: batch-major sequences, x [B·T, I] (row b·T + t), weights as Keras stores them:
+ * W [I, G·H], U [H, G·H]. No transposes are formed: BLAS reads the strided rows of step t in place.
+ *
+ * Every entry point checks the length of every array it is given against the sizes it is told,
+ * and throws a TypeError instead of reading or writing past an end.
+ *
+ * When OpenBLAS is absent, `available` is false and `reason` says why; the JavaScript side then
+ * uses the WebAssembly kernels. Build: scripts/build-native.sh.
+ */
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <dlfcn.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112 };
+
+typedef void (*sgemm_fn)(int, int, int, int, int, int, float, const float *, int, const float *, int,
+                         float, float *, int);
+static sgemm_fn blas_sgemm = NULL;
+static void (*blas_set_threads)(int) = NULL;
+static int (*blas_get_threads)(void) = NULL;
+static char *(*blas_config)(void) = NULL;
+static char load_reason[512] = "";
+
+static void load_blas(void) {
+  /* HOWL_BLAS names the one library to try (a path or a soname); else the usual sonames. */
+  const char *chosen = getenv("HOWL_BLAS");
+  const char *names[3] = {"libopenblas.so.0", "libopenblas.so", NULL};
+  if (chosen != NULL && chosen[0] != '\0') {
+    names[0] = chosen;
+    names[1] = NULL;
+  }
+  for (int k = 0; names[k] != NULL; k++) {
+    void *lib = dlopen(names[k], RTLD_NOW | RTLD_LOCAL);
+    if (lib == NULL) {
+      snprintf(load_reason, sizeof load_reason, "%s", dlerror());
+      continue;
+    }
+    sgemm_fn gemm = (sgemm_fn)dlsym(lib, "cblas_sgemm");
+    void *config = dlsym(lib, "openblas_get_config");
+    if (gemm == NULL || config == NULL) {
+      snprintf(load_reason, sizeof load_reason, "%s is not OpenBLAS (no cblas_sgemm or openblas_get_config)",
+               names[k]);
+      dlclose(lib);
+      continue;
+    }
+    blas_sgemm = gemm;
+    blas_config = (char *(*)(void))config;
+    blas_set_threads = (void (*)(int))dlsym(lib, "openblas_set_num_threads");
+    blas_get_threads = (int (*)(void))dlsym(lib, "openblas_get_num_threads");
+    load_reason[0] = '\0';
+    return;
+  }
+}
+
+/* C[M,N] = op(A)·op(B) + beta·C, row-major. */
+static void gemm(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+                 float beta, float *C, int ldc) {
+  if (M == 0 || N == 0) return;
+  blas_sgemm(ROW_MAJOR, ta ? TRANS : NO_TRANS, tb ? TRANS : NO_TRANS, M, N, K, 1.0f, A, lda, B, ldb,
+             beta, C, ldc);
+}
+
+/*
+ * exp, sigmoid and tanh without libm calls, so that the gate loops vectorise: Cephes's expf
+ * (range reduction by ln 2 in two parts, degree-6 polynomial; about 2 ulp on [-87, 88]), with the
+ * input clamped to that range. tanh(x) = 2σ(2x) − 1, as the WebAssembly path computes it.
+ */
+static inline float exp_approx(float x) {
+  x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
+  float t = x * 1.44269504088896341f;
+  float n = (t + 12582912.0f) - 12582912.0f; /* round to nearest (|t| < 2^22) */
+  float r = x - n * 0.693359375f + n * 2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  union { int32_t i; float f; } scale;
+  scale.i = ((int32_t)n + 127) << 23;
+  return p * scale.f;
+}
+
+static inline float sigmoid(float x) { return 1.0f / (1.0f + exp_approx(-x)); }
+static inline float tanh_approx(float x) { return 2.0f / (1.0f + exp_approx(-2.0f * x)) - 1.0f; }
+
+/* The gate loops, compiled twice: for AVX2 with FMA and for the baseline (chosen at load time). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define VECTOR_CLONES
+#endif
+
+/* One LSTM row: g4 holds x·W (in), z h·U; writes the activated gates into g4, then c and h. */
+VECTOR_CLONES static void lstm_row(float *restrict g4, const float *restrict z, const float *restrict bias,
+                                   const float *restrict cprev, float *restrict c, float *restrict h, int64_t H) {
+  const int64_t G = 4 * H;
+  for (int64_t j = 0; j < G; j++) g4[j] += z[j] + bias[j];
+  for (int64_t j = 0; j < 2 * H; j++) g4[j] = sigmoid(g4[j]);
+  for (int64_t j = 2 * H; j < 3 * H; j++) g4[j] = tanh_approx(g4[j]);
+  for (int64_t j = 3 * H; j < G; j++) g4[j] = sigmoid(g4[j]);
+  for (int64_t k = 0; k < H; k++) {
+    float ck = g4[H + k] * cprev[k] + g4[k] * g4[2 * H + k];
+    c[k] = ck;
+    h[k] = g4[3 * H + k] * tanh_approx(ck);
+  }
+}
+
+/* One LSTM row backwards: dz from dh (dOut + carried), dc (carried, updated in place). */
+VECTOR_CLONES static void lstm_row_backward(const float *restrict g4, const float *restrict c,
+                                            const float *restrict cprev, const float *restrict dOut,
+                                            const float *restrict dhNext, float *restrict dc,
+                                            float *restrict dz, int64_t H) {
+  for (int64_t k = 0; k < H; k++) {
+    float i = g4[k], f = g4[H + k], g = g4[2 * H + k], o = g4[3 * H + k];
+    float tc = tanh_approx(c[k]);
+    float dh = dOut[k] + dhNext[k];
+    float dcv = dc[k] + dh * o * (1.0f - tc * tc);
+    dz[k] = dcv * g * i * (1.0f - i);
+    dz[H + k] = dcv * cprev[k] * f * (1.0f - f);
+    dz[2 * H + k] = dcv * i * (1.0f - g * g);
+    dz[3 * H + k] = dh * tc * o * (1.0f - o);
+    dc[k] = dcv * f;
+  }
+}
+
+/* One GRU row: g3 holds x·W (in), hr h·U; writes z, r, n into g3, hpn and h. */
+VECTOR_CLONES static void gru_row(float *restrict g3, const float *restrict hr, const float *restrict bIn,
+                                  const float *restrict bRec, const float *restrict hprev,
+                                  float *restrict hpn, float *restrict h, int64_t H) {
+  for (int64_t k = 0; k < 2 * H; k++) g3[k] = sigmoid(g3[k] + bIn[k] + hr[k] + bRec[k]);
+  for (int64_t k = 0; k < H; k++) {
+    float hn = hr[2 * H + k] + bRec[2 * H + k];
+    float n = tanh_approx(g3[2 * H + k] + bIn[2 * H + k] + g3[H + k] * hn);
+    g3[2 * H + k] = n;
+    hpn[k] = hn;
+    h[k] = g3[k] * hprev[k] + (1.0f - g3[k]) * n;
+  }
+}
+
+/* One GRU row backwards: dXP and dHP rows; carry = dh ⊙ z (the matrix path is added later). */
+VECTOR_CLONES static void gru_row_backward(const float *restrict g3, const float *restrict hprev,
+                                           const float *restrict hpn, const float *restrict dOut,
+                                           float *restrict carry, float *restrict dx3, float *restrict dh3,
+                                           int64_t H) {
+  for (int64_t k = 0; k < H; k++) {
+    float z = g3[k], r = g3[H + k], n = g3[2 * H + k];
+    float dh = dOut[k] + carry[k];
+    float dzp = dh * (hprev[k] - n) * z * (1.0f - z);
+    float dnp = dh * (1.0f - z) * (1.0f - n * n);
+    float drp = dnp * hpn[k] * r * (1.0f - r);
+    dx3[k] = dzp;
+    dx3[H + k] = drp;
+    dx3[2 * H + k] = dnp;
+    dh3[k] = dzp;
+    dh3[H + k] = drp;
+    dh3[2 * H + k] = dnp * r;
+    carry[k] = dh * z;
+  }
+}
+
+/* ---- argument reading ---------------------------------------------------------------------- */
+
+#define MAX_ARGS 24
+
+typedef struct {
+  napi_env env;
+  napi_value argv[MAX_ARGS];
+  size_t argc;
+  int failed;
+} Args;
+
+static void fail(Args *a, const char *message) {
+  if (!a->failed) napi_throw_type_error(a->env, NULL, message);
+  a->failed = 1;
+}
+
+static int read_args(napi_env env, napi_callback_info info, Args *a, size_t expected) {
+  a->env = env;
+  a->argc = MAX_ARGS;
+  a->failed = 0;
+  if (napi_get_cb_info(env, info, &a->argc, a->argv, NULL, NULL) != napi_ok) {
+    fail(a, "howl-native: could not read the arguments");
+    return 0;
+  }
+  if (a->argc < expected) {
+    char message[96];
+    snprintf(message, sizeof message, "howl-native: expected %zu arguments, got %zu", expected, a->argc);
+    fail(a, message);
+    return 0;
+  }
+  return 1;
+}
+
+static int64_t int_arg(Args *a, size_t k, const char *name) {
+  int64_t value = 0;
+  if (a->failed) return 0;
+  if (napi_get_value_int64(a->env, a->argv[k], &value) != napi_ok || value < 0 || value > (1 << 30)) {
+    char message[128];
+    snprintf(message, sizeof message, "howl-native: %s must be an integer in [0, 2^30]", name);
+    fail(a, message);
+    return 0;
+  }
+  return value;
+}
+
+static double number_arg(Args *a, size_t k, const char *name) {
+  double value = 0;
+  if (a->failed) return 0;
+  if (napi_get_value_double(a->env, a->argv[k], &value) != napi_ok) {
+    char message[96];
+    snprintf(message, sizeof message, "howl-native: %s must be a number", name);
+    fail(a, message);
+  }
+  return value;
+}
+
+/* A Float32Array of at least `need` elements (need as int64 to avoid overflow). */
+static float *array_arg(Args *a, size_t k, const char *name, int64_t need) {
+  if (a->failed) return NULL;
+  bool is_typed = false;
+  napi_typedarray_type type;
+  size_t length = 0;
+  void *data = NULL;
+  napi_is_typedarray(a->env, a->argv[k], &is_typed);
+  if (is_typed)
+    napi_get_typedarray_info(a->env, a->argv[k], &type, &length, &data, NULL, NULL);
+  if (!is_typed || type != napi_float32_array) {
+    char message[96];
+    snprintf(message, sizeof message, "howl-native: %s must be a Float32Array", name);
+    fail(a, message);
+    return NULL;
+  }
+  if ((int64_t)length < need) {
+    char message[160];
+    snprintf(message, sizeof message, "howl-native: %s holds %zu floats, needs %lld", name, length,
+             (long long)need);
+    fail(a, message);
+    return NULL;
+  }
+  return (float *)data;
+}
+
+static int need_blas(Args *a) {
+  if (blas_sgemm != NULL) return 1;
+  fail(a, "howl-native: OpenBLAS is not loaded");
+  return 0;
+}
+
+/* ---- sgemm -------------------------------------------------------------------------------- */
+
+/* sgemm(transA, transB, M, N, K, A, lda, B, ldb, beta, C, ldc) */
+static napi_value js_sgemm(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 12) || !need_blas(&a)) return NULL;
+  bool ta = false, tb = false;
+  napi_get_value_bool(env, a.argv[0], &ta);
+  napi_get_value_bool(env, a.argv[1], &tb);
+  int64_t M = int_arg(&a, 2, "M"), N = int_arg(&a, 3, "N"), K = int_arg(&a, 4, "K");
+  int64_t lda = int_arg(&a, 6, "lda"), ldb = int_arg(&a, 8, "ldb"), ldc = int_arg(&a, 11, "ldc");
+  /* op(A) is M×K: stored as M rows of lda (no transpose) or K rows of lda (transposed). */
+  int64_t rowsA = ta ? K : M, colsA = ta ? M : K, rowsB = tb ? N : K, colsB = tb ? K : N;
+  if (!a.failed && (lda < colsA || ldb < colsB || ldc < N)) fail(&a, "howl-native: a leading dimension is too small");
+  float *A = array_arg(&a, 5, "A", rowsA == 0 ? 0 : (rowsA - 1) * lda + colsA);
+  float *B = array_arg(&a, 7, "B", rowsB == 0 ? 0 : (rowsB - 1) * ldb + colsB);
+  double beta = number_arg(&a, 9, "beta");
+  float *C = array_arg(&a, 10, "C", M == 0 ? 0 : (M - 1) * ldc + N);
+  if (a.failed) return NULL;
+  if (K == 0) {
+    for (int64_t i = 0; i < M; i++)
+      for (int64_t j = 0; j < N; j++) C[i * ldc + j] *= (float)beta;
+    return NULL;
+  }
+  gemm(ta, tb, (int)M, (int)N, (int)K, A, (int)lda, B, (int)ldb, (float)beta, C, (int)ldc);
+  return NULL;
+}
+
+/* ---- LSTM --------------------------------------------------------------------------------- */
+
+/*
+ * lstmForward(B, T, I, H, x, W, U, b, h0, c0, out, acts, cs)
+ *   x [B·T, I], W [I, 4H], U [H, 4H], b [4H], h0 c0 [B, H]
+ *   out [B·T, H]: h after every step; acts [B·T, 4H]: the gates i, f, g, o after activation;
+ *   cs [B·T, H]: the cell state after every step.
+ */
+static napi_value js_lstm_forward(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 13) || !need_blas(&a)) return NULL;
+  int64_t B = int_arg(&a, 0, "B"), T = int_arg(&a, 1, "T"), I = int_arg(&a, 2, "I"), H = int_arg(&a, 3, "H");
+  int64_t G = 4 * H, R = B * T;
+  float *x = array_arg(&a, 4, "x", R * I), *W = array_arg(&a, 5, "W", I * G);
+  float *U = array_arg(&a, 6, "U", H * G), *bias = array_arg(&a, 7, "b", G);
+  float *h0 = array_arg(&a, 8, "h0", B * H), *c0 = array_arg(&a, 9, "c0", B * H);
+  float *out = array_arg(&a, 10, "out", R * H), *acts = array_arg(&a, 11, "acts", R * G);
+  float *cs = array_arg(&a, 12, "cs", R * H);
+  if (a.failed || R == 0 || H == 0) return NULL;
+  float *z = malloc(sizeof(float) * (size_t)(B * G));
+  if (z == NULL) {
+    fail(&a, "howl-native: out of memory");
+    return NULL;
+  }
+  gemm(0, 0, (int)R, (int)G, (int)I, x, (int)I, W, (int)G, 0.0f, acts, (int)G);
+  for (int64_t t = 0; t < T; t++) {
+    const float *hp = t == 0 ? h0 : out + (t - 1) * H;
+    gemm(0, 0, (int)B, (int)G, (int)H, hp, (int)(t == 0 ? H : T * H), U, (int)G, 0.0f, z, (int)G);
+    for (int64_t b = 0; b < B; b++) {
+      int64_t row = b * T + t;
+      const float *cprev = t == 0 ? c0 + b * H : cs + (row - 1) * H;
+      lstm_row(acts + row * G, z + b * G, bias, cprev, cs + row * H, out + row * H, H);
+    }
+  }
+  free(z);
+  return NULL;
+}
+
+/*
+ * lstmBackward(B, T, I, H, x, U, h0, c0, out, acts, cs, dOut, dcT, dZ, dW, dU, db, dh0, dc0)
+ *   dOut [B·T, H]: the loss's gradient w.r.t. every h (the last step's includes h_T's);
+ *   dcT [B, H]: w.r.t. the final cell state. Writes dZ [B·T, 4H] (w.r.t. the gates'
+ *   pre-activations; dx = dZ·Wᵀ is left to the caller, who may not need it), dW, dU, db, dh0, dc0.
+ */
+static napi_value js_lstm_backward(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 19) || !need_blas(&a)) return NULL;
+  int64_t B = int_arg(&a, 0, "B"), T = int_arg(&a, 1, "T"), I = int_arg(&a, 2, "I"), H = int_arg(&a, 3, "H");
+  int64_t G = 4 * H, R = B * T;
+  float *x = array_arg(&a, 4, "x", R * I), *U = array_arg(&a, 5, "U", H * G);
+  float *h0 = array_arg(&a, 6, "h0", B * H), *c0 = array_arg(&a, 7, "c0", B * H);
+  float *out = array_arg(&a, 8, "out", R * H), *acts = array_arg(&a, 9, "acts", R * G);
+  float *cs = array_arg(&a, 10, "cs", R * H), *dOut = array_arg(&a, 11, "dOut", R * H);
+  float *dcT = array_arg(&a, 12, "dcT", B * H), *dZ = array_arg(&a, 13, "dZ", R * G);
+  float *dW = array_arg(&a, 14, "dW", I * G), *dU = array_arg(&a, 15, "dU", H * G);
+  float *db = array_arg(&a, 16, "db", G), *dh0 = array_arg(&a, 17, "dh0", B * H);
+  float *dc0 = array_arg(&a, 18, "dc0", B * H);
+  if (a.failed || R == 0 || H == 0) return NULL;
+  float *dhNext = calloc((size_t)(B * H), sizeof(float));
+  float *hPrev = malloc(sizeof(float) * (size_t)(R * H));
+  if (dhNext == NULL || hPrev == NULL) {
+    free(dhNext);
+    free(hPrev);
+    fail(&a, "howl-native: out of memory");
+    return NULL;
+  }
+  memcpy(dc0, dcT, sizeof(float) * (size_t)(B * H)); /* dc0 carries dc backwards through time */
+  for (int64_t t = T - 1; t >= 0; t--) {
+    for (int64_t b = 0; b < B; b++) {
+      int64_t row = b * T + t;
+      const float *cprev = t == 0 ? c0 + b * H : cs + (row - 1) * H;
+      lstm_row_backward(acts + row * G, cs + row * H, cprev, dOut + row * H, dhNext + b * H, dc0 + b * H,
+                        dZ + row * G, H);
+    }
+    gemm(0, 1, (int)B, (int)H, (int)G, dZ + t * G, (int)(T * G), U, (int)G, 0.0f, dhNext, (int)H);
+  }
+  memcpy(dh0, dhNext, sizeof(float) * (size_t)(B * H));
+  for (int64_t b = 0; b < B; b++) {
+    memcpy(hPrev + b * T * H, h0 + b * H, sizeof(float) * (size_t)H);
+    if (T > 1) memcpy(hPrev + (b * T + 1) * H, out + b * T * H, sizeof(float) * (size_t)((T - 1) * H));
+  }
+  gemm(1, 0, (int)I, (int)G, (int)R, x, (int)I, dZ, (int)G, 0.0f, dW, (int)G);
+  gemm(1, 0, (int)H, (int)G, (int)R, hPrev, (int)H, dZ, (int)G, 0.0f, dU, (int)G);
+  for (int64_t j = 0; j < G; j++) db[j] = 0.0f;
+  for (int64_t r = 0; r < R; r++)
+    for (int64_t j = 0; j < G; j++) db[j] += dZ[r * G + j];
+  free(dhNext);
+  free(hPrev);
+  return NULL;
+}
+
+/* ---- GRU (reset_after) -------------------------------------------------------------------- */
+
+/*
+ * gruForward(B, T, I, H, x, W, U, b, h0, out, gates, hpn)
+ *   b [2, 3H]: row 0 the input bias, row 1 the recurrent bias.
+ *   gates [B·T, 3H]: z, r, n after activation; hpn [B·T, H]: the recurrent part of n (h·U_h + b_rh).
+ */
+static napi_value js_gru_forward(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 12) || !need_blas(&a)) return NULL;
+  int64_t B = int_arg(&a, 0, "B"), T = int_arg(&a, 1, "T"), I = int_arg(&a, 2, "I"), H = int_arg(&a, 3, "H");
+  int64_t G = 3 * H, R = B * T;
+  float *x = array_arg(&a, 4, "x", R * I), *W = array_arg(&a, 5, "W", I * G);
+  float *U = array_arg(&a, 6, "U", H * G), *bias = array_arg(&a, 7, "b", 2 * G);
+  float *h0 = array_arg(&a, 8, "h0", B * H), *out = array_arg(&a, 9, "out", R * H);
+  float *gates = array_arg(&a, 10, "gates", R * G), *hpn = array_arg(&a, 11, "hpn", R * H);
+  if (a.failed || R == 0 || H == 0) return NULL;
+  float *hp = malloc(sizeof(float) * (size_t)(B * G));
+  if (hp == NULL) {
+    fail(&a, "howl-native: out of memory");
+    return NULL;
+  }
+  const float *bIn = bias, *bRec = bias + G;
+  gemm(0, 0, (int)R, (int)G, (int)I, x, (int)I, W, (int)G, 0.0f, gates, (int)G);
+  for (int64_t t = 0; t < T; t++) {
+    const float *hprevAll = t == 0 ? h0 : out + (t - 1) * H;
+    int64_t ld = t == 0 ? H : T * H;
+    gemm(0, 0, (int)B, (int)G, (int)H, hprevAll, (int)ld, U, (int)G, 0.0f, hp, (int)G);
+    for (int64_t b = 0; b < B; b++) {
+      int64_t row = b * T + t;
+      gru_row(gates + row * G, hp + b * G, bIn, bRec, hprevAll + b * ld, hpn + row * H, out + row * H, H);
+    }
+  }
+  free(hp);
+  return NULL;
+}
+
+/*
+ * gruBackward(B, T, I, H, x, U, h0, out, gates, hpn, dOut, dXP, dW, dU, db, dh0)
+ *   Writes dXP [B·T, 3H] (w.r.t. x·W + b_in; dx = dXP·Wᵀ is left to the caller), dW, dU,
+ *   db [2, 3H] and dh0.
+ */
+static napi_value js_gru_backward(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 16) || !need_blas(&a)) return NULL;
+  int64_t B = int_arg(&a, 0, "B"), T = int_arg(&a, 1, "T"), I = int_arg(&a, 2, "I"), H = int_arg(&a, 3, "H");
+  int64_t G = 3 * H, R = B * T;
+  float *x = array_arg(&a, 4, "x", R * I), *U = array_arg(&a, 5, "U", H * G);
+  float *h0 = array_arg(&a, 6, "h0", B * H), *out = array_arg(&a, 7, "out", R * H);
+  float *gates = array_arg(&a, 8, "gates", R * G), *hpn = array_arg(&a, 9, "hpn", R * H);
+  float *dOut = array_arg(&a, 10, "dOut", R * H), *dXP = array_arg(&a, 11, "dXP", R * G);
+  float *dW = array_arg(&a, 12, "dW", I * G), *dU = array_arg(&a, 13, "dU", H * G);
+  float *db = array_arg(&a, 14, "db", 2 * G), *dh0 = array_arg(&a, 15, "dh0", B * H);
+  if (a.failed || R == 0 || H == 0) return NULL;
+  float *dHP = malloc(sizeof(float) * (size_t)(R * G));
+  float *dhNext = calloc((size_t)(B * H), sizeof(float));
+  float *hPrev = malloc(sizeof(float) * (size_t)(R * H));
+  if (dHP == NULL || dhNext == NULL || hPrev == NULL) {
+    free(dHP);
+    free(dhNext);
+    free(hPrev);
+    fail(&a, "howl-native: out of memory");
+    return NULL;
+  }
+  for (int64_t t = T - 1; t >= 0; t--) {
+    for (int64_t b = 0; b < B; b++) {
+      int64_t row = b * T + t;
+      const float *hprev = t == 0 ? h0 + b * H : out + (row - 1) * H;
+      /* carry: the direct path h' = z ⊙ h + …; the matrix path is added by the product below */
+      gru_row_backward(gates + row * G, hprev, hpn + row * H, dOut + row * H, dhNext + b * H, dXP + row * G,
+                       dHP + row * G, H);
+    }
+    gemm(0, 1, (int)B, (int)H, (int)G, dHP + t * G, (int)(T * G), U, (int)G, 1.0f, dhNext, (int)H);
+  }
+  memcpy(dh0, dhNext, sizeof(float) * (size_t)(B * H));
+  for (int64_t b = 0; b < B; b++) {
+    memcpy(hPrev + b * T * H, h0 + b * H, sizeof(float) * (size_t)H);
+    if (T > 1) memcpy(hPrev + (b * T + 1) * H, out + b * T * H, sizeof(float) * (size_t)((T - 1) * H));
+  }
+  gemm(1, 0, (int)I, (int)G, (int)R, x, (int)I, dXP, (int)G, 0.0f, dW, (int)G);
+  gemm(1, 0, (int)H, (int)G, (int)R, hPrev, (int)H, dHP, (int)G, 0.0f, dU, (int)G);
+  for (int64_t j = 0; j < 2 * G; j++) db[j] = 0.0f;
+  for (int64_t r = 0; r < R; r++)
+    for (int64_t j = 0; j < G; j++) {
+      db[j] += dXP[r * G + j];
+      db[G + j] += dHP[r * G + j];
+    }
+  free(dHP);
+  free(dhNext);
+  free(hPrev);
+  return NULL;
+}
+
+/* ---- threads and module ------------------------------------------------------------------- */
+
+static napi_value js_set_threads(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 1)) return NULL;
+  int64_t n = int_arg(&a, 0, "threads");
+  if (a.failed) return NULL;
+  if (blas_set_threads != NULL && n >= 1) blas_set_threads((int)n);
+  return NULL;
+}
+
+static napi_value js_threads(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value result;
+  napi_create_int32(env, blas_get_threads != NULL ? blas_get_threads() : 1, &result);
+  return result;
+}
+
+static void set_string(napi_env env, napi_value object, const char *key, const char *value) {
+  napi_value v;
+  napi_create_string_utf8(env, value, NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, object, key, v);
+}
+
+static void set_function(napi_env env, napi_value object, const char *key, napi_callback cb) {
+  napi_value fn;
+  napi_create_function(env, key, NAPI_AUTO_LENGTH, cb, NULL, &fn);
+  napi_set_named_property(env, object, key, fn);
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  load_blas();
+  napi_value available;
+  napi_get_boolean(env, blas_sgemm != NULL, &available);
+  napi_set_named_property(env, exports, "available", available);
+  set_string(env, exports, "reason", blas_sgemm != NULL ? "" : (load_reason[0] ? load_reason : "OpenBLAS not found"));
+  set_string(env, exports, "blas", blas_config != NULL ? blas_config() : "");
+  set_string(env, exports, "abi", "howl-native 1");
+  set_function(env, exports, "sgemm", js_sgemm);
+  set_function(env, exports, "lstmForward", js_lstm_forward);
+  set_function(env, exports, "lstmBackward", js_lstm_backward);
+  set_function(env, exports, "gruForward", js_gru_forward);
+  set_function(env, exports, "gruBackward", js_gru_backward);
+  set_function(env, exports, "setThreads", js_set_threads);
+  set_function(env, exports, "threads", js_threads);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -1,0 +1,128 @@
+/**
+ * The optional native training kernels, as the model layer sees them: an interface and a
+ * registry, nothing that loads a binary (so this module stays importable in a browser). In Node,
+ * `setupNodeBackend` loads Howl's addon (native/howl-native.c, OpenBLAS found at run time) and
+ * registers it here; when it cannot, nothing is registered and every op runs on TensorFlow.js's
+ * wasm kernels as before.
+ *
+ * Layout conventions (the addon's): row-major Float32Arrays; sequences batch-major, `x` as
+ * `[B·T, I]` with row `b·T + t`; weights in Keras layout, `W [I, G·H]`, `U [H, G·H]`.
+ */
+
+/** What the native addon offers. Every function checks its arrays' lengths and throws a TypeError. */
+export interface NativeKernels {
+  /** `C[M,N] = op(A)·op(B) + beta·C`, row-major, with leading dimensions (any Float32Array view). */
+  sgemm(
+    transA: boolean,
+    transB: boolean,
+    M: number,
+    N: number,
+    K: number,
+    A: Float32Array,
+    lda: number,
+    B: Float32Array,
+    ldb: number,
+    beta: number,
+    C: Float32Array,
+    ldc: number,
+  ): void;
+  /** LSTM over a sequence: writes `out [B·T, H]`, the activated gates `acts [B·T, 4H]` and `cs [B·T, H]`. */
+  lstmForward(
+    B: number,
+    T: number,
+    I: number,
+    H: number,
+    x: Float32Array,
+    W: Float32Array,
+    U: Float32Array,
+    b: Float32Array,
+    h0: Float32Array,
+    c0: Float32Array,
+    out: Float32Array,
+    acts: Float32Array,
+    cs: Float32Array,
+  ): void;
+  /** Its gradient: writes `dZ [B·T, 4H]` (pre-activations), `dW`, `dU`, `db`, `dh0`, `dc0`. */
+  lstmBackward(
+    B: number,
+    T: number,
+    I: number,
+    H: number,
+    x: Float32Array,
+    U: Float32Array,
+    h0: Float32Array,
+    c0: Float32Array,
+    out: Float32Array,
+    acts: Float32Array,
+    cs: Float32Array,
+    dOut: Float32Array,
+    dcT: Float32Array,
+    dZ: Float32Array,
+    dW: Float32Array,
+    dU: Float32Array,
+    db: Float32Array,
+    dh0: Float32Array,
+    dc0: Float32Array,
+  ): void;
+  /** GRU (reset_after) over a sequence: writes `out`, the gates `z, r, n` and `hpn` (h·U_h + b_rh). */
+  gruForward(
+    B: number,
+    T: number,
+    I: number,
+    H: number,
+    x: Float32Array,
+    W: Float32Array,
+    U: Float32Array,
+    b: Float32Array,
+    h0: Float32Array,
+    out: Float32Array,
+    gates: Float32Array,
+    hpn: Float32Array,
+  ): void;
+  /** Its gradient: writes `dXP [B·T, 3H]` (w.r.t. x·W + b_in), `dW`, `dU`, `db [2, 3H]`, `dh0`. */
+  gruBackward(
+    B: number,
+    T: number,
+    I: number,
+    H: number,
+    x: Float32Array,
+    U: Float32Array,
+    h0: Float32Array,
+    out: Float32Array,
+    gates: Float32Array,
+    hpn: Float32Array,
+    dOut: Float32Array,
+    dXP: Float32Array,
+    dW: Float32Array,
+    dU: Float32Array,
+    db: Float32Array,
+    dh0: Float32Array,
+  ): void;
+  /** Sets the BLAS thread count (process-wide). */
+  setThreads(threads: number): void;
+  /** The BLAS thread count. */
+  threads(): number;
+  /** The BLAS library's own description (e.g. "OpenBLAS 0.3.21 … Cooperlake"). */
+  readonly blas: string;
+}
+
+let active: NativeKernels | null = null;
+
+/**
+ * Registers (or, with null, removes) the native kernels. The recurrent layers' fused sequence ops
+ * and the wasm backend's matrix product use them from then on.
+ *
+ * @param kernels - the loaded addon, or null for the WebAssembly path
+ */
+export function useNativeKernels(kernels: NativeKernels | null): void {
+  active = kernels;
+}
+
+/**
+ * The registered native kernels.
+ *
+ * @returns the kernels, or null when the WebAssembly path is in use
+ */
+export function nativeKernels(): NativeKernels | null {
+  return active;
+}

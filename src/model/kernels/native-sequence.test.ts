@@ -1,0 +1,174 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { nativeStatus, setNativeThreads } from '../../node/native-loader.js';
+import { setupNodeBackend } from '../../node/tf-backend.js';
+import { maxAbsDiff } from '../../test-support/tensor-diff.js';
+import { gruSequenceFused } from './gru.js';
+import { lstmSequenceFused } from './lstm.js';
+import { nativeKernels, useNativeKernels, type NativeKernels } from './native-kernels.js';
+
+// The native kernels (native/howl-native.c on OpenBLAS) against the WebAssembly path they replace,
+// and against finite differences. Where OpenBLAS is absent the addon does not load and these skip.
+
+let native: NativeKernels | null = null;
+
+beforeAll(async () => {
+  await setupNodeBackend('wasm');
+  native = nativeKernels();
+  if (native === null)
+    console.warn(`native kernel tests skipped: ${nativeStatus()?.description ?? 'not loaded'}`);
+});
+
+afterEach(() => {
+  useNativeKernels(native);
+  setNativeThreads(2);
+});
+
+const B = 3;
+const T = 6;
+const I = 5;
+const H = 4;
+
+/** The recurrent op's inputs as variables, so every gradient is asked for. */
+function lstmInputs(seed: number): tf.Variable[] {
+  const n = (shape: number[], k: number, s = 0.6) =>
+    tf.variable(tf.randomNormal(shape, 0, s, 'float32', seed + k));
+  return [n([B, T, I], 0, 1), n([I, 4 * H], 1), n([H, 4 * H], 2), n([4 * H], 3), n([B, H], 4), n([B, H], 5)];
+}
+
+function gruInputs(seed: number): tf.Variable[] {
+  const n = (shape: number[], k: number, s = 0.6) =>
+    tf.variable(tf.randomNormal(shape, 0, s, 'float32', seed + k));
+  return [n([B, T, I], 0, 1), n([I, 3 * H], 1), n([H, 3 * H], 2), n([2, 3 * H], 3), n([B, H], 4)];
+}
+
+/** A loss that reaches every output of the sequence, the final h and (LSTM) the final c. */
+function lstmLoss(v: tf.Variable[]): tf.Scalar {
+  const [x, W, U, b, h0, c0] = v as [
+    tf.Tensor3D,
+    tf.Tensor2D,
+    tf.Tensor2D,
+    tf.Tensor1D,
+    tf.Tensor2D,
+    tf.Tensor2D,
+  ];
+  const r = lstmSequenceFused(x, h0, c0, { kernel: W, recurrentKernel: U, bias: b });
+  const w = tf.randomNormal([B, T, H], 0, 1, 'float32', 99);
+  return tf.addN([
+    tf.sum(tf.mul(r.outputs, w)),
+    tf.sum(tf.square(r.h)),
+    tf.sum(tf.mul(r.c, 0.7)),
+  ]) as tf.Scalar;
+}
+
+function gruLoss(v: tf.Variable[]): tf.Scalar {
+  const [x, W, U, b, h0] = v as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+  const r = gruSequenceFused(x, h0, { kernel: W, recurrentKernel: U, bias: b });
+  const w = tf.randomNormal([B, T, H], 0, 1, 'float32', 98);
+  return tf.addN([tf.sum(tf.mul(r.outputs, w)), tf.sum(tf.square(r.h))]) as tf.Scalar;
+}
+
+function lossAndGradients(
+  loss: (v: tf.Variable[]) => tf.Scalar,
+  v: tf.Variable[],
+): { loss: number; grads: tf.Tensor[] } {
+  const { value, grads } = tf.variableGrads(() => loss(v), v);
+  return { loss: value.dataSync()[0]!, grads: v.map((x) => grads[x.name]!) };
+}
+
+const cases = [
+  { kind: 'LSTM', inputs: lstmInputs, loss: lstmLoss },
+  { kind: 'GRU', inputs: gruInputs, loss: gruLoss },
+] as const;
+
+describe.each(cases)('native $kind sequence', ({ inputs, loss }) => {
+  test.skipIf(process.env['HOWL_NATIVE'] === '0')(
+    'loss and every gradient equal the WebAssembly path to 2e-5',
+    (ctx) => {
+      if (native === null) return ctx.skip();
+      const v = inputs(11);
+      const fast = lossAndGradients(loss, v);
+      useNativeKernels(null);
+      const reference = lossAndGradients(loss, v);
+      expect(Math.abs(fast.loss - reference.loss)).toBeLessThan(2e-5 * Math.max(1, Math.abs(reference.loss)));
+      fast.grads.forEach((g, k) => {
+        expect(g.shape).toEqual(reference.grads[k]!.shape);
+        expect(maxAbsDiff(g, reference.grads[k]!), `gradient ${k}`).toBeLessThan(2e-5);
+      });
+    },
+  );
+
+  test('gradients agree with central finite differences', (ctx) => {
+    if (native === null) return ctx.skip();
+    const v = inputs(21);
+    const { grads } = lossAndGradients(loss, v);
+    const eps = 1e-2;
+    // A few coordinates of every input: the loss is a float32 sum, so the tolerance is loose.
+    v.forEach((variable, k) => {
+      const values = variable.dataSync().slice();
+      const analytic = grads[k]!.dataSync();
+      for (const index of [0, Math.floor(values.length / 2), values.length - 1]) {
+        const at = (delta: number): number => {
+          const moved = values.slice();
+          moved[index] = values[index]! + delta;
+          variable.assign(tf.tensor(moved, variable.shape));
+          return tf.tidy(() => loss(v).dataSync()[0]!);
+        };
+        const numeric = (at(eps) - at(-eps)) / (2 * eps);
+        variable.assign(tf.tensor(values, variable.shape));
+        expect(Math.abs(numeric - analytic[index]!), `input ${k}[${index}]`).toBeLessThan(
+          5e-3 + 5e-3 * Math.abs(numeric),
+        );
+      }
+    });
+  });
+
+  test('one BLAS thread and two give the same loss and gradients', (ctx) => {
+    if (native === null) return ctx.skip();
+    const v = inputs(31);
+    setNativeThreads(1);
+    const one = lossAndGradients(loss, v);
+    setNativeThreads(2);
+    const two = lossAndGradients(loss, v);
+    expect(Math.abs(one.loss - two.loss)).toBeLessThan(1e-5);
+    one.grads.forEach((g, k) => expect(maxAbsDiff(g, two.grads[k]!)).toBeLessThan(1e-5));
+  });
+});
+
+describe('native matrix product (the wasm backend BatchMatMul kernel)', () => {
+  const shapes: [number[], number[], boolean, boolean][] = [
+    [[7, 5], [5, 3], false, false],
+    [[5, 7], [5, 3], true, false],
+    [[7, 5], [3, 5], false, true],
+    [[5, 7], [3, 5], true, true],
+    [[4, 7, 5], [4, 5, 3], false, false],
+    [[4, 5, 7], [4, 3, 5], true, true],
+    [[4, 7, 5], [5, 3], false, false],
+    [[2, 3, 7, 5], [1, 5, 3], false, false],
+    [[1, 7, 5], [4, 5, 3], false, false],
+    [[0, 5], [5, 3], false, false],
+    [[7, 0], [0, 3], false, false],
+  ];
+  test.each(shapes)('%j × %j (transposeA %s, transposeB %s) equals the stock kernel', (a, b, ta, tb, ctx) => {
+    if (native === null) return ctx.skip();
+    const A = tf.randomNormal(a, 0, 1, 'float32', 1);
+    const Bm = tf.randomNormal(b, 0, 1, 'float32', 2);
+    const fast = tf.matMul(A, Bm, ta, tb);
+    useNativeKernels(null);
+    const reference = tf.matMul(A, Bm, ta, tb);
+    expect(fast.shape).toEqual(reference.shape);
+    if (reference.size > 0) expect(maxAbsDiff(fast, reference)).toBeLessThan(1e-5);
+  });
+
+  test('the addon refuses an array shorter than the sizes it is told, naming it', (ctx) => {
+    if (native === null) return ctx.skip();
+    const A = new Float32Array(6);
+    const Bm = new Float32Array(6);
+    expect(() => native!.sgemm(false, false, 2, 2, 3, A, 3, Bm, 2, 0, new Float32Array(3), 2)).toThrow(
+      /C holds 3 floats, needs 4/,
+    );
+    expect(() => native!.lstmForward(2, 2, 1, 1, new Float32Array(3), A, A, A, A, A, A, A, A)).toThrow(
+      /x holds 3 floats, needs 4/,
+    );
+  });
+});

@@ -1,0 +1,76 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+
+// The native path's loading and its fallback, each in a fresh Node process (the loader decides
+// once per process). The children run the built code: `npm test` builds first.
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** A tiny LSTM's loss and the loader's status, computed in a child process with `env`. */
+function lossInChild(env: Record<string, string>): { loss: number; active: boolean; description: string } {
+  const script = `
+    const tf = await import('@tensorflow/tfjs');
+    const { setupNodeBackend } = await import('./dist/node/tf-backend.js');
+    const { nativeStatus } = await import('./dist/node/native-loader.js');
+    const { lstmSequenceFused } = await import('./dist/model/kernels/lstm.js');
+    await setupNodeBackend('wasm');
+    const n = (shape, seed) => tf.randomNormal(shape, 0, 0.5, 'float32', seed);
+    const r = lstmSequenceFused(n([2, 5, 3], 1), n([2, 4], 2), n([2, 4], 3),
+      { kernel: n([3, 16], 4), recurrentKernel: n([4, 16], 5), bias: n([16], 6) });
+    const loss = tf.sum(tf.mul(r.outputs, n([2, 5, 4], 7))).dataSync()[0];
+    const s = nativeStatus();
+    console.log(JSON.stringify({ loss, active: s.active, description: s.description }));`;
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+  });
+  return JSON.parse(out.trim().split('\n').pop()!) as { loss: number; active: boolean; description: string };
+}
+
+describe('native kernels: loading and fallback', () => {
+  test('HOWL_NATIVE=0 keeps the WebAssembly path and says why', () => {
+    const off = lossInChild({ HOWL_NATIVE: '0' });
+    expect(off.active).toBe(false);
+    expect(off.description).toBe('WebAssembly kernels (HOWL_NATIVE=0)');
+    expect(Number.isFinite(off.loss)).toBe(true);
+  });
+
+  test('a machine without OpenBLAS falls back silently to the WebAssembly path, with the same loss', () => {
+    const missing = lossInChild({ HOWL_BLAS: '/nonexistent/libopenblas.so.0' });
+    expect(missing.active).toBe(false);
+    expect(missing.description).toMatch(/^WebAssembly kernels \(OpenBLAS not found \(.*nonexistent.*\)\)$/);
+    const wrong = lossInChild({ HOWL_BLAS: 'libm.so.6' });
+    expect(wrong.description).toMatch(/libm\.so\.6 is not OpenBLAS/);
+    const off = lossInChild({ HOWL_NATIVE: '0' });
+    expect(Math.abs(missing.loss - off.loss)).toBeLessThan(1e-6);
+  });
+
+  test.skipIf(process.platform !== 'linux' || process.arch !== 'x64')(
+    "with OpenBLAS present the native kernels load and give the WebAssembly path's loss",
+    (ctx) => {
+      const on = lossInChild({});
+      if (!on.active) {
+        console.warn(
+          `native kernels not active here (${on.description}); install libopenblas0-pthread to test them`,
+        );
+        return ctx.skip();
+      }
+      expect(on.description).toMatch(/^native kernels on OpenBLAS [\d.]+, \d+ threads?$/);
+      const off = lossInChild({ HOWL_NATIVE: '0' });
+      expect(Math.abs(on.loss - off.loss)).toBeLessThan(1e-4);
+    },
+  );
+
+  test('the shipped binary was built from the committed source (scripts/build-native.sh)', () => {
+    const source = readFileSync(path.join(root, 'native/howl-native.c'));
+    const recorded = readFileSync(path.join(root, 'native/prebuilt/linux-x64/SOURCE.sha256'), 'utf8').trim();
+    expect(createHash('sha256').update(source).digest('hex'), 'rebuild with scripts/build-native.sh').toBe(
+      recorded,
+    );
+  });
+});
