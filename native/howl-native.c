@@ -10,6 +10,8 @@
  *   lstmBackward   kept for backpropagation through time, and its gradient;
  *   gruForward     the same for the GRU with reset_after (gate order z, r, h);
  *   gruBackward
+ *   crossEntropy   the heads' softmax cross-entropy, SELU and column sums (bias gradients), with
+ *   selu, …        exp computed without libm so the loops vectorise.
  *
  * Layout: batch-major sequences, x [B·T, I] (row b·T + t), weights as Keras stores them:
  * W [I, G·H], U [H, G·H]. No transposes are formed: BLAS reads the strided rows of step t in place.
@@ -478,6 +480,122 @@ static napi_value js_gru_backward(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---- heads: cross-entropy, SELU, column sums ----------------------------------------------- */
+
+VECTOR_CLONES static float softmax_row(const float *restrict z, float *restrict p, int64_t K) {
+  float m = z[0];
+  for (int64_t j = 1; j < K; j++) m = z[j] > m ? z[j] : m;
+  for (int64_t j = 0; j < K; j++) p[j] = exp_approx(z[j] - m);
+  float sum = 0.0f;
+  for (int64_t j = 0; j < K; j++) sum += p[j];
+  float inv = 1.0f / sum;
+  for (int64_t j = 0; j < K; j++) p[j] *= inv;
+  return m + logf(sum); /* log Σ exp z */
+}
+
+/*
+ * crossEntropy(N, K, logits, targets, mask, probs) → Σ_i mask_i · (logsumexp(z_i) − z_i[target_i])
+ *   targets as floats (class indices, exact below 2^24); probs [N, K] receives each row's softmax
+ *   (rows with mask 0 too), which the gradient reuses. A target outside [0, K) throws.
+ */
+static napi_value js_cross_entropy(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 6)) return NULL;
+  int64_t N = int_arg(&a, 0, "N"), K = int_arg(&a, 1, "K");
+  float *z = array_arg(&a, 2, "logits", N * K), *targets = array_arg(&a, 3, "targets", N);
+  float *mask = array_arg(&a, 4, "mask", N), *probs = array_arg(&a, 5, "probs", N * K);
+  if (a.failed) return NULL;
+  double total = 0.0;
+  for (int64_t i = 0; i < N; i++) {
+    float lse = K > 0 ? softmax_row(z + i * K, probs + i * K, K) : 0.0f;
+    int64_t t = (int64_t)targets[i];
+    if (mask[i] == 0.0f) continue;
+    if (t < 0 || t >= K || (float)t != targets[i]) {
+      fail(&a, "howl-native: a cross-entropy target is not a class index in [0, K)");
+      return NULL;
+    }
+    total += (double)mask[i] * (double)(lse - z[i * K + t]);
+  }
+  napi_value result;
+  napi_create_double(env, total, &result);
+  return result;
+}
+
+/* crossEntropyBackward(N, K, probs, targets, mask, coef, dlogits): coef · mask_i · (p_i − onehot). */
+static napi_value js_cross_entropy_backward(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 7)) return NULL;
+  int64_t N = int_arg(&a, 0, "N"), K = int_arg(&a, 1, "K");
+  float *probs = array_arg(&a, 2, "probs", N * K), *targets = array_arg(&a, 3, "targets", N);
+  float *mask = array_arg(&a, 4, "mask", N);
+  float coef = (float)number_arg(&a, 5, "coef");
+  float *d = array_arg(&a, 6, "dlogits", N * K);
+  if (a.failed) return NULL;
+  for (int64_t i = 0; i < N; i++) {
+    float w = coef * mask[i];
+    const float *p = probs + i * K;
+    float *di = d + i * K;
+    for (int64_t j = 0; j < K; j++) di[j] = w * p[j];
+    int64_t t = (int64_t)targets[i];
+    if (w != 0.0f && t >= 0 && t < K) di[t] -= w;
+  }
+  return NULL;
+}
+
+#define SELU_ALPHA 1.6732632423543772f
+#define SELU_SCALE 1.0507009873554805f
+
+VECTOR_CLONES static void selu_loop(const float *restrict x, float *restrict y, int64_t n) {
+  for (int64_t i = 0; i < n; i++) {
+    float e = SELU_SCALE * SELU_ALPHA * (exp_approx(x[i]) - 1.0f);
+    y[i] = x[i] > 0.0f ? SELU_SCALE * x[i] : e;
+  }
+}
+
+/* The derivative from the output: scale where x > 0 (y > 0), else y + scale·alpha (= scale·alpha·eˣ). */
+VECTOR_CLONES static void selu_backward_loop(const float *restrict y, const float *restrict dy, float *restrict dx,
+                                             int64_t n) {
+  for (int64_t i = 0; i < n; i++) dx[i] = dy[i] * (y[i] > 0.0f ? SELU_SCALE : y[i] + SELU_SCALE * SELU_ALPHA);
+}
+
+/* selu(n, x, y) */
+static napi_value js_selu(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 3)) return NULL;
+  int64_t n = int_arg(&a, 0, "n");
+  float *x = array_arg(&a, 1, "x", n), *y = array_arg(&a, 2, "y", n);
+  if (a.failed) return NULL;
+  selu_loop(x, y, n);
+  return NULL;
+}
+
+/* seluBackward(n, y, dy, dx) */
+static napi_value js_selu_backward(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 4)) return NULL;
+  int64_t n = int_arg(&a, 0, "n");
+  float *y = array_arg(&a, 1, "y", n), *dy = array_arg(&a, 2, "dy", n), *dx = array_arg(&a, 3, "dx", n);
+  if (a.failed) return NULL;
+  selu_backward_loop(y, dy, dx, n);
+  return NULL;
+}
+
+VECTOR_CLONES static void add_row(float *restrict out, const float *restrict row, int64_t K) {
+  for (int64_t j = 0; j < K; j++) out[j] += row[j];
+}
+
+/* columnSums(N, K, x, out): out[j] = Σ_i x[i, j]. */
+static napi_value js_column_sums(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 4)) return NULL;
+  int64_t N = int_arg(&a, 0, "N"), K = int_arg(&a, 1, "K");
+  float *x = array_arg(&a, 2, "x", N * K), *out = array_arg(&a, 3, "out", K);
+  if (a.failed) return NULL;
+  for (int64_t j = 0; j < K; j++) out[j] = 0.0f;
+  for (int64_t i = 0; i < N; i++) add_row(out, x + i * K, K);
+  return NULL;
+}
+
 /* ---- threads and module ------------------------------------------------------------------- */
 
 static napi_value js_set_threads(napi_env env, napi_callback_info info) {
@@ -521,6 +639,11 @@ static napi_value init(napi_env env, napi_value exports) {
   set_function(env, exports, "lstmBackward", js_lstm_backward);
   set_function(env, exports, "gruForward", js_gru_forward);
   set_function(env, exports, "gruBackward", js_gru_backward);
+  set_function(env, exports, "crossEntropy", js_cross_entropy);
+  set_function(env, exports, "crossEntropyBackward", js_cross_entropy_backward);
+  set_function(env, exports, "selu", js_selu);
+  set_function(env, exports, "seluBackward", js_selu_backward);
+  set_function(env, exports, "columnSums", js_column_sums);
   set_function(env, exports, "setThreads", js_set_threads);
   set_function(env, exports, "threads", js_threads);
   return exports;

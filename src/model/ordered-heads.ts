@@ -3,7 +3,7 @@ import { TIME_BINS, VELOCITY_BINS } from '../encoding/grid.js';
 import { OCTAVES, PITCHES_PER_OCTAVE, type PitchEncoding } from '../encoding/ordered-input.js';
 import { PITCH_COUNT } from '../score/clamp-pitch.js';
 import type { Dense, KernelInit } from './kernels/layers.js';
-import { selu } from './kernels/layers.js';
+import { oneHotDense, selu } from './kernels/head-ops.js';
 import type { OrderedBatch } from './batching/ordered-features.js';
 import { maskedCrossEntropy } from './trunk.js';
 
@@ -92,15 +92,12 @@ export function createOrderedHeads(
       const delayTarget = flat(batch.delay);
       const pitchTarget = flat(batch.pitch);
       const a = context.apply(f);
-      const delayOne = tf.cast(tf.oneHot(delayTarget, TIME_BINS), 'float32') as tf.Tensor2D;
-      const pitchOne = tf.cast(tf.oneHot(pitchTarget, PITCH_COUNT), 'float32') as tf.Tensor2D;
-      const hp = selu(tf.add(a, pitchDelay.apply(delayOne)) as tf.Tensor2D);
+      const hp = selu(tf.add(a, oneHotDense(pitchDelay, delayTarget, TIME_BINS)) as tf.Tensor2D);
       const pitchLogits = tf.add(pitchHead.apply(f), pitchHidden.apply(hp)) as tf.Tensor2D;
       let pitchLoss: tf.Scalar;
       if (classHeads) {
         const octaveTarget = flat(batch.octave);
-        const octaveOne = tf.cast(tf.oneHot(octaveTarget, OCTAVES), 'float32') as tf.Tensor2D;
-        const hc = selu(tf.add(hp, classHeads.octave.apply(octaveOne)) as tf.Tensor2D);
+        const hc = selu(tf.add(hp, oneHotDense(classHeads.octave, octaveTarget, OCTAVES)) as tf.Tensor2D);
         const classLogits = tf.add(classHeads.head.apply(f), classHeads.hidden.apply(hc)) as tf.Tensor2D;
         pitchLoss = tf.add(
           maskedCrossEntropy(pitchLogits, octaveTarget, mask, count),
@@ -109,7 +106,13 @@ export function createOrderedHeads(
       } else {
         pitchLoss = maskedCrossEntropy(pitchLogits, pitchTarget, mask, count);
       }
-      const r = selu(tf.addN([a, restDelay.apply(delayOne), restPitch.apply(pitchOne)]) as tf.Tensor2D);
+      const r = selu(
+        tf.addN([
+          a,
+          oneHotDense(restDelay, delayTarget, TIME_BINS),
+          oneHotDense(restPitch, pitchTarget, PITCH_COUNT),
+        ]) as tf.Tensor2D,
+      );
       const parts = [
         maskedCrossEntropy(delayHead.apply(selu(a)), delayTarget, mask, count),
         pitchLoss,

@@ -110,25 +110,5 @@ export function disposerOf(trunk: Trunk, weights: readonly NamedVariable[]): () 
   };
 }
 
-/**
- * The masked mean cross-entropy of integer targets under logits.
- *
- * @param logits - `[N, K]`
- * @param targets - `[N]` int32 class indices
- * @param mask - `[N]` 1 on real steps, 0 on padding
- * @param count - the number of real steps (≥ 1), a scalar
- * @returns the mean, a scalar
- */
-export function maskedCrossEntropy(
-  logits: tf.Tensor2D,
-  targets: tf.Tensor1D,
-  mask: tf.Tensor1D,
-  count: tf.Scalar,
-): tf.Scalar {
-  return tf.tidy(() => {
-    const logp = tf.logSoftmax(logits);
-    const onehot = tf.oneHot(targets, logits.shape[1]);
-    const ce = tf.neg(tf.sum(tf.mul(logp, onehot), 1));
-    return tf.div(tf.sum(tf.mul(ce, mask)), count) as tf.Scalar;
-  });
-}
+/** The masked mean cross-entropy, fused on the native kernels where they run (`kernels/head-ops.ts`). */
+export { maskedCrossEntropy } from './kernels/head-ops.js';

@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { createRng } from '../../random/rng.js';
+import { customOp } from './custom-op.js';
 import { SELU_ALPHA, SELU_SCALE } from './selu-constants.js';
 
 /**
@@ -88,16 +90,8 @@ export function createDense(
 }
 
 export { SELU_ALPHA, SELU_SCALE };
-
-/**
- * Scaled exponential linear unit, `scale · (x > 0 ? x : alpha · (eˣ − 1))`.
- *
- * @param x - any tensor
- * @returns a new tensor of the same shape
- */
-export function selu<T extends tf.Tensor>(x: T): T {
-  return tf.selu(x);
-}
+/** SELU, fused on the native kernels where they run (`head-ops.ts`). */
+export { selu } from './head-ops.js';
 
 /**
  * AlphaDropout (Klambauer et al. 2017; Keras's `AlphaDropout`): while training, each element is
@@ -105,8 +99,9 @@ export function selu<T extends tf.Tensor>(x: T): T {
  * map restores the mean and variance, so a self-normalising network stays normalised. Outside
  * training (or with `rate` 0) it is the identity.
  *
- * The mask is drawn with `tf.randomUniform(…, seed)` from the integer `seed`: the same seed gives
- * the same mask on every backend, so training is reproducible and resumable.
+ * The mask comes from the integer `seed`, so training is reproducible and resumable: on the
+ * CPU-resident backends (wasm, cpu) from Howl's own generator (`random/rng.ts`) in one fused op,
+ * elsewhere from `tf.randomUniform(…, seed)`.
  *
  * @param x - activations
  * @param rate - drop probability in [0, 1)
@@ -116,12 +111,53 @@ export function selu<T extends tf.Tensor>(x: T): T {
  */
 export function alphaDropout<T extends tf.Tensor>(x: T, rate: number, seed: number | undefined): T {
   if (!(rate > 0) || seed === undefined) return x;
+  const alphaP = -SELU_ALPHA * SELU_SCALE;
+  const a = 1 / Math.sqrt((1 - rate) * (1 + rate * alphaP * alphaP));
+  const b = -a * alphaP * rate;
+  const backend = tf.getBackend();
+  if (backend === 'wasm' || backend === 'cpu') return fusedAlphaDropout(x, rate, seed, a, b, alphaP) as T;
   return tf.tidy(() => {
-    const alphaP = -SELU_ALPHA * SELU_SCALE;
     const keep = tf.cast(tf.greaterEqual(tf.randomUniform(x.shape, 0, 1, 'float32', seed), rate), 'float32');
-    const a = 1 / Math.sqrt((1 - rate) * (1 + rate * alphaP * alphaP));
-    const b = -a * alphaP * rate;
     const dropped = tf.add(tf.mul(x, keep), tf.mul(tf.sub(1, keep), alphaP));
     return tf.add(tf.mul(dropped, a), b) as T;
   });
+}
+
+/** AlphaDropout as one op on the CPU: `keep ? a·x + b : a·alphaP + b`, gradient `keep ? a·dy : 0`. */
+function fusedAlphaDropout(
+  x: tf.Tensor,
+  rate: number,
+  seed: number,
+  a: number,
+  b: number,
+  alphaP: number,
+): tf.Tensor {
+  const op = customOp(([input]) => {
+    const n = input!.size;
+    const values = input!.dataSync() as Float32Array;
+    const rng = createRng(seed);
+    const keep = new Uint8Array(n);
+    const y = new Float32Array(n);
+    const dropped = a * alphaP + b;
+    for (let i = 0; i < n; i++) {
+      if (rng.next() >= rate) {
+        keep[i] = 1;
+        y[i] = a * values[i]! + b;
+      } else {
+        y[i] = dropped;
+      }
+    }
+    return {
+      value: tf.tensor(y, input!.shape),
+      gradients: (dy) => [
+        () => {
+          const d = dy.dataSync() as Float32Array;
+          const dx = new Float32Array(n);
+          for (let i = 0; i < n; i++) dx[i] = keep[i] === 1 ? a * d[i]! : 0;
+          return tf.tensor(dx, input!.shape);
+        },
+      ],
+    };
+  });
+  return op(x);
 }

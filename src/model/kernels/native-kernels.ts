@@ -98,6 +98,34 @@ export interface NativeKernels {
     db: Float32Array,
     dh0: Float32Array,
   ): void;
+  /**
+   * Softmax cross-entropy of `[N, K]` logits against class indices (as floats): returns
+   * Σ mask_i · (logsumexp z_i − z_i[t_i]) and writes every row's softmax into `probs`.
+   */
+  crossEntropy(
+    N: number,
+    K: number,
+    logits: Float32Array,
+    targets: Float32Array,
+    mask: Float32Array,
+    probs: Float32Array,
+  ): number;
+  /** Its gradient: `dlogits = coef · mask_i · (p_i − onehot(t_i))`. */
+  crossEntropyBackward(
+    N: number,
+    K: number,
+    probs: Float32Array,
+    targets: Float32Array,
+    mask: Float32Array,
+    coef: number,
+    dlogits: Float32Array,
+  ): void;
+  /** SELU of `n` values. */
+  selu(n: number, x: Float32Array, y: Float32Array): void;
+  /** SELU's gradient from its output `y`. */
+  seluBackward(n: number, y: Float32Array, dy: Float32Array, dx: Float32Array): void;
+  /** Column sums of `[N, K]`. */
+  columnSums(N: number, K: number, x: Float32Array, out: Float32Array): void;
   /** Sets the BLAS thread count (process-wide). */
   setThreads(threads: number): void;
   /** The BLAS thread count. */

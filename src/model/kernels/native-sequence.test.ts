@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
 import { nativeStatus, setNativeThreads } from '../../node/native-loader.js';
 import { setupNodeBackend } from '../../node/tf-backend.js';
 import { maxAbsDiff } from '../../test-support/tensor-diff.js';
@@ -10,14 +10,10 @@ import { nativeKernels, useNativeKernels, type NativeKernels } from './native-ke
 // The native kernels (native/howl-native.c on OpenBLAS) against the WebAssembly path they replace,
 // and against finite differences. Where OpenBLAS is absent the addon does not load and these skip.
 
-let native: NativeKernels | null = null;
-
-beforeAll(async () => {
-  await setupNodeBackend('wasm');
-  native = nativeKernels();
-  if (native === null)
-    console.warn(`native kernel tests skipped: ${nativeStatus()?.description ?? 'not loaded'}`);
-});
+await setupNodeBackend('wasm');
+const native: NativeKernels | null = nativeKernels();
+if (native === null)
+  console.warn(`native kernel tests skipped: ${nativeStatus()?.description ?? 'not loaded'}`);
 
 afterEach(() => {
   useNativeKernels(native);
@@ -44,7 +40,7 @@ function gruInputs(seed: number): tf.Variable[] {
 
 /** A loss that reaches every output of the sequence, the final h and (LSTM) the final c. */
 function lstmLoss(v: tf.Variable[]): tf.Scalar {
-  const [x, W, U, b, h0, c0] = v as [
+  const [x, W, U, b, h0, c0] = v as unknown as [
     tf.Tensor3D,
     tf.Tensor2D,
     tf.Tensor2D,
@@ -62,7 +58,7 @@ function lstmLoss(v: tf.Variable[]): tf.Scalar {
 }
 
 function gruLoss(v: tf.Variable[]): tf.Scalar {
-  const [x, W, U, b, h0] = v as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+  const [x, W, U, b, h0] = v as unknown as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
   const r = gruSequenceFused(x, h0, { kernel: W, recurrentKernel: U, bias: b });
   const w = tf.randomNormal([B, T, H], 0, 1, 'float32', 98);
   return tf.addN([tf.sum(tf.mul(r.outputs, w)), tf.sum(tf.square(r.h))]) as tf.Scalar;
@@ -81,25 +77,20 @@ const cases = [
   { kind: 'GRU', inputs: gruInputs, loss: gruLoss },
 ] as const;
 
-describe.each(cases)('native $kind sequence', ({ inputs, loss }) => {
-  test.skipIf(process.env['HOWL_NATIVE'] === '0')(
-    'loss and every gradient equal the WebAssembly path to 2e-5',
-    (ctx) => {
-      if (native === null) return ctx.skip();
-      const v = inputs(11);
-      const fast = lossAndGradients(loss, v);
-      useNativeKernels(null);
-      const reference = lossAndGradients(loss, v);
-      expect(Math.abs(fast.loss - reference.loss)).toBeLessThan(2e-5 * Math.max(1, Math.abs(reference.loss)));
-      fast.grads.forEach((g, k) => {
-        expect(g.shape).toEqual(reference.grads[k]!.shape);
-        expect(maxAbsDiff(g, reference.grads[k]!), `gradient ${k}`).toBeLessThan(2e-5);
-      });
-    },
-  );
+describe.skipIf(native === null).each(cases)('native $kind sequence', ({ inputs, loss }) => {
+  test('loss and every gradient equal the WebAssembly path to 2e-5', () => {
+    const v = inputs(11);
+    const fast = lossAndGradients(loss, v);
+    useNativeKernels(null);
+    const reference = lossAndGradients(loss, v);
+    expect(Math.abs(fast.loss - reference.loss)).toBeLessThan(2e-5 * Math.max(1, Math.abs(reference.loss)));
+    fast.grads.forEach((g, k) => {
+      expect(g.shape).toEqual(reference.grads[k]!.shape);
+      expect(maxAbsDiff(g, reference.grads[k]!), `gradient ${k}`).toBeLessThan(2e-5);
+    });
+  });
 
-  test('gradients agree with central finite differences', (ctx) => {
-    if (native === null) return ctx.skip();
+  test('gradients agree with central finite differences', () => {
     const v = inputs(21);
     const { grads } = lossAndGradients(loss, v);
     const eps = 1e-2;
@@ -123,8 +114,7 @@ describe.each(cases)('native $kind sequence', ({ inputs, loss }) => {
     });
   });
 
-  test('one BLAS thread and two give the same loss and gradients', (ctx) => {
-    if (native === null) return ctx.skip();
+  test('one BLAS thread and two give the same loss and gradients', () => {
     const v = inputs(31);
     setNativeThreads(1);
     const one = lossAndGradients(loss, v);
@@ -135,7 +125,7 @@ describe.each(cases)('native $kind sequence', ({ inputs, loss }) => {
   });
 });
 
-describe('native matrix product (the wasm backend BatchMatMul kernel)', () => {
+describe.skipIf(native === null)('native matrix product (the wasm backend BatchMatMul kernel)', () => {
   const shapes: [number[], number[], boolean, boolean][] = [
     [[7, 5], [5, 3], false, false],
     [[5, 7], [5, 3], true, false],
@@ -149,8 +139,7 @@ describe('native matrix product (the wasm backend BatchMatMul kernel)', () => {
     [[0, 5], [5, 3], false, false],
     [[7, 0], [0, 3], false, false],
   ];
-  test.each(shapes)('%j × %j (transposeA %s, transposeB %s) equals the stock kernel', (a, b, ta, tb, ctx) => {
-    if (native === null) return ctx.skip();
+  test.each(shapes)('%j × %j (transposeA %s, transposeB %s) equals the stock kernel', (a, b, ta, tb) => {
     const A = tf.randomNormal(a, 0, 1, 'float32', 1);
     const Bm = tf.randomNormal(b, 0, 1, 'float32', 2);
     const fast = tf.matMul(A, Bm, ta, tb);
@@ -160,8 +149,24 @@ describe('native matrix product (the wasm backend BatchMatMul kernel)', () => {
     if (reference.size > 0) expect(maxAbsDiff(fast, reference)).toBeLessThan(1e-5);
   });
 
-  test('the addon refuses an array shorter than the sizes it is told, naming it', (ctx) => {
-    if (native === null) return ctx.skip();
+  test.each([
+    [[9, 4], 0, false],
+    [[9, 4], -2, true],
+    [[9, 4], 1, false],
+    [[3, 4, 5], 0, false],
+  ] as [number[], number, boolean][])(
+    'sum of %j over axis %i (keepDims %s) equals the stock kernel',
+    (shape, axis, keep) => {
+      const x = tf.randomNormal(shape, 0, 1, 'float32', 3);
+      const fast = tf.sum(x, axis, keep);
+      useNativeKernels(null);
+      const reference = tf.sum(x, axis, keep);
+      expect(fast.shape).toEqual(reference.shape);
+      expect(maxAbsDiff(fast, reference)).toBeLessThan(1e-5);
+    },
+  );
+
+  test('the addon refuses an array shorter than the sizes it is told, naming it', () => {
     const A = new Float32Array(6);
     const Bm = new Float32Array(6);
     expect(() => native!.sgemm(false, false, 2, 2, 3, A, 3, Bm, 2, 0, new Float32Array(3), 2)).toThrow(

@@ -9,6 +9,7 @@ import { nativeKernels, type NativeKernels } from './native-kernels.js';
  *   (`readSync`, a copy) for every slice, so unstacking a `[T, B, n]` tensor costs O(T²). These
  *   copy only the slice, straight from heap to heap.
  * - `Identity`: shares the data (reference count) instead of copying it.
+ * - `Sum` over a matrix's first axis (bias gradients) on the native kernels, when registered.
  * - `BatchMatMul`: the stock kernel leaves XNNPACK's fast path (~26 GFLOPS) for a scalar loop
  *   (~2 GFLOPS) whenever an operand is transposed or the product is batched, which every matMul
  *   gradient hits. This one transposes the operand first (wasm `Transpose`) and runs batched
@@ -221,6 +222,40 @@ function identityKernel(fallback: tf.KernelFunc): tf.KernelFunc {
   };
 }
 
+/**
+ * `Sum` over the first axis of a matrix (every bias gradient) on the native kernels; the stock
+ * kernel transposes first. Anything else goes to the stock kernel.
+ */
+function sumKernel(fallback: tf.KernelFunc): tf.KernelFunc {
+  return (args: KernelArgs) => {
+    const native = nativeKernels();
+    const x = args.inputs['x'] as tf.TensorInfo;
+    const attrs = args.attrs as { axis: number | number[]; keepDims: boolean };
+    const axes = (Array.isArray(attrs.axis) ? attrs.axis : [attrs.axis]).map((a) =>
+      a < 0 ? a + x.shape.length : a,
+    );
+    if (
+      native === null ||
+      x.dtype !== 'float32' ||
+      x.shape.length !== 2 ||
+      axes.length !== 1 ||
+      axes[0] !== 0
+    ) {
+      return fallback(args);
+    }
+    const backend = args.backend as WasmBackend;
+    const [N, K] = x.shape as [number, number];
+    const out = backend.makeOutput(attrs.keepDims ? [1, K] : [K], 'float32');
+    native.columnSums(
+      N,
+      K,
+      backend.typedArrayFromHeap(x) as Float32Array,
+      backend.typedArrayFromHeap(out) as Float32Array,
+    );
+    return out;
+  };
+}
+
 function batchMatMulKernel(fallback: tf.KernelFunc, transposeFunc: tf.KernelFunc): tf.KernelFunc {
   return (args: KernelArgs) => {
     const backend = args.backend as WasmBackend;
@@ -334,6 +369,7 @@ export function registerWasmKernels(): string[] {
     replaced.push(name);
   };
   replace('Identity', identityKernel);
+  replace('Sum', sumKernel);
   replace('Slice', sliceKernel);
   replace('SplitV', splitVKernel);
   replace('Unpack', unpackKernel);
