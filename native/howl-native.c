@@ -262,6 +262,25 @@ static float *array_arg(Args *a, size_t k, const char *name, int64_t need) {
   return (float *)data;
 }
 
+/* An Int32Array of at least `need` elements. */
+static int32_t *int_array_arg(Args *a, size_t k, const char *name, int64_t need) {
+  if (a->failed) return NULL;
+  bool is_typed = false;
+  napi_typedarray_type type;
+  size_t length = 0;
+  void *data = NULL;
+  napi_is_typedarray(a->env, a->argv[k], &is_typed);
+  if (is_typed) napi_get_typedarray_info(a->env, a->argv[k], &type, &length, &data, NULL, NULL);
+  if (!is_typed || type != napi_int32_array || (int64_t)length < need) {
+    char message[128];
+    snprintf(message, sizeof message, "howl-native: %s must be an Int32Array of at least %lld elements", name,
+             (long long)need);
+    fail(a, message);
+    return NULL;
+  }
+  return (int32_t *)data;
+}
+
 static int need_blas(Args *a) {
   if (blas_sgemm != NULL) return 1;
   fail(a, "howl-native: OpenBLAS is not loaded");
@@ -596,6 +615,63 @@ static napi_value js_column_sums(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---- row lookups and elementwise ---------------------------------------------------------- */
+
+/* gatherRows(N, K, E, W, rows, b, out): out[i] = W[rows[i]] + b, W [K, E]; a row outside [0, K) throws. */
+static napi_value js_gather_rows(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 7)) return NULL;
+  int64_t N = int_arg(&a, 0, "N"), K = int_arg(&a, 1, "K"), E = int_arg(&a, 2, "E");
+  float *W = array_arg(&a, 3, "W", K * E);
+  int32_t *rows = int_array_arg(&a, 4, "rows", N);
+  float *b = array_arg(&a, 5, "b", E), *out = array_arg(&a, 6, "out", N * E);
+  if (a.failed) return NULL;
+  for (int64_t i = 0; i < N; i++) {
+    if (rows[i] < 0 || rows[i] >= K) {
+      fail(&a, "howl-native: a row index is outside [0, K)");
+      return NULL;
+    }
+    const float *w = W + (int64_t)rows[i] * E;
+    float *o = out + i * E;
+    for (int64_t j = 0; j < E; j++) o[j] = w[j] + b[j];
+  }
+  return NULL;
+}
+
+/* scatterAddRows(N, K, E, dY, rows, dW): dW = 0, then dW[rows[i]] += dY[i]. */
+static napi_value js_scatter_add_rows(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 6)) return NULL;
+  int64_t N = int_arg(&a, 0, "N"), K = int_arg(&a, 1, "K"), E = int_arg(&a, 2, "E");
+  float *dY = array_arg(&a, 3, "dY", N * E);
+  int32_t *rows = int_array_arg(&a, 4, "rows", N);
+  float *dW = array_arg(&a, 5, "dW", K * E);
+  if (a.failed) return NULL;
+  memset(dW, 0, sizeof(float) * (size_t)(K * E));
+  for (int64_t i = 0; i < N; i++) {
+    if (rows[i] < 0 || rows[i] >= K) continue; /* refused by gatherRows already */
+    add_row(dW + (int64_t)rows[i] * E, dY + i * E, E);
+  }
+  return NULL;
+}
+
+VECTOR_CLONES static void affine_loop(const float *restrict x, float s, float t, float *restrict y, int64_t n) {
+  for (int64_t i = 0; i < n; i++) y[i] = s * x[i] + t;
+}
+
+/* affine(n, x, s, t, y): y = s·x + t. */
+static napi_value js_affine(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 5)) return NULL;
+  int64_t n = int_arg(&a, 0, "n");
+  float *x = array_arg(&a, 1, "x", n);
+  float s = (float)number_arg(&a, 2, "s"), t = (float)number_arg(&a, 3, "t");
+  float *y = array_arg(&a, 4, "y", n);
+  if (a.failed) return NULL;
+  affine_loop(x, s, t, y, n);
+  return NULL;
+}
+
 /* ---- threads and module ------------------------------------------------------------------- */
 
 static napi_value js_set_threads(napi_env env, napi_callback_info info) {
@@ -644,6 +720,9 @@ static napi_value init(napi_env env, napi_value exports) {
   set_function(env, exports, "selu", js_selu);
   set_function(env, exports, "seluBackward", js_selu_backward);
   set_function(env, exports, "columnSums", js_column_sums);
+  set_function(env, exports, "gatherRows", js_gather_rows);
+  set_function(env, exports, "scatterAddRows", js_scatter_add_rows);
+  set_function(env, exports, "affine", js_affine);
   set_function(env, exports, "setThreads", js_set_threads);
   set_function(env, exports, "threads", js_threads);
   return exports;

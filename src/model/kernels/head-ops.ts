@@ -108,18 +108,23 @@ export function oneHotDense(dense: DenseWeights, indices: tf.Tensor1D, K: number
   if (backend !== 'wasm' && backend !== 'cpu') {
     return dense.apply(tf.cast(tf.oneHot(indices, K), 'float32') as tf.Tensor2D);
   }
-  const rows = indices.dataSync();
+  const rows = Int32Array.from(indices.dataSync());
   const N = rows.length;
+  const k = nativeSequenceReady();
   const op = customOp(([kernel, bias]) => {
     const E = kernel!.shape[1]!;
     const W = floats(kernel!);
     const b = floats(bias!);
     const out = new Float32Array(N * E);
-    for (let i = 0; i < N; i++) {
-      const r = rows[i]!;
-      if (!(r >= 0 && r < K)) throw new RangeError(`oneHotDense: index ${r} outside [0, ${K})`);
-      const base = r * E;
-      for (let j = 0; j < E; j++) out[i * E + j] = W[base + j]! + b[j]!;
+    if (k !== null) {
+      k.gatherRows(N, K, E, W, rows, b, out);
+    } else {
+      for (let i = 0; i < N; i++) {
+        const r = rows[i]!;
+        if (!(r >= 0 && r < K)) throw new RangeError(`oneHotDense: index ${r} outside [0, ${K})`);
+        out.set(W.subarray(r * E, (r + 1) * E), i * E);
+        for (let j = 0; j < E; j++) out[i * E + j]! += b[j]!;
+      }
     }
     return {
       value: tf.tensor2d(out, [N, E]),
@@ -128,15 +133,19 @@ export function oneHotDense(dense: DenseWeights, indices: tf.Tensor1D, K: number
         return [
           () => {
             const dW = new Float32Array(K * E);
-            for (let i = 0; i < N; i++) {
-              const base = rows[i]! * E;
-              for (let j = 0; j < E; j++) dW[base + j]! += d[i * E + j]!;
+            if (k !== null) k.scatterAddRows(N, K, E, d, rows, dW);
+            else {
+              for (let i = 0; i < N; i++) {
+                const base = rows[i]! * E;
+                for (let j = 0; j < E; j++) dW[base + j]! += d[i * E + j]!;
+              }
             }
             return tf.tensor2d(dW, [K, E]);
           },
           () => {
             const db = new Float32Array(E);
-            for (let i = 0; i < N; i++) for (let j = 0; j < E; j++) db[j]! += d[i * E + j]!;
+            if (k !== null) k.columnSums(N, E, d, db);
+            else for (let i = 0; i < N; i++) for (let j = 0; j < E; j++) db[j]! += d[i * E + j]!;
             return tf.tensor1d(db);
           },
         ];

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../../random/rng.js';
 import { customOp } from './custom-op.js';
+import { nativeSequenceReady } from './native-sequence.js';
 import { SELU_ALPHA, SELU_SCALE } from './selu-constants.js';
 
 /**
@@ -123,7 +124,24 @@ export function alphaDropout<T extends tf.Tensor>(x: T, rate: number, seed: numb
   });
 }
 
-/** AlphaDropout as one op on the CPU: `keep ? a·x + b : a·alphaP + b`, gradient `keep ? a·dy : 0`. */
+/**
+ * The positions AlphaDropout drops in `n` values: a Bernoulli(`rate`) process drawn as geometric
+ * gaps (`⌊log U / log(1 − rate)⌋` kept values before each drop), so a rate of 1 % costs ~n/100
+ * draws, not n.
+ */
+function droppedPositions(n: number, rate: number, seed: number): Int32Array {
+  const rng = createRng(seed);
+  const logKeep = Math.log1p(-rate);
+  const positions: number[] = [];
+  for (let i = -1; ;) {
+    i += 1 + Math.floor(Math.log(1 - rng.next()) / logKeep);
+    if (i >= n) break;
+    positions.push(i);
+  }
+  return Int32Array.from(positions);
+}
+
+/** AlphaDropout as one op on the CPU: `kept ? a·x + b : a·alphaP + b`, gradient `kept ? a·dy : 0`. */
 function fusedAlphaDropout(
   x: tf.Tensor,
   rate: number,
@@ -135,25 +153,22 @@ function fusedAlphaDropout(
   const op = customOp(([input]) => {
     const n = input!.size;
     const values = input!.dataSync() as Float32Array;
-    const rng = createRng(seed);
-    const keep = new Uint8Array(n);
+    const drops = droppedPositions(n, rate, seed);
+    const k = nativeSequenceReady();
     const y = new Float32Array(n);
+    if (k !== null) k.affine(n, values, a, b, y);
+    else for (let i = 0; i < n; i++) y[i] = a * values[i]! + b;
     const dropped = a * alphaP + b;
-    for (let i = 0; i < n; i++) {
-      if (rng.next() >= rate) {
-        keep[i] = 1;
-        y[i] = a * values[i]! + b;
-      } else {
-        y[i] = dropped;
-      }
-    }
+    for (const i of drops) y[i] = dropped;
     return {
       value: tf.tensor(y, input!.shape),
       gradients: (dy) => [
         () => {
           const d = dy.dataSync() as Float32Array;
           const dx = new Float32Array(n);
-          for (let i = 0; i < n; i++) dx[i] = keep[i] === 1 ? a * d[i]! : 0;
+          if (k !== null) k.affine(n, d, a, 0, dx);
+          else for (let i = 0; i < n; i++) dx[i] = a * d[i]!;
+          for (const i of drops) dx[i] = 0;
           return tf.tensor(dx, input!.shape);
         },
       ],

@@ -126,6 +126,20 @@ export interface NativeKernels {
   seluBackward(n: number, y: Float32Array, dy: Float32Array, dx: Float32Array): void;
   /** Column sums of `[N, K]`. */
   columnSums(N: number, K: number, x: Float32Array, out: Float32Array): void;
+  /** `out[i] = W[rows[i]] + b` for `W [K, E]`; throws for a row outside `[0, K)`. */
+  gatherRows(
+    N: number,
+    K: number,
+    E: number,
+    W: Float32Array,
+    rows: Int32Array,
+    b: Float32Array,
+    out: Float32Array,
+  ): void;
+  /** `dW = 0`, then `dW[rows[i]] += dY[i]`. */
+  scatterAddRows(N: number, K: number, E: number, dY: Float32Array, rows: Int32Array, dW: Float32Array): void;
+  /** `y = s·x + t`. */
+  affine(n: number, x: Float32Array, s: number, t: number, y: Float32Array): void;
   /** Sets the BLAS thread count (process-wide). */
   setThreads(threads: number): void;
   /** The BLAS thread count. */
