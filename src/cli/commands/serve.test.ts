@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
@@ -7,6 +7,8 @@ import { startComposerServer } from './serve.js';
 
 const web = mkdtempSync(join(tmpdir(), 'howl-serve-'));
 writeFileSync(join(web, 'index.html'), '<!doctype html><title>composer</title>');
+mkdirSync(join(web, 'model'));
+writeFileSync(join(web, 'model', 'about.json'), '{"label":"the default"}');
 
 async function howl(...args: string[]): Promise<{ code: number; err: string }> {
   let err = '';
@@ -23,7 +25,7 @@ afterEach(() => vi.restoreAllMocks());
 afterAll(() => rmSync(web, { recursive: true, force: true }));
 
 describe('howl serve', () => {
-  it('serves the page, the shipped model and the SoundFont', async () => {
+  it('serves the page, the shipped models and the SoundFont', async () => {
     const running = await startComposerServer({ port: 0, host: '127.0.0.1', web });
     try {
       expect(running.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
@@ -31,9 +33,23 @@ describe('howl serve', () => {
       expect(await (await fetch(running.url)).text()).toContain('<title>composer</title>');
       const config = (await (await fetch(`${running.url}model/config.json`)).json()) as { format: string };
       expect(config.format).toBe('howl-checkpoint');
+      // The build's description of the default model, and the other models from models/.
+      expect(await (await fetch(`${running.url}model/about.json`)).text()).toContain('the default');
+      const other = await fetch(`${running.url}models/piano-transformer/config.json`);
+      expect(((await other.json()) as { format: string }).format).toBe('howl-checkpoint');
       const soundFont = await fetch(`${running.url}soundfont.sf3`, { method: 'HEAD' });
       expect(soundFont.status).toBe(200);
       expect(Number(soundFont.headers.get('content-length'))).toBeGreaterThan(10_000_000);
+    } finally {
+      await running.close();
+    }
+  });
+
+  it('names the model it was given, not the default, in model/about.json', async () => {
+    const model = join(import.meta.dirname, '../../../models/piano-ordered-lstm');
+    const running = await startComposerServer({ port: 0, host: '127.0.0.1', web, model });
+    try {
+      expect((await fetch(`${running.url}model/about.json`)).status).toBe(404);
     } finally {
       await running.close();
     }

@@ -17,9 +17,25 @@ interface ServeCommandOptions {
   web?: string;
 }
 
-/** The built page: dist-web/ at the package root (from src/cli/commands or dist/cli/commands). */
+/** The package root (from src/cli/commands or dist/cli/commands). */
+const packageRoot = (): string => resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** The built page: dist-web/ at the package root (built by `npm run build:web`; in the npm package). */
 export function defaultWebDir(): string {
-  return resolve(dirname(fileURLToPath(import.meta.url)), '../../../dist-web');
+  return join(packageRoot(), 'dist-web');
+}
+
+/**
+ * Why there is no page to serve, in one line. In a clone (web/ beside it) or with `--web` the page
+ * is built with `npm run build:web`; an installed package carries it, so one without it is broken.
+ */
+function notBuilt(web: string, given: boolean): string {
+  if (given || existsSync(join(packageRoot(), 'web', 'vite.config.ts')))
+    return `${web}: the web composer is not built; run \`npm run build:web\` first`;
+  return (
+    `${web}: this installed howl has no web composer; reinstall it (\`npm install howl\`), ` +
+    'or pass --web a page built in a clone with `npm run build:web`'
+  );
 }
 
 /**
@@ -53,9 +69,9 @@ export interface ComposerServerOptions {
 }
 
 /**
- * Starts serving the composer: the built page, the model's checkpoint files under `/model/` and
- * the SoundFont as `/soundfont.sf3`. The model is read and checked first, so a broken one is
- * reported here and not in the browser.
+ * Starts serving the composer: the built page, the model's checkpoint files under `/model/`, the
+ * other shipped models under `/models/<folder>/` and the SoundFont as `/soundfont.sf3`. The model
+ * is read and checked first, so a broken one is reported here and not in the browser.
  *
  * @returns the running server and the model folder it serves
  * @throws {CliError} when the page is not built, the SoundFont is missing, or the port is taken
@@ -66,16 +82,24 @@ export async function startComposerServer(
 ): Promise<RunningServer & { readonly modelDir: string }> {
   const web = options.web ?? defaultWebDir();
   if (!existsSync(join(web, 'index.html')) && options.web === undefined) buildPageOnce(web);
-  if (!existsSync(join(web, 'index.html'))) {
-    throw new CliError(`${web}: the web composer is not built; run \`npm run build:web\` first`);
-  }
+  if (!existsSync(join(web, 'index.html'))) throw new CliError(notBuilt(web, options.web !== undefined));
   const model = await loadModel(options.model ?? defaultModelDir());
   const soundFont = options.soundFont ?? defaultSoundFontPath();
   if (!existsSync(soundFont)) throw new CliError(`${soundFont}: no such SoundFont file`);
+  // The models and the SoundFont come from where the package keeps them, not from the build's
+  // copies (which the npm package leaves out). The build's model/about.json names the shipped
+  // default, so the page shows it only when that is the model served.
+  const mounts: Record<string, string> = {
+    '/model/': model.dir,
+    '/models/': dirname(defaultModelDir()),
+    '/soundfont.sf3': soundFont,
+  };
+  const about = join(web, 'model', 'about.json');
+  if (options.model === undefined && existsSync(about)) mounts['/model/about.json'] = about;
   try {
     const running = await startStaticServer({
       root: web,
-      mounts: { '/model/': model.dir, '/soundfont.sf3': soundFont },
+      mounts,
       host: options.host,
       port: options.port,
     });
