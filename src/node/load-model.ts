@@ -3,18 +3,24 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CheckpointConfig, TrainingState } from '../model/checkpoint/checkpoint.js';
 import { CheckpointError } from '../model/checkpoint/checkpoint.js';
+import { trainingSummaryOf, type TrainingSummary } from '../model/checkpoint/safetensors-model.js';
 import { weightsOf, type WeightMap } from '../model/checkpoint/weight-map.js';
 import { loadCheckpoint } from './checkpoint-store.js';
 import { modelCheckpointDir } from './run-folder.js';
+import { isSafetensorsFolder, loadSafetensorsModel } from './safetensors-folder.js';
 
 /** A trained model read for generation: its configuration and weights (no optimiser state). */
 export interface LoadedModel {
   /** The folder the weights came from. */
   readonly dir: string;
+  /** What the folder holds: a checkpoint of `howl train`, or `model.safetensors` + `config.json`. */
+  readonly format: 'checkpoint' | 'safetensors';
   readonly config: CheckpointConfig;
   readonly weights: WeightMap;
-  /** How it was trained (steps, time, best validation loss). */
-  readonly state: TrainingState;
+  /** A checkpoint's training state; `undefined` for a safetensors model. */
+  readonly state: TrainingState | undefined;
+  /** How long it was trained (steps, time, best validation loss), when the folder says. */
+  readonly training: TrainingSummary | undefined;
 }
 
 /** The original's network as trained by Howl, shipped for comparison (and for `howl export`). */
@@ -30,15 +36,29 @@ export function defaultModelDir(): string {
 /**
  * Reads a trained model for generation.
  *
- * @param path - a checkpoint folder, or a run folder of `howl train`, whose best-validation
- *   checkpoint (`best/`) is preferred over the latest (`checkpoint/`) (default: the shipped model)
+ * @param path - a checkpoint folder, a safetensors model folder (`model.safetensors` +
+ *   `config.json`, as `howl export --format safetensors` writes), or a run folder of `howl train`,
+ *   whose best-validation checkpoint (`best/`) is preferred over the latest (`checkpoint/`)
+ *   (default: the shipped model)
  * @returns the configuration, weights and training summary
  * @throws CheckpointError naming the folder when there is no model there, or it is corrupt
+ * @throws SafetensorsError naming `model.safetensors` and what is wrong with it
  * @example const model = await loadModel('runs/piano-ordered-lstm');
  */
 export async function loadModel(path: string = defaultModelDir()): Promise<LoadedModel> {
   if (!existsSync(path)) throw new CheckpointError(`${path}: no such model folder`);
   const dir = modelCheckpointDir(path);
+  if (isSafetensorsFolder(dir)) {
+    const model = await loadSafetensorsModel(dir);
+    return { dir, format: 'safetensors', ...model, state: undefined };
+  }
   const checkpoint = await loadCheckpoint(dir);
-  return { dir, config: checkpoint.config, weights: weightsOf(checkpoint), state: checkpoint.state };
+  return {
+    dir,
+    format: 'checkpoint',
+    config: checkpoint.config,
+    weights: weightsOf(checkpoint),
+    state: checkpoint.state,
+    training: trainingSummaryOf(checkpoint.state),
+  };
 }

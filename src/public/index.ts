@@ -102,6 +102,8 @@ export type { CropSampler, CropSamplerOptions, CropAugmenter } from '../data/cro
 export {
   encodeCheckpoint,
   decodeCheckpoint,
+  encodeCheckpointConfig,
+  decodeCheckpointConfig,
   CheckpointError,
   CHECKPOINT_VERSION,
   CHECKPOINT_FILES,
@@ -115,6 +117,25 @@ export type {
 } from '../model/checkpoint/checkpoint.js';
 export { weightsOf } from '../model/checkpoint/weight-map.js';
 export type { WeightMap, WeightTensor } from '../model/checkpoint/weight-map.js';
+export { weightLayout } from '../model/checkpoint/weight-layout.js';
+export type { WeightSpec } from '../model/checkpoint/weight-layout.js';
+export {
+  encodeSafetensors,
+  decodeSafetensors,
+  SafetensorsError,
+  SAFETENSORS_READ_DTYPES,
+} from '../model/checkpoint/safetensors.js';
+export type { SafetensorsFile, SafetensorsTensor } from '../model/checkpoint/safetensors.js';
+export {
+  encodeSafetensorsModel,
+  decodeSafetensorsModel,
+  isSafetensorsModel,
+  trainingSummaryOf,
+  SAFETENSORS_FILE,
+  SAFETENSORS_MODEL_FILES,
+  SAFETENSORS_FORMAT,
+} from '../model/checkpoint/safetensors-model.js';
+export type { SafetensorsModel, TrainingSummary } from '../model/checkpoint/safetensors-model.js';
 
 export { createStepNetwork } from '../inference/create-step-network.js';
 export type { StepNetworkOptions } from '../inference/create-step-network.js';

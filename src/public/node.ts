@@ -12,6 +12,11 @@ export {
 export { setupNodeBackend, wasmBinaryDirectory } from '../node/tf-backend.js';
 export { saveCheckpoint, loadCheckpoint } from '../node/checkpoint-store.js';
 export { loadModel, defaultModelDir, originalModelDir } from '../node/load-model.js';
+export {
+  saveSafetensorsModel,
+  loadSafetensorsModel,
+  isSafetensorsFolder,
+} from '../node/safetensors-folder.js';
 export type { LoadedModel } from '../node/load-model.js';
 export { writeFileAtomicStream } from '../node/atomic-write.js';
 export { defaultSoundFontPath, loadSoundFontFile } from '../node/soundfont-file.js';

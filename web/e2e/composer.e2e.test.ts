@@ -5,7 +5,14 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStaticServer, type RunningServer } from '../../src/node/static-server.js';
-import { readMidi, type Note } from '../../src/public/index.js';
+import {
+  decodeCheckpoint,
+  encodeSafetensorsModel,
+  readMidi,
+  trainingSummaryOf,
+  weightsOf,
+  type Note,
+} from '../../src/public/index.js';
 
 /**
  * The composer in a real browser: Debian's Chromium driven by playwright-core. Builds the page with
@@ -519,6 +526,31 @@ describe.skipIf(!haveChromium)('the web composer in Chromium', () => {
     await expect(page.locator('#model-info').innerText()).resolves.toMatch(/(LSTM|GRU)-\d+/);
     // The shipped model draws its timing from distributions: the timing temperature is live.
     expect(await page.locator('#timing-temperature').isDisabled()).toBe(false);
+
+    // A safetensors model folder (`howl export --format safetensors`) loads: its two files.
+    const transformer = join(root, 'models/piano-transformer');
+    const checkpoint = decodeCheckpoint(
+      (f) => (existsSync(join(transformer, f)) ? readFileSync(join(transformer, f)) : undefined),
+      'piano-transformer',
+    );
+    const safetensors = encodeSafetensorsModel({
+      config: checkpoint.config,
+      weights: weightsOf(checkpoint),
+      training: trainingSummaryOf(checkpoint.state),
+    });
+    await page.setInputFiles(
+      '#model-input',
+      [...safetensors].map(([name, bytes]) => ({
+        name,
+        mimeType: 'application/octet-stream',
+        buffer: Buffer.from(bytes),
+      })),
+    );
+    await page.waitForFunction(() =>
+      /^your model: transformer 2 × 128, \d+ training steps/.test(
+        document.querySelector('#model-info')!.textContent ?? '',
+      ),
+    );
 
     // The four files of a checkpoint folder load as "your model", and are kept for the next visit:
     // here the original's network, whose timing is one regressed value (no timing temperature).

@@ -1,7 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { decodeModel, networkOf, pickCheckpoint, ModelLoadError, type PickedFile } from './model-loader.js';
+import { describe, expect, it, vi } from 'vitest';
+import {
+  decodeCheckpoint,
+  encodeSafetensorsModel,
+  trainingSummaryOf,
+  weightsOf,
+} from '../../src/public/index.js';
+import {
+  decodeModel,
+  fetchModel,
+  networkOf,
+  pickCheckpoint,
+  ModelLoadError,
+  type PickedFile,
+} from './model-loader.js';
 
 const modelDir = join(import.meta.dirname, '../../models/piano-lstm192');
 const files = ['config.json', 'weights.json', 'weights.bin', 'state.json'];
@@ -39,5 +52,61 @@ describe('model loader', () => {
     expect(() => pickCheckpoint([{ path: 'song.mid', bytes: new Uint8Array(1) }])).toThrow(
       /no config.json among the files \(song.mid\)/,
     );
+  });
+
+  describe('safetensors', () => {
+    const checkpoint = decodeCheckpoint((f) => shipped.get(f), 'piano-lstm192');
+    const safetensors = encodeSafetensorsModel({
+      config: checkpoint.config,
+      weights: weightsOf(checkpoint),
+      training: trainingSummaryOf(checkpoint.state),
+    });
+
+    it('decodes model.safetensors + config.json into the same model, picked as a folder', () => {
+      const picked = [...safetensors].map(([f, bytes]) => ({ path: `export/${f}`, bytes }));
+      const { folder, read } = pickCheckpoint(picked);
+      expect(folder).toBe('export/');
+      const model = decodeModel(read, 'export');
+      const fromCheckpoint = decodeModel((f) => shipped.get(f), 'piano-lstm192');
+      expect(model.summary).toBe(fromCheckpoint.summary);
+      expect(model.config).toEqual(fromCheckpoint.config);
+      expect([...model.weights.keys()]).toEqual([...fromCheckpoint.weights.keys()]);
+      const a = networkOf(model);
+      const b = networkOf(fromCheckpoint);
+      a.step([[0, 0.5, 0.6, 0]]);
+      b.step([[0, 0.5, 0.6, 0]]);
+      expect(a.kind === 'regression' && [...a.pitchLogits]).toEqual(
+        b.kind === 'regression' && [...b.pitchLogits],
+      );
+      const broken = (f: string) => (f === 'model.safetensors' ? new Uint8Array(9) : safetensors.get(f));
+      expect(() => decodeModel(broken, 'mine')).toThrow(ModelLoadError);
+      expect(() => decodeModel(broken, 'mine')).toThrow(
+        /^mine\/model\.safetensors: the header is not valid UTF-8 JSON/,
+      );
+    });
+
+    it('fetches a checkpoint without asking for model.safetensors, and a safetensors folder with one 404', async () => {
+      const serve = (files: Map<string, Uint8Array>) => {
+        const asked: string[] = [];
+        const fetch = vi.fn(async (url: string) => {
+          const file = url.slice('/model/'.length);
+          asked.push(file);
+          const bytes = files.get(file);
+          return bytes ? new Response(bytes.slice()) : new Response(null, { status: 404 });
+        });
+        vi.stubGlobal('fetch', fetch);
+        return asked;
+      };
+      try {
+        let asked = serve(shipped);
+        expect((await fetchModel('/model/', 'ck')).summary).toMatch(/LSTM-192/);
+        expect(asked.sort()).toEqual(['config.json', 'state.json', 'weights.bin', 'weights.json']);
+        asked = serve(safetensors);
+        expect((await fetchModel('/model/', 'st')).summary).toMatch(/LSTM-192/);
+        expect(asked.sort()).toEqual(['config.json', 'model.safetensors', 'state.json']);
+      } finally {
+        vi.unstubAllGlobals();
+      }
+    });
   });
 });

@@ -3,18 +3,24 @@ import {
   CHECKPOINT_FILES,
   createStepNetwork,
   decodeCheckpoint,
+  decodeSafetensorsModel,
   HowlError,
+  isSafetensorsModel,
+  SAFETENSORS_FILE,
+  trainingSummaryOf,
   weightsOf,
   type ModelConfig,
   type StepNetwork,
+  type TrainingSummary,
   type WeightMap,
 } from '../../src/public/index.js';
 
 /**
  * Loading a trained model in the browser: the four files of a checkpoint folder (`config.json`,
- * `weights.json`, `weights.bin`, `state.json`), fetched from the server or picked by the person,
- * decoded and verified by the same code as `howl generate`. Only the weights are kept: the
- * optimiser's moments (`adam/…`) are dropped.
+ * `weights.json`, `weights.bin`, `state.json`) or the two of a safetensors model folder
+ * (`model.safetensors`, `config.json`; `howl export --format safetensors`), fetched from the server
+ * or picked by the person, decoded and verified by the same code as `howl generate`. Only the
+ * weights are kept: a checkpoint's optimiser moments (`adam/…`) are dropped.
  */
 
 /** A model ready for the step network. */
@@ -40,8 +46,25 @@ export class ModelLoadError extends HowlError {
   }
 }
 
+/** The files' model: a checkpoint, or `model.safetensors` + `config.json` when there is no `state.json`. */
+function decodeFiles(
+  read: (file: string) => Uint8Array | undefined,
+  name: string,
+): { config: ModelConfig; weights: WeightMap; training: TrainingSummary | undefined } {
+  if (isSafetensorsModel((file) => read(file) !== undefined)) {
+    const model = decodeSafetensorsModel(read, name);
+    return { config: model.config.model, weights: model.weights, training: model.training };
+  }
+  const checkpoint = decodeCheckpoint(read, name);
+  return {
+    config: checkpoint.config.model,
+    weights: weightsOf(checkpoint),
+    training: trainingSummaryOf(checkpoint.state),
+  };
+}
+
 /**
- * Decodes a checkpoint's files into a model.
+ * Decodes a model folder's files (a checkpoint, or a safetensors model) into a model.
  *
  * @param read - a file's bytes by name, `undefined` when absent
  * @param name - the model's name, used in messages
@@ -49,21 +72,21 @@ export class ModelLoadError extends HowlError {
  * @throws ModelLoadError saying what is wrong (missing file, corrupt, not a model Howl knows)
  */
 export function decodeModel(read: (file: string) => Uint8Array | undefined, name: string): BrowserModel {
-  let checkpoint;
+  let model;
   try {
-    checkpoint = decodeCheckpoint(read, name);
+    model = decodeFiles(read, name);
   } catch (error) {
     throw new ModelLoadError(error instanceof Error ? error.message : String(error), { cause: error });
   }
-  const model = checkpoint.config.model;
-  const { step, best } = checkpoint.state;
-  const arch = architectureName(model);
-  const loss = best === null ? '' : `, best validation loss ${best.loss.toFixed(3)}`;
+  const { config, weights, training } = model;
+  const arch = architectureName(config);
+  const loss = training?.bestLoss == null ? '' : `, best validation loss ${training.bestLoss.toFixed(3)}`;
   return {
     name,
-    config: model,
-    weights: weightsOf(checkpoint),
-    summary: `${arch}, ${step} training steps${loss}`,
+    config,
+    weights,
+    summary:
+      training === undefined ? `${arch} (safetensors)` : `${arch}, ${training.steps} training steps${loss}`,
   };
 }
 
@@ -82,8 +105,9 @@ export function networkOf(model: BrowserModel): StepNetwork {
 }
 
 /**
- * Chooses the checkpoint among files the person picked: the files themselves, a checkpoint folder,
- * or a `howl train` run folder (its `best/` checkpoint is preferred over `checkpoint/`).
+ * Chooses the model among files the person picked: the files themselves, a checkpoint folder, a
+ * safetensors model folder, or a `howl train` run folder (its `best/` checkpoint is preferred over
+ * `checkpoint/`).
  *
  * @returns the folder prefix ('' for loose files) and a reader of its files
  * @throws ModelLoadError when no config.json is among the files
@@ -97,7 +121,7 @@ export function pickCheckpoint(files: readonly PickedFile[]): {
   if (folders.length === 0) {
     const names = files.map((f) => f.path).slice(0, 5);
     throw new ModelLoadError(
-      `no config.json among the files (${names.join(', ') || 'none'}): pick a model folder's ${CHECKPOINT_FILES.join(', ')}`,
+      `no config.json among the files (${names.join(', ') || 'none'}): pick a model folder's ${CHECKPOINT_FILES.join(', ')}, or its ${SAFETENSORS_FILE} and config.json`,
     );
   }
   const rank = (folder: string): number =>
@@ -108,24 +132,30 @@ export function pickCheckpoint(files: readonly PickedFile[]): {
 }
 
 /**
- * Fetches a checkpoint folder from the server (`base` ends with '/').
+ * Fetches a model folder from the server (`base` ends with '/'): a checkpoint, or a safetensors
+ * model. `config.json` and `state.json` come first; with a `state.json` it is a checkpoint and its
+ * other two files follow, without one `model.safetensors` does. So a checkpoint costs no failed
+ * request (the browser would log each 404 as an error), a safetensors folder one.
  *
  * @throws ModelLoadError when a file cannot be fetched
  */
 export async function fetchModel(base: string, name: string): Promise<BrowserModel> {
   const files = new Map<string, Uint8Array>();
-  await Promise.all(
-    CHECKPOINT_FILES.map(async (file) => {
-      let response: Response;
-      try {
-        response = await fetch(base + file);
-      } catch (error) {
-        throw new ModelLoadError(`${name}: cannot fetch ${file}: ${String(error)}`, { cause: error });
-      }
-      if (response.status === 404) return; // decodeModel names the missing file
-      if (!response.ok) throw new ModelLoadError(`${name}: cannot fetch ${file}: HTTP ${response.status}`);
-      files.set(file, new Uint8Array(await response.arrayBuffer()));
-    }),
-  );
+  const fetchAll = (names: readonly string[]) =>
+    Promise.all(
+      names.map(async (file) => {
+        let response: Response;
+        try {
+          response = await fetch(base + file);
+        } catch (error) {
+          throw new ModelLoadError(`${name}: cannot fetch ${file}: ${String(error)}`, { cause: error });
+        }
+        if (response.status === 404) return; // decodeModel names the missing file
+        if (!response.ok) throw new ModelLoadError(`${name}: cannot fetch ${file}: HTTP ${response.status}`);
+        files.set(file, new Uint8Array(await response.arrayBuffer()));
+      }),
+    );
+  await fetchAll(['config.json', 'state.json']);
+  await fetchAll(files.has('state.json') ? ['weights.json', 'weights.bin'] : [SAFETENSORS_FILE]);
   return decodeModel((file) => files.get(file), name);
 }

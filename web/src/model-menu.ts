@@ -7,7 +7,8 @@ import { ui } from './page-elements.js';
 
 /**
  * The model menu: the shipped models (`model-catalogue.ts`, each naming its licence), or one the
- * person loads from its checkpoint files (kept in IndexedDB, so it is there again after a reload).
+ * person loads from its checkpoint or safetensors files (kept in IndexedDB, so it is there again
+ * after a reload).
  * A model that does not load says why, and the one in use stays.
  */
 export interface ModelMenuHost {
@@ -45,7 +46,7 @@ export function installModelMenu(host: ModelMenuHost): ModelMenu {
 
   const loadOption = ui.model.querySelector<HTMLOptionElement>('option[value="load"]')!;
   loadOption.title =
-    "A checkpoint folder's config.json, weights.json, weights.bin and state.json, picked together";
+    "A checkpoint folder's config.json, weights.json, weights.bin and state.json, or model.safetensors and config.json, picked together";
   for (const [value, model] of shipped) {
     const option = new Option(menuText({ label: model.label, licence: model.licence! }), value);
     option.title = `${model.about ?? ''}; ${model.licence}, ${model.credit}`;

@@ -155,7 +155,11 @@ async function loadEvalInputs(
 }
 
 /** What the report says about where its numbers came from. */
-function reportContextOf(options: EvalCommandOptions, settings: EvalSettings, model: LoadedModel): ReportContext {
+function reportContextOf(
+  options: EvalCommandOptions,
+  settings: EvalSettings,
+  model: LoadedModel,
+): ReportContext {
   const { modelPath, out } = settings;
   return {
     modelName: modelNameOf(modelPath),
@@ -164,11 +168,7 @@ function reportContextOf(options: EvalCommandOptions, settings: EvalSettings, mo
     ...(options.baselineData === undefined ? {} : { baselineDataPath: options.baselineData }),
     command: commandLine(options, modelPath, out),
     created: new Date().toISOString(),
-    training: {
-      steps: model.state.step,
-      seconds: model.state.elapsedSeconds,
-      bestLoss: model.state.best?.loss ?? null,
-    },
+    ...(model.training === undefined ? {} : { training: model.training }),
   };
 }
 

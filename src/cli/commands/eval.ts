@@ -17,7 +17,10 @@ export function registerEval(program: Command): void {
       'measure a model on held-out music: nats per note against baselines, and how close its music is (report.md, .json, .svg)',
     )
     .requiredOption('--data <file.howl>', 'a dataset made by `howl import`')
-    .option('--model <dir>', 'a run or checkpoint folder of `howl train` (default: the shipped model)')
+    .option(
+      '--model <dir>',
+      'a run or checkpoint folder of `howl train`, or a safetensors model folder (default: the shipped model)',
+    )
     .option('--split <name>', 'the held-out side to score: validation or train', 'validation')
     .option('--out <dir>', 'the report folder (default: eval/<model folder name>)')
     .option('--pieces <k>', 'pieces to generate and compare; 0 skips (default 20)')

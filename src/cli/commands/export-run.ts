@@ -5,7 +5,8 @@ import { InvalidArgumentError } from '../../errors.js';
 import { exportLayersModel, LAYERS_WEIGHTS_FILE } from '../../export/layers-export.js';
 import { architectureName } from '../../model/config.js';
 import { writeFileAtomic } from '../../node/atomic-write.js';
-import { loadModel, originalModelDir } from '../../node/load-model.js';
+import { defaultModelDir, loadModel, originalModelDir, type LoadedModel } from '../../node/load-model.js';
+import { saveSafetensorsModel } from '../../node/safetensors-folder.js';
 import { setupNodeBackend } from '../../node/tf-backend.js';
 import { CliError } from '../cli-error.js';
 
@@ -13,25 +14,68 @@ import { CliError } from '../cli-error.js';
 export interface ExportCommandOptions {
   model?: string;
   out: string;
+  format: string;
 }
 
+/** The formats of `--format`. */
+const FORMATS = ['layers', 'safetensors'] as const;
+type ExportFormat = (typeof FORMATS)[number];
+
+const count = (n: number): string => n.toLocaleString('en-US');
+
 /**
- * Runs `howl export`: loads the model, builds it as a TensorFlow.js Layers model and writes
- * `model.json` and `weights.bin` into `--out` (created if missing), each atomically. Nothing is
- * written when the model cannot be exported.
+ * Runs `howl export`: loads the model and writes it into `--out` (created if missing), each file
+ * atomically. Nothing is written when the model cannot be exported.
  *
+ * - `--format layers` (default): builds it as a TensorFlow.js Layers model and writes `model.json`
+ *   and `weights.bin`.
+ * - `--format safetensors`: writes `model.safetensors` and `config.json` (`docs/safetensors.md`).
+ *
+ * @param positional - the model folder given as the command's argument, if any
  * @param options - the parsed command-line options
- * @throws CliError / HowlError with one clear line for a missing or corrupt model, a GRU or
- *   `ordered-rnn` model (not exportable), or an unwritable `--out`
+ * @throws CliError / HowlError with one clear line for a missing or corrupt model, a model the
+ *   format cannot hold (Layers: a GRU or an ordered network), an unknown format, or an unwritable
+ *   `--out`
  */
-export async function runExport(options: ExportCommandOptions): Promise<void> {
+export async function runExport(
+  positional: string | undefined,
+  options: ExportCommandOptions,
+): Promise<void> {
+  const format = options.format as ExportFormat;
+  if (!FORMATS.includes(format)) {
+    throw new CliError(`--format ${options.format}: unknown; use ${FORMATS.join(' or ')}`);
+  }
+  if (positional !== undefined && options.model !== undefined && positional !== options.model) {
+    throw new CliError(`two models given: ${positional} and --model ${options.model}; give one`);
+  }
   const out = options.out;
   if (existsSync(out) && !statSync(out).isDirectory()) {
     throw new CliError(`--out ${out} is a file, not a folder`);
   }
-  // The default is the original's network: the shipped ordered network is not a Layers graph.
-  const modelPath = options.model ?? originalModelDir();
+  // The Layers default is the original's network: the shipped ordered network is not a Layers graph.
+  const modelPath =
+    positional ?? options.model ?? (format === 'layers' ? originalModelDir() : defaultModelDir());
   const model = await loadModel(modelPath);
+  if (format === 'safetensors') await exportSafetensors(model, out);
+  else await exportLayers(model, out);
+}
+
+async function exportSafetensors(model: LoadedModel, out: string): Promise<void> {
+  let paths: string[];
+  try {
+    paths = await saveSafetensorsModel(out, model);
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) throw new CliError(`--out ${error.message}`);
+    throw error;
+  }
+  let parameters = 0;
+  for (const w of model.weights.values()) parameters += w.data.length;
+  process.stdout.write(
+    `${paths.join(', ')}: safetensors, ${architectureName(model.config.model)}, ${count(parameters)} parameters\n`,
+  );
+}
+
+async function exportLayers(model: LoadedModel, out: string): Promise<void> {
   // Building the graph and copying the weights is all the work; wasm is Howl's default backend (the
   // cpu backend would print tfjs's "install tfjs-node" banner).
   await setupNodeBackend('wasm');
@@ -52,6 +96,6 @@ export async function runExport(options: ExportCommandOptions): Promise<void> {
   await writeFileAtomic(jsonPath, files.modelJson);
   process.stdout.write(
     `${jsonPath}, ${weightsPath}: TensorFlow.js Layers model, ${architectureName(model.config.model)}, ` +
-      `${files.parameters.toLocaleString('en-US')} parameters\n`,
+      `${count(files.parameters)} parameters\n`,
   );
 }

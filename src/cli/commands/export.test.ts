@@ -1,9 +1,18 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { V1Row } from '../../encoding/v1.js';
+import { readMidi } from '../../midi/read-midi.js';
 import { createStepNetwork } from '../../inference/create-step-network.js';
 import { buildV1Batch } from '../../model/batching/features.js';
 import { loadCheckpoint, saveCheckpoint } from '../../node/checkpoint-store.js';
@@ -99,6 +108,49 @@ describe('howl export', () => {
     loaded.dispose();
   });
 
+  it('--format safetensors writes any model, which generate --model reads back as the same model', async () => {
+    const transformer = join(repoRoot, 'models/piano-transformer');
+    const out = join(dir, 'transformer-safetensors');
+    const run = await howl('export', transformer, '--format', 'safetensors', '-o', out);
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(
+      new RegExp(
+        `^${out}/model.safetensors, ${out}/config.json: safetensors, transformer 2 × 128, [\\d,]+ parameters\n$`,
+      ),
+    );
+    expect(readdirSync(out).sort()).toEqual(['config.json', 'model.safetensors']);
+    // The same seed gives the same piece from the checkpoint and from its safetensors.
+    const generate = async (model: string, file: string) => {
+      const result = await howl(
+        'generate',
+        '--model',
+        model,
+        '--no-audio',
+        '--seed',
+        '7',
+        '--notes',
+        '40',
+        '-o',
+        file,
+      );
+      expect(result.err).toBe('');
+      expect(result.code).toBe(0);
+      return readFileSync(file);
+    };
+    const fromSafetensors = await generate(out, join(dir, 'safetensors.mid'));
+    expect(fromSafetensors).toEqual(await generate(transformer, join(dir, 'checkpoint.mid')));
+    expect(readMidi(fromSafetensors).notes).toHaveLength(40);
+
+    // A broken file: one line naming it and the reason.
+    writeFileSync(join(out, 'model.safetensors'), new Uint8Array(12));
+    const broken = await howl('generate', '--model', out, '--no-audio', '-o', join(dir, 'never.mid'));
+    expect(broken.code).toBe(1);
+    expect(broken.err.trim()).toMatch(
+      new RegExp(`^howl: ${out}/model\\.safetensors: the header is not valid UTF-8 JSON \\(.+\\)$`),
+    );
+  });
+
   it('bad input: one clear line, exit 1, nothing written', async () => {
     const empty = join(dir, 'empty');
     mkdirSync(empty);
@@ -124,7 +176,17 @@ describe('howl export', () => {
         /^howl: .*piano-ordered-lstm: cannot export/,
       ],
       [['--model', original, '--out', aFile], /^howl: --out .*a-file is a file, not a folder$/],
-      [['--model', original], /^error: required option '--out <dir>' not specified$/],
+      [['--model', original], /^error: required option '-o, --out <dir>' not specified$/],
+      [
+        ['--model', original, '--out', out, '--format', 'onnx'],
+        /^howl: --format onnx: unknown; use layers or safetensors$/,
+      ],
+      [
+        [original, '--model', gru, '--out', out],
+        /^howl: two models given: .*piano-lstm192 and --model .*gru-model; give one$/,
+      ],
+      // A checkpoint's config.json is not overwritten by an export.
+      [[original, '--format', 'safetensors', '-o', gru], /^howl: --out .*gru-model holds a Howl checkpoint/],
     ];
     for (const [args, message] of cases) {
       const run = await howl('export', ...args);

@@ -17,7 +17,7 @@ export function registerGenerate(program: Command): void {
     )
     .option(
       '--model <dir>',
-      'a run or checkpoint folder of `howl train`, or a shipped model: ' +
+      'a run or checkpoint folder of `howl train`, a safetensors model folder (`howl export --format safetensors`), or a shipped model: ' +
         'models/piano-asap-ordered-lstm (the default), trained on human performances (ASAP) and ' +
         'piano-midi.de, CC BY-NC-SA 4.0: non-commercial use only; models/piano-ordered-lstm, ' +
         'models/piano-transformer and models/piano-lstm192, trained on piano-midi.de only, ' +

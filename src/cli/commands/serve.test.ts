@@ -2,6 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { decodeSafetensorsModel } from '../../model/checkpoint/safetensors-model.js';
+import { loadModel } from '../../node/load-model.js';
+import { saveSafetensorsModel } from '../../node/safetensors-folder.js';
 import { main } from '../main.js';
 import { startComposerServer } from './serve.js';
 
@@ -50,6 +53,25 @@ describe('howl serve', () => {
     const running = await startComposerServer({ port: 0, host: '127.0.0.1', web, model });
     try {
       expect((await fetch(`${running.url}model/about.json`)).status).toBe(404);
+    } finally {
+      await running.close();
+    }
+  });
+
+  it('serves a safetensors model folder as the model', async () => {
+    const original = await loadModel(join(import.meta.dirname, '../../../models/piano-lstm192'));
+    const model = join(web, 'exported');
+    await saveSafetensorsModel(model, original);
+    const running = await startComposerServer({ port: 0, host: '127.0.0.1', web, model });
+    try {
+      expect(running.modelDir).toBe(model);
+      const files = new Map<string, Uint8Array>();
+      for (const file of ['config.json', 'model.safetensors']) {
+        files.set(file, new Uint8Array(await (await fetch(`${running.url}model/${file}`)).arrayBuffer()));
+      }
+      const served = decodeSafetensorsModel((f) => files.get(f), 'model');
+      expect(served.config).toEqual(original.config);
+      expect([...served.weights.keys()]).toEqual([...original.weights.keys()]);
     } finally {
       await running.close();
     }

@@ -69,7 +69,7 @@ export interface ComposerServerOptions {
 }
 
 /**
- * Starts serving the composer: the built page, the model's checkpoint files under `/model/`, the
+ * Starts serving the composer: the built page, the model's files under `/model/`, the
  * other shipped models under `/models/<folder>/` and the SoundFont as `/soundfont.sf3`. The model
  * is read and checked first, so a broken one is reported here and not in the browser.
  *
@@ -127,7 +127,10 @@ export function registerServe(program: Command): void {
     .description('serve the web composer: compose with the model in a browser')
     .option('--port <n>', 'the port, 0 to 65535 (0: any free port)', '8080')
     .option('--host <address>', 'the address to listen on (0.0.0.0: every network)', '127.0.0.1')
-    .option('--model <dir>', 'a model folder or a `howl train` run folder (default: the shipped model)')
+    .option(
+      '--model <dir>',
+      'a model folder (checkpoint or safetensors) or a `howl train` run folder (default: the shipped model)',
+    )
     .option('--soundfont <file>', 'the piano SoundFont (default: FluidR3Mono, as `howl render`)')
     .option('--web <dir>', 'the built page (default: dist-web/ of this package)')
     .action(async (options: ServeCommandOptions) => {

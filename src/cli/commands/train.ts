@@ -3,11 +3,13 @@ import { DEFAULT_PRESET, MODEL_PRESETS } from '../../model/config.js';
 import { BACKENDS, type TrainCommandOptions } from './train-flags.js';
 
 const HELP_AFTER = `
-What a step costs (wasm backend, one core): at 32 × 256 notes, the default of Howl's networks,
-about 3 s (ordered-lstm 2.6-3.2 s, ordered-transformer 2.7-3.7 s); at 64 × 768, the published
-default of the original's networks (--arch original-lstm, lstm-192, ...), about 12 s for lstm-192
-and more for the larger ones (an ordered network at 64 × 768: about 25 s). --workers 2 makes a
-step 1.2-1.4x faster on two free cores.
+What a step costs. With Howl's native kernels (Linux x64 with OpenBLAS: apt-get install
+libopenblas0-pthread; the first line says which kernels run), on 2 cores: at 32 × 256 notes, the
+default of Howl's networks, about 0.55 s for ordered-lstm; at 64 × 256 about 0.8 s for lstm-192,
+1.6 s for lstm-416 and gru-512, 1.0 s for ordered-lstm and 1.5 s for ordered-transformer
+(docs/bench/train-native.md). On the WebAssembly path (elsewhere, or HOWL_NATIVE=0), one core:
+about 3 s at 32 × 256 and 12 s for lstm-192 at 64 × 768; there --workers 2 makes a step 1.2-1.4x
+faster on two free cores (the native kernels already use every core).
 
 Progress: on a terminal a status line is redrawn in place; in a log file or a pipe (nohup, > log)
 a plain line (step, loss, notes/s, s/step, elapsed, ETA) is printed after the first step and then

@@ -148,7 +148,7 @@ export function encodeCheckpoint(checkpoint: Checkpoint): Map<string, Uint8Array
       at += 4;
     }
   });
-  const config = json({ format: 'howl-checkpoint', version: CHECKPOINT_VERSION, ...checkpoint.config });
+  const config = encodeCheckpointConfig(checkpoint.config);
   const weightsJson = json({ version: CHECKPOINT_VERSION, tensors: manifest });
   const state = json({
     format: 'howl-checkpoint-state',
@@ -162,6 +162,16 @@ export function encodeCheckpoint(checkpoint: Checkpoint): Map<string, Uint8Array
     ['weights.bin', bin],
     ['state.json', state],
   ]);
+}
+
+/**
+ * Encodes a checkpoint's `config.json` (also written beside `model.safetensors`, `safetensors-model.ts`).
+ *
+ * @param config - the model configuration, encoding and training options
+ * @returns the file's bytes
+ */
+export function encodeCheckpointConfig(config: CheckpointConfig): Uint8Array {
+  return json({ format: 'howl-checkpoint', version: CHECKPOINT_VERSION, ...config });
 }
 
 function parseJson(bytes: Uint8Array, file: string, where: string): Record<string, unknown> {
@@ -185,6 +195,30 @@ function checkVersion(value: Record<string, unknown>, file: string, where: strin
       `${where}: ${file} is checkpoint format version ${JSON.stringify(value['version'])}; this Howl reads version ${CHECKPOINT_VERSION}`,
     );
   }
+}
+
+/**
+ * Decodes and checks a `config.json`: its version, encoding and model configuration.
+ *
+ * @param bytes - the file's bytes
+ * @param where - how to name its folder in messages
+ * @returns the configuration
+ * @throws CheckpointError naming the folder and the reason (not JSON, another version, an unknown
+ *   encoding, an invalid model configuration)
+ */
+export function decodeCheckpointConfig(bytes: Uint8Array, where: string): CheckpointConfig {
+  const config = parseJson(bytes, 'config.json', where);
+  checkVersion(config, 'config.json', where);
+  if (config['encoding'] !== 'v1') {
+    throw new CheckpointError(`${where}: unknown encoding ${JSON.stringify(config['encoding'])}`);
+  }
+  let model: ModelConfig;
+  try {
+    model = validateModelConfig(config['model']);
+  } catch (error) {
+    throw new CheckpointError(`${where}: config.json: ${(error as Error).message}`, { cause: error });
+  }
+  return { model, encoding: 'v1', training: (config['training'] ?? {}) as Record<string, unknown> };
 }
 
 /**
@@ -220,17 +254,7 @@ export function decodeCheckpoint(read: (file: string) => Uint8Array | undefined,
     }
     files.set(file, bytes);
   }
-  const config = parseJson(files.get('config.json') as Uint8Array, 'config.json', where);
-  checkVersion(config, 'config.json', where);
-  if (config['encoding'] !== 'v1') {
-    throw new CheckpointError(`${where}: unknown encoding ${JSON.stringify(config['encoding'])}`);
-  }
-  let model: ModelConfig;
-  try {
-    model = validateModelConfig(config['model']);
-  } catch (error) {
-    throw new CheckpointError(`${where}: config.json: ${(error as Error).message}`, { cause: error });
-  }
+  const config = decodeCheckpointConfig(files.get('config.json') as Uint8Array, where);
   const manifest = parseJson(files.get('weights.json') as Uint8Array, 'weights.json', where);
   checkVersion(manifest, 'weights.json', where);
   const bin = files.get('weights.bin') as Uint8Array;
@@ -257,7 +281,7 @@ export function decodeCheckpoint(read: (file: string) => Uint8Array | undefined,
   const training: Record<string, unknown> = { ...state };
   for (const key of ['format', 'version', 'files']) delete training[key];
   return {
-    config: { model, encoding: 'v1', training: (config['training'] ?? {}) as Record<string, unknown> },
+    config,
     tensors,
     state: training as unknown as TrainingState,
   };
