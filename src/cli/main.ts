@@ -7,6 +7,7 @@ import { printableText } from '../printable.js';
 import { CliError } from './cli-error.js';
 import { registerEval } from './commands/eval.js';
 import { registerExport } from './commands/export.js';
+import { registerExportData } from './commands/export-data.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerImport } from './commands/import.js';
 import { registerInspect } from './commands/inspect.js';
@@ -37,6 +38,7 @@ function createProgram(): Command {
   registerPlot(program);
   registerEval(program);
   registerExport(program);
+  registerExportData(program);
   registerServe(program);
   return program;
 }

@@ -18,6 +18,19 @@ export {
   isSafetensorsFolder,
 } from '../node/safetensors-folder.js';
 export type { LoadedModel } from '../node/load-model.js';
+export {
+  writeDatasetParquet,
+  readDatasetParquet,
+  isParquetInput,
+  PARQUET_FILE_NAMES,
+} from '../node/dataset-parquet-files.js';
+export type { WrittenTable } from '../node/dataset-parquet-files.js';
+// The Parquet tables of a dataset (docs/parquet.md): here rather than in "howl", to keep the
+// Parquet libraries out of browser bundles of the core.
+export { encodeDatasetParquet, encodeParquetTable, TABLE_COLUMNS } from '../data/dataset-parquet.js';
+export type { ParquetTable, ParquetDatasetInfo, ColumnSpec, ColumnKind } from '../data/dataset-parquet.js';
+export { decodeDatasetParquet, parquetTableOf } from '../data/dataset-parquet-read.js';
+export type { DatasetParquetInput, ParquetFileBytes } from '../data/dataset-parquet-read.js';
 export { writeFileAtomicStream } from '../node/atomic-write.js';
 export { defaultSoundFontPath, loadSoundFontFile } from '../node/soundfont-file.js';
 export { renderNoteChunksThreaded, defaultRenderThreads, RenderWorkerError } from '../node/render-threads.js';

@@ -9,6 +9,7 @@ import { DEFAULT_MAX_FILE_BYTES, importCorpus, type ImportProgress } from '../..
 import { printableText } from '../../printable.js';
 import { createProgressLine, parseNumberOption } from '../cli-helpers.js';
 import { CliError } from '../cli-error.js';
+import { namesParquetDataset, runParquetImport } from './import-parquet.js';
 
 interface ImportCommandOptions {
   output?: string;
@@ -28,7 +29,9 @@ const megabytes = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MB
 
 /**
  * Registers `howl import DIR... [-o FILE]`: imports every MIDI file below the folders into one
- * `*.howl` dataset, in parallel, and prints what was read and skipped.
+ * `*.howl` dataset, in parallel, and prints what was read and skipped. Given a folder of Parquet
+ * tables written by `howl export-data` (or its `.parquet` files), reads that dataset back instead
+ * (`import-parquet.ts`).
  *
  * @param program - the `howl` program
  * @example howl import ~/midis/piano-midi-de -o data/piano.howl --workers 2
@@ -36,8 +39,13 @@ const megabytes = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MB
 export function registerImport(program: Command): void {
   program
     .command('import')
-    .description('import every MIDI file (.mid .midi .kar .rmi) below the folders into a dataset file')
-    .argument('<dir...>', 'folders (or single MIDI files) to import')
+    .description(
+      'import every MIDI file (.mid .midi .kar .rmi) below the folders into a dataset file, or read back the Parquet tables of howl export-data',
+    )
+    .argument(
+      '<dir...>',
+      'folders (or single MIDI files) to import; or a folder of Parquet tables written by howl export-data (or its .parquet files), read back with its recorded split',
+    )
     .option(
       '-o, --output <file>',
       'dataset to write; missing folders are made (default: data/<first folder name>.howl)',
@@ -69,8 +77,9 @@ export function registerImport(program: Command): void {
         `${DEFAULT_MAX_NOTES.toLocaleString('en-US')}), or with a note after 1,000,000 s (broken timing), is skipped ` +
         `with its reason. Reading a file takes about 150 bytes of memory a note (0.3 GB at the default limit).`,
     )
-    .action(async (dirs: string[], options: ImportCommandOptions) => {
-      await runImport(dirs, options);
+    .action(async (dirs: string[], options: ImportCommandOptions, command: Command) => {
+      if (namesParquetDataset(dirs)) await runParquetImport(dirs, options.output, command);
+      else await runImport(dirs, options);
     });
 }
 
