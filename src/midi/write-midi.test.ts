@@ -73,6 +73,35 @@ describe('writeMidi: the file it makes', () => {
     ]);
   });
 
+  it('writes a time signature after the tempo when asked, so sequencers show the bars', () => {
+    const bytes = writeMidi([note(60, 0, 1)], { bpm: 90, timeSignature: { numerator: 6, denominator: 8 } });
+    const all = events(bytes, true);
+    const tempoAt = all.findIndex((e) => e.type === 'setTempo');
+    const signatureAt = all.findIndex((e) => e.type === 'timeSignature');
+    expect(signatureAt).toBe(tempoAt + 1);
+    expect(all[signatureAt]).toMatchObject({
+      tick: 0,
+      numerator: 6,
+      denominator: 8,
+      metronome: 12,
+      thirtyseconds: 8,
+    });
+    expect(events(writeMidi([note(60, 0, 1)]), true).some((e) => e.type === 'timeSignature')).toBe(false);
+    // The notes keep their seconds: a reader gets them back through the tempo.
+    expect(readMidi(bytes).notes[0]).toMatchObject({ time: 0, duration: expect.closeTo(1, 3) });
+    expect(readMidi(bytes).tempos).toEqual([expect.objectContaining({ microsecondsPerQuarter: 666_667 })]);
+    const threeFour = writeMidi([], { timeSignature: { numerator: 3, denominator: 4 } });
+    expect(events(threeFour, true)).toContainEqual(
+      expect.objectContaining({ type: 'timeSignature', numerator: 3, denominator: 4, metronome: 24 }),
+    );
+    expect(() => writeMidi([], { timeSignature: { numerator: 3, denominator: 3 } })).toThrow(
+      'time signature denominator 3 is not one of 1, 2, 4, 8, 16, 32',
+    );
+    expect(() => writeMidi([], { timeSignature: { numerator: 0, denominator: 4 } })).toThrow(
+      'time signature numerator 0 is not an integer in 1..255',
+    );
+  });
+
   it('writes bytes that midi-file parses and writes back identically', () => {
     const input = [note(60, 0, 0.5, 90), note(60, 0.25, 1, 30), note(127, 3, 0), note(0, 0.0001, 20, 1)];
     const bytes = writeMidi(input, { trackName: 'Étude', program: 2 });

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../errors.js';
 import { checkPlayableNote } from '../score/check-note.js';
+import { METER_DENOMINATORS, type Meter } from '../score/meter.js';
 import type { Note, Score } from '../score/note.js';
 
 /** Options for `writeMidi`. */
@@ -12,6 +13,11 @@ export interface WriteMidiOptions {
   program?: number;
   /** Written as the track's name (UTF-8) when given. */
   trackName?: string;
+  /**
+   * A time signature written at the start (numerator 1..255, denominator 1, 2, 4 ... 32), so a
+   * sequencer shows the bars; none when not given (readers then assume 4/4).
+   */
+  timeSignature?: Meter;
 }
 
 /** Default time division: 960 ticks per quarter note. */
@@ -117,7 +123,7 @@ function writeAscii(w: ByteWriter, text: string): void {
 
 /**
  * Writes notes as a Standard MIDI File: format 0, one piano track holding an optional track name,
- * one tempo (default 120 bpm), a program change (default 0, piano) per channel used, the notes and
+ * one tempo (default 120 bpm), an optional time signature, a program change (default 0, piano) per channel used, the notes and
  * the end of track. Onsets and ends are rounded to the nearest tick (default 960 per quarter: at
  * 120 bpm an onset moves 0.26 ms at most, a duration one tick, 0.52 ms). Velocities are kept;
  * note-offs carry release velocity 64.
@@ -135,7 +141,7 @@ function writeAscii(w: ByteWriter, text: string): void {
  * A `Score`'s own tempo map is not written: note times are already in seconds.
  *
  * @param notes - notes (any order), or a `Score` whose `notes` are written; not mutated
- * @param options - `ticksPerQuarter`, `bpm`, `program`, `trackName`
+ * @param options - `ticksPerQuarter`, `bpm`, `program`, `trackName`, `timeSignature`
  * @returns the file's bytes
  * @throws InvalidArgumentError naming the note index and value for a negative or non-finite time or
  *   duration, a pitch outside 0..127 or a velocity outside 1..127 (or a non-integer one); for an
@@ -158,6 +164,8 @@ export function writeMidi(notes: readonly Note[] | Score, options: WriteMidiOpti
       `bpm ${String(bpm)} is not a tempo a MIDI file can hold (about 3.58 to 1.2e8)`,
     );
   }
+  const signature =
+    options.timeSignature === undefined ? undefined : timeSignatureBytes(options.timeSignature);
   // Ticks per second from the tempo actually stored, so readers convert back exactly.
   const ticksPerSecond = (ticksPerQuarter * 1_000_000) / microsecondsPerQuarter;
 
@@ -182,9 +190,9 @@ export function writeMidi(notes: readonly Note[] | Score, options: WriteMidiOpti
 
   const nameBytes = options.trackName === undefined ? undefined : new TextEncoder().encode(options.trackName);
   const usedChannels = [...new Set([0, ...channels])].sort((x, y) => x - y);
-  // Upper bound: headers, name, tempo, program changes, up to 4 + 3 bytes per note event, EOT.
+  // Upper bound: headers, name, tempo, time signature, program changes, 4 + 3 bytes a note event, EOT.
   const bound =
-    22 + (nameBytes ? 9 + nameBytes.length : 0) + 7 + 3 * usedChannels.length + 7 * timed.length + 4;
+    22 + (nameBytes ? 9 + nameBytes.length : 0) + 7 + 8 + 3 * usedChannels.length + 7 * timed.length + 4;
   const w: ByteWriter = { bytes: new Uint8Array(bound), at: 0 };
 
   writeAscii(w, 'MThd');
@@ -206,6 +214,10 @@ export function writeMidi(notes: readonly Note[] | Score, options: WriteMidiOpti
   w.bytes.set([0x00, 0xff, 0x51, 0x03], w.at);
   w.at += 4;
   writeUint(w, microsecondsPerQuarter, 3);
+  if (signature) {
+    w.bytes.set(signature, w.at);
+    w.at += signature.length;
+  }
   for (const channel of usedChannels) {
     w.bytes.set([0x00, 0xc0 | channel, program], w.at);
     w.at += 3;
@@ -233,6 +245,21 @@ export function writeMidi(notes: readonly Note[] | Score, options: WriteMidiOpti
   w.at = lengthAt;
   writeUint(w, trackLength, 4);
   return w.bytes.slice(0, end);
+}
+
+/**
+ * A time-signature meta event at delta 0: numerator, the denominator as a power of two, MIDI
+ * clocks per metronome click (24 per quarter note: one click a beat) and 8 thirty-seconds a quarter.
+ */
+function timeSignatureBytes({ numerator, denominator }: Meter): number[] {
+  checkInteger(numerator, 'time signature numerator', 1, 255);
+  if (!METER_DENOMINATORS.includes(denominator)) {
+    throw new InvalidArgumentError(
+      `time signature denominator ${String(denominator)} is not one of ${METER_DENOMINATORS.join(', ')}`,
+    );
+  }
+  const clocksPerClick = Math.max(1, Math.round((24 * 4) / denominator));
+  return [0x00, 0xff, 0x58, 0x04, numerator, Math.log2(denominator), clocksPerClick, 8];
 }
 
 function isNoteList(input: readonly Note[] | Score): input is readonly Note[] {

@@ -13,6 +13,25 @@ export {
 export type { Note, Score, Seconds, Ticks, TempoChange } from '../score/note.js';
 export { clampPitch, MIN_PITCH, MAX_PITCH, PITCH_COUNT } from '../score/clamp-pitch.js';
 export { sortNotes } from '../score/sort-notes.js';
+export {
+  beatsBetween,
+  beatSeconds,
+  barSeconds,
+  checkBeatGrid,
+  divisionSeconds,
+  firstDownbeat,
+  quarterSeconds,
+  snapTime,
+  DEFAULT_BEAT_GRID,
+  METER_DENOMINATORS,
+  MIN_BPM,
+  MAX_BPM,
+} from '../score/meter.js';
+export type { Beat, BeatGrid, Meter } from '../score/meter.js';
+export { quantise, QUANTISE_DIVISIONS } from '../score/quantise.js';
+export type { QuantiseOptions } from '../score/quantise.js';
+export { estimateTempo } from '../score/estimate-tempo.js';
+export type { EstimateTempoOptions, TempoEstimate } from '../score/estimate-tempo.js';
 export { createRng } from '../random/rng.js';
 export type { Rng, RngState } from '../random/rng.js';
 

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { parseMidi } from 'midi-file';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import {
   readMidi,
   trainingSummaryOf,
   weightsOf,
+  writeMidi,
   type Note,
 } from '../../src/public/index.js';
 
@@ -36,12 +38,18 @@ interface EditorView {
   notes: (Note & { id: number })[];
   selected: number[];
   cursor: number;
+  range: { start: number; end: number } | null;
 }
 
 declare global {
   interface Window {
     howl: {
-      state(): { notes: readonly (Note & { id: number })[]; selected: ReadonlySet<number>; cursor: number };
+      state(): {
+        notes: readonly (Note & { id: number })[];
+        selected: ReadonlySet<number>;
+        cursor: number;
+        range: { start: number; end: number } | null;
+      };
       figures: {
         readyMs: number | null;
         generation: {
@@ -54,7 +62,7 @@ declare global {
         };
         roll: { frames: number; drawMs: number; slowestMs: number };
         playStartMs(): number | null;
-        audio: { starts: number };
+        audio: { starts: number; clicks: number; added: number; addedRenders: number };
       };
       viewport(): {
         startTime: number;
@@ -74,6 +82,29 @@ declare global {
 
 const figures: Record<string, string> = {};
 
+/**
+ * A piece played by hand to a click: `bars` bars of `beats` beats at `bpm` from `start` seconds, a
+ * long bass note on each downbeat, chords on the other beats and an eighth-note tune, every onset
+ * up to 20 ms off the beat (a fixed pattern, so the test is the same each run).
+ */
+function playedPiece(bpm: number, beats: number, bars: number, start = 0): Note[] {
+  const beat = 60 / bpm;
+  const notes: Note[] = [];
+  let k = 0;
+  const off = (): number => (((k++ * 7919) % 41) - 20) / 1000;
+  for (let b = 0; b < bars * beats; b++) {
+    const t = start + b * beat;
+    if (b % beats === 0)
+      notes.push({ pitch: 36 + (b % 7), velocity: 100, time: t + off(), duration: beat * 1.8 });
+    else
+      for (const p of [55, 60, 64])
+        notes.push({ pitch: p, velocity: 55, time: t + off(), duration: beat * 0.4 });
+    notes.push({ pitch: 67 + (b % 5), velocity: 75, time: t + off() + 0.02, duration: beat * 0.45 });
+    notes.push({ pitch: 72 - (b % 4), velocity: 60, time: t + beat / 2 + off(), duration: beat * 0.4 });
+  }
+  return notes.map((n) => ({ ...n, time: Math.max(0, n.time) }));
+}
+
 describe.skipIf(!haveChromium)('the web composer in Chromium', () => {
   const work = haveChromium ? mkdtempSync(join(tmpdir(), 'howl-web-e2e-')) : '';
   const shots = process.env['HOWL_SCREENSHOTS'] ?? join(work, 'screenshots');
@@ -86,7 +117,8 @@ describe.skipIf(!haveChromium)('the web composer in Chromium', () => {
   const view = (): Promise<EditorView> =>
     page.evaluate(() => {
       const s = window.howl.state();
-      return { notes: s.notes.map((n) => ({ ...n })), selected: [...s.selected], cursor: s.cursor };
+      const range = s.range === null ? null : { ...s.range };
+      return { notes: s.notes.map((n) => ({ ...n })), selected: [...s.selected], cursor: s.cursor, range };
     });
   const noteCount = async (): Promise<number> => (await view()).notes.length;
   const shot = (name: string): Promise<Buffer> => page.screenshot({ path: join(shots, `${name}.png`) });
@@ -100,6 +132,63 @@ describe.skipIf(!haveChromium)('the web composer in Chromium', () => {
   };
   const focused = (): Promise<string | undefined> => page.evaluate(() => document.activeElement?.id);
   const plain = (notes: readonly (Note & { id: number })[]): Note[] => notes.map(({ id: _, ...n }) => n);
+  /** Drops a file on the roll, as a person drags one from their desktop. */
+  const dropFile = (name: string, bytes: Uint8Array): Promise<void> =>
+    page.evaluate(
+      ({ name, bytes }) => {
+        const data = new DataTransfer();
+        data.items.add(new File([new Uint8Array(bytes)], name));
+        const target = document.querySelector('.roll-canvas')!;
+        target.dispatchEvent(new DragEvent('dragenter', { dataTransfer: data, bubbles: true }));
+        target.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true }));
+      },
+      { name, bytes: [...bytes] },
+    );
+  /** Opens notes as a MIDI file (dropped), and waits for them on the roll. */
+  const openNotes = async (name: string, notes: readonly Note[]): Promise<EditorView> => {
+    await dropFile(name, writeMidi(notes));
+    await page.waitForFunction(
+      (n) =>
+        window.howl.state().notes.length === n &&
+        document.querySelector('#message')!.textContent!.startsWith('Opened'),
+      notes.length,
+    );
+    return view();
+  };
+  /** Sets a range slider as dragging it does. */
+  const setSlider = (selector: string, value: string): Promise<void> =>
+    page.locator(selector).evaluate((input, v) => {
+      (input as HTMLInputElement).value = v;
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    }, value);
+  /** Downloads the piece as MIDI: its bytes. */
+  const downloadMidi = async (name: string): Promise<Uint8Array> => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-midi')]);
+    const path = join(work, name);
+    await download.saveAs(path);
+    return new Uint8Array(readFileSync(path));
+  };
+  /** The tempo (µs a quarter) and time signature a MIDI file starts with. */
+  const midiMeta = (bytes: Uint8Array): { tempo?: number; signature?: string } => {
+    const track = parseMidi(bytes).tracks[0]!;
+    const tempo = track.find((e) => e.type === 'setTempo');
+    const signature = track.find((e) => e.type === 'timeSignature');
+    return {
+      ...(tempo?.type === 'setTempo' ? { tempo: tempo.microsecondsPerBeat } : {}),
+      ...(signature?.type === 'timeSignature'
+        ? { signature: `${signature.numerator}/${signature.denominator}` }
+        : {}),
+    };
+  };
+  /** The page's x, y of a time and pitch in the roll (the view as it is now). */
+  const rollPoint = async (time: number, pitch: number): Promise<[number, number]> => {
+    const box = (await page.locator('.roll-canvas').boundingBox())!;
+    const v = await page.evaluate(() => window.howl.viewport());
+    return [
+      box.x + 64 + (time - v.startTime) * v.pxPerSecond,
+      box.y + 26 + (v.topPitch - pitch + 0.5) * v.pxPerSemitone,
+    ];
+  };
 
   beforeAll(async () => {
     mkdirSync(shots, { recursive: true });
@@ -205,6 +294,13 @@ describe.skipIf(!haveChromium)('the web composer in Chromium', () => {
       'seed',
       'velocity',
       'model',
+      'tempo',
+      'meter',
+      'bar 1 at (seconds)',
+      'quantise grid',
+      'triplets',
+      'quantise strength',
+      'quantise note ends',
     ]) {
       expect(await page.getByLabel(name, { exact: true }).count(), name).toBe(1);
     }
@@ -448,6 +544,230 @@ describe.skipIf(!haveChromium)('the web composer in Chromium', () => {
       worst = Math.max(worst, Math.abs(n.duration - m!.duration));
     });
     expect(worst).toBeLessThan(0.003);
+  });
+
+  it('quantises the selection at 50 % and 100 %, each one undo step', async () => {
+    const before = await openNotes('played.mid', playedPiece(120, 4, 4));
+    await page.locator('.roll-canvas').focus();
+    await page.keyboard.press('Control+a');
+    await page.selectOption('#division', '16');
+    await setSlider('#strength', '50');
+    expect(await page.locator('#strength-value').innerText()).toBe('50 %');
+    await page.click('#quantise');
+    expect(await message()).toBe(`Quantised ${before.notes.length} notes to 1/16 at 50 %.`);
+    const step = 0.125; // a sixteenth at 120 bpm
+    const grid = (t: number): number => Math.round(t / step) * step;
+    const half = await view();
+    let moved = 0;
+    for (const n of before.notes) {
+      const m = half.notes.find((x) => x.id === n.id)!;
+      expect(m.time).toBeCloseTo(n.time + 0.5 * (grid(n.time) - n.time), 9); // half way to the grid
+      expect(m.duration).toBe(n.duration);
+      moved = Math.max(moved, Math.abs(m.time - n.time));
+    }
+    expect(moved).toBeGreaterThan(0.005);
+    await page.keyboard.press('Control+z');
+    expect(plain((await view()).notes)).toEqual(plain(before.notes));
+
+    await setSlider('#strength', '100');
+    await page.keyboard.press('q');
+    const full = await view();
+    for (const n of full.notes) expect(n.time).toBeCloseTo(grid(n.time), 9); // on the grid
+    figures['quantise'] =
+      `${before.notes.length} notes, onsets moved up to ${Math.round(moved * 2000)} ms at 100 %`;
+    await shot('5c-quantised');
+    await page.keyboard.press('Control+z');
+    expect(plain((await view()).notes)).toEqual(plain(before.notes));
+  });
+
+  it('copies, cuts, pastes at the cursor and duplicates, each one undo step', async () => {
+    const before = await view();
+    const n = before.notes.length;
+    const first = Math.min(...before.notes.map((x) => x.time));
+    const span = Math.max(...before.notes.map((x) => x.time + x.duration)) - first;
+    await page.keyboard.press('Control+a');
+    await page.keyboard.press('Control+c');
+    expect(await message()).toBe(`Copied ${n} notes.`);
+    // The cursor at 20 s (a click on the ruler), then paste there.
+    await page.evaluate(() =>
+      window.howl.setViewport({ ...window.howl.viewport(), startTime: 19, pxPerSecond: 100 }),
+    );
+    await page.waitForTimeout(50);
+    const [x] = await rollPoint(20, 60);
+    const box = (await page.locator('.roll-canvas').boundingBox())!;
+    await page.mouse.click(x, box.y + 12);
+    const cursor = (await view()).cursor;
+    expect(cursor).toBeCloseTo(20, 1);
+    await page.keyboard.press('Control+v');
+    let s = await view();
+    expect(s.notes).toHaveLength(2 * n);
+    const pasted = s.notes.filter((p) => !before.notes.some((b) => b.id === p.id));
+    expect(pasted).toHaveLength(n);
+    expect(s.selected.sort()).toEqual(pasted.map((p) => p.id).sort());
+    const pastedFirst = Math.min(...pasted.map((p) => p.time));
+    expect(pastedFirst).toBeCloseTo(cursor, 9);
+    expect(s.cursor).toBeCloseTo(cursor + span, 9); // pasting again follows on
+    await shot('5d-pasted');
+    await page.keyboard.press('Control+z');
+    s = await view();
+    expect(s.notes).toHaveLength(n);
+
+    await page.keyboard.press('Control+a');
+    await page.keyboard.press('Control+d');
+    s = await view();
+    expect(s.notes).toHaveLength(2 * n);
+    const copies = s.notes.filter((p) => !before.notes.some((b) => b.id === p.id));
+    expect(Math.min(...copies.map((p) => p.time))).toBeCloseTo(first + span, 9);
+    await page.keyboard.press('Control+z');
+
+    await page.keyboard.press('Control+a');
+    await page.keyboard.press('Control+x');
+    expect(await noteCount()).toBe(0);
+    await page.keyboard.press('Control+z');
+    expect(plain((await view()).notes)).toEqual(plain(before.notes));
+    await page.keyboard.press('Escape');
+  });
+
+  it('estimates the tempo and meter, draws the bars, and the MIDI download carries them', async () => {
+    // A waltz at 90 bpm whose first bar starts at 0.5 s.
+    await openNotes('waltz.mid', playedPiece(90, 3, 8, 0.5));
+    await page.click('#estimate');
+    await expect(page.locator('#estimate-value').innerText()).resolves.toMatch(
+      /^≈ \d+(\.\d)? bpm 3\/4 · \d+ %$/,
+    );
+    const bpm = Number(await page.locator('#bpm').inputValue());
+    expect(Math.abs(bpm / 90 - 1)).toBeLessThan(0.02);
+    expect(await page.locator('#meter').inputValue()).toBe('3/4');
+    const offset = Number(await page.locator('#bar-offset').inputValue());
+    expect(Math.abs(offset - 0.5)).toBeLessThan(0.03);
+    figures['tempo estimate of a 90 bpm waltz'] = `${await page.locator('#estimate-value').innerText()}`;
+    await page.evaluate(() =>
+      window.howl.setViewport({ ...window.howl.viewport(), startTime: 0, pxPerSecond: 120 }),
+    );
+    await shot('5e-bars-3-4');
+
+    let bytes = await downloadMidi('waltz.mid');
+    expect(midiMeta(bytes)).toEqual({ tempo: Math.round(60_000_000 / bpm), signature: '3/4' });
+    // Bar 1 moved to the file's start: the first note at 0 s give or take its 20 ms.
+    expect(await message()).toMatch(
+      /^Downloaded \d+ notes as MIDI at [\d.]+ bpm in 3\/4, moved 0\.\d\d s earlier/,
+    );
+    expect(readMidi(bytes).notes[0]!.time).toBeLessThan(0.05);
+
+    // Typed in: 100 bpm in 6/8, bar 1 at 0.
+    await setField('#bpm', '100');
+    await page.selectOption('#meter', '6/8');
+    await setField('#bar-offset', '0');
+    bytes = await downloadMidi('six-eight.mid');
+    expect(midiMeta(bytes)).toEqual({ tempo: 600_000, signature: '6/8' });
+    expect(await message()).toMatch(/at 100 bpm in 6\/8\.$/);
+  });
+
+  it('snaps drawn notes to the grid, and loops a ruler range with the metronome', async () => {
+    await setField('#bpm', '120');
+    await page.selectOption('#meter', '4/4');
+    await page.selectOption('#division', '8'); // eighths: 0.25 s
+    await page.locator('.roll-canvas').focus();
+    await page.keyboard.press('s');
+    expect(await page.locator('#snap').getAttribute('aria-pressed')).toBe('true');
+    await page.evaluate(() =>
+      window.howl.setViewport({ ...window.howl.viewport(), startTime: 0, pxPerSecond: 100, topPitch: 90 }),
+    );
+    await page.waitForTimeout(50);
+    const count = await noteCount();
+    await page.keyboard.press('d');
+    await page.mouse.move(...(await rollPoint(2.07, 80)));
+    await page.mouse.down();
+    await page.mouse.move(...(await rollPoint(2.3, 80)), { steps: 3 });
+    await page.mouse.move(...(await rollPoint(2.58, 80)), { steps: 3 });
+    await page.mouse.up();
+    const s = await view();
+    expect(s.notes).toHaveLength(count + 1);
+    const drawn = s.notes.find((x) => x.id === s.selected[0])!;
+    expect(drawn.time).toBeCloseTo(2, 9); // the eighth it was drawn in
+    expect(drawn.duration).toBeCloseTo(0.5, 9); // its end snapped to 2.5 s
+    await page.keyboard.press('Control+z');
+    await page.keyboard.press('v');
+
+    // Drag on the ruler from about 1 s to 3 s: the range snaps to 1..3 s.
+    const box = (await page.locator('.roll-canvas').boundingBox())!;
+    const [x1] = await rollPoint(1.04, 60);
+    const [x3] = await rollPoint(2.93, 60);
+    await page.mouse.move(x1, box.y + 12);
+    await page.mouse.down();
+    await page.mouse.move((x1 + x3) / 2, box.y + 12, { steps: 3 });
+    await page.mouse.move(x3, box.y + 12, { steps: 3 });
+    await page.mouse.up();
+    expect((await view()).range).toEqual({ start: 1, end: 3 });
+    expect((await view()).cursor).toBe(1);
+    await page.keyboard.press('l');
+    await page.keyboard.press('k');
+    expect(await page.locator('#loop').getAttribute('aria-pressed')).toBe('true');
+    expect(await page.locator('#click').getAttribute('aria-pressed')).toBe('true');
+    await shot('5f-loop-range');
+    const clicks = await page.evaluate(() => window.howl.figures.audio.clicks);
+    await page.keyboard.press('Space');
+    await page.waitForFunction(() => window.howl.figures.playStartMs() !== null, undefined, {
+      timeout: 15_000,
+    });
+    const positions: number[] = [];
+    for (let i = 0; i < 36; i++) {
+      positions.push((await page.evaluate(() => window.howl.position())) ?? NaN);
+      await page.waitForTimeout(100);
+    }
+    expect(Math.min(...positions)).toBeGreaterThanOrEqual(1);
+    expect(Math.max(...positions)).toBeLessThanOrEqual(3);
+    // It went round: the playhead jumped back from near 3 s to near 1 s.
+    expect(positions.some((p, i) => i > 0 && p < positions[i - 1]! - 1)).toBe(true);
+    const heard = (await page.evaluate(() => window.howl.figures.audio.clicks)) - clicks;
+    expect(heard).toBeGreaterThanOrEqual(6); // two beats a second for 3.6 s
+    figures['loop 1-3 s with the click'] = `${heard} clicks in 3.6 s`;
+    await page.keyboard.press('Space');
+    await page.waitForFunction(() => !window.howl.playing());
+    for (const key of ['l', 'k', 's']) await page.keyboard.press(key);
+    await page.keyboard.press('Escape'); // the selection
+    await page.keyboard.press('Escape'); // then the range
+    expect((await view()).range).toBeNull();
+    expect(await page.locator('#snap').getAttribute('aria-pressed')).toBe('false');
+  });
+
+  it("hears the model's notes as it writes them while playing", async () => {
+    const before = await view();
+    await page.locator('.roll-canvas').focus();
+    await page.keyboard.press('Home');
+    await page.keyboard.press('Space'); // play the waltz from the start
+    await page.waitForFunction(() => window.howl.figures.playStartMs() !== null, undefined, {
+      timeout: 15_000,
+    });
+    // While it plays: the cursor to 3 s, and the model writes from there (replacing what followed).
+    await page.evaluate(() =>
+      window.howl.setViewport({ ...window.howl.viewport(), startTime: 0, pxPerSecond: 100 }),
+    );
+    await page.waitForTimeout(50);
+    const box = (await page.locator('.roll-canvas').boundingBox())!;
+    const [x] = await rollPoint(3, 60);
+    await page.mouse.click(x, box.y + 12);
+    const audio0 = await page.evaluate(() => ({ ...window.howl.figures.audio }));
+    await setField('#count', '100000');
+    await page.click('#generate');
+    await page.waitForFunction((a) => window.howl.figures.audio.added > a, audio0.added, { timeout: 5000 });
+    expect(await page.evaluate(() => window.howl.status())).toBe('running');
+    expect(await page.evaluate(() => window.howl.playing())).toBe(true);
+    // The sound restarted once where it was, with the notes before 3 s; the model's are added.
+    expect(await page.evaluate(() => window.howl.figures.audio.starts)).toBe(audio0.starts + 1);
+    await page.keyboard.press('Escape'); // stop writing
+    await waitForStatus('idle');
+    await page.waitForTimeout(400);
+    expect(await page.evaluate(() => window.howl.playing())).toBe(true);
+    const audio = await page.evaluate(() => ({ ...window.howl.figures.audio }));
+    expect(audio.starts).toBe(audio0.starts + 1); // no restart when it stopped: the rest was added
+    const written = (await noteCount()) - before.notes.filter((n) => n.time < 3).length;
+    figures['notes heard while the model writes'] =
+      `${audio.added - audio0.added} of ${written} added to the sound in ${audio.addedRenders - audio0.addedRenders} renders`;
+    await page.keyboard.press('Space');
+    await page.waitForFunction(() => !window.howl.playing());
+    await page.keyboard.press('Control+z');
+    expect(plain((await view()).notes)).toEqual(plain(before.notes));
   });
 
   it('plays with a moving playhead', async () => {

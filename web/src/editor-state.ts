@@ -35,6 +35,12 @@ export interface Generation {
   readonly tail: readonly EditorNote[];
 }
 
+/** A span of time chosen on the ruler: loop playback repeats it. */
+export interface TimeRange {
+  readonly start: Seconds;
+  readonly end: Seconds;
+}
+
 /** The editor's whole state. */
 export interface EditorState {
   /** Sorted by onset (stable). */
@@ -46,6 +52,8 @@ export interface EditorState {
   readonly past: readonly Snapshot[];
   readonly future: readonly Snapshot[];
   readonly generation: Generation | null;
+  /** The time range chosen on the ruler, if any (not part of undo). */
+  readonly range: TimeRange | null;
 }
 
 /** Undo steps kept. */
@@ -83,6 +91,7 @@ export function createEditor(notes: readonly Note[] = [], cursor: Seconds = 0): 
     past: [],
     future: [],
     generation: null,
+    range: null,
   };
 }
 
@@ -94,6 +103,19 @@ function commit(
 ): EditorState {
   const past = [...state.past, { notes: state.notes, selected: state.selected }].slice(-HISTORY_LIMIT);
   return { ...state, notes, selected, past, future: [] };
+}
+
+/**
+ * Applies an edit made elsewhere (`grid-edits.ts`) as one undo step: the notes (sorted here by
+ * onset, stably), the selection and the next free id.
+ */
+export function applyEdit(
+  state: EditorState,
+  notes: readonly EditorNote[],
+  selected: ReadonlySet<number>,
+  nextId = state.nextId,
+): EditorState {
+  return { ...commit(state, [...notes].sort(byTime), selected), nextId };
 }
 
 function keepExisting(selected: ReadonlySet<number>, notes: readonly EditorNote[]): Set<number> {
@@ -247,6 +269,12 @@ export function notesInRect(
 /** Moves the cursor (never below 0). */
 export function setCursor(state: EditorState, cursor: Seconds): EditorState {
   return { ...state, cursor: Math.max(0, cursor) };
+}
+
+/** Chooses a time range (either order; an empty one clears it). Not an undo step. */
+export function setRange(state: EditorState, a: Seconds | null, b: Seconds = 0): EditorState {
+  if (a === null || Math.abs(b - a) < 1e-6) return state.range === null ? state : { ...state, range: null };
+  return { ...state, range: { start: Math.max(0, Math.min(a, b)), end: Math.max(a, b) } };
 }
 
 /** Index of the first note at or after the cursor: the notes before it are what the model continues. */

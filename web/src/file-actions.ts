@@ -1,6 +1,6 @@
-import type { Note } from '../../src/public/index.js';
+import type { BeatGrid, Note } from '../../src/public/index.js';
 import { downloadBytes, readFileBytes } from './downloads.js';
-import { midiFileOf, notesFromMidiFile } from './midi-file.js';
+import { barShift, midiFileOf, notesFromMidiFile } from './midi-file.js';
 import { ui } from './page-elements.js';
 
 /**
@@ -10,6 +10,8 @@ import { ui } from './page-elements.js';
  */
 export interface FileActionsHost {
   readonly notes: () => readonly Note[];
+  /** The tempo and meter the MIDI file carries. */
+  readonly grid: () => BeatGrid;
   /** Replaces the piece, undoably (stopping generation and playback first). */
   readonly replace: (notes: readonly Note[]) => Promise<void>;
   readonly renderWav: (notes: readonly Note[]) => Promise<Uint8Array>;
@@ -68,8 +70,17 @@ export function installFileActions(host: FileActionsHost): { exportMidi(): void 
   function exportMidi(): void {
     const notes = host.notes();
     if (notes.length === 0) return say('Nothing to download yet.');
-    downloadBytes(midiFileOf(notes), `howl-${stamp()}.mid`, 'audio/midi');
-    say(`Downloaded ${notes.length} notes as MIDI.`);
+    const grid = host.grid();
+    downloadBytes(midiFileOf(notes, grid), `howl-${stamp()}.mid`, 'audio/midi');
+    const shift = barShift(notes, grid);
+    const moved =
+      shift === 0
+        ? ''
+        : `, moved ${Math.abs(shift).toFixed(2)} s ${shift < 0 ? 'earlier' : 'later'} so the bars line up`;
+    const { numerator, denominator } = grid.meter;
+    say(
+      `Downloaded ${notes.length} notes as MIDI at ${grid.bpm} bpm in ${numerator}/${denominator}${moved}.`,
+    );
   }
   ui.exportMidi.addEventListener('click', exportMidi);
   ui.exportWav.addEventListener('click', () => {

@@ -11,6 +11,7 @@ import {
   type EditorState,
 } from './editor-state.js';
 import type { GenerationControl } from './generation-control.js';
+import { clearSelectionOrRange, type GridCommands } from './grid-controls.js';
 import { ui } from './page-elements.js';
 import type { PianoRoll, Tool } from './piano-roll.js';
 import { actionFor, SHORTCUT_HELP, type Action } from './shortcuts.js';
@@ -30,6 +31,8 @@ export interface KeyboardHost {
   readonly generateFromCursor: () => void;
   readonly setTool: (tool: Tool) => void;
   readonly exportMidi: () => void;
+  /** Clipboard, quantise, snap, loop and click. */
+  readonly grid: GridCommands;
 }
 
 /**
@@ -40,7 +43,8 @@ export function installKeyboard(host: KeyboardHost): void {
   window.addEventListener('keydown', (event) => {
     const target = event.target as HTMLElement | null;
     const inField = target !== null && ['INPUT', 'SELECT', 'TEXTAREA'].includes(target.tagName);
-    const action = actionFor(event, inField && (target as HTMLInputElement).type !== 'range');
+    const typing = inField && !['range', 'checkbox'].includes((target as HTMLInputElement).type);
+    const action = actionFor(event, typing);
     if (action === null) return;
     event.preventDefault();
     if (inField) target.blur();
@@ -78,7 +82,7 @@ function perform(host: KeyboardHost, action: Action): void {
       // Esc closes what is on top first: the shortcuts, then the model's writing, then the selection.
       if (!ui.helpPanel.hidden) showHelp(false);
       else if (generation.status !== 'idle') generation.stop();
-      else update((s) => select(s, []));
+      else update(clearSelectionOrRange);
       break;
     case 'help':
       showHelp(ui.helpPanel.hidden);
@@ -119,6 +123,22 @@ function perform(host: KeyboardHost, action: Action): void {
       break;
     case 'open':
       ui.midiInput.click();
+      break;
+    case 'copy':
+    case 'cut':
+    case 'paste':
+    case 'duplicate':
+    case 'quantise':
+      host.grid[action.type]();
+      break;
+    case 'snap':
+      host.grid.toggleSnap();
+      break;
+    case 'loop':
+      host.grid.toggleLoop();
+      break;
+    case 'click':
+      host.grid.toggleClick();
       break;
     case 'zoom': {
       const v = roll.viewport;

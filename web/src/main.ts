@@ -17,8 +17,10 @@ import {
   type EditorState,
 } from './editor-state.js';
 import { createGenerationControl, type GenerationStatus } from './generation-control.js';
+import { applyGridToInputs, installGridControls, snapGridOf } from './grid-controls.js';
 import { installKeyboard } from './keyboard-control.js';
 import { createPianoRoll, type Tool } from './piano-roll.js';
+import { createLivePlayback } from './live-playback.js';
 import { createPlayback } from './playback.js';
 import { formatTime } from './roll-geometry.js';
 import { applySettingsToInputs, installSettingsControls } from './settings-controls.js';
@@ -42,11 +44,12 @@ function update(change: (s: EditorState) => EditorState): void {
   if (next === state) return;
   const notesChanged = next.notes !== state.notes;
   const changed = notesChanged || next.cursor !== state.cursor;
+  const loopChanged = next.range !== state.range && settings.grid.loop;
   state = next;
   roll.invalidate();
   refresh();
   if (changed) scheduleSave();
-  if (notesChanged && next.generation === null) replaySoon();
+  if ((notesChanged && next.generation === null) || loopChanged) replaySoon();
 }
 
 let replayTimer: number | undefined;
@@ -96,6 +99,11 @@ function say(text: string, error = false): void {
 const composer = createComposerClient();
 /** Served beside the page (workers resolve relative URLs against their own script, so make them absolute). */
 const playback = createPlayback(new URL('./soundfont.sf3', document.baseURI).href);
+const live = createLivePlayback({
+  playback,
+  getState: () => state,
+  restart: (at) => void startPlayback(at, true),
+});
 
 const roll = createPianoRoll(ui.roll, {
   getState: () => state,
@@ -108,6 +116,9 @@ const roll = createPianoRoll(ui.roll, {
   getTool: () => tool,
   getPlayhead: () => playback.position(),
   drawVelocity: () => drawVelocity,
+  getGrid: () => settings.grid.beats,
+  getSnap: () => snapGridOf(settings.grid),
+  isLooping: () => settings.grid.loop,
 });
 
 const generation = createGenerationControl({
@@ -132,7 +143,9 @@ const generation = createGenerationControl({
   },
   onStatus: (status) => {
     showGenerationStatus(status);
-    if (status !== 'running') replaySoon(); // new notes are heard once the model stops writing
+    // The model's notes are heard as they come; when it stops, the sound restarts with the whole
+    // piece if notes after the generation point moved.
+    if (!live.onStatus(status) && status !== 'running') replaySoon();
   },
   onError: (message) => say(message, true),
   nextFrame: () =>
@@ -190,6 +203,7 @@ function refresh(): void {
   ui.toolDraw.setAttribute('aria-checked', String(tool === 'draw'));
   ui.modeReplace.setAttribute('aria-checked', String(settings.mode === 'replace'));
   ui.modeInsert.setAttribute('aria-checked', String(settings.mode === 'insert'));
+  grid.refresh(state);
 }
 
 installSettingsControls({
@@ -197,6 +211,21 @@ installSettingsControls({
   set: (next) => (settings = next),
   refresh,
   scheduleSave,
+});
+const grid = installGridControls({
+  getState: () => state,
+  edit,
+  update,
+  getGrid: () => settings.grid,
+  setGrid: (next) => {
+    const loopChanged = next.loop !== settings.grid.loop;
+    settings = { ...settings, grid: next };
+    roll.invalidate();
+    refresh();
+    scheduleSave();
+    if (loopChanged) replaySoon(); // the sound restarts where it is, round the loop or on
+  },
+  say,
 });
 const setTool = (next: Tool): void => {
   tool = next;
@@ -244,13 +273,17 @@ async function togglePlay(): Promise<void> {
     return;
   }
   if (state.notes.length === 0) return;
-  await startPlayback(playStart(state));
+  await startPlayback(grid.loopRange() === null ? playStart(state) : state.cursor);
 }
 
 async function startPlayback(from: number, quiet = false): Promise<void> {
   if (!quiet) say('Starting the piano…');
   try {
-    await playback.play(state.notes, from);
+    await playback.play(live.notesToPlay(), from, {
+      loop: grid.loopRange(),
+      click: () => (settings.grid.click ? settings.grid.beats : null),
+    });
+    live.onPlay();
     if (!quiet) say(`Playing (first sound after ${Math.round(playback.lastStartMs ?? 0)} ms).`);
     cancelAnimationFrame(playheadLoop);
     animatePlayhead();
@@ -279,6 +312,7 @@ function fitView(): void {
 
 const files = installFileActions({
   notes: () => state.notes,
+  grid: () => settings.grid.beats,
   replace: async (notes) => {
     generation.stop();
     while (generation.status === 'running') await new Promise((resolve) => setTimeout(resolve, 20));
@@ -314,6 +348,7 @@ installKeyboard({
   generateFromCursor,
   setTool,
   exportMidi: () => files.exportMidi(),
+  grid,
 });
 window.addEventListener('pagehide', saveNow);
 
@@ -340,6 +375,7 @@ Object.assign(window, {
 });
 
 applySettingsToInputs(settings);
+applyGridToInputs(settings.grid);
 refresh();
 if (saved !== null && saved.notes.length > 0) {
   fitView();

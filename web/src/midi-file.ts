@@ -1,4 +1,13 @@
-import { HowlError, readMidi, writeMidi, type Note } from '../../src/public/index.js';
+import {
+  barSeconds,
+  beatSeconds,
+  firstDownbeat,
+  HowlError,
+  readMidi,
+  writeMidi,
+  type BeatGrid,
+  type Note,
+} from '../../src/public/index.js';
 
 /**
  * MIDI files in and out of the page. A file is read exactly as `howl import` reads training data
@@ -50,12 +59,34 @@ export function notesFromMidiFile(bytes: Uint8Array, name: string): Note[] {
   return [...notes].sort((a, b) => a.time - b.time);
 }
 
-/** The piece as a MIDI file (one piano track, 120 bpm, 480 ticks a quarter: about 1 ms steps). */
-export function midiFileOf(notes: readonly Note[]): Uint8Array {
+/**
+ * How far the notes move so that the grid's bars fall on the file's (a MIDI file's bar 1 starts at
+ * 0): earlier by the grid's first downbeat when no note comes before it (by more than a tenth of a
+ * beat), else later by the rest of a bar (a pickup then fills the end of the file's first bar). 0
+ * when bar 1 is at 0 s.
+ */
+export function barShift(notes: readonly Note[], grid: BeatGrid): number {
+  const downbeat = firstDownbeat(grid);
+  if (downbeat < 1e-6 || notes.length === 0) return 0;
+  const first = Math.min(...notes.map((n) => n.time));
+  // A first note up to a tenth of a beat early is bar 1 played early (it goes to 0 s), not a pickup.
+  return first >= downbeat - 0.1 * beatSeconds(grid) ? -downbeat : barSeconds(grid) - downbeat;
+}
+
+/**
+ * The piece as a MIDI file: one piano track, the grid's tempo and meter (so a sequencer shows the
+ * page's bars), 960 ticks a quarter (0.52 ms at 120 bpm). The notes move by `barShift` so that the
+ * bars line up; their times are otherwise kept to the tick.
+ */
+export function midiFileOf(notes: readonly Note[], grid: BeatGrid): Uint8Array {
+  const shift = barShift(notes, grid);
   return writeMidi(
-    notes.map((n) => ({ pitch: n.pitch, velocity: n.velocity, time: n.time, duration: n.duration })),
-    {
-      trackName: 'Howl',
-    },
+    notes.map((n) => ({
+      pitch: n.pitch,
+      velocity: n.velocity,
+      time: Math.max(0, n.time + shift),
+      duration: n.duration,
+    })),
+    { trackName: 'Howl', bpm: grid.bpm, timeSignature: grid.meter },
   );
 }

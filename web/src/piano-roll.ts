@@ -1,6 +1,6 @@
-import type { Seconds } from '../../src/public/index.js';
+import type { BeatGrid, Seconds } from '../../src/public/index.js';
 import type { EditorNote, EditorState } from './editor-state.js';
-import { clampViewport, follow, type Viewport } from './roll-geometry.js';
+import { clampViewport, follow, type SnapGrid, type Viewport } from './roll-geometry.js';
 import { installGestures, type RollState } from './roll-gestures.js';
 import { KEYBOARD_PX, paintRoll, RULER_PX } from './roll-painter.js';
 
@@ -10,7 +10,8 @@ import { KEYBOARD_PX, paintRoll, RULER_PX } from './roll-painter.js';
  * animation frame, and turns pointer gestures into editor changes (`roll-gestures.ts`): click a note
  * to select it (shift adds), drag to move it in time and pitch, drag its right end to stretch, drag
  * on empty space to select a region, double-click (or the draw tool) to add a note, click the ruler
- * or empty space to put the cursor. Wheel scrolls pitch, shift-wheel time, ctrl-wheel zooms time and
+ * or empty space to put the cursor, drag on the ruler to choose a time range (loop playback plays
+ * it). Bars and beats of the tempo and meter are drawn, and with *Snap* edits land on the grid. Wheel scrolls pitch, shift-wheel time, ctrl-wheel zooms time and
  * alt-wheel zooms pitch.
  */
 
@@ -26,6 +27,12 @@ export interface PianoRollOptions {
   readonly getPlayhead: () => Seconds | null;
   /** Velocity of notes drawn by hand. */
   readonly drawVelocity: () => number;
+  /** Tempo, meter and bar 1: the bars and beats drawn. */
+  readonly getGrid: () => BeatGrid;
+  /** What drawing, dragging and ruler ranges snap to; null when snapping is off. */
+  readonly getSnap: () => SnapGrid | null;
+  /** Whether loop playback is on (the ruler's range is drawn as a loop). */
+  readonly isLooping: () => boolean;
 }
 
 export interface PianoRoll {
@@ -108,6 +115,9 @@ export function createPianoRoll(host: HTMLElement, options: PianoRollOptions): P
       playhead: options.getPlayhead(),
       longest: r.longest(state.notes),
       ratio: canvas.width / Math.max(1, r.view.width + KEYBOARD_PX),
+      grid: options.getGrid(),
+      snap: options.getSnap(),
+      loop: options.isLooping(),
     });
     const spent = performance.now() - started;
     stats.frames++;

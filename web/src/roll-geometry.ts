@@ -62,6 +62,19 @@ export function zoomPitch(v: Viewport, factor: number, y: number): Viewport {
   return clampViewport({ ...v, pxPerSemitone, topPitch: anchor + y / pxPerSemitone });
 }
 
+/** A grid that drawing, dragging and pasting snap to: every `step` seconds through `offset`. */
+export interface SnapGrid {
+  readonly step: Seconds;
+  readonly offset: Seconds;
+}
+
+/** `t` moved to the grid: the nearest point, the one at or before it, or the one at or after it. */
+export function snapTo(t: Seconds, snap: SnapGrid, how: 'nearest' | 'floor' | 'ceil' = 'nearest'): Seconds {
+  const k = (t - snap.offset) / snap.step;
+  const whole = how === 'floor' ? Math.floor(k + 1e-6) : how === 'ceil' ? Math.ceil(k - 1e-6) : Math.round(k);
+  return snap.offset + whole * snap.step;
+}
+
 /** Index of the first note with onset ≥ `t` (notes sorted by onset). */
 export function firstAtOrAfter(notes: readonly Note[], t: Seconds): number {
   let lo = 0;

@@ -4,12 +4,14 @@ import {
   notesInRect,
   select,
   setCursor,
+  setRange,
   stretchNotes,
   type EditorNote,
 } from './editor-state.js';
 import {
   clampViewport,
   hitTest,
+  snapTo,
   xToTime,
   yToPitch,
   zoomPitch,
@@ -54,6 +56,17 @@ export function installGestures(r: RollState): void {
   canvas.addEventListener('wheel', (event) => wheel(r, event), { passive: false });
 }
 
+/**
+ * `t` on the snap grid when snapping is on (and alt is not held: alt drags freely), else `t`.
+ * Never before 0 s.
+ */
+function snapped(r: RollState, t: number, event: MouseEvent, how: 'nearest' | 'floor' = 'nearest'): number {
+  const snap = r.options.getSnap();
+  if (snap === null || event.altKey) return Math.max(0, t);
+  const at = snapTo(t, snap, how);
+  return at < 0 ? at + snap.step * Math.ceil(-at / snap.step - 1e-9) : at;
+}
+
 /** The event's position in the note area (negative over the keyboard or the ruler). */
 function local(r: RollState, event: MouseEvent): { x: number; y: number } {
   const box = r.canvas.getBoundingClientRect();
@@ -69,8 +82,9 @@ function pointerDown(r: RollState, event: PointerEvent): void {
   if (state.generation !== null && options.getTool() === 'draw') return;
   canvas.setPointerCapture(event.pointerId);
   if (y < 0 && x >= 0) {
-    r.gesture = { kind: 'ruler' };
-    options.update((s) => setCursor(s, xToTime(r.view, x)));
+    const t0 = snapped(r, xToTime(r.view, x), event);
+    r.gesture = { kind: 'ruler', x0: x, t0, moved: false };
+    options.update((s) => setCursor(s, t0));
     return;
   }
   if (x < 0) return;
@@ -85,16 +99,17 @@ function pointerDown(r: RollState, event: PointerEvent): void {
       options.update((s) => select(s, [hit.id]));
       ids = options.getState().selected;
     }
+    const grabbed = state.notes.find((n) => n.id === hit.id)!;
     r.gesture =
       hit.part === 'end'
-        ? { kind: 'stretch', x0: x, ids, d: 0 }
-        : { kind: 'move', x0: x, y0: y, ids, dt: 0, dp: 0 };
+        ? { kind: 'stretch', x0: x, ids, d: 0, anchor: [grabbed.time, grabbed.time + grabbed.duration] }
+        : { kind: 'move', x0: x, y0: y, ids, dt: 0, dp: 0, anchor: grabbed.time };
     r.invalidate();
     return;
   }
   if (options.getTool() === 'draw') {
-    const time = Math.max(0, xToTime(r.view, x));
-    r.gesture = { kind: 'draw', time, pitch: yToPitch(r.view, y), end: time + 0.25 };
+    const time = snapped(r, xToTime(r.view, x), event, 'floor');
+    r.gesture = { kind: 'draw', time, pitch: yToPitch(r.view, y), end: time + noteLength(r, event) };
   } else {
     r.gesture = { kind: 'band', x0: x, y0: y, x1: x, y1: y, add: event.shiftKey, moved: false };
   }
@@ -118,24 +133,36 @@ function pointerMove(r: RollState, event: PointerEvent): void {
     return;
   }
   switch (gesture.kind) {
-    case 'ruler':
-      options.update((s) => setCursor(s, xToTime(r.view, Math.max(0, x))));
+    case 'ruler': {
+      gesture.moved ||= Math.abs(x - gesture.x0) > 4;
+      const t1 = snapped(r, xToTime(r.view, Math.max(0, x)), event);
+      if (gesture.moved) options.update((s) => setRange(s, gesture.t0, t1));
       break;
-    case 'move':
-      gesture.dt = (x - gesture.x0) / r.view.pxPerSecond;
+    }
+    case 'move': {
+      const dt = (x - gesture.x0) / r.view.pxPerSecond;
+      gesture.dt = snapped(r, gesture.anchor + dt, event) - gesture.anchor;
       gesture.dp = Math.round((gesture.y0 - y) / r.view.pxPerSemitone);
       canvas.style.cursor = 'grabbing';
       break;
-    case 'stretch':
-      gesture.d = (x - gesture.x0) / r.view.pxPerSecond;
+    }
+    case 'stretch': {
+      const [start, end] = gesture.anchor;
+      const to = snapped(r, end + (x - gesture.x0) / r.view.pxPerSecond, event);
+      const step = event.altKey ? 0 : (options.getSnap()?.step ?? 0);
+      gesture.d = Math.max(to, start + step) - end;
       break;
+    }
     case 'band':
       gesture.x1 = x;
       gesture.y1 = y;
       gesture.moved ||= Math.abs(x - gesture.x0) + Math.abs(y - gesture.y0) > 4;
       break;
     case 'draw':
-      gesture.end = Math.max(gesture.time + 0.02, xToTime(r.view, x));
+      gesture.end = Math.max(
+        gesture.time + noteLength(r, event, 0.02),
+        snapped(r, xToTime(r.view, x), event),
+      );
       break;
   }
   r.invalidate();
@@ -178,10 +205,20 @@ function finishGesture(r: RollState): void {
         }),
       );
       break;
-    case 'ruler':
+    case 'ruler': {
+      // A range puts the cursor at its start, so Play (and a loop) starts there.
+      const range = options.getState().range;
+      if (g.moved && range !== null) options.update((s) => setCursor(s, range.start));
       break;
+    }
   }
   r.invalidate();
+}
+
+/** A new note's length: one snap step when snapping, else `free` (a quarter second). */
+function noteLength(r: RollState, event: MouseEvent, free = 0.25): number {
+  const snap = r.options.getSnap();
+  return snap === null || event.altKey ? free : snap.step;
 }
 
 /** A double-click on empty space adds a quarter-second note there. */
@@ -191,9 +228,10 @@ function doubleClick(r: RollState, event: MouseEvent): void {
   const state = options.getState();
   if (x < 0 || y < 0 || state.generation !== null) return;
   if (hitTest(r.view, state.notes, r.longest(state.notes), x, y) !== null) return;
-  const time = Math.max(0, xToTime(r.view, x));
+  const time = snapped(r, xToTime(r.view, x), event, 'floor');
+  const duration = noteLength(r, event);
   options.update((s) =>
-    addNote(s, { pitch: yToPitch(r.view, y), time, duration: 0.25, velocity: options.drawVelocity() }),
+    addNote(s, { pitch: yToPitch(r.view, y), time, duration, velocity: options.drawVelocity() }),
   );
 }
 

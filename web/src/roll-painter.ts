@@ -1,5 +1,6 @@
-import type { Seconds } from '../../src/public/index.js';
+import type { BeatGrid, Seconds } from '../../src/public/index.js';
 import type { EditorState } from './editor-state.js';
+import { gridLines } from './roll-grid.js';
 import {
   firstAtOrAfter,
   formatTime,
@@ -10,6 +11,7 @@ import {
   timeToX,
   visibleRange,
   yToPitch,
+  type SnapGrid,
   type Viewport,
 } from './roll-geometry.js';
 
@@ -24,11 +26,22 @@ export const RULER_PX = 26;
 
 /** A gesture in progress, as the painter previews it. */
 export type RollGesture =
-  | { kind: 'move'; x0: number; y0: number; ids: ReadonlySet<number>; dt: number; dp: number }
-  | { kind: 'stretch'; x0: number; ids: ReadonlySet<number>; d: number }
+  /** `anchor`: the grabbed note's onset (snapping moves it onto the grid). */
+  | {
+      kind: 'move';
+      x0: number;
+      y0: number;
+      ids: ReadonlySet<number>;
+      dt: number;
+      dp: number;
+      anchor: Seconds;
+    }
+  /** `anchor`: the grabbed note's onset and end (snapping puts the end on the grid). */
+  | { kind: 'stretch'; x0: number; ids: ReadonlySet<number>; d: number; anchor: [Seconds, Seconds] }
   | { kind: 'band'; x0: number; y0: number; x1: number; y1: number; add: boolean; moved: boolean }
   | { kind: 'draw'; time: Seconds; pitch: number; end: Seconds }
-  | { kind: 'ruler' };
+  /** Pressed on the ruler at `t0`: a click puts the cursor, a drag chooses a time range. */
+  | { kind: 'ruler'; x0: number; t0: Seconds; moved: boolean };
 
 const COLORS = {
   background: '#14161b',
@@ -36,8 +49,14 @@ const COLORS = {
   blackRow: '#15171c',
   rowLine: '#232731',
   octaveLine: '#323846',
-  grid: '#262b36',
-  gridStrong: '#343b4a',
+  step: '#20242d',
+  grid: '#292e3a',
+  gridStrong: '#3c4456',
+  barNumber: '#c9d3e6',
+  range: 'rgba(255, 209, 102, 0.07)',
+  rangeLoop: 'rgba(93, 255, 154, 0.08)',
+  rangeRuler: 'rgba(255, 209, 102, 0.35)',
+  rangeRulerLoop: 'rgba(93, 255, 154, 0.45)',
   ruler: '#1f232b',
   rulerText: '#9aa3b5',
   keyWhite: '#e9e6df',
@@ -67,6 +86,12 @@ export interface PaintFrame {
   readonly longest: Seconds;
   /** Device pixels per CSS pixel. */
   readonly ratio: number;
+  /** Tempo, meter and bar 1: the bars and beats drawn. */
+  readonly grid: BeatGrid;
+  /** The snap grid (its steps drawn faintly between beats), or null when not snapping. */
+  readonly snap: SnapGrid | null;
+  /** Whether loop playback is on (the range is drawn in the playhead's colour). */
+  readonly loop: boolean;
 }
 
 /**
@@ -114,16 +139,17 @@ function drawRows({ ctx, view }: PaintFrame): void {
   }
 }
 
-/** Time lines: four per ruler tick, the tick's own stronger. */
-function drawGrid({ ctx, view }: PaintFrame): void {
-  const step = tickStep(view.pxPerSecond, 80);
-  const minor = step / 4;
-  const first = Math.floor(view.startTime / minor) * minor;
-  for (let t = first; timeToX(view, t) < view.width; t += minor) {
-    const x = Math.round(timeToX(view, t));
-    const strong = Math.abs(t / step - Math.round(t / step)) < 1e-6;
-    ctx.fillStyle = strong ? COLORS.gridStrong : COLORS.grid;
-    ctx.fillRect(x, 0, 1, view.height);
+/** Bars (strong), beats and, when snapping, the snap steps; the ruler's range shaded behind. */
+function drawGrid({ ctx, view, grid, snap, state, loop }: PaintFrame): void {
+  if (state.range !== null) {
+    const x0 = timeToX(view, state.range.start);
+    ctx.fillStyle = loop ? COLORS.rangeLoop : COLORS.range;
+    ctx.fillRect(x0, 0, timeToX(view, state.range.end) - x0, view.height);
+  }
+  for (const line of gridLines(view, grid, snap)) {
+    ctx.fillStyle =
+      line.kind === 'bar' ? COLORS.gridStrong : line.kind === 'beat' ? COLORS.grid : COLORS.step;
+    ctx.fillRect(Math.round(line.x), 0, 1, view.height);
   }
 }
 
@@ -205,21 +231,35 @@ function drawMarkers({ ctx, view, state, playhead }: PaintFrame): void {
   }
 }
 
-/** The time ruler: ticks and times, the cursor's marker and the playhead. */
-function drawRuler({ ctx, view, state, playhead }: PaintFrame): void {
+/** The time ruler: bar numbers above, times below, the range, the cursor's marker and the playhead. */
+function drawRuler(frame: PaintFrame): void {
+  const { ctx, view, state, playhead, loop } = frame;
   ctx.fillStyle = COLORS.ruler;
   ctx.fillRect(KEYBOARD_PX, 0, view.width, RULER_PX);
   ctx.fillRect(0, 0, KEYBOARD_PX, RULER_PX);
-  const step = tickStep(view.pxPerSecond, 80);
-  ctx.font = '11px ui-sans-serif, system-ui, sans-serif';
+  if (state.range !== null) {
+    const x0 = Math.max(KEYBOARD_PX, KEYBOARD_PX + timeToX(view, state.range.start));
+    const x1 = KEYBOARD_PX + timeToX(view, state.range.end);
+    ctx.fillStyle = loop ? COLORS.rangeRulerLoop : COLORS.rangeRuler;
+    if (x1 > x0) ctx.fillRect(x0, 0, x1 - x0, RULER_PX - 1);
+  }
+  ctx.font = '10px ui-sans-serif, system-ui, sans-serif';
   ctx.textBaseline = 'middle';
+  ctx.fillStyle = COLORS.barNumber;
+  for (const line of gridLines(view, frame.grid, null)) {
+    if (line.label === undefined || line.x < 0) continue;
+    const x = KEYBOARD_PX + Math.round(line.x);
+    ctx.fillRect(x, 0, 1, 11);
+    ctx.fillText(String(line.label), x + 3, 6);
+  }
+  const step = tickStep(view.pxPerSecond, 80);
   ctx.fillStyle = COLORS.rulerText;
   const first = Math.floor(view.startTime / step) * step;
   for (let t = first; timeToX(view, t) < view.width; t += step) {
     const x = KEYBOARD_PX + Math.round(timeToX(view, t));
     if (x < KEYBOARD_PX) continue;
-    ctx.fillRect(x, RULER_PX - 8, 1, 8);
-    ctx.fillText(formatTime(t, step), x + 4, RULER_PX / 2 - 1);
+    ctx.fillRect(x, RULER_PX - 6, 1, 6);
+    ctx.fillText(formatTime(t, step), x + 4, RULER_PX - 7);
   }
   const cx = KEYBOARD_PX + timeToX(view, state.cursor);
   if (cx >= KEYBOARD_PX) {

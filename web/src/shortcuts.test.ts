@@ -31,6 +31,20 @@ describe('keyboard shortcuts', () => {
     expect(actionFor(press('Escape'))).toEqual({ type: 'stop' });
   });
 
+  it('maps the grid and clipboard actions; ctrl and ⌘ alike', () => {
+    expect(actionFor(press('c', { ctrlKey: true }))).toEqual({ type: 'copy' });
+    expect(actionFor(press('x', { metaKey: true }))).toEqual({ type: 'cut' });
+    expect(actionFor(press('V', { ctrlKey: true, shiftKey: true }))).toEqual({ type: 'paste' });
+    expect(actionFor(press('d', { ctrlKey: true }))).toEqual({ type: 'duplicate' });
+    expect(actionFor(press('d'))).toEqual({ type: 'tool', tool: 'draw' }); // without ctrl: the draw tool
+    expect(actionFor(press('q'))).toEqual({ type: 'quantise' });
+    expect(actionFor(press('s'))).toEqual({ type: 'snap' });
+    expect(actionFor(press('s', { ctrlKey: true }))).toEqual({ type: 'export-midi' });
+    expect(actionFor(press('l'))).toEqual({ type: 'loop' });
+    expect(actionFor(press('k'))).toEqual({ type: 'click' });
+    expect(actionFor(press('c', { ctrlKey: true }), true)).toBeNull(); // a text field copies its text
+  });
+
   it('leaves typing in fields alone, except Escape', () => {
     expect(actionFor(press(' '), true)).toBeNull();
     expect(actionFor(press('Backspace'), true)).toBeNull();
@@ -40,8 +54,8 @@ describe('keyboard shortcuts', () => {
   });
 
   it('ignores other keys', () => {
-    expect(actionFor(press('q'))).toBeNull();
-    expect(actionFor(press('x', { ctrlKey: true }))).toBeNull();
+    expect(actionFor(press('w'))).toBeNull();
+    expect(actionFor(press('b', { ctrlKey: true }))).toBeNull();
     expect(actionFor(press('g', { altKey: true }))).toBeNull();
   });
 });

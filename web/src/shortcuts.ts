@@ -19,6 +19,14 @@ export type Action =
   | { readonly type: 'export-midi' }
   | { readonly type: 'open' }
   | { readonly type: 'help' }
+  | { readonly type: 'copy' }
+  | { readonly type: 'cut' }
+  | { readonly type: 'paste' }
+  | { readonly type: 'duplicate' }
+  | { readonly type: 'quantise' }
+  | { readonly type: 'snap' }
+  | { readonly type: 'loop' }
+  | { readonly type: 'click' }
   | { readonly type: 'zoom'; readonly factor: number };
 
 /** The fields of a `KeyboardEvent` that matter. */
@@ -34,10 +42,15 @@ export interface KeyPress {
 export const SHORTCUT_HELP: readonly (readonly [string, string])[] = [
   ['Space', 'play from the cursor / stop playing'],
   ['G', 'generate from the cursor / pause / resume'],
-  ['Esc', 'close this panel; else stop writing; else clear the selection'],
+  ['Esc', 'close this panel; else stop writing; else clear the selection; else the ruler range'],
   ['Delete, Backspace', 'delete the selected notes'],
   ['Ctrl+Z, Ctrl+Shift+Z / Ctrl+Y', 'undo, redo'],
   ['Ctrl+A', 'select all'],
+  ['Ctrl+C, Ctrl+X, Ctrl+V', 'copy, cut, paste at the cursor'],
+  ['Ctrl+D', 'duplicate the selection after itself'],
+  ['Q', 'quantise the selection'],
+  ['S', 'snap to the grid on / off (alt while dragging: free)'],
+  ['L, K', 'loop the ruler range, metronome click'],
   ['↑ ↓ (Shift: octave)', 'move the selection in pitch'],
   ['← → (Shift: 0.5 s)', 'move the selection in time by 50 ms'],
   ['[ ]', 'velocity of the selection − / + 8'],
@@ -66,6 +79,10 @@ export function actionFor(press: KeyPress, inField = false): Action | null {
     if (key === 'a') return { type: 'select-all' };
     if (key === 's') return { type: 'export-midi' };
     if (key === 'o') return { type: 'open' };
+    if (key === 'c') return { type: 'copy' };
+    if (key === 'x') return { type: 'cut' };
+    if (key === 'v') return { type: 'paste' };
+    if (key === 'd') return { type: 'duplicate' };
     return null;
   }
   if (press.altKey) return null;
@@ -97,6 +114,14 @@ export function actionFor(press: KeyPress, inField = false): Action | null {
       return { type: 'tool', tool: 'select' };
     case 'd':
       return { type: 'tool', tool: 'draw' };
+    case 'q':
+      return { type: 'quantise' };
+    case 's':
+      return { type: 'snap' };
+    case 'l':
+      return { type: 'loop' };
+    case 'k':
+      return { type: 'click' };
     case 'Home':
       return { type: 'cursor-start' };
     case '+':

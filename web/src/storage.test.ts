@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  DEFAULT_GRID,
   DEFAULT_SETTINGS,
   decodeWork,
   encodeWork,
@@ -25,6 +26,16 @@ const work: SavedWork = {
     seed: 4242,
     count: 64,
     mode: 'insert',
+    grid: {
+      beats: { bpm: 96.5, meter: { numerator: 6, denominator: 8 }, offset: 0.31 },
+      snap: true,
+      division: 8,
+      triplet: true,
+      strength: 0.5,
+      ends: true,
+      loop: true,
+      click: true,
+    },
   },
 };
 
@@ -75,6 +86,20 @@ describe('storage', () => {
       settings: { ...DEFAULT_SETTINGS, count: 5 },
     });
     expect(DEFAULT_SETTINGS).toMatchObject({ temperature: 1, topP: 0.95, topK: null, seed: null });
+  });
+
+  it('falls back to the default grid, field by field', () => {
+    const record = (grid: object): string =>
+      JSON.stringify({ version: 1, notes: [], cursor: 0, settings: { grid } });
+    expect(decodeWork(record({ snap: true }))?.settings.grid).toEqual({ ...DEFAULT_GRID, snap: true });
+    const bad = {
+      beats: { bpm: 1000, meter: { numerator: 3, denominator: 5 }, offset: 'x' },
+      division: 12,
+      strength: 2,
+      loop: 'yes',
+    };
+    expect(decodeWork(record(bad))?.settings.grid).toEqual(DEFAULT_GRID);
+    expect(DEFAULT_GRID.beats).toEqual({ bpm: 120, meter: { numerator: 4, denominator: 4 }, offset: 0 });
   });
 
   it('keeps the pitch range a range', () => {

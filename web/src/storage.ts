@@ -1,4 +1,12 @@
-import { DEFAULT_SAMPLING, type Note } from '../../src/public/index.js';
+import {
+  DEFAULT_BEAT_GRID,
+  DEFAULT_SAMPLING,
+  MAX_BPM,
+  METER_DENOMINATORS,
+  MIN_BPM,
+  type BeatGrid,
+  type Note,
+} from '../../src/public/index.js';
 import type { GenerationMode } from './editor-state.js';
 
 /**
@@ -8,7 +16,40 @@ import type { GenerationMode } from './editor-state.js';
  * note, so a damaged or foreign record is ignored, never loaded half-way.
  */
 
-/** The generation controls. */
+/** The bars-and-beats row: the grid, snapping, quantising, loop and click. */
+export interface GridSettings {
+  /** Tempo (quarter notes a minute), meter and where bar 1 starts. */
+  readonly beats: BeatGrid;
+  /** Drawing, dragging, ruler ranges and pastes snap to the quantise division. */
+  readonly snap: boolean;
+  /** Quantise's (and snap's) note value: 4, 8, 16 or 32. */
+  readonly division: number;
+  readonly triplet: boolean;
+  /** Quantise strength, 0..1. */
+  readonly strength: number;
+  /** Quantise note ends too. */
+  readonly ends: boolean;
+  /** Play the ruler's range again and again. */
+  readonly loop: boolean;
+  /** A metronome click on the beats while playing. */
+  readonly click: boolean;
+}
+
+/** The note values of the quantise menu. */
+export const GRID_DIVISIONS: readonly number[] = [4, 8, 16, 32];
+
+export const DEFAULT_GRID: GridSettings = {
+  beats: DEFAULT_BEAT_GRID,
+  snap: false,
+  division: 16,
+  triplet: false,
+  strength: 1,
+  ends: false,
+  loop: false,
+  click: false,
+};
+
+/** The generation controls, and the grid's. */
 export interface Settings {
   readonly temperature: number;
   /** Temperature of the timing and velocity distributions (models that have them). */
@@ -23,6 +64,7 @@ export interface Settings {
   readonly seed: number | null;
   readonly count: number;
   readonly mode: GenerationMode;
+  readonly grid: GridSettings;
 }
 
 /** The largest seed the page takes (nine digits: easy to read back and type). */
@@ -45,6 +87,7 @@ export const DEFAULT_SETTINGS: Settings = {
   seed: null,
   count: 200,
   mode: 'replace',
+  grid: DEFAULT_GRID,
 };
 
 /** The part of `Storage` used here. */
@@ -61,9 +104,43 @@ export function encodeWork(work: SavedWork): string {
 }
 
 const isNumber = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+const recordOf = (value: unknown): Record<string, unknown> =>
+  (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+
+/** The grid settings of a stored record, each bad or missing one at its default. */
+export function gridOf(value: unknown): GridSettings {
+  const g = recordOf(value);
+  const beats = recordOf(g['beats']);
+  const meter = recordOf(beats['meter']);
+  const d = DEFAULT_GRID;
+  const bool = (x: unknown, fallback: boolean): boolean => (typeof x === 'boolean' ? x : fallback);
+  const bpm = beats['bpm'];
+  const numerator = meter['numerator'];
+  const denominator = meter['denominator'];
+  const meterOk =
+    Number.isInteger(numerator) &&
+    (numerator as number) >= 1 &&
+    (numerator as number) <= 32 &&
+    METER_DENOMINATORS.includes(denominator as number);
+  return {
+    beats: {
+      bpm: isNumber(bpm) && bpm >= MIN_BPM && bpm <= MAX_BPM ? bpm : d.beats.bpm,
+      meter: meterOk ? { numerator: numerator as number, denominator: denominator as number } : d.beats.meter,
+      offset: isNumber(beats['offset']) ? beats['offset'] : d.beats.offset,
+    },
+    snap: bool(g['snap'], d.snap),
+    division: GRID_DIVISIONS.includes(g['division'] as number) ? (g['division'] as number) : d.division,
+    triplet: bool(g['triplet'], d.triplet),
+    strength:
+      isNumber(g['strength']) && g['strength'] >= 0 && g['strength'] <= 1 ? g['strength'] : d.strength,
+    ends: bool(g['ends'], d.ends),
+    loop: bool(g['loop'], d.loop),
+    click: bool(g['click'], d.click),
+  };
+}
 
 function settingsOf(value: unknown): Settings {
-  const s = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  const s = recordOf(value);
   const pick = (x: unknown, lo: number, hi: number, fallback: number): number =>
     isNumber(x) && x >= lo && x <= hi ? x : fallback;
   const whole = <T>(x: unknown, lo: number, hi: number, fallback: T): number | T =>
@@ -81,6 +158,7 @@ function settingsOf(value: unknown): Settings {
     seed: whole(s['seed'], 0, MAX_SEED, null),
     count: Math.round(pick(s['count'], 1, 100_000, DEFAULT_SETTINGS.count)),
     mode: s['mode'] === 'insert' ? 'insert' : 'replace',
+    grid: gridOf(s['grid']),
   };
 }
 
