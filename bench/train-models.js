@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { setupNodeBackend } from '../dist/node/tf-backend.js';
 import { architectureName, presetConfig } from '../dist/model/config.js';
 import { createModel } from '../dist/model/create-model.js';
-import { createRng } from '../dist/random/rng.js';
+import { pianoCrops } from './piano-crops.js';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -26,16 +26,7 @@ const rounds = Number(option('rounds', '3'));
 
 await setupNodeBackend('wasm');
 
-// Crops shaped like piano music: chords (delay 0) and steps, varied durations, velocities, pitches.
-const rng = createRng(1);
-const crops = Array.from({ length: batch }, () =>
-  Array.from({ length: length + 1 }, (_, i) => [
-    i === 0 || rng.next() < 0.35 ? 0 : rng.next() * 0.5,
-    0.05 + rng.next() * 1.5,
-    0.2 + rng.next() * 0.6,
-    rng.int(-39, 48),
-  ]),
-);
+const crops = pianoCrops(batch, length);
 
 const runs = archs.map((arch) => {
   const model = createModel(presetConfig(arch), { seed: 1 });

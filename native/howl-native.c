@@ -315,6 +315,40 @@ static napi_value js_sgemm(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+VECTOR_CLONES static void add_row(float *restrict out, const float *restrict row, int64_t K) {
+  for (int64_t j = 0; j < K; j++) out[j] += row[j];
+}
+
+/* out[j] = Σ_i x[i, j] over [N, K]. */
+static void column_sums(int64_t N, int64_t K, const float *x, float *out) {
+  for (int64_t j = 0; j < K; j++) out[j] = 0.0f;
+  for (int64_t i = 0; i < N; i++) add_row(out, x + i * K, K);
+}
+
+/*
+ * The weight gradients a recurrent layer's backward pass ends with, as large products over the
+ * whole batch: dW = xᵀ·dX, dU = h_prevᵀ·dH (h_prev: each row's previous hidden state, h0 at t = 0),
+ * dbIn = Σ dX and, when dbRec is given, dbRec = Σ dH. dX and dH are [B·T, G] (the same array for
+ * the LSTM). Returns 0 when out of memory.
+ */
+static int weight_gradients(int64_t B, int64_t T, int64_t I, int64_t H, int64_t G, const float *x,
+                            const float *h0, const float *out, const float *dX, const float *dH, float *dW,
+                            float *dU, float *dbIn, float *dbRec) {
+  int64_t R = B * T;
+  float *hPrev = malloc(sizeof(float) * (size_t)(R * H));
+  if (hPrev == NULL) return 0;
+  for (int64_t b = 0; b < B; b++) {
+    memcpy(hPrev + b * T * H, h0 + b * H, sizeof(float) * (size_t)H);
+    if (T > 1) memcpy(hPrev + (b * T + 1) * H, out + b * T * H, sizeof(float) * (size_t)((T - 1) * H));
+  }
+  gemm(1, 0, (int)I, (int)G, (int)R, x, (int)I, dX, (int)G, 0.0f, dW, (int)G);
+  gemm(1, 0, (int)H, (int)G, (int)R, hPrev, (int)H, dH, (int)G, 0.0f, dU, (int)G);
+  column_sums(R, G, dX, dbIn);
+  if (dbRec != NULL) column_sums(R, G, dH, dbRec);
+  free(hPrev);
+  return 1;
+}
+
 /* ---- LSTM --------------------------------------------------------------------------------- */
 
 /*
@@ -374,10 +408,7 @@ static napi_value js_lstm_backward(napi_env env, napi_callback_info info) {
   float *dc0 = array_arg(&a, 18, "dc0", B * H);
   if (a.failed || R == 0 || H == 0) return NULL;
   float *dhNext = calloc((size_t)(B * H), sizeof(float));
-  float *hPrev = malloc(sizeof(float) * (size_t)(R * H));
-  if (dhNext == NULL || hPrev == NULL) {
-    free(dhNext);
-    free(hPrev);
+  if (dhNext == NULL) {
     fail(&a, "howl-native: out of memory");
     return NULL;
   }
@@ -392,17 +423,8 @@ static napi_value js_lstm_backward(napi_env env, napi_callback_info info) {
     gemm(0, 1, (int)B, (int)H, (int)G, dZ + t * G, (int)(T * G), U, (int)G, 0.0f, dhNext, (int)H);
   }
   memcpy(dh0, dhNext, sizeof(float) * (size_t)(B * H));
-  for (int64_t b = 0; b < B; b++) {
-    memcpy(hPrev + b * T * H, h0 + b * H, sizeof(float) * (size_t)H);
-    if (T > 1) memcpy(hPrev + (b * T + 1) * H, out + b * T * H, sizeof(float) * (size_t)((T - 1) * H));
-  }
-  gemm(1, 0, (int)I, (int)G, (int)R, x, (int)I, dZ, (int)G, 0.0f, dW, (int)G);
-  gemm(1, 0, (int)H, (int)G, (int)R, hPrev, (int)H, dZ, (int)G, 0.0f, dU, (int)G);
-  for (int64_t j = 0; j < G; j++) db[j] = 0.0f;
-  for (int64_t r = 0; r < R; r++)
-    for (int64_t j = 0; j < G; j++) db[j] += dZ[r * G + j];
   free(dhNext);
-  free(hPrev);
+  if (!weight_gradients(B, T, I, H, G, x, h0, out, dZ, dZ, dW, dU, db, NULL)) fail(&a, "howl-native: out of memory");
   return NULL;
 }
 
@@ -462,11 +484,9 @@ static napi_value js_gru_backward(napi_env env, napi_callback_info info) {
   if (a.failed || R == 0 || H == 0) return NULL;
   float *dHP = malloc(sizeof(float) * (size_t)(R * G));
   float *dhNext = calloc((size_t)(B * H), sizeof(float));
-  float *hPrev = malloc(sizeof(float) * (size_t)(R * H));
-  if (dHP == NULL || dhNext == NULL || hPrev == NULL) {
+  if (dHP == NULL || dhNext == NULL) {
     free(dHP);
     free(dhNext);
-    free(hPrev);
     fail(&a, "howl-native: out of memory");
     return NULL;
   }
@@ -481,21 +501,10 @@ static napi_value js_gru_backward(napi_env env, napi_callback_info info) {
     gemm(0, 1, (int)B, (int)H, (int)G, dHP + t * G, (int)(T * G), U, (int)G, 1.0f, dhNext, (int)H);
   }
   memcpy(dh0, dhNext, sizeof(float) * (size_t)(B * H));
-  for (int64_t b = 0; b < B; b++) {
-    memcpy(hPrev + b * T * H, h0 + b * H, sizeof(float) * (size_t)H);
-    if (T > 1) memcpy(hPrev + (b * T + 1) * H, out + b * T * H, sizeof(float) * (size_t)((T - 1) * H));
-  }
-  gemm(1, 0, (int)I, (int)G, (int)R, x, (int)I, dXP, (int)G, 0.0f, dW, (int)G);
-  gemm(1, 0, (int)H, (int)G, (int)R, hPrev, (int)H, dHP, (int)G, 0.0f, dU, (int)G);
-  for (int64_t j = 0; j < 2 * G; j++) db[j] = 0.0f;
-  for (int64_t r = 0; r < R; r++)
-    for (int64_t j = 0; j < G; j++) {
-      db[j] += dXP[r * G + j];
-      db[G + j] += dHP[r * G + j];
-    }
-  free(dHP);
   free(dhNext);
-  free(hPrev);
+  int ok = weight_gradients(B, T, I, H, G, x, h0, out, dXP, dHP, dW, dU, db, db + G);
+  free(dHP);
+  if (!ok) fail(&a, "howl-native: out of memory");
   return NULL;
 }
 
@@ -599,9 +608,6 @@ static napi_value js_selu_backward(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-VECTOR_CLONES static void add_row(float *restrict out, const float *restrict row, int64_t K) {
-  for (int64_t j = 0; j < K; j++) out[j] += row[j];
-}
 
 /* columnSums(N, K, x, out): out[j] = Σ_i x[i, j]. */
 static napi_value js_column_sums(napi_env env, napi_callback_info info) {
@@ -610,8 +616,7 @@ static napi_value js_column_sums(napi_env env, napi_callback_info info) {
   int64_t N = int_arg(&a, 0, "N"), K = int_arg(&a, 1, "K");
   float *x = array_arg(&a, 2, "x", N * K), *out = array_arg(&a, 3, "out", K);
   if (a.failed) return NULL;
-  for (int64_t j = 0; j < K; j++) out[j] = 0.0f;
-  for (int64_t i = 0; i < N; i++) add_row(out, x + i * K, K);
+  column_sums(N, K, x, out);
   return NULL;
 }
 
