@@ -26,7 +26,7 @@ import {
  *  5. `model/`: the networks' configs, the TensorFlow.js networks and, in `model/checkpoint/`
  *     (no TensorFlow.js), the checkpoint format (configs, weights, training state);
  *  6. `inference/` (the networks one step at a time, without TensorFlow.js), `train/` (the
- *     trainer), `export/` (Keras exports of a network);
+ *     trainer), `export/` (Keras and ONNX exports of a network);
  *  7. `generate/`: sampling and the composer;
  *  8. `eval/`: scoring models, which generates and runs them;
  *  9. `node/`: the Node seam, the only platform-specific code of the library;

@@ -1,4 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { CliError } from './cli-error.js';
+
+/** The version in Howl's package.json (the same file from `src/cli/` and `dist/cli/`). */
+export function howlVersion(): string {
+  const file = fileURLToPath(new URL('../../package.json', import.meta.url));
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+}
 
 /**
  * Parses a numeric option. `undefined` (the option was not given) stays `undefined`.

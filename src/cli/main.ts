@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { HowlError } from '../errors.js';
 import { fileSystemFailure } from '../node/file-system-errors.js';
 import { printableText } from '../printable.js';
 import { CliError } from './cli-error.js';
+import { howlVersion } from './cli-helpers.js';
 import { registerEval } from './commands/eval.js';
 import { registerExport } from './commands/export.js';
 import { registerExportData } from './commands/export-data.js';
@@ -17,11 +16,7 @@ import { registerRender } from './commands/render.js';
 import { registerServe } from './commands/serve.js';
 import { registerTrain } from './commands/train.js';
 
-/** The version in Howl's package.json (the same file from `src/cli/` and `dist/cli/`). */
-export function howlVersion(): string {
-  const file = fileURLToPath(new URL('../../package.json', import.meta.url));
-  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
-}
+export { howlVersion } from './cli-helpers.js';
 
 function createProgram(): Command {
   const program = new Command('howl')

@@ -155,6 +155,21 @@ export {
   SAFETENSORS_FORMAT,
 } from '../model/checkpoint/safetensors-model.js';
 export type { SafetensorsModel, TrainingSummary } from '../model/checkpoint/safetensors-model.js';
+export {
+  exportOnnxModel,
+  ONNX_OPSET,
+  ONNX_IR_VERSION,
+  ONNX_STEP_FILE,
+  ONNX_MANIFEST_FILE,
+} from '../export/onnx-export.js';
+export type {
+  OnnxExport,
+  OnnxExportOptions,
+  OnnxManifest,
+  OnnxGraphInfo,
+  OnnxTensorInfo,
+} from '../export/onnx-export.js';
+export type { StatePair } from '../export/onnx-graph.js';
 
 export { createStepNetwork } from '../inference/create-step-network.js';
 export type { StepNetworkOptions } from '../inference/create-step-network.js';

@@ -17,6 +17,7 @@ export {
   loadSafetensorsModel,
   isSafetensorsFolder,
 } from '../node/safetensors-folder.js';
+export { saveOnnxModel } from '../node/onnx-folder.js';
 export type { LoadedModel } from '../node/load-model.js';
 export {
   writeDatasetParquet,

@@ -3,12 +3,15 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '../../errors.js';
 import { exportLayersModel, LAYERS_WEIGHTS_FILE } from '../../export/layers-export.js';
+import { exportOnnxModel, ONNX_OPSET } from '../../export/onnx-export.js';
 import { architectureName } from '../../model/config.js';
 import { writeFileAtomic } from '../../node/atomic-write.js';
 import { defaultModelDir, loadModel, originalModelDir, type LoadedModel } from '../../node/load-model.js';
+import { saveOnnxModel } from '../../node/onnx-folder.js';
 import { saveSafetensorsModel } from '../../node/safetensors-folder.js';
 import { setupNodeBackend } from '../../node/tf-backend.js';
 import { CliError } from '../cli-error.js';
+import { howlVersion } from '../cli-helpers.js';
 
 /** `howl export`'s options as commander parses them (checked in `runExport`). */
 export interface ExportCommandOptions {
@@ -18,7 +21,7 @@ export interface ExportCommandOptions {
 }
 
 /** The formats of `--format`. */
-const FORMATS = ['layers', 'safetensors'] as const;
+const FORMATS = ['layers', 'safetensors', 'onnx'] as const;
 type ExportFormat = (typeof FORMATS)[number];
 
 const count = (n: number): string => n.toLocaleString('en-US');
@@ -30,6 +33,8 @@ const count = (n: number): string => n.toLocaleString('en-US');
  * - `--format layers` (default): builds it as a TensorFlow.js Layers model and writes `model.json`
  *   and `weights.bin`.
  * - `--format safetensors`: writes `model.safetensors` and `config.json` (`docs/safetensors.md`).
+ * - `--format onnx`: writes the step network as `model.onnx` (an ordered network also `pitch.onnx`
+ *   and `rest.onnx`) and `onnx.json` (`docs/onnx.md`).
  *
  * @param positional - the model folder given as the command's argument, if any
  * @param options - the parsed command-line options
@@ -43,7 +48,9 @@ export async function runExport(
 ): Promise<void> {
   const format = options.format as ExportFormat;
   if (!FORMATS.includes(format)) {
-    throw new CliError(`--format ${options.format}: unknown; use ${FORMATS.join(' or ')}`);
+    throw new CliError(
+      `--format ${options.format}: unknown; use ${FORMATS.slice(0, -1).join(', ')} or ${FORMATS.at(-1)}`,
+    );
   }
   if (positional !== undefined && options.model !== undefined && positional !== options.model) {
     throw new CliError(`two models given: ${positional} and --model ${options.model}; give one`);
@@ -57,6 +64,7 @@ export async function runExport(
     positional ?? options.model ?? (format === 'layers' ? originalModelDir() : defaultModelDir());
   const model = await loadModel(modelPath);
   if (format === 'safetensors') await exportSafetensors(model, out);
+  else if (format === 'onnx') await exportOnnx(model, out);
   else await exportLayers(model, out);
 }
 
@@ -72,6 +80,21 @@ async function exportSafetensors(model: LoadedModel, out: string): Promise<void>
   for (const w of model.weights.values()) parameters += w.data.length;
   process.stdout.write(
     `${paths.join(', ')}: safetensors, ${architectureName(model.config.model)}, ${count(parameters)} parameters\n`,
+  );
+}
+
+async function exportOnnx(model: LoadedModel, out: string): Promise<void> {
+  let exported;
+  try {
+    exported = exportOnnxModel(model.config.model, model.weights, { producerVersion: howlVersion() });
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) throw new CliError(`${model.dir}: ${error.message}`);
+    throw error;
+  }
+  const paths = await saveOnnxModel(out, exported);
+  const { name, parameters } = exported.manifest;
+  process.stdout.write(
+    `${paths.join(', ')}: ONNX opset ${ONNX_OPSET}, ${name}, ${count(parameters)} parameters\n`,
   );
 }
 

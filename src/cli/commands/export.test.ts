@@ -178,8 +178,8 @@ describe('howl export', () => {
       [['--model', original, '--out', aFile], /^howl: --out .*a-file is a file, not a folder$/],
       [['--model', original], /^error: required option '-o, --out <dir>' not specified$/],
       [
-        ['--model', original, '--out', out, '--format', 'onnx'],
-        /^howl: --format onnx: unknown; use layers or safetensors$/,
+        ['--model', original, '--out', out, '--format', 'tflite'],
+        /^howl: --format tflite: unknown; use layers, safetensors or onnx$/,
       ],
       [
         [original, '--model', gru, '--out', out],
