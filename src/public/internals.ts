@@ -8,6 +8,8 @@ export { contentHash64 } from '../data/content-hash.js';
 export { hashToUnit } from '../data/split.js';
 export { CROPS_PER_SONG_PER_ROUND } from '../data/crops.js';
 export { timeBinEdges, volumeBinEdges } from '../encoding/grid.js';
+export { applySustain } from '../midi/sustain-pedal.js';
+export type { SustainNotes, SustainPedals } from '../midi/sustain-pedal.js';
 export { ARCHITECTURES } from '../model/config.js';
 export type { ArchitectureSpec, ConfigOfType } from '../model/config.js';
 

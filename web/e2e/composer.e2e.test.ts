@@ -76,8 +76,84 @@ declare global {
       status(): 'idle' | 'running' | 'paused';
       playing(): boolean;
       position(): number | null;
+      midi(): {
+        phase: 'off' | 'listening' | 'writing' | 'playing';
+        answers: number;
+        answered: number;
+        takes: number;
+        recording: boolean;
+        answering: boolean;
+      };
+    };
+    /** The test's MIDI devices (`fakeMidi`). */
+    fakeMidi: {
+      sent: { data: number[]; timestamp: number }[];
+      perform(events: [number, number, number, number][]): Promise<number>;
+      plug(id: string, name: string): void;
     };
   }
+}
+
+/**
+ * A Web MIDI stand-in, put in the page before its scripts run: a keyboard and a synthesizer.
+ * `navigator.requestMIDIAccess` gives them (and the MIDI permission reads as granted, so the page
+ * connects at once). `fakeMidi.perform` plays messages on the keyboard, each at its time after the
+ * call (ms), by calling the page's own `onmidimessage` handler with the bytes and that timestamp;
+ * the synthesizer keeps what the page sends it.
+ */
+function fakeMidi(): void {
+  const port = (id: string, name: string, type: 'input' | 'output') => ({
+    id,
+    name,
+    type,
+    manufacturer: 'Howl test',
+    version: '1',
+    state: 'connected',
+    connection: 'open',
+    onmidimessage: null as ((event: { data: Uint8Array; timeStamp: number }) => void) | null,
+    onstatechange: null,
+    addEventListener: () => {},
+    removeEventListener: () => {},
+  });
+  const sent: { data: number[]; timestamp: number }[] = [];
+  const keyboard = port('fake-in', 'Test keyboard', 'input');
+  const synth = {
+    ...port('fake-out', 'Test synth', 'output'),
+    send: (data: number[], timestamp?: number) =>
+      void sent.push({ data: [...data], timestamp: timestamp ?? 0 }),
+  };
+  const access = {
+    inputs: new Map([[keyboard.id, keyboard]]),
+    outputs: new Map([[synth.id, synth]]),
+    sysexEnabled: false,
+    onstatechange: null as ((event: object) => void) | null,
+    addEventListener: () => {},
+    removeEventListener: () => {},
+  };
+  Object.defineProperty(Navigator.prototype, 'requestMIDIAccess', {
+    configurable: true,
+    value: () => Promise.resolve(access),
+  });
+  const query = navigator.permissions.query.bind(navigator.permissions);
+  navigator.permissions.query = (d: PermissionDescriptor) =>
+    d.name === ('midi' as PermissionName)
+      ? Promise.resolve({ state: 'granted' } as PermissionStatus)
+      : query(d);
+  (window as unknown as { fakeMidi: unknown }).fakeMidi = {
+    sent,
+    perform: (events: [number, number, number, number][]) => {
+      const base = performance.now();
+      const last = Math.max(...events.map(([t]) => t));
+      for (const [t, ...data] of events)
+        setTimeout(() => keyboard.onmidimessage?.({ data: new Uint8Array(data), timeStamp: base + t }), t);
+      return new Promise((resolve) => setTimeout(() => resolve(base), last + 20));
+    },
+    plug: (id: string, name: string) => {
+      const added = port(id, name, 'input');
+      access.inputs.set(id, added);
+      access.onstatechange?.({ port: added });
+    },
+  };
 }
 
 const figures: Record<string, string> = {};
@@ -213,6 +289,7 @@ describe.skipIf(!haveChromium)('the web composer in Chromium', () => {
       acceptDownloads: true,
       viewport: { width: 1440, height: 800 },
     });
+    await context.addInitScript(fakeMidi);
     page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
     page.on('console', (m) => {
@@ -301,6 +378,11 @@ describe.skipIf(!haveChromium)('the web composer in Chromium', () => {
       'triplets',
       'quantise strength',
       'quantise note ends',
+      'MIDI input',
+      'MIDI output',
+      'answer after a pause of (seconds)',
+      'answer length',
+      'answer length in',
     ]) {
       expect(await page.getByLabel(name, { exact: true }).count(), name).toBe(1);
     }
@@ -1055,6 +1137,211 @@ describe.skipIf(!haveChromium)('the web composer in Chromium', () => {
       `${playing.longTasks} long tasks on the page's thread`;
     await shot('10-playing-5000');
     await page.keyboard.press('Space');
+  });
+
+  it('records from a MIDI keyboard at the cursor, with velocities and the sustain pedal', async () => {
+    const midi = () => page.evaluate(() => window.howl.midi());
+    await page.click('#new');
+    // The test's keyboard and synthesizer are listed; a keyboard plugged in later joins the list.
+    const options = (menu: string) =>
+      page.locator(`${menu} option`).evaluateAll((o) => o.map((x) => (x as HTMLOptionElement).text));
+    // `?` lists the keys.
+    const keys = await page.locator('#help-list dt').allTextContents();
+    const what = await page.locator('#help-list dd').allTextContents();
+    expect(what[keys.indexOf('R')]).toMatch(/^record from the MIDI keyboard/);
+    expect(what[keys.indexOf('A')]).toMatch(/^answer mode/);
+    expect(await options('#midi-in')).toEqual(['Test keyboard']);
+    expect(await options('#midi-out')).toEqual(['built-in piano', 'Test synth']);
+    await page.evaluate(() => window.fakeMidi.plug('fake-in-2', 'Second keyboard'));
+    expect(await options('#midi-in')).toEqual(['Test keyboard', 'Second keyboard']);
+    expect(await page.locator('#midi-in').inputValue()).toBe('fake-in'); // the choice stays
+    // The cursor at 2 s.
+    await page.evaluate(() =>
+      window.howl.setViewport({ ...window.howl.viewport(), startTime: 0, pxPerSecond: 100 }),
+    );
+    await page.waitForTimeout(50);
+    const [x] = await rollPoint(2, 60);
+    const box = (await page.locator('.roll-canvas').boundingBox())!;
+    await page.mouse.click(x, box.y + 12);
+    expect((await view()).cursor).toBeCloseTo(2, 1);
+    const cursor = (await view()).cursor;
+    await page.keyboard.press('r');
+    expect(await midi()).toMatchObject({ recording: true, phase: 'off' });
+    expect(await page.locator('#record').getAttribute('aria-pressed')).toBe('true');
+    // The pedal goes down first; C4 and E4 are released under it, D4 struck again under it.
+    await page.evaluate(() =>
+      window.fakeMidi.perform([
+        [0, 0xb0, 64, 127],
+        [100, 0x90, 60, 100],
+        [300, 0x80, 60, 0],
+        [400, 0x90, 64, 45],
+        [450, 0x90, 62, 30],
+        [500, 0x80, 62, 0],
+        [600, 0x80, 64, 0],
+        [700, 0x90, 62, 90],
+        [750, 0x80, 62, 0],
+        [900, 0xb0, 64, 0],
+        [1000, 0x90, 67, 70],
+        [1200, 0x80, 67, 0],
+      ]),
+    );
+    await page.keyboard.press('r');
+    const s = await view();
+    const rounded = s.notes.map((n) => [
+      n.pitch,
+      n.velocity,
+      +(n.time - cursor).toFixed(6),
+      +n.duration.toFixed(6),
+    ]);
+    expect(rounded).toEqual([
+      [60, 100, 0, 0.8], // to the pedal's lift
+      [64, 45, 0.3, 0.5],
+      [62, 30, 0.35, 0.25], // to the same key struck again
+      [62, 90, 0.6, 0.2],
+      [67, 70, 0.9, 0.2], // after the pedal: as played
+    ]);
+    expect(s.cursor).toBeCloseTo(cursor + 1.1, 6); // after the take
+    expect(await midi()).toMatchObject({ recording: false, takes: 1 });
+    await shot('11-recorded');
+    await page.keyboard.press('Control+z'); // the take is one undo step
+    expect(await noteCount()).toBe(0);
+    await page.keyboard.press('Control+Shift+z');
+    expect(await noteCount()).toBe(5);
+  });
+
+  it('answers a call played on the MIDI keyboard after a pause, and listens again', async () => {
+    const midi = () => page.evaluate(() => window.howl.midi());
+    await page.click('#new');
+    await setField('#answer-pause', '1');
+    await setField('#answer-length', '6');
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.keyboard.press('a');
+    expect(await midi()).toMatchObject({ answering: true, recording: true, phase: 'listening' });
+    expect(await message()).toMatch(/^Answer mode: play, pause 1 s, and the model answers with 6 notes/);
+    const starts = await page.evaluate(() => window.howl.figures.audio.starts);
+    const call: [number, number, number, number][] = [
+      [0, 0x90, 60, 90],
+      [200, 0x80, 60, 0],
+      [250, 0x90, 64, 80],
+      [450, 0x80, 64, 0],
+      [500, 0x90, 67, 70],
+      [700, 0x80, 67, 0],
+    ];
+    const playedAt = await page.evaluate((c) => window.fakeMidi.perform(c), call);
+    expect(plain((await view()).notes).map((n) => n.pitch)).toEqual([60, 64, 67]); // not yet answered
+    await page.waitForFunction(() => window.howl.midi().answers === 1, null, { timeout: 5000 });
+    await page.waitForFunction(() => window.howl.midi().phase === 'playing', null, { timeout: 10_000 });
+    const answeredAfter = await page.evaluate((t) => performance.now() - t, playedAt);
+    expect(answeredAfter).toBeGreaterThan(1650); // 0.7 s of playing, then the 1 s pause
+    const s = await view();
+    expect(s.notes).toHaveLength(9);
+    const callEnd = s.notes[2]!.time;
+    expect(s.notes.slice(3).every((n) => n.time >= callEnd)).toBe(true); // the model continued the call
+    expect(await midi()).toMatchObject({ answered: 6 });
+    expect(await page.evaluate(() => window.howl.figures.audio.starts)).toBe(starts + 1); // and it was played
+    await shot('12-answered');
+    await page.waitForFunction(() => window.howl.midi().phase === 'listening', null, { timeout: 15_000 });
+    // A second call is answered too, this time with 2 seconds of music.
+    await page.selectOption('#answer-unit', 'seconds');
+    await setField('#answer-length', '2');
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.evaluate((c) => window.fakeMidi.perform(c), call.slice(0, 2));
+    await page.waitForFunction(() => window.howl.midi().answers === 2, null, { timeout: 5000 });
+    await page.waitForFunction(
+      () => window.howl.status() === 'idle' && window.howl.midi().phase !== 'writing',
+    );
+    const { answered } = await midi();
+    const second = (await view()).notes.slice(9);
+    expect(answered).toBeGreaterThan(0);
+    expect(second).toHaveLength(1 + answered);
+    expect(second[0]!.pitch).toBe(60);
+    for (const n of second.slice(1)) expect(n.time - second[0]!.time).toBeLessThanOrEqual(2 + 1e-9);
+    await page.waitForFunction(() => !window.howl.playing(), null, { timeout: 15_000 }); // the answer sounded
+    await page.keyboard.press('a');
+    expect(await midi()).toMatchObject({ answering: false, recording: false, phase: 'off' });
+    // Four undo steps: the calls and the answers.
+    for (let i = 0; i < 4; i++) await page.keyboard.press('Control+z');
+    expect(await noteCount()).toBe(0);
+    for (let i = 0; i < 4; i++) await page.keyboard.press('Control+Shift+z');
+    expect(await noteCount()).toBe(10 + answered);
+  });
+
+  it('plays on a chosen MIDI output, on time, and silences it on stop', async () => {
+    const notes = plain((await view()).notes);
+    await page.selectOption('#midi-out', 'fake-out');
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.keyboard.press('Home');
+    await page.evaluate(() => (window.fakeMidi.sent.length = 0));
+    await page.keyboard.press('Space');
+    expect(await page.evaluate(() => window.howl.playing())).toBe(true);
+    await page.waitForTimeout(1200);
+    const sent = await page.evaluate(() => window.fakeMidi.sent);
+    const ons = sent.filter((m) => m.data[0] === 0x90);
+    expect(ons.length).toBeGreaterThanOrEqual(3);
+    // Each note's key and velocity, stamped as far after the first as the note is in the piece.
+    const sorted = [...notes].sort((a, b) => a.time - b.time);
+    ons.forEach((m, i) => {
+      expect(m.data.slice(1)).toEqual([sorted[i]!.pitch, sorted[i]!.velocity]);
+      expect(m.timestamp - ons[0]!.timestamp).toBeCloseTo((sorted[i]!.time - sorted[0]!.time) * 1000, 0);
+    });
+    await page.keyboard.press('Space');
+    expect(await page.evaluate(() => window.howl.playing())).toBe(false);
+    const after = await page.evaluate(() => window.fakeMidi.sent);
+    expect(after.some((m) => m.data[0] === 0xb0 && m.data[1] === 123)).toBe(true); // all notes off
+    // Every key sent down was let go.
+    const down = new Set<number>();
+    for (const m of after) {
+      if (m.data[0] === 0x90) down.add(m.data[1]!);
+      if (m.data[0] === 0x80) down.delete(m.data[1]!);
+    }
+    expect([...down]).toEqual([]);
+    await page.selectOption('#midi-out', '');
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  });
+
+  it('says in one line when Web MIDI is missing or denied, and everything else works', async () => {
+    const lone = async (script: () => void): Promise<Page> => {
+      const context = await browser.newContext({ viewport: { width: 1440, height: 800 } });
+      await context.addInitScript(script);
+      const other = await context.newPage();
+      other.on('pageerror', (error) => pageErrors.push(error.message));
+      await other.goto(server.url);
+      await other.waitForSelector('body[data-ready="true"]', { timeout: 15_000 });
+      return other;
+    };
+    const missing = await lone(() => {
+      delete (Navigator.prototype as { requestMIDIAccess?: unknown }).requestMIDIAccess;
+    });
+    expect(await missing.locator('#midi-status').innerText()).toBe(
+      'No MIDI keyboard: this browser has no Web MIDI (everything else works).',
+    );
+    expect(await missing.locator('#midi-controls').isVisible()).toBe(false);
+    expect(await missing.locator('#midi-connect').isVisible()).toBe(false);
+    await missing.keyboard.press('r');
+    expect(await missing.locator('#message').innerText()).toMatch(/^No MIDI keyboard/);
+    await missing.fill('#count', '12');
+    await missing.locator('#count').dispatchEvent('change');
+    await missing.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await missing.keyboard.press('g');
+    await missing.waitForFunction(
+      () => window.howl.status() === 'idle' && window.howl.state().notes.length === 12,
+    );
+    await missing.context().close();
+
+    const denied = await lone(() => {
+      Object.defineProperty(Navigator.prototype, 'requestMIDIAccess', {
+        configurable: true,
+        value: () => Promise.reject(new DOMException('Permission denied.', 'NotAllowedError')),
+      });
+    });
+    expect(await denied.locator('#midi-connect').isVisible()).toBe(true);
+    await denied.click('#midi-connect');
+    await denied.waitForFunction(() => /denied/.test(document.querySelector('#midi-status')!.textContent!));
+    expect(await denied.locator('#midi-status').innerText()).toBe(
+      'No MIDI keyboard: MIDI access was denied (allow it in the site settings, then Connect MIDI…).',
+    );
+    expect(await denied.locator('#midi-controls').isVisible()).toBe(false);
+    await denied.context().close();
   });
 
   it('stayed on this computer and raised no errors', () => {

@@ -21,6 +21,8 @@ export interface ComposerClient {
   generate(options: {
     prefix: readonly Note[];
     count: number;
+    /** Stop before the first note starting after this time (piece seconds). */
+    until?: number;
     sampling: SamplingOptions;
     seed?: number;
     onNotes: (notes: readonly Note[]) => void;
@@ -81,12 +83,13 @@ export function createComposerClient(): ComposerClient {
   const client: ComposerClient = {
     loadUrl: (base, name) => load({ type: 'load-url', base, name }),
     loadFiles: (files, name) => load({ type: 'load-files', files, name }),
-    generate({ prefix, count, sampling, seed, onNotes }) {
+    generate({ prefix, count, until, sampling, seed, onNotes }) {
       client.stop();
       const id = nextId++;
       return new Promise((resolve) => {
         jobs.set(id, { onNotes, resolve });
-        send({ type: 'generate', id, prefix, count, sampling, ...(seed === undefined ? {} : { seed }) });
+        const limits = { ...(until === undefined ? {} : { until }), ...(seed === undefined ? {} : { seed }) };
+        send({ type: 'generate', id, prefix, count, sampling, ...limits });
       });
     },
     stop() {

@@ -49,9 +49,14 @@ async function generate(request: Extract<ComposerRequest, { type: 'generate' }>)
     ({ kept, fed } = syncComposer(composer, request.prefix));
     let batch: Note[] = [];
     let sent = performance.now();
+    const until = request.until ?? Infinity;
     while (made < request.count && !job.stop) {
       const fresh = composer.notes.length === 0;
       const note = composer.next();
+      if (!fresh && note.time > until) {
+        composer.truncate(composer.notes.length - 1); // drawn, not kept: the answer ends before it
+        break;
+      }
       batch.push(fresh ? firstNoteInRange(composer) : plainNote(note));
       made++;
       const now = performance.now();

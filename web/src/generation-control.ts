@@ -36,8 +36,11 @@ export interface GenerationFigures {
 export interface GenerationControl {
   readonly status: GenerationStatus;
   readonly figures: GenerationFigures;
-  /** Starts generating `count` notes at note index `from`, from a new seed (`GenerationHost.seed`). */
-  start(from: number, count: number): Promise<void>;
+  /**
+   * Starts generating `count` notes at note index `from`, from a new seed (`GenerationHost.seed`);
+   * with `seconds`, no note starting more than that after the last note before `from`.
+   */
+  start(from: number, count: number, seconds?: number): Promise<void>;
   pause(): void;
   resume(): Promise<void>;
   stop(): void;
@@ -61,11 +64,37 @@ export interface GenerationHost {
   readonly nextFrame: () => Promise<void>;
 }
 
+/**
+ * What the status bar says about the model's writing: the message, and the speed of the last run
+ * (null while it runs, or when nothing was written).
+ */
+export function generationReport(
+  status: GenerationStatus,
+  f: GenerationFigures,
+): { message: string; speed: string | null } | null {
+  if (status === 'running') return { message: 'Generating…', speed: null };
+  if (f.notes === 0 && status !== 'paused') return null;
+  const rate = f.workerMs > 0 ? Math.round((f.notes / f.workerMs) * 1000) : 0;
+  const seed = f.seed === null ? '' : ` (seed ${f.seed})`;
+  return {
+    message:
+      status === 'paused'
+        ? `Paused after ${f.notes} notes${seed}: edit, then Resume (G).`
+        : `Wrote ${f.notes} notes${seed}.`,
+    speed: `${f.notes} notes, ${rate.toLocaleString('en')} notes/s`,
+  };
+}
+
 export function createGenerationControl(host: GenerationHost): GenerationControl {
   let status: GenerationStatus = 'idle';
   let pauseAsked = false;
   /** After a pause: notes still to write, and the last written note (by id, with its onset). */
-  let resumePoint: { remaining: number; lastId: number | null; lastTime: number } | null = null;
+  let resumePoint: {
+    remaining: number;
+    lastId: number | null;
+    lastTime: number;
+    until: number | undefined;
+  } | null = null;
   const figures: GenerationFigures = {
     firstNoteMs: null,
     notes: 0,
@@ -82,7 +111,7 @@ export function createGenerationControl(host: GenerationHost): GenerationControl
   };
 
   /** Starts a run; a new generation is seeded, a resumed one goes on with the generator as it was. */
-  async function run(from: number, count: number, resuming: boolean): Promise<void> {
+  async function run(from: number, count: number, resuming: boolean, until?: number): Promise<void> {
     if (status === 'running') return;
     const seed = resuming ? undefined : host.seed();
     if (seed !== undefined) figures.seed = seed;
@@ -95,6 +124,7 @@ export function createGenerationControl(host: GenerationHost): GenerationControl
     const done = await host.composer.generate({
       prefix: generationPrefix(host.getState()),
       count,
+      ...(until === undefined ? {} : { until }),
       sampling: host.sampling(),
       ...(seed === undefined ? {} : { seed }),
       onNotes: (notes) => {
@@ -120,7 +150,8 @@ export function createGenerationControl(host: GenerationHost): GenerationControl
     if (done.error !== undefined) host.onError(`the model stopped: ${done.error}`);
     const remaining = count - done.made;
     if (pauseAsked && remaining > 0 && done.error === undefined) {
-      resumePoint = { remaining, lastId: last?.id ?? null, lastTime: last?.time ?? 0 };
+      const lastTime = last?.time ?? 0;
+      resumePoint = { remaining, lastId: last?.id ?? null, lastTime, until };
       setStatus('paused');
     } else setStatus('idle');
   }
@@ -130,7 +161,11 @@ export function createGenerationControl(host: GenerationHost): GenerationControl
       return status;
     },
     figures,
-    start: (from, count) => run(from, count, false),
+    start(from, count, seconds) {
+      // With seconds: nothing starting more than that after the note before the generation point.
+      const before = host.getState().notes[Math.min(from, host.getState().notes.length) - 1];
+      return run(from, count, false, seconds === undefined ? undefined : (before?.time ?? 0) + seconds);
+    },
     pause() {
       if (status !== 'running') return;
       pauseAsked = true;
@@ -138,12 +173,12 @@ export function createGenerationControl(host: GenerationHost): GenerationControl
     },
     async resume() {
       if (status !== 'paused' || resumePoint === null) return;
-      const { remaining, lastId, lastTime } = resumePoint;
+      const { remaining, lastId, lastTime, until } = resumePoint;
       const notes = host.getState().notes;
       const at = lastId === null ? -1 : notes.findIndex((n) => n.id === lastId);
       // The last note may have been deleted: go on after the notes that started before it.
       const from = at >= 0 ? at + 1 : notes.filter((n) => n.time <= lastTime).length;
-      await run(from, remaining, true);
+      await run(from, remaining, true, until);
     },
     stop() {
       pauseAsked = false;

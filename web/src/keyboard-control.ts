@@ -12,6 +12,7 @@ import {
 } from './editor-state.js';
 import type { GenerationControl } from './generation-control.js';
 import { clearSelectionOrRange, type GridCommands } from './grid-controls.js';
+import type { MidiCommands } from './midi-control.js';
 import { ui } from './page-elements.js';
 import type { PianoRoll, Tool } from './piano-roll.js';
 import { actionFor, SHORTCUT_HELP, type Action } from './shortcuts.js';
@@ -33,6 +34,8 @@ export interface KeyboardHost {
   readonly exportMidi: () => void;
   /** Clipboard, quantise, snap, loop and click. */
   readonly grid: GridCommands;
+  /** Record and answer from a MIDI keyboard. */
+  readonly midi: Pick<MidiCommands, 'toggleRecord' | 'toggleAnswer'>;
 }
 
 /**
@@ -139,6 +142,12 @@ function perform(host: KeyboardHost, action: Action): void {
       break;
     case 'click':
       host.grid.toggleClick();
+      break;
+    case 'record':
+      host.midi.toggleRecord();
+      break;
+    case 'answer':
+      host.midi.toggleAnswer();
       break;
     case 'zoom': {
       const v = roll.viewport;

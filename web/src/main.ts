@@ -1,9 +1,9 @@
 /**
  * The composer page: wires the piano roll, the editor state, the composer and audio workers, files
- * and storage to the toolbar (the generation settings: `settings-controls.ts`) and the keyboard
- * (`keyboard-control.ts`).
+ * and storage to the toolbar (the generation settings: `settings-controls.ts`), the keyboard
+ * (`keyboard-control.ts`) and a MIDI keyboard (`midi-control.ts`).
  */
-import type { SamplingOptions } from '../../src/public/index.js';
+import type { Note, SamplingOptions } from '../../src/public/index.js';
 import { createComposerClient } from './composer-client.js';
 import {
   createEditor,
@@ -16,17 +16,20 @@ import {
   undo,
   type EditorState,
 } from './editor-state.js';
-import { createGenerationControl, type GenerationStatus } from './generation-control.js';
+import { createGenerationControl, generationReport, type GenerationStatus } from './generation-control.js';
 import { applyGridToInputs, installGridControls, snapGridOf } from './grid-controls.js';
 import { installKeyboard } from './keyboard-control.js';
 import { createPianoRoll, type Tool } from './piano-roll.js';
 import { createLivePlayback } from './live-playback.js';
+import { installMidiControls } from './midi-control.js';
+import { createOutputSwitch } from './output-switch.js';
 import { createPlayback } from './playback.js';
 import { formatTime } from './roll-geometry.js';
 import { applySettingsToInputs, installSettingsControls } from './settings-controls.js';
 import { DEFAULT_SETTINGS, loadWork, saveWork, type Settings } from './storage.js';
 import { installFileActions } from './file-actions.js';
 import { installModelMenu } from './model-menu.js';
+import { exposePage } from './page-api.js';
 import { ui } from './page-elements.js';
 
 // --- state ------------------------------------------------------------------------------------
@@ -39,7 +42,8 @@ let drawVelocity = 80;
 let modelReady = false;
 let saveTimer: number | undefined;
 
-function update(change: (s: EditorState) => EditorState): void {
+/** Changes the state; `replay`: an edit while playing is heard (a recording is heard on its keyboard). */
+function update(change: (s: EditorState) => EditorState, replay = true): void {
   const next = change(state);
   if (next === state) return;
   const notesChanged = next.notes !== state.notes;
@@ -49,7 +53,7 @@ function update(change: (s: EditorState) => EditorState): void {
   roll.invalidate();
   refresh();
   if (changed) scheduleSave();
-  if ((notesChanged && next.generation === null) || loopChanged) replaySoon();
+  if (((notesChanged && next.generation === null) || loopChanged) && replay) replaySoon();
 }
 
 let replayTimer: number | undefined;
@@ -98,7 +102,7 @@ function say(text: string, error = false): void {
 
 const composer = createComposerClient();
 /** Served beside the page (workers resolve relative URLs against their own script, so make them absolute). */
-const playback = createPlayback(new URL('./soundfont.sf3', document.baseURI).href);
+const playback = createOutputSwitch(createPlayback(new URL('./soundfont.sf3', document.baseURI).href));
 const live = createLivePlayback({
   playback,
   getState: () => state,
@@ -153,18 +157,9 @@ const generation = createGenerationControl({
 });
 
 function showGenerationStatus(status: GenerationStatus): void {
-  const f = generation.figures;
-  if (status === 'running') say('Generating…');
-  else if (f.notes > 0 || status === 'paused') {
-    const rate = f.workerMs > 0 ? Math.round((f.notes / f.workerMs) * 1000) : 0;
-    ui.speed.textContent = `${f.notes} notes, ${rate.toLocaleString('en')} notes/s`;
-    const seed = f.seed === null ? '' : ` (seed ${f.seed})`;
-    say(
-      status === 'paused'
-        ? `Paused after ${f.notes} notes${seed}: edit, then Resume (G).`
-        : `Wrote ${f.notes} notes${seed}.`,
-    );
-  }
+  const report = generationReport(status, generation.figures);
+  if (report !== null) say(report.message);
+  if (report?.speed) ui.speed.textContent = report.speed;
   refresh();
 }
 
@@ -276,11 +271,12 @@ async function togglePlay(): Promise<void> {
   await startPlayback(grid.loopRange() === null ? playStart(state) : state.cursor);
 }
 
-async function startPlayback(from: number, quiet = false): Promise<void> {
+/** Plays the piece from `from` (round the loop, if on), or only the notes `only` (the model's answer). */
+async function startPlayback(from: number, quiet = false, only?: readonly Note[]): Promise<void> {
   if (!quiet) say('Starting the piano…');
   try {
-    await playback.play(live.notesToPlay(), from, {
-      loop: grid.loopRange(),
+    await playback.play(only ?? live.notesToPlay(), from, {
+      loop: only ? null : grid.loopRange(),
       click: () => (settings.grid.click ? settings.grid.beats : null),
     });
     live.onPlay();
@@ -337,6 +333,24 @@ const models = installModelMenu({
   },
 });
 
+// --- MIDI keyboard ----------------------------------------------------------------------------
+
+const midi = installMidiControls({
+  getState: () => state,
+  write: (change) => update(change, false),
+  generation,
+  output: playback,
+  play: (notes, from) => startPlayback(from, true, notes),
+  modelReady: () => modelReady,
+  say,
+  follow: (time) => roll.follow(time),
+  getSettings: () => settings.midi,
+  setSettings: (next) => {
+    settings = { ...settings, midi: next };
+    scheduleSave();
+  },
+});
+
 // --- keyboard ---------------------------------------------------------------------------------
 
 installKeyboard({
@@ -349,30 +363,13 @@ installKeyboard({
   setTool,
   exportMidi: () => files.exportMidi(),
   grid,
+  midi,
 });
 window.addEventListener('pagehide', saveNow);
 
 // --- start ------------------------------------------------------------------------------------
 
-/** What the end-to-end tests read (and a person can inspect in the console). */
-const figures = {
-  readyMs: null as number | null,
-  generation: generation.figures,
-  roll: roll.stats,
-  playStartMs: () => playback.lastStartMs,
-  audio: playback.stats,
-};
-Object.assign(window, {
-  howl: {
-    state: () => state,
-    figures,
-    viewport: () => roll.viewport,
-    setViewport: (v: Parameters<typeof roll.setViewport>[0]) => roll.setViewport(v),
-    status: () => generation.status,
-    playing: () => playback.playing,
-    position: () => playback.position(),
-  },
-});
+const figures = exposePage({ getState: () => state, generation, roll, playback, midi: midi.session });
 
 applySettingsToInputs(settings);
 applyGridToInputs(settings.grid);

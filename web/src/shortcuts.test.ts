@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { actionFor, type KeyPress } from './shortcuts.js';
+import { actionFor, SHORTCUT_HELP, type KeyPress } from './shortcuts.js';
 
 const press = (key: string, mods: Partial<KeyPress> = {}): KeyPress => ({
   key,
@@ -43,6 +43,21 @@ describe('keyboard shortcuts', () => {
     expect(actionFor(press('l'))).toEqual({ type: 'loop' });
     expect(actionFor(press('k'))).toEqual({ type: 'click' });
     expect(actionFor(press('c', { ctrlKey: true }), true)).toBeNull(); // a text field copies its text
+  });
+
+  it('maps the MIDI keyboard actions: R records, A answers; ctrl+A still selects all', () => {
+    expect(actionFor(press('r'))).toEqual({ type: 'record' });
+    expect(actionFor(press('R', { shiftKey: true }))).toEqual({ type: 'record' });
+    expect(actionFor(press('a'))).toEqual({ type: 'answer' });
+    expect(actionFor(press('a', { ctrlKey: true }))).toEqual({ type: 'select-all' });
+    expect(actionFor(press('r', { ctrlKey: true }))).toBeNull(); // the browser's reload
+    expect(actionFor(press('a'), true)).toBeNull(); // typing in a field
+  });
+
+  it('lists the MIDI keys in the help', () => {
+    const keys = SHORTCUT_HELP.map(([k]) => k);
+    expect(keys).toContain('R');
+    expect(keys).toContain('A');
   });
 
   it('leaves typing in fields alone, except Escape', () => {

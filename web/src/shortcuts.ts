@@ -27,6 +27,8 @@ export type Action =
   | { readonly type: 'snap' }
   | { readonly type: 'loop' }
   | { readonly type: 'click' }
+  | { readonly type: 'record' }
+  | { readonly type: 'answer' }
   | { readonly type: 'zoom'; readonly factor: number };
 
 /** The fields of a `KeyboardEvent` that matter. */
@@ -51,6 +53,8 @@ export const SHORTCUT_HELP: readonly (readonly [string, string])[] = [
   ['Q', 'quantise the selection'],
   ['S', 'snap to the grid on / off (alt while dragging: free)'],
   ['L, K', 'loop the ruler range, metronome click'],
+  ['R', 'record from the MIDI keyboard at the cursor / stop recording'],
+  ['A', 'answer mode: the model answers when you pause playing / off'],
   ['↑ ↓ (Shift: octave)', 'move the selection in pitch'],
   ['← → (Shift: 0.5 s)', 'move the selection in time by 50 ms'],
   ['[ ]', 'velocity of the selection − / + 8'],
@@ -122,6 +126,10 @@ export function actionFor(press: KeyPress, inField = false): Action | null {
       return { type: 'loop' };
     case 'k':
       return { type: 'click' };
+    case 'r':
+      return { type: 'record' };
+    case 'a':
+      return { type: 'answer' };
     case 'Home':
       return { type: 'cursor-start' };
     case '+':

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_GRID,
+  DEFAULT_MIDI,
   DEFAULT_SETTINGS,
   decodeWork,
   encodeWork,
@@ -36,6 +37,7 @@ const work: SavedWork = {
       loop: true,
       click: true,
     },
+    midi: { input: 'input-1', output: 'output-2', answer: { pause: 2.5, length: 12, unit: 'seconds' } },
   },
 };
 
@@ -100,6 +102,19 @@ describe('storage', () => {
     };
     expect(decodeWork(record(bad))?.settings.grid).toEqual(DEFAULT_GRID);
     expect(DEFAULT_GRID.beats).toEqual({ bpm: 120, meter: { numerator: 4, denominator: 4 }, offset: 0 });
+  });
+
+  it('falls back to the default MIDI settings, field by field', () => {
+    const record = (midi: object): string =>
+      JSON.stringify({ version: 1, notes: [], cursor: 0, settings: { midi } });
+    expect(decodeWork(record({ input: 'x' }))?.settings.midi).toEqual({ ...DEFAULT_MIDI, input: 'x' });
+    const bad = { input: 5, output: {}, answer: { pause: 0, length: 9999, unit: 'bars' } };
+    expect(decodeWork(record(bad))?.settings.midi).toEqual(DEFAULT_MIDI);
+    expect(DEFAULT_MIDI).toEqual({
+      input: null,
+      output: null,
+      answer: { pause: 1.5, length: 16, unit: 'notes' },
+    });
   });
 
   it('keeps the pitch range a range', () => {

@@ -7,6 +7,7 @@ import {
   type BeatGrid,
   type Note,
 } from '../../src/public/index.js';
+import { answerSettingsOf, DEFAULT_ANSWER, type AnswerSettings } from './answer-mode.js';
 import type { GenerationMode } from './editor-state.js';
 
 /**
@@ -49,6 +50,23 @@ export const DEFAULT_GRID: GridSettings = {
   click: false,
 };
 
+/** The MIDI keyboard's row: the devices chosen (by their Web MIDI ids) and *Answer*'s settings. */
+export interface MidiSettings {
+  readonly input: string | null;
+  /** Null: the built-in piano. */
+  readonly output: string | null;
+  readonly answer: AnswerSettings;
+}
+
+export const DEFAULT_MIDI: MidiSettings = { input: null, output: null, answer: DEFAULT_ANSWER };
+
+/** The MIDI settings of a stored record, each bad or missing one at its default. */
+export function midiSettingsOf(value: unknown): MidiSettings {
+  const m = recordOf(value);
+  const id = (x: unknown): string | null => (typeof x === 'string' && x.length <= 256 ? x : null);
+  return { input: id(m['input']), output: id(m['output']), answer: answerSettingsOf(m['answer']) };
+}
+
 /** The generation controls, and the grid's. */
 export interface Settings {
   readonly temperature: number;
@@ -65,6 +83,7 @@ export interface Settings {
   readonly count: number;
   readonly mode: GenerationMode;
   readonly grid: GridSettings;
+  readonly midi: MidiSettings;
 }
 
 /** The largest seed the page takes (nine digits: easy to read back and type). */
@@ -88,6 +107,7 @@ export const DEFAULT_SETTINGS: Settings = {
   count: 200,
   mode: 'replace',
   grid: DEFAULT_GRID,
+  midi: DEFAULT_MIDI,
 };
 
 /** The part of `Storage` used here. */
@@ -159,6 +179,7 @@ function settingsOf(value: unknown): Settings {
     count: Math.round(pick(s['count'], 1, 100_000, DEFAULT_SETTINGS.count)),
     mode: s['mode'] === 'insert' ? 'insert' : 'replace',
     grid: gridOf(s['grid']),
+    midi: midiSettingsOf(s['midi']),
   };
 }
 

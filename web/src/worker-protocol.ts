@@ -16,6 +16,8 @@ export type ComposerRequest =
       /** The notes before the generation point; the worker rolls its composer back to match them. */
       readonly prefix: readonly Note[];
       readonly count: number;
+      /** Stop before the first note starting after this time (piece seconds), if given. */
+      readonly until?: number;
       readonly sampling: SamplingOptions;
       /** Re-seed before generating (otherwise the generator goes on). */
       readonly seed?: number;
