@@ -1,6 +1,13 @@
 import { test as propTest, fc } from '@fast-check/vitest';
 import { describe, expect, test } from 'vitest';
-import { CONTENT_HASH_PATTERN, contentHash, contentHash64, hash64ToHex, murmur3x86_32 } from './content-hash.js';
+import {
+  CONTENT_HASH_PATTERN,
+  ContentHasher,
+  contentHash,
+  contentHash64,
+  hash64ToHex,
+  murmur3x86_32,
+} from './content-hash.js';
 
 const ascii = (text: string): Uint8Array => new TextEncoder().encode(text);
 
@@ -44,5 +51,26 @@ describe('contentHash', () => {
 
   test('hash64ToHex pads both halves', () => {
     expect(hash64ToHex(1, 2)).toBe('0000000100000002');
+  });
+});
+
+describe('ContentHasher', () => {
+  propTest.prop([fc.uint8Array({ maxLength: 200 }), fc.array(fc.nat({ max: 200 }), { maxLength: 8 })])(
+    'gives contentHash64 of the whole, however the bytes are cut',
+    (bytes, cuts) => {
+      const hasher = new ContentHasher();
+      let at = 0;
+      for (const cut of [...cuts].sort((a, b) => a - b)) {
+        const to = Math.min(cut, bytes.length);
+        hasher.update(bytes.subarray(at, Math.max(at, to)));
+        at = Math.max(at, to);
+      }
+      hasher.update(bytes.subarray(at));
+      expect(hasher.digest()).toEqual(contentHash64(bytes));
+    },
+  );
+
+  test('no bytes: the hash of nothing', () => {
+    expect(new ContentHasher().digest()).toEqual(contentHash64(new Uint8Array(0)));
   });
 });

@@ -46,7 +46,9 @@ export const DATASET_MAGIC = 'HOWLDATA';
 /** The format version this code writes and reads. */
 export const DATASET_FORMAT_VERSION = 1;
 
-const HEADER_BYTES = 16;
+/** Bytes before the metadata: magic, version, metadata length. */
+export const DATASET_HEADER_BYTES = 16;
+const HEADER_BYTES = DATASET_HEADER_BYTES;
 const CHECKSUM_BYTES = 8;
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -83,6 +85,36 @@ export interface DatasetInput {
   notes: NoteColumns;
 }
 
+/** What `createDatasetMetadata` needs: `DatasetInput` without the note columns. */
+export type DatasetMetadataInput = Omit<DatasetInput, 'notes'>;
+
+/**
+ * The metadata of a dataset whose files' notes lie one after another in file order: each file's
+ * `noteOffset` assigned, its `group` defaulted and the totals computed. What `createDataset` does
+ * without the columns, for a writer that streams them (`encodeDatasetStream`).
+ *
+ * @param input - metadata without the note columns
+ * @returns the metadata
+ * @example const metadata = createDatasetMetadata({ created, sources, settings, files, failures: [] });
+ */
+export function createDatasetMetadata(input: DatasetMetadataInput): DatasetMetadata {
+  let offset = 0;
+  const files = input.files.map((file) => {
+    const withOffset: DatasetFile = { ...file, group: file.group ?? `file:${file.hash}`, noteOffset: offset };
+    offset += file.noteCount;
+    return withOffset;
+  });
+  return {
+    created: input.created,
+    sources: [...input.sources],
+    sourceTags: input.sourceTags ? [...input.sourceTags] : defaultSourceTags(input.sources),
+    settings: { ...input.settings, groupBy: input.settings.groupBy ?? input.sources.map(() => 'file') },
+    files,
+    failures: [...input.failures],
+    totals: computeTotals(files, input.failures.length),
+  };
+}
+
 /**
  * Builds a `Dataset` from files whose notes lie in `notes` one after another, in file order,
  * assigning each file's `noteOffset` and computing the totals.
@@ -95,24 +127,10 @@ export interface DatasetInput {
  * encodeDataset(dataset);
  */
 export function createDataset(input: DatasetInput): Dataset {
-  let offset = 0;
-  const files = input.files.map((file) => {
-    const withOffset: DatasetFile = { ...file, group: file.group ?? `file:${file.hash}`, noteOffset: offset };
-    offset += file.noteCount;
-    return withOffset;
-  });
-  checkColumns(input.notes, offset);
-  return {
-    formatVersion: DATASET_FORMAT_VERSION,
-    created: input.created,
-    sources: [...input.sources],
-    sourceTags: input.sourceTags ? [...input.sourceTags] : defaultSourceTags(input.sources),
-    settings: { ...input.settings, groupBy: input.settings.groupBy ?? input.sources.map(() => 'file') },
-    files,
-    failures: [...input.failures],
-    totals: computeTotals(files, input.failures.length),
-    notes: input.notes,
-  };
+  const { notes, ...rest } = input;
+  const metadata = createDatasetMetadata(rest);
+  checkColumns(notes, metadata.totals.notes);
+  return { formatVersion: DATASET_FORMAT_VERSION, ...metadata, notes };
 }
 
 function checkColumns(notes: NoteColumns, count: number): void {
@@ -127,7 +145,8 @@ function checkColumns(notes: NoteColumns, count: number): void {
 
 const align8 = (n: number): number => Math.ceil(n / 8) * 8;
 
-interface Layout {
+/** Where each block of a `*.howl` file starts, and its total length. */
+export interface DatasetLayout {
   time: number;
   duration: number;
   pitch: number;
@@ -136,7 +155,15 @@ interface Layout {
   total: number;
 }
 
-function layoutFor(metadataBytes: number, notes: number): Layout {
+/**
+ * The byte layout of a `*.howl` file with `metadataBytes` of JSON and `notes` notes.
+ *
+ * @param metadataBytes - length of the UTF-8 JSON metadata
+ * @param notes - number of notes
+ * @returns the start of each block and the file's length
+ * @example datasetLayout(100, 3).total; // 16 + 100, padded, then 3 notes in four columns and 8
+ */
+export function datasetLayout(metadataBytes: number, notes: number): DatasetLayout {
   const time = align8(HEADER_BYTES + metadataBytes);
   const duration = time + 8 * notes;
   const pitch = duration + align8(4 * notes);
@@ -164,7 +191,7 @@ export function encodeDataset(dataset: Dataset): Uint8Array {
   checkColumns(dataset.notes, count);
   const metadata = { ...metadataOf(dataset), totals: computeTotals(dataset.files, dataset.failures.length) };
   const json = new TextEncoder().encode(JSON.stringify(metadata));
-  const layout = layoutFor(json.length, count);
+  const layout = datasetLayout(json.length, count);
   const bytes = new Uint8Array(layout.total);
   const view = new DataView(bytes.buffer);
   for (let i = 0; i < DATASET_MAGIC.length; i++) bytes[i] = DATASET_MAGIC.charCodeAt(i);
@@ -256,7 +283,7 @@ export function decodeDataset(
   }
   const metadata = validateMetadata(parsed, fail);
   const count = metadata.totals.notes;
-  const layout = layoutFor(metadataLength, count);
+  const layout = datasetLayout(metadataLength, count);
   if (bytes.length < layout.total) {
     fail(`truncated: ${bytes.length} bytes, expected ${layout.total} for ${count} notes`);
   }

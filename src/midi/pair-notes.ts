@@ -42,6 +42,23 @@ export class NotePairer {
   constructor(private readonly out: NoteTable) {}
 
   /**
+   * Makes the pairer as new, for the next file: no open notes, no stray note-offs counted. The
+   * table it fills is not touched.
+   */
+  reset(): void {
+    if (this.openCount > 0) {
+      this.head.fill(-1);
+      this.tail.fill(-1);
+      this.freeSlot = -1;
+      this.usedSlots = 0;
+      this.openCount = 0;
+    }
+    this.strayOffs = 0;
+    this.openedCount = 0;
+    this.track = 0;
+  }
+
+  /**
    * Begins a new track: later notes are tagged with `track`. Call `closeAll` before moving on.
    *
    * @param track Index of the MTrk chunk.

@@ -1,10 +1,12 @@
 import { InvalidArgumentError, MidiFormatError } from '../errors.js';
-import { clampPitch } from '../score/clamp-pitch.js';
 import type { Note, Score } from '../score/note.js';
+import { scratchFloat64, scratchInt32, scratchUint8 } from './scratch.js';
+import { writeSortedNotes, type NoteColumnsSlot } from './note-order.js';
+import type { SmfLayout } from './smf-chunks.js';
 import { readSmf, type SmfEvents } from './smf-reader.js';
-import { stableOrder } from './sort-keys.js';
+import { stableOrderOfValues } from './sort-keys.js';
 import { applySustain } from './sustain-pedal.js';
-import { DEFAULT_MICROSECONDS_PER_QUARTER, TempoMap, type TempoEvent } from './tempo-map.js';
+import { DEFAULT_MICROSECONDS_PER_QUARTER, TempoMap, type TempoEvents } from './tempo-map.js';
 import { WarningLog } from './warning-log.js';
 
 /** Options for `readMidi`. */
@@ -34,6 +36,17 @@ export const MAX_ONSET_SECONDS = 1_000_000;
 
 const DRUM_CHANNEL = 9;
 
+// Working columns reused from file to file (`scratch.ts`).
+const keptStart = scratchFloat64();
+const keptEnd = scratchFloat64();
+const keptGroup = scratchInt32();
+const keptPitch = scratchInt32();
+const keptVelocity = scratchInt32();
+const onsetOrder = scratchInt32();
+const pedalTicks = scratchFloat64();
+const pedalGroups = scratchInt32();
+const pedalDowns = scratchUint8();
+
 /** Where each track starts on the global tick line: 0 for format 0/1; one after the other for format 2. */
 function trackOffsets(events: SmfEvents): number[] {
   const offsets: number[] = [];
@@ -46,37 +59,47 @@ function trackOffsets(events: SmfEvents): number[] {
 }
 
 /** Tempo events on the global line, sorted; format 2 resets to 120 bpm at each track start. */
-function globalTempoEvents(events: SmfEvents, offsets: readonly number[]): TempoEvent[] {
+function globalTempoEvents(events: SmfEvents, offsets: readonly number[]): TempoEvents {
   const { tempos } = events;
-  const list: TempoEvent[] = [];
-  if (events.layout.format === 2) {
+  const format2 = events.layout.format === 2;
+  const length = tempos.length + (format2 ? offsets.length : 0);
+  const list: TempoEvents = {
+    length,
+    tick: new Float64Array(length),
+    microsecondsPerQuarter: new Float64Array(length),
+    reported: new Uint8Array(length).fill(1),
+  };
+  if (format2) {
     let next = 0;
+    let at = 0;
     for (let t = 0; t < offsets.length; t++) {
-      list.push({
-        tick: offsets[t]!,
-        microsecondsPerQuarter: DEFAULT_MICROSECONDS_PER_QUARTER,
-        reported: false,
-      });
+      list.tick[at] = offsets[t]!;
+      list.microsecondsPerQuarter[at] = DEFAULT_MICROSECONDS_PER_QUARTER;
+      list.reported[at++] = 0;
       while (next < tempos.length && tempos.track[next] === t) {
-        list.push({
-          tick: offsets[t]! + tempos.tick[next]!,
-          microsecondsPerQuarter: tempos.microsecondsPerQuarter[next]!,
-          reported: true,
-        });
+        list.tick[at] = offsets[t]! + tempos.tick[next]!;
+        list.microsecondsPerQuarter[at++] = tempos.microsecondsPerQuarter[next]!;
         next++;
       }
     }
     return list;
   }
+  let sorted = true;
   for (let i = 0; i < tempos.length; i++) {
-    list.push({
-      tick: tempos.tick[i]!,
-      microsecondsPerQuarter: tempos.microsecondsPerQuarter[i]!,
-      reported: true,
-    });
+    list.tick[i] = tempos.tick[i]!;
+    list.microsecondsPerQuarter[i] = tempos.microsecondsPerQuarter[i]!;
+    if (i > 0 && list.tick[i]! < list.tick[i - 1]!) sorted = false;
   }
+  if (sorted) return list;
   // Stable: at one tick, a later track's tempo comes last and wins, as in a merged track.
-  return list.sort((a, b) => a.tick - b.tick);
+  const order = Array.from({ length: tempos.length }, (_, i) => i).sort(
+    (a, b) => tempos.tick[a]! - tempos.tick[b]!,
+  );
+  order.forEach((i, at) => {
+    list.tick[at] = tempos.tick[i]!;
+    list.microsecondsPerQuarter[at] = tempos.microsecondsPerQuarter[i]!;
+  });
+  return list;
 }
 
 /**
@@ -99,73 +122,8 @@ export interface ColumnScore extends Omit<Score, 'notes'> {
   notes: NoteColumnsF64;
 }
 
-/**
- * Makes the sorted note columns. The order is a stable radix sort of packed keys (onset in
- * centiseconds, pitch), so the result is the same as `sortNotes` on the rows in file order.
- */
-function buildColumns(
-  map: TempoMap,
-  start: Float64Array,
-  end: Float64Array,
-  pitch: Int32Array,
-  velocity: Int32Array,
-  count: number,
-  removed: Uint8Array | undefined,
-): NoteColumnsF64 {
-  let kept = count;
-  if (removed !== undefined) for (let i = 0; i < count; i++) kept -= removed[i]!;
-  const rows = new Int32Array(kept);
-  for (let i = 0, r = 0; i < count; i++) if (removed === undefined || !removed[i]) rows[r++] = i;
-  const times = new Float64Array(kept);
-  const ends = new Float64Array(kept);
-  const pitches = new Uint8Array(kept);
-  // Separate passes keep each tempo lookup close to the previous one.
-  for (let r = 0; r < kept; r++) times[r] = map.ticksToSeconds(start[rows[r]!]!);
-  for (let r = 0; r < kept; r++) ends[r] = map.ticksToSeconds(end[rows[r]!]!);
-  let maxCentis = 0;
-  for (let r = 0; r < kept; r++) {
-    pitches[r] = clampPitch(pitch[rows[r]!]!);
-    maxCentis = Math.max(maxCentis, Math.round(times[r]! * 100));
-  }
-
-  // order[n] = the row that goes n-th: by (onset in centiseconds, pitch), stable. The packed key fits
-  // 32 bits up to 93 hours; longer pieces take a comparison sort.
-  let order: Int32Array;
-  if (maxCentis * 128 + 127 <= 0xffffffff) {
-    const keys = new Uint32Array(kept);
-    for (let r = 0; r < kept; r++) keys[r] = Math.round(times[r]! * 100) * 128 + pitches[r]!;
-    order = stableOrder(keys);
-  } else {
-    order = new Int32Array(kept);
-    for (let n = 0; n < kept; n++) order[n] = n;
-    order.sort(
-      (a, b) =>
-        Math.round(times[a]! * 100) - Math.round(times[b]! * 100) || pitches[a]! - pitches[b]! || a - b,
-    );
-  }
-
-  const columns: NoteColumnsF64 = {
-    time: new Float64Array(kept),
-    duration: new Float64Array(kept),
-    pitch: new Uint8Array(kept),
-    velocity: new Uint8Array(kept),
-  };
-  for (let n = 0; n < kept; n++) {
-    const r = order[n]!;
-    const time = times[r]!;
-    const finish = ends[r]!;
-    columns.time[n] = time;
-    columns.duration[n] = finish > time ? finish - time : 0;
-    columns.pitch[n] = pitches[r]!;
-    columns.velocity[n] = velocity[rows[r]!]!;
-  }
-  return columns;
-}
-
-/** Refuses a file whose last note starts after `MAX_ONSET_SECONDS`. */
-function checkOnsets(map: TempoMap, start: Float64Array, count: number, file: string | undefined): void {
-  let lastTick = 0;
-  for (let i = 0; i < count; i++) if (start[i]! > lastTick) lastTick = start[i]!;
+/** Refuses a file whose last note (the last by onset) starts after `MAX_ONSET_SECONDS`. */
+function checkOnsets(map: TempoMap, lastTick: number, file: string | undefined): void {
   const last = map.ticksToSeconds(lastTick);
   if (last > MAX_ONSET_SECONDS) {
     throw new MidiFormatError(
@@ -224,6 +182,61 @@ export function readMidi(bytes: Uint8Array, options: ReadMidiOptions = {}): Scor
  * notes.time.length; // the number of notes
  */
 export function readMidiColumns(bytes: Uint8Array, options: ReadMidiOptions = {}): ColumnScore {
+  let notes: NoteColumnsF64 | undefined;
+  const read = readInto(bytes, options, (count) => {
+    const slot = {
+      time: new Float64Array(count),
+      duration: new Float64Array(count),
+      pitch: new Uint8Array(count),
+      velocity: new Uint8Array(count),
+      at: 0,
+    };
+    notes = { time: slot.time, duration: slot.duration, pitch: slot.pitch, velocity: slot.velocity };
+    return slot;
+  });
+  const { layout, map } = read;
+  return {
+    notes: notes as NoteColumnsF64,
+    format: layout.format,
+    ticksPerQuarter: layout.ticksPerQuarter,
+    // The tempo list costs an object per tempo event (piano-midi-de has 300,000): made when asked.
+    get tempos() {
+      return map.changes;
+    },
+    durationSeconds: read.durationSeconds,
+    warnings: read.log.toArray(),
+  };
+}
+
+/**
+ * `readMidiColumns` into columns the caller provides: `reserve(count)` is called once, with the
+ * number of notes, and gives the columns and the row to write them from. What the importer uses,
+ * so that a file's notes go straight into its batch's columns. Nothing is reserved when reading
+ * fails (the same errors as `readMidi`).
+ *
+ * @param bytes The file's bytes (any Uint8Array view).
+ * @param options See `ReadMidiOptions`.
+ * @param reserve Gives the columns for `count` notes.
+ * @returns How many notes were written, and the end of the last one in seconds.
+ * @throws {MidiFormatError} As `readMidi`.
+ * @example
+ * const { count } = readMidiInto(bytes, {}, (n) => ({ ...columnsOf(n), at: 0 }));
+ */
+export function readMidiInto(
+  bytes: Uint8Array,
+  options: ReadMidiOptions,
+  reserve: (count: number) => NoteColumnsSlot,
+): { count: number; durationSeconds: number } {
+  const { count, durationSeconds } = readInto(bytes, options, reserve);
+  return { count, durationSeconds };
+}
+
+/** The reader itself (see `readMidi`): the notes go to `reserve`'s columns. */
+function readInto(
+  bytes: Uint8Array,
+  options: ReadMidiOptions,
+  reserve: (count: number) => NoteColumnsSlot,
+): { layout: SmfLayout; map: TempoMap; log: WarningLog; count: number; durationSeconds: number } {
   const log = new WarningLog(options.file);
   const maxNotes = options.maxNotes ?? DEFAULT_MAX_NOTES;
   if (!(maxNotes >= 0)) throw new InvalidArgumentError(`maxNotes ${maxNotes} is not a number >= 0`);
@@ -239,16 +252,17 @@ export function readMidiColumns(bytes: Uint8Array, options: ReadMidiOptions = {}
   // Keep the wanted notes, on the global tick line.
   const includeDrums = options.includeDrums ?? false;
   const rows = table.length;
-  const start = new Float64Array(rows);
-  const end = new Float64Array(rows);
-  const group = new Int32Array(rows);
-  const pitch = new Int32Array(rows);
-  const velocity = new Int32Array(rows);
+  const start = keptStart.take(rows);
+  const end = keptEnd.take(rows);
+  const group = keptGroup.take(rows);
+  const pitch = keptPitch.take(rows);
+  const velocity = keptVelocity.take(rows);
   const format2 = layout.format === 2;
   let count = 0;
   let drums = 0;
   for (let i = 0; i < rows; i++) {
-    const channel = table.channel(i);
+    const info = table.info[i]!;
+    const channel = (info >> 14) & 15;
     if (channel === DRUM_CHANNEL && !includeDrums) {
       drums++;
       continue;
@@ -258,18 +272,21 @@ export function readMidiColumns(bytes: Uint8Array, options: ReadMidiOptions = {}
     start[count] = table.startTick[i]! + offset;
     end[count] = table.endTick[i]! + offset;
     group[count] = channel === DRUM_CHANNEL ? -1 : format2 ? track * 16 + channel : channel;
-    pitch[count] = table.pitch(i);
-    velocity[count] = table.velocity(i);
+    pitch[count] = (info >> 7) & 127;
+    velocity[count] = info & 127;
     count++;
   }
   if (drums > 0) log.add('drums', `${drums} drum notes on channel 10 left out`);
+  const notesStart = start.subarray(0, count);
+  const byOnset = stableOrderOfValues(notesStart, onsetOrder.take(count));
 
   let removed: Uint8Array | undefined;
   if ((options.sustain ?? true) && pedals.length > 0 && count > 0) {
-    const pedalTick = new Float64Array(pedals.length);
-    const pedalGroup = new Int32Array(pedals.length);
-    const pedalDown = new Uint8Array(pedals.length);
-    let pieceEnd = 0;
+    const pedalTick = pedalTicks.take(pedals.length);
+    const pedalGroup = pedalGroups.take(pedals.length);
+    const pedalDown = pedalDowns.take(pedals.length);
+    // The last event of the piece (format 0/1, where every offset is 0), dropped pedal events included.
+    let pieceEnd = pedals.latestTick;
     for (let i = 0; i < count; i++) if (end[i]! > pieceEnd) pieceEnd = end[i]!;
     for (let i = 0; i < pedals.length; i++) {
       const track = pedals.track[i]!;
@@ -277,30 +294,17 @@ export function readMidiColumns(bytes: Uint8Array, options: ReadMidiOptions = {}
       pedalTick[i] = pedals.tick[i]! + offsets[track]!;
       pedalGroup[i] = format2 ? track * 16 + channel : channel;
       pedalDown[i] = pedals.info[i]! & 1;
-      if (pedalTick[i]! > pieceEnd) pieceEnd = pedalTick[i]!;
     }
     removed = applySustain(
-      { count, start, end, group, pitch },
+      { count, start: notesStart, end, group, pitch },
       { count: pedals.length, tick: pedalTick, group: pedalGroup, down: pedalDown },
       // Format 2: the end of the group's own sequence; else the last event of the piece.
       format2 ? (g) => offsets[g >> 4]! + events.trackEndTicks[g >> 4]! : () => pieceEnd,
+      byOnset,
     );
   }
 
-  checkOnsets(map, start, count, options.file);
-  const notes = buildColumns(map, start, end, pitch, velocity, count, removed);
-  let durationSeconds = 0;
-  for (let n = 0; n < notes.time.length; n++) {
-    const noteEnd = notes.time[n]! + notes.duration[n]!;
-    if (noteEnd > durationSeconds) durationSeconds = noteEnd;
-  }
-
-  return {
-    notes,
-    format: layout.format,
-    ticksPerQuarter: layout.ticksPerQuarter,
-    tempos: map.changes,
-    durationSeconds,
-    warnings: log.toArray(),
-  };
+  checkOnsets(map, count > 0 ? start[byOnset[count - 1]!]! : 0, options.file);
+  const written = writeSortedNotes(map, start, end, pitch, velocity, byOnset, removed, reserve);
+  return { layout, map, log, count: written.count, durationSeconds: written.durationSeconds };
 }

@@ -2,7 +2,7 @@ import { NoteLimitError } from '../errors.js';
 import { NoteTable, PedalTable, TempoTable } from './event-tables.js';
 import { NotePairer } from './pair-notes.js';
 import { readSmfLayout, type SmfLayout } from './smf-chunks.js';
-import type { WarningLog } from './warning-log.js';
+import { WarningLog } from './warning-log.js';
 
 /** Everything the reader keeps from a Standard MIDI File, in ticks of each event's own track. */
 export interface SmfEvents {
@@ -240,15 +240,26 @@ function scanTrack(
 }
 
 /**
+ * The tables `readSmf` fills, reused from one file to the next (reading is synchronous). They start
+ * large enough for most files, so that growing them (a path the optimiser may not have seen) is rare.
+ */
+const noteTable = new NoteTable(1 << 16);
+const pedalTable = new PedalTable(1 << 14);
+const pairer = new NotePairer(noteTable);
+/** Rows worth keeping allocated between files (larger tables are dropped after use). */
+const RETAINED_ROWS = 1 << 20;
+
+/**
  * Reads a Standard MIDI File into column tables: notes paired per track (see `NotePairer`), sustain
- * pedal changes and tempo changes, all in ticks of their own track. No tempo is applied here.
+ * pedal changes and tempo changes, all in ticks of their own track. No tempo is applied here. The
+ * note and pedal tables are reused by the next call: read what is needed from them first.
  *
  * @param bytes The whole file; any Uint8Array view (a Node Buffer from a pool is fine).
  * @param log Receives warnings about everything repaired or ignored.
  * @param file Name used in error messages and warnings.
  * @param maxNotes The most note-ons a file may hold; past it the rest of the file is only counted,
  *   and the file refused (default: no limit).
- * @returns The layout and the event tables.
+ * @returns The layout and the event tables (valid until the next `readSmf`).
  * @throws {MidiFormatError} When the bytes are empty, not MIDI, or the header is unusable.
  * @throws {NoteLimitError} When the file holds more than `maxNotes` note-ons.
  * @example
@@ -263,17 +274,34 @@ export function readSmf(
 ): SmfEvents {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const layout = readSmfLayout(bytes, view, log, file);
-  // About 4 bytes per note event in a dense file; start near the right size to avoid regrowth.
-  const notes = new NoteTable(Math.max(1024, Math.min(bytes.length >> 3, maxNotes)));
-  const pedals = new PedalTable();
+  let events = scanTracks(bytes, layout, log, file, maxNotes, true);
+  // A channel with pedal events from two tracks: the dropped events matter after all (rare; the
+  // second pass repeats the first one's warnings, so they go nowhere).
+  if (pedalTable.mixed) events = scanTracks(bytes, layout, new WarningLog(file), file, maxNotes, false);
+  return events;
+}
+
+function scanTracks(
+  bytes: Uint8Array,
+  layout: SmfLayout,
+  log: WarningLog,
+  file: string | undefined,
+  maxNotes: number,
+  collapsePedals: boolean,
+): SmfEvents {
+  const notes = noteTable;
+  const pedals = pedalTable;
+  notes.reset(RETAINED_ROWS);
+  pedals.reset(RETAINED_ROWS, collapsePedals, layout.format === 2);
+  pairer.reset();
   const tempos = new TempoTable();
-  const pairer = new NotePairer(notes);
   const trackEndTicks: number[] = [];
   let openAtEnd = 0;
   const budget: NoteBudget = { left: maxNotes, over: 0 };
   for (let t = 0; t < layout.tracks.length; t++) {
     const { start, end } = layout.tracks[t]!;
     pairer.startTrack(t);
+    pedals.startTrack();
     const endTick = scanTrack(bytes, start, end, t, pairer, pedals, tempos, log, budget);
     openAtEnd += pairer.closeAll(endTick);
     trackEndTicks.push(endTick);

@@ -14,7 +14,8 @@
  *   same tick under the pedal) is removed, as Magenta does.
  */
 
-import { stableOrder } from './sort-keys.js';
+import { scratchInt32, scratchUint8 } from './scratch.js';
+import { stableOrderOfValues } from './sort-keys.js';
 
 /** Notes in global ticks; `end` is rewritten in place. */
 export interface SustainNotes {
@@ -41,72 +42,158 @@ interface Timeline {
   down: Uint8Array;
 }
 
-function buildTimelines(pedals: SustainPedals): Map<number, Timeline> {
+/**
+ * Dense ids for pedal groups: `idOf(group)` is -1 for a group with no pedal change. Groups are
+ * channels (format 0/1) or track × 16 + channel (format 2): a flat table unless they are very many.
+ */
+interface GroupIds {
+  count: number;
+  idOf: (group: number) => number;
+  /** The group of each id. */
+  groups: number[];
+}
+
+const FLAT_GROUP_LIMIT = 1 << 16;
+
+function groupIds(pedals: SustainPedals): GroupIds {
+  const groups: number[] = [];
+  let largest = -1;
+  for (let i = 0; i < pedals.count; i++) if (pedals.group[i]! > largest) largest = pedals.group[i]!;
+  if (largest < FLAT_GROUP_LIMIT) {
+    const table = new Int32Array(largest + 1).fill(-1);
+    for (let i = 0; i < pedals.count; i++) {
+      const group = pedals.group[i]!;
+      if (table[group] === -1) table[group] = groups.push(group) - 1;
+    }
+    return {
+      count: groups.length,
+      idOf: (group) => (group >= 0 && group <= largest ? table[group]! : -1),
+      groups,
+    };
+  }
+  const map = new Map<number, number>();
+  for (let i = 0; i < pedals.count; i++) {
+    const group = pedals.group[i]!;
+    if (!map.has(group)) map.set(group, groups.push(group) - 1);
+  }
+  return { count: groups.length, idOf: (group) => map.get(group) ?? -1, groups };
+}
+
+/**
+ * The pedal changes in (group, tick, index) order: a stable counting sort by group id; a group whose
+ * changes come from one track is then in tick order already (a track's ticks never go back), and
+ * only a group fed by several tracks needs its run sorted by tick.
+ */
+function pedalOrder(pedals: SustainPedals, ids: GroupIds): { order: Int32Array; runStart: Int32Array } {
+  const runStart = new Int32Array(ids.count + 1);
+  const idOfEvent = new Int32Array(pedals.count);
+  for (let i = 0; i < pedals.count; i++) {
+    const id = ids.idOf(pedals.group[i]!);
+    idOfEvent[i] = id;
+    runStart[id + 1]!++;
+  }
+  for (let id = 1; id <= ids.count; id++) runStart[id]! += runStart[id - 1]!;
   const order = new Int32Array(pedals.count);
-  for (let i = 0; i < order.length; i++) order[i] = i;
-  order.sort((a, b) => pedals.group[a]! - pedals.group[b]! || pedals.tick[a]! - pedals.tick[b]! || a - b);
-  const timelines = new Map<number, Timeline>();
-  let i = 0;
-  while (i < order.length) {
-    const group = pedals.group[order[i]!]!;
-    const ticks: number[] = [];
-    const down: number[] = [];
+  const fill = runStart.slice(0, ids.count);
+  for (let i = 0; i < pedals.count; i++) order[fill[idOfEvent[i]!]!++] = i;
+  for (let id = 0; id < ids.count; id++) {
+    const first = runStart[id]!;
+    const last = runStart[id + 1]!;
+    let sorted = true;
+    for (let j = first + 1; j < last && sorted; j++)
+      sorted = pedals.tick[order[j]!]! >= pedals.tick[order[j - 1]!]!;
+    if (sorted) continue;
+    const run = Array.from(order.subarray(first, last));
+    run.sort((a, b) => pedals.tick[a]! - pedals.tick[b]! || a - b);
+    order.set(run, first);
+  }
+  return { order, runStart };
+}
+
+/** Each pedalled group's timeline, by group id (an empty timeline when the pedal never goes down). */
+function buildTimelines(pedals: SustainPedals, ids: GroupIds): Timeline[] {
+  const { order, runStart } = pedalOrder(pedals, ids);
+  const { tick: ticks, down: downs } = pedals;
+  const timelines: Timeline[] = [];
+  for (let id = 0; id < ids.count; id++) {
+    const last = runStart[id + 1]!;
+    const changeTicks = new Float64Array(last - runStart[id]!);
+    const changeDown = new Uint8Array(changeTicks.length);
+    let changes = 0;
     let state = 0;
-    while (i < order.length && pedals.group[order[i]!] === group) {
-      const tick = pedals.tick[order[i]!]!;
+    let i = runStart[id]!;
+    while (i < last) {
+      const tick = ticks[order[i]!]!;
       let next = 1;
-      while (i < order.length && pedals.group[order[i]!] === group && pedals.tick[order[i]!] === tick) {
-        if (!pedals.down[order[i]!]) next = 0;
-        i++;
-      }
+      // At one tick, any release leaves the pedal up.
+      for (; i < last && ticks[order[i]!] === tick; i++) if (!downs[order[i]!]) next = 0;
       if (next !== state) {
-        ticks.push(tick);
-        down.push(next);
+        changeTicks[changes] = tick;
+        changeDown[changes++] = next;
         state = next;
       }
     }
-    if (ticks.length > 0)
-      timelines.set(group, { ticks: Float64Array.from(ticks), down: Uint8Array.from(down) });
+    timelines.push({ ticks: changeTicks.subarray(0, changes), down: changeDown.subarray(0, changes) });
   }
   return timelines;
 }
 
 /**
- * The note indices sorted by (onset tick, index): a radix sort where ticks fit 32 bits.
- */
-function onsetOrder(start: Float64Array, count: number): Int32Array {
-  let latest = 0;
-  for (let i = 0; i < count; i++) latest = Math.max(latest, start[i]!);
-  if (latest <= 0xffffffff) {
-    const keys = new Uint32Array(count);
-    for (let i = 0; i < count; i++) keys[i] = start[i]!;
-    return stableOrder(keys);
-  }
-  const order = new Int32Array(count);
-  for (let i = 0; i < count; i++) order[i] = i;
-  return order.sort((a, b) => start[a]! - start[b]! || a - b);
-}
-
-/**
- * Index of the last change at or before `tick`, or -1, searching from `from` (a nearby answer):
- * a few linear steps first, then a binary search.
+ * Index of the last change at or before `tick`, or -1, searching from `from` (a nearby answer): a
+ * galloping search that widens its step from there, then a binary search inside the bracket found,
+ * so a lookup near the previous one costs a few steps however long the timeline is.
  */
 function changeAt(ticks: Float64Array, tick: number, from: number): number {
-  let k = from;
-  for (let step = 0; step < 4; step++) {
-    if (k >= 0 && ticks[k]! > tick) k--;
-    else if (k + 1 < ticks.length && ticks[k + 1]! <= tick) k++;
-    else return k;
+  const n = ticks.length;
+  // Invariant sought: ticks[lo] <= tick (or lo = -1) and ticks[hi] > tick (or hi = n).
+  let lo: number;
+  let hi: number;
+  let k = from < -1 ? -1 : from >= n ? n - 1 : from;
+  if (k >= 0 && ticks[k]! > tick) {
+    hi = k;
+    let step = 1;
+    for (;;) {
+      k = hi - step;
+      if (k < 0) {
+        lo = -1;
+        break;
+      }
+      if (ticks[k]! <= tick) {
+        lo = k;
+        break;
+      }
+      hi = k;
+      step *= 2;
+    }
+  } else {
+    lo = k;
+    let step = 1;
+    for (;;) {
+      k = lo + step;
+      if (k >= n) {
+        hi = n;
+        break;
+      }
+      if (ticks[k]! > tick) {
+        hi = k;
+        break;
+      }
+      lo = k;
+      step *= 2;
+    }
   }
-  let lo = -1;
-  let hi = ticks.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
     if (ticks[mid]! <= tick) lo = mid;
-    else hi = mid - 1;
+    else hi = mid;
   }
   return lo;
 }
+
+const noteBuckets = scratchInt32();
+const bucketed = scratchInt32();
+const onsetChanges = scratchInt32();
+const removedMask = scratchUint8();
 
 /**
  * Extends note ends by the sustain pedal (see the module comment for the exact rules).
@@ -116,6 +203,7 @@ function changeAt(ticks: Float64Array, tick: number, from: number): number {
  * @param holdEnd Tick where notes of a group still held by a pedal that never lifts end (never
  *   before their own release): the last event of the piece for format 0/1 (as Magenta), the end of
  *   the group's own sequence for format 2.
+ * @param byOnset The note indices in (onset, index) order, when the caller has them already.
  * @returns A mask of notes to remove (cut to nothing by a same-tick re-strike), or undefined if none.
  * @example
  * // C4 0..100, pedal down 50, up 300: C4 now ends at 300.
@@ -125,36 +213,48 @@ export function applySustain(
   notes: SustainNotes,
   pedals: SustainPedals,
   holdEnd: (group: number) => number,
+  byOnset?: Int32Array,
 ): Uint8Array | undefined {
-  const timelines = buildTimelines(pedals);
-  if (timelines.size === 0) return undefined;
+  const ids = groupIds(pedals);
+  const lines = buildTimelines(pedals, ids);
+  if (!lines.some((line) => line.ticks.length > 0)) return undefined;
   const { start, end, group, pitch } = notes;
 
   // Bucket the notes of pedalled groups by (group, pitch), keeping file order inside a bucket.
-  const dense = new Map<number, number>();
-  const lines: Timeline[] = [];
-  for (const [id, timeline] of timelines) {
-    dense.set(id, lines.length);
-    lines.push(timeline);
-  }
-  const bucketOf = new Int32Array(notes.count);
+  const bucketOf = noteBuckets.take(notes.count);
   const bucketStart = new Int32Array(lines.length * 128 + 1);
   for (let i = 0; i < notes.count; i++) {
-    const line = dense.get(group[i]!);
-    const bucket = line === undefined ? -1 : line * 128 + pitch[i]!;
+    const line = ids.idOf(group[i]!);
+    const bucket = line < 0 || lines[line]!.ticks.length === 0 ? -1 : line * 128 + pitch[i]!;
     bucketOf[i] = bucket;
     if (bucket >= 0) bucketStart[bucket + 1]!++;
   }
   for (let b = 1; b < bucketStart.length; b++) bucketStart[b]! += bucketStart[b - 1]!;
   // Fill the buckets in onset order, so that each one comes out sorted by (onset, file order).
-  const order = new Int32Array(bucketStart[bucketStart.length - 1]!);
+  const order = bucketed.take(bucketStart[bucketStart.length - 1]!);
   const fill = bucketStart.slice(0, -1);
-  for (const i of onsetOrder(start, notes.count)) {
+  const onsets = byOnset ?? stableOrderOfValues(start.subarray(0, notes.count), new Int32Array(notes.count));
+  // On the way, each note's pedal change at its onset: the notes come by onset, so one cursor per
+  // timeline only moves forward.
+  const atOnsetOf = onsetChanges.take(notes.count);
+  const cursor = new Int32Array(lines.length).fill(-1);
+  for (let n = 0; n < notes.count; n++) {
+    const i = onsets[n]!;
     const bucket = bucketOf[i]!;
-    if (bucket >= 0) order[fill[bucket]!++] = i;
+    if (bucket < 0) continue;
+    order[fill[bucket]!++] = i;
+    const line = bucket >> 7;
+    const ticks = lines[line]!.ticks;
+    let at = cursor[line]!;
+    while (at + 1 < ticks.length && ticks[at + 1]! <= start[i]!) at++;
+    cursor[line] = at;
+    atOnsetOf[i] = at;
   }
 
-  let removed: Uint8Array | undefined;
+  // Every walked note writes its mark, so the rare re-strike takes no branch of its own (a branch
+  // first taken after the function was optimised would throw the optimised code away).
+  const removed = removedMask.take(notes.count).fill(0);
+  let anyRemoved = 0;
   for (let bucket = 0; bucket + 1 < bucketStart.length; bucket++) {
     const first = bucketStart[bucket]!;
     const last = bucketStart[bucket + 1]!;
@@ -163,24 +263,22 @@ export function applySustain(
     const pieceEnd = holdEnd(group[order[first]!]!);
     // Walk the run backwards, keeping the onset of the nearest later re-strike under the pedal.
     let restrike = Infinity;
-    let atOnset = ticks.length - 1;
     for (let j = last - 1; j >= first; j--) {
       const note = order[j]!;
       const onset = start[note]!;
       const release = end[note]!;
-      atOnset = changeAt(ticks, onset, atOnset);
+      const atOnset = atOnsetOf[note]!;
       const atRelease = changeAt(ticks, release, atOnset);
       let sounding = release;
       if (atRelease >= 0 && down[atRelease]) {
         sounding = atRelease + 1 < ticks.length ? ticks[atRelease + 1]! : Math.max(pieceEnd, release);
       }
-      if (restrike === onset) {
-        removed ??= new Uint8Array(notes.count);
-        removed[note] = 1;
-      }
+      const struck = restrike === onset ? 1 : 0;
+      removed[note] = struck;
+      anyRemoved |= struck;
       end[note] = Math.min(sounding, restrike);
       if (atOnset >= 0 && down[atOnset]) restrike = onset;
     }
   }
-  return removed;
+  return anyRemoved ? removed.slice() : undefined;
 }

@@ -3,11 +3,15 @@ import type { TempoChange } from '../score/note.js';
 /** Tempo before the first set-tempo event: 120 bpm. */
 export const DEFAULT_MICROSECONDS_PER_QUARTER = 500_000;
 
-/** One tempo event on the global tick line. `reported` is false for format 2's implicit resets. */
-export interface TempoEvent {
-  tick: number;
-  microsecondsPerQuarter: number;
-  reported: boolean;
+/**
+ * Tempo events on the global tick line, as columns, sorted by tick (at one tick, the later one wins).
+ * `reported[i]` is 0 for format 2's implicit resets to 120 bpm at each track start.
+ */
+export interface TempoEvents {
+  length: number;
+  tick: Float64Array;
+  microsecondsPerQuarter: Float64Array;
+  reported: Uint8Array;
 }
 
 /**
@@ -16,18 +20,20 @@ export interface TempoEvent {
  * first tries the segment of the previous lookup (events mostly arrive in order), then binary searches.
  *
  * @example
- * const map = TempoMap.metrical(480, [{ tick: 480, microsecondsPerQuarter: 1_000_000, reported: true }]);
+ * const map = TempoMap.metrical(480, { length: 1, tick: Float64Array.of(480), microsecondsPerQuarter: Float64Array.of(1_000_000), reported: Uint8Array.of(1) });
  * map.ticksToSeconds(720); // 0.5 + 0.5 = 1.0
  */
 export class TempoMap {
   private hint = 0;
+  private changeList: TempoChange[] | undefined;
 
   private constructor(
     private readonly startTicks: Float64Array,
     private readonly startSeconds: Float64Array,
     private readonly secondsPerTick: Float64Array,
-    /** The reported tempo changes, with their times. */
-    readonly changes: TempoChange[],
+    private readonly events: TempoEvents,
+    /** Ticks per second for SMPTE timing, undefined for metrical. */
+    private readonly ticksPerSecond: number | undefined,
   ) {}
 
   /**
@@ -35,20 +41,19 @@ export class TempoMap {
    *
    * @param ticksPerQuarter Header division (> 0).
    * @param events Tempo events sorted by tick; at equal ticks the later one wins. 120 bpm applies
-   *   before the first.
+   *   before the first. Kept (not copied) for `changes`.
    * @returns The map.
    */
-  static metrical(ticksPerQuarter: number, events: readonly TempoEvent[]): TempoMap {
+  static metrical(ticksPerQuarter: number, events: TempoEvents): TempoMap {
     const n = events.length + 1;
     const ticks = new Float64Array(n);
     const seconds = new Float64Array(n);
     const perTick = new Float64Array(n);
     perTick[0] = DEFAULT_MICROSECONDS_PER_QUARTER / 1e6 / ticksPerQuarter;
     let last = 0;
-    const changes: TempoChange[] = [];
-    for (const event of events) {
-      const tick = event.tick;
-      const rate = event.microsecondsPerQuarter / 1e6 / ticksPerQuarter;
+    for (let i = 0; i < events.length; i++) {
+      const tick = events.tick[i]!;
+      const rate = events.microsecondsPerQuarter[i]! / 1e6 / ticksPerQuarter;
       if (tick === ticks[last]) {
         perTick[last] = rate;
       } else {
@@ -58,19 +63,13 @@ export class TempoMap {
         perTick[next] = rate;
         last = next;
       }
-      if (event.reported) {
-        changes.push({
-          ticks: tick,
-          time: seconds[last]!,
-          microsecondsPerQuarter: event.microsecondsPerQuarter,
-        });
-      }
     }
     return new TempoMap(
       ticks.subarray(0, last + 1),
       seconds.subarray(0, last + 1),
       perTick.subarray(0, last + 1),
-      changes,
+      events,
+      undefined,
     );
   }
 
@@ -79,23 +78,39 @@ export class TempoMap {
    * they are still reported, with the time of their tick.
    *
    * @param ticksPerSecond Frames per second × ticks per frame.
-   * @param events Tempo events (reported only).
+   * @param events Tempo events (reported only). Kept (not copied) for `changes`.
    * @returns The map.
    */
-  static fixed(ticksPerSecond: number, events: readonly TempoEvent[]): TempoMap {
-    const changes = events
-      .filter((event) => event.reported)
-      .map((event) => ({
-        ticks: event.tick,
-        time: event.tick / ticksPerSecond,
-        microsecondsPerQuarter: event.microsecondsPerQuarter,
-      }));
+  static fixed(ticksPerSecond: number, events: TempoEvents): TempoMap {
     return new TempoMap(
       new Float64Array(1),
       new Float64Array(1),
       Float64Array.of(1 / ticksPerSecond),
-      changes,
+      events,
+      ticksPerSecond,
     );
+  }
+
+  /**
+   * The reported tempo changes, with their times (duplicates included, in merged order); made on
+   * first use, since the importer never asks for them. A change's time is that of its tick (the
+   * start of its segment).
+   */
+  get changes(): TempoChange[] {
+    if (this.changeList) return this.changeList;
+    const { events } = this;
+    const list: TempoChange[] = [];
+    for (let i = 0; i < events.length; i++) {
+      if (!events.reported[i]) continue;
+      const ticks = events.tick[i]!;
+      list.push({
+        ticks,
+        time: this.ticksPerSecond === undefined ? this.ticksToSeconds(ticks) : ticks / this.ticksPerSecond,
+        microsecondsPerQuarter: events.microsecondsPerQuarter[i]!,
+      });
+    }
+    this.changeList = list;
+    return list;
   }
 
   /**

@@ -104,7 +104,8 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
 
 /**
  * `writeFileAtomic` for output made piece by piece: writes each piece of `pieces` in turn into the
- * temporary file, then flushes and renames it over `path`. Memory holds one piece at a time. If
+ * temporary file, then flushes and renames it over `path`. Memory holds two pieces at a time: one
+ * being written while the next is made (a checksum or an encoder works meanwhile). If
  * `pieces` throws, or a write fails, the temporary file is removed, `path` is untouched, and the
  * error is rethrown (a `WriteFileError` for file-system failures, the source's own error otherwise).
  *
@@ -127,16 +128,21 @@ export async function writeFileAtomicStream(
     try {
       const iterator =
         Symbol.asyncIterator in pieces ? pieces[Symbol.asyncIterator]() : pieces[Symbol.iterator]();
+      // One write in flight while the next piece is made (a checksum, an encoder), never two.
+      let writing: Promise<void> | undefined;
       for (;;) {
         let next: IteratorResult<Uint8Array>;
         try {
           next = await iterator.next();
         } catch (error) {
           sourceFailed = true;
+          await writing?.catch(() => undefined);
           throw error;
         }
+        await writing;
         if (next.done) break;
-        await handle.writeFile(next.value); // at the current position, all of it
+        writing = handle.writeFile(next.value); // at the current position, all of it
+        writing.catch(() => undefined); // awaited above; an early failure is not "unhandled" meanwhile
       }
       await handle.sync();
     } finally {

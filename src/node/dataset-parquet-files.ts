@@ -2,8 +2,8 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Dataset } from '../data/dataset-format.js';
-import { encodeParquetTable, PARQUET_TABLES, type ParquetTable } from '../data/dataset-parquet.js';
-import { decodeDatasetParquet, parquetTableOf, type ParquetFileBytes } from '../data/dataset-parquet-read.js';
+import type { ParquetTable } from '../data/dataset-parquet.js';
+import type { ParquetFileBytes } from '../data/dataset-parquet-read.js';
 import { DatasetFormatError, InvalidArgumentError } from '../errors.js';
 import { WriteFileError, writeFileAtomic } from './atomic-write.js';
 import { describeFsError } from './file-system-errors.js';
@@ -12,6 +12,8 @@ import { readInputFile } from './read-input-file.js';
 /**
  * A dataset as a folder of Parquet tables on disk (`docs/parquet.md`): `notes.parquet`,
  * `files.parquet` and `failures.parquet`, written by `howl export-data` and read by `howl import`.
+ * The Parquet codecs (hyparquet, hyparquet-writer) load on first use, so that `howl import` of MIDI
+ * folders, which only asks `isParquetInput`, starts without them.
  */
 
 /** The file name of each table in an export folder. */
@@ -43,6 +45,7 @@ export async function writeDatasetParquet(dir: string, dataset: Dataset): Promis
   await mkdir(dir, { recursive: true }).catch((error: unknown) => {
     throw new WriteFileError(dir, describeFsError(error, dir), { cause: error });
   });
+  const { encodeParquetTable, PARQUET_TABLES } = await import('../data/dataset-parquet.js');
   const written: WrittenTable[] = [];
   for (const table of PARQUET_TABLES) {
     const path = join(dir, PARQUET_FILE_NAMES[table]);
@@ -77,10 +80,14 @@ export function isParquetInput(path: string): boolean {
 }
 
 /** Which table a file holds: from its Howl metadata, else from its name (`notes.parquet` ...). */
-function tableOf(file: ParquetFileBytes): ParquetTable {
+function tableOf(
+  file: ParquetFileBytes,
+  parquetTableOf: (file: ParquetFileBytes) => ParquetTable | undefined,
+  tables: readonly ParquetTable[],
+): ParquetTable {
   const table = parquetTableOf(file);
   if (table) return table;
-  const byName = PARQUET_TABLES.find((t) => basename(file.name).toLowerCase() === PARQUET_FILE_NAMES[t]);
+  const byName = tables.find((t) => basename(file.name).toLowerCase() === PARQUET_FILE_NAMES[t]);
   if (byName) return byName;
   throw new DatasetFormatError(
     `no Howl metadata, so which table it holds is unknown: name it ${Object.values(PARQUET_FILE_NAMES).join(', ')}`,
@@ -99,6 +106,8 @@ function tableOf(file: ParquetFileBytes): ParquetTable {
  * @example const dataset = await readDatasetParquet(['export/piano']);
  */
 export async function readDatasetParquet(paths: readonly string[]): Promise<Dataset> {
+  const { decodeDatasetParquet, parquetTableOf } = await import('../data/dataset-parquet-read.js');
+  const { PARQUET_TABLES } = await import('../data/dataset-parquet.js');
   const [first] = paths;
   let files = [...paths];
   if (paths.length === 1 && first !== undefined && isFolder(first)) {
@@ -111,7 +120,7 @@ export async function readDatasetParquet(paths: readonly string[]): Promise<Data
   const tables: Partial<Record<ParquetTable, ParquetFileBytes>> = {};
   for (const path of files) {
     const file = { name: path, bytes: await readInputFile(path) };
-    const table = tableOf(file);
+    const table = tableOf(file, parquetTableOf, PARQUET_TABLES);
     const other = tables[table];
     if (other) throw new InvalidArgumentError(`${other.name} and ${path} both hold the ${table} table`);
     tables[table] = file;

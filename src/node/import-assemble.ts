@@ -1,15 +1,12 @@
-import {
-  createDataset,
-  type Dataset,
-  type DatasetFailure,
-  type DatasetFile,
-  type NoteColumns,
-} from '../data/dataset-format.js';
+import type { DatasetFailure, DatasetFile, DatasetMetadata } from '../data/dataset-format.js';
+import { computeTotals } from '../data/dataset-metadata.js';
 import { assignSplits, groupKeyOf, type GroupRule } from '../data/groups.js';
-import type { BatchResult, FileImportSettings } from './import-worker.js';
+import type { BatchResult, FileImportSettings, ImportedFile } from './import-worker.js';
 
 /**
- * The last step of `importCorpus`: the files found and the batches' results become one `Dataset`.
+ * The bookkeeping of `importCorpus`: the batches' results, which arrive in any order, handed on file
+ * by file in import order (`FileOrder`), each file's entry recorded (`FileRecords`), and at the end
+ * the dataset's metadata with every file's group and split (`buildMetadata`).
  */
 
 /** A MIDI file found below a source. */
@@ -17,13 +14,6 @@ export interface FoundFile {
   path: string;
   source: number;
   relativePath: string;
-}
-
-/** Where a file's result lies: batch `batch` of the results, entry `at` of its imported or skipped list. */
-export interface ResultPlace {
-  batch: number;
-  kind: 'imported' | 'skipped';
-  at: number;
 }
 
 /** How each source's files are grouped for the split, and named. */
@@ -34,88 +24,117 @@ export interface Grouping {
   tags: string[];
 }
 
+/** One file's outcome, handed on in import order: its notes are `count` rows from `offset` of `result.notes`. */
+export type FileOutcome =
+  { kind: 'imported'; file: ImportedFile; result: BatchResult } | { kind: 'skipped'; reason: string };
+
 /**
- * Builds the dataset from the batches' results: every file in the order found (whatever order the
- * batches came back in), its notes copied into one set of columns, its group from its source's
- * rule, and each source's files split on their own (`assignSplits`).
+ * Puts the batches' results back in import order: `accept` takes a batch as it comes, and `emit`
+ * receives each file once every file before it has been handed on. A batch's columns are released
+ * as soon as its last file is handed on, so memory holds only the batches still out of order.
+ */
+export class FileOrder {
+  private next = 0;
+  private readonly pending = new Map<number, FileOutcome>();
+
+  /**
+   * @param total - the number of files
+   * @param emit - receives each file's index and outcome, in order
+   */
+  constructor(
+    private readonly total: number,
+    private readonly emit: (index: number, outcome: FileOutcome) => void,
+  ) {}
+
+  /** Takes one batch's result. */
+  accept(result: BatchResult): void {
+    for (const file of result.imported) this.pending.set(file.index, { kind: 'imported', file, result });
+    for (const file of result.skipped) this.pending.set(file.index, { kind: 'skipped', reason: file.reason });
+    for (let outcome = this.pending.get(this.next); outcome; outcome = this.pending.get(this.next)) {
+      this.pending.delete(this.next);
+      this.emit(this.next++, outcome);
+    }
+  }
+
+  /** Whether every file has been handed on. */
+  get done(): boolean {
+    return this.next === this.total;
+  }
+
+  /** Hands on every file still missing as a failure (cannot happen: every job is answered). */
+  finish(): void {
+    while (this.next < this.total) {
+      const outcome = this.pending.get(this.next) ?? {
+        kind: 'skipped',
+        reason: 'not processed (internal error)',
+      };
+      this.pending.delete(this.next);
+      this.emit(this.next++, outcome);
+    }
+  }
+}
+
+/** The files' entries for the metadata, in import order, without their notes. */
+export class FileRecords {
+  /** Each imported file's entry as the metadata holds it, its split still to be decided. */
+  readonly files: DatasetFile[] = [];
+  readonly failures: DatasetFailure[] = [];
+  notes = 0;
+
+  /** @param rules - each source's group rule */
+  constructor(private readonly rules: readonly GroupRule[]) {}
+
+  /** Records one file, in import order. */
+  add(found: FoundFile, outcome: FileOutcome): void {
+    if (outcome.kind === 'skipped') {
+      this.failures.push({ path: found.relativePath, source: found.source, reason: outcome.reason });
+      return;
+    }
+    const { hash, count, durationSeconds, bytes } = outcome.file;
+    // The keys in the order `createDataset` gives them, so that the JSON is the same.
+    this.files.push({
+      path: found.relativePath,
+      source: found.source,
+      hash,
+      split: 'train',
+      group: groupKeyOf(this.rules[found.source] as GroupRule, { path: found.relativePath, hash }),
+      noteCount: count,
+      durationSeconds,
+      bytes,
+      noteOffset: this.notes,
+    });
+    this.notes += count;
+  }
+}
+
+/**
+ * The dataset's metadata from the files' entries (used as they are, not copied: a corpus of a
+ * million files holds its list once): each source's files split on their own (`assignSplits`), so
+ * adding a corpus never moves a file of another across.
  *
- * @param found - the files, in import order
- * @param results - the batches' results, in the order they were accepted
- * @param where - for each found file, where its result lies in `results`
+ * @param records - the files, in import order
  * @param roots - the sources, resolved
  * @param settings - how the files were read
  * @param grouping - each source's rule and tag, and the validation fraction
  * @param created - the `created` stamp (default: now)
- * @returns the dataset
- * @example const dataset = assemble(found, results, where, roots, settings, grouping, undefined);
+ * @returns the metadata, with note offsets and totals, as `createDatasetMetadata` would give it
+ * @example const metadata = buildMetadata(records, roots, settings, grouping, undefined);
  */
-export function assemble(
-  found: readonly FoundFile[],
-  results: readonly (BatchResult | undefined)[],
-  where: readonly (ResultPlace | undefined)[],
+export function buildMetadata(
+  records: FileRecords,
   roots: readonly string[],
   settings: FileImportSettings,
   grouping: Grouping & { validationFraction: number },
   created: string | undefined,
-): Dataset {
+): DatasetMetadata {
   const { rules, tags, validationFraction } = grouping;
-  let total = 0;
-  for (const result of results) for (const file of result?.imported ?? []) total += file.count;
-  const notes: NoteColumns = {
-    time: new Float64Array(total),
-    duration: new Float32Array(total),
-    pitch: new Uint8Array(total),
-    velocity: new Uint8Array(total),
-  };
-  const files: Omit<DatasetFile, 'noteOffset'>[] = [];
-  const failures: DatasetFailure[] = [];
-  let offset = 0;
-  found.forEach((file, index) => {
-    const place = where[index];
-    const result = place && results[place.batch];
-    if (!place || !result) {
-      // Cannot happen: every job is answered; kept so that a bug shows as a failure, not a crash.
-      failures.push({
-        path: file.relativePath,
-        source: file.source,
-        reason: 'not processed (internal error)',
-      });
-      return;
-    }
-    if (place.kind === 'skipped') {
-      const skipped = result.skipped[place.at];
-      failures.push({ path: file.relativePath, source: file.source, reason: skipped?.reason ?? 'skipped' });
-      return;
-    }
-    const imported = result.imported[place.at];
-    if (!imported) return;
-    const { offset: from, count } = imported;
-    notes.time.set(result.notes.time.subarray(from, from + count), offset);
-    notes.duration.set(result.notes.duration.subarray(from, from + count), offset);
-    notes.pitch.set(result.notes.pitch.subarray(from, from + count), offset);
-    notes.velocity.set(result.notes.velocity.subarray(from, from + count), offset);
-    offset += count;
-    files.push({
-      path: file.relativePath,
-      source: file.source,
-      hash: imported.hash,
-      split: 'train',
-      group: groupKeyOf(rules[file.source] as GroupRule, {
-        path: file.relativePath,
-        hash: imported.hash,
-      }),
-      noteCount: count,
-      durationSeconds: imported.durationSeconds,
-      bytes: imported.bytes,
-    });
-  });
-  // Each source is split on its own, so adding a corpus never moves a file of another across.
+  const { files, failures } = records;
   for (let source = 0; source < roots.length; source++) {
     const ofSource = files.filter((file) => file.source === source);
     const splits = assignSplits(ofSource, validationFraction);
     ofSource.forEach((file, i) => (file.split = splits[i] ?? 'train'));
   }
-  return createDataset({
+  return {
     created: created ?? new Date().toISOString(),
     sources: [...roots],
     sourceTags: [...tags],
@@ -128,6 +147,6 @@ export function assemble(
     },
     files,
     failures,
-    notes,
-  });
+    totals: computeTotals(files, failures.length),
+  };
 }

@@ -1,11 +1,20 @@
+import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, relative, resolve, sep } from 'node:path';
-import type { Dataset } from '../data/dataset-format.js';
+import { DATASET_FORMAT_VERSION, type Dataset, type DatasetMetadata } from '../data/dataset-format.js';
 import { checkValidationFraction, DEFAULT_VALIDATION_FRACTION } from '../data/split.js';
 import { DEFAULT_GROUP_RULE, defaultSourceTags, type GroupRule } from '../data/groups.js';
 import { InvalidArgumentError } from '../errors.js';
 import { findMidiFiles, MIDI_EXTENSIONS } from './find-midi-files.js';
-import { assemble, type FoundFile, type Grouping, type ResultPlace } from './import-assemble.js';
+import {
+  buildMetadata,
+  FileOrder,
+  FileRecords,
+  type FileOutcome,
+  type FoundFile,
+  type Grouping,
+} from './import-assemble.js';
+import { ColumnStore } from './import-columns.js';
 import { runInline, runOnWorkers } from './import-pool.js';
 import type { BatchResult, FileImportSettings, ImportJob } from './import-worker.js';
 
@@ -26,8 +35,10 @@ export interface ImportProgress {
 export interface ImportOptions {
   /**
    * Worker threads. 0 reads every file on the calling thread ("inline"), as does a pool whose workers
-   * cannot start (reported in `warnings`). By default: inline for up to `AUTO_INLINE_MAX_FILES`
-   * files, else `os.availableParallelism()` workers.
+   * cannot start (reported in `warnings`). N > 0 starts N workers, and the calling thread reads
+   * too when N leaves a core free. By default: inline for a small corpus (`AUTO_INLINE_MAX_FILES`
+   * files, or `AUTO_WORKERS_MIN_BYTES`), else the calling thread and one worker per other core
+   * (`os.availableParallelism() - 1`).
    */
   workers?: number;
   /** Apply the sustain pedal (default true; false = raw note-offs). */
@@ -52,14 +63,18 @@ export interface ImportOptions {
   created?: string;
 }
 
+/** Up to this many files, the default import reads on the calling thread alone, whatever their size. */
+export const AUTO_INLINE_MAX_FILES = 64;
+
 /**
- * Up to this many files, the default import runs on the calling thread. Each worker thread starts
- * with cold (unoptimised) code and costs ~0.1-0.3 s before it runs at full speed, which a small
- * corpus never pays back: on 2 cores, piano-midi-de (337 files) imports in ~0.5 s inline against
- * ~0.65 s on 2 workers, while ten copies of it (3,370 files) take ~4.9 s inline against ~2.9 s on
- * 2 workers (bench/import.js; crossover near 600 files).
+ * Below this many bytes of MIDI (estimated from a sample of the files' sizes), the default import
+ * reads on the calling thread alone; above it, on the calling thread and one worker per other core.
+ * A worker costs about 0.3 s of CPU before it reads at full speed (starting, then running cold
+ * code while V8 optimises it again, in its own isolate), which pays back only on a corpus that
+ * takes this thread over half a second, about 25 MB: on 2 cores piano-midi-de (8 MB) imports
+ * faster on one thread, ASAP (46 MB) faster on two (bench/import-scale.js).
  */
-export const AUTO_INLINE_MAX_FILES = 600;
+export const AUTO_WORKERS_MIN_BYTES = 24 << 20;
 
 /** What `importCorpus` returns. */
 export interface ImportResult {
@@ -68,6 +83,8 @@ export interface ImportResult {
   elapsedSeconds: number;
   /** Worker threads that took part (0 = inline). */
   workers: number;
+  /** Whether the calling thread read files too. */
+  mainThreadReads: boolean;
   /** Things that went wrong with the machinery but lost no file: worker crashes, fallbacks. */
   warnings: string[];
 }
@@ -85,6 +102,9 @@ export interface ImportResult {
  * its files are retried one per batch on a new worker, and a file that crashes a worker on its own
  * is recorded as a failure; if workers cannot start at all, files are read on this thread.
  *
+ * The whole dataset is held in memory; `importCorpusToFile` (what `howl import` runs) writes the
+ * same dataset file with memory that does not grow with the notes.
+ *
  * @param sources - folders (or single MIDI files) to import
  * @param options - see `ImportOptions`
  * @returns the dataset, the elapsed time, the number of workers and any warnings
@@ -99,6 +119,50 @@ export async function importCorpus(
   options: ImportOptions = {},
 ): Promise<ImportResult> {
   const started = performance.now();
+  const store = new ColumnStore(Number.POSITIVE_INFINITY, undefined);
+  const run = await runImport(sources, options, store);
+  const dataset: Dataset = {
+    formatVersion: DATASET_FORMAT_VERSION,
+    ...run.metadata,
+    notes: store.toColumns(),
+  };
+  const { workers, mainThreadReads, warnings } = run;
+  return {
+    dataset,
+    elapsedSeconds: (performance.now() - started) / 1000,
+    workers,
+    mainThreadReads,
+    warnings,
+  };
+}
+
+/** What `runImport` gives back: the metadata (its notes went to the column store). */
+export interface ImportRun {
+  metadata: DatasetMetadata;
+  /** Worker threads that took part (0 = inline). */
+  workers: number;
+  /** Whether this thread read files too. */
+  mainThreadReads: boolean;
+  /** Things that went wrong with the machinery but lost no file. */
+  warnings: string[];
+}
+
+/**
+ * The import itself: options checked, files found, read inline or on workers, each file's notes
+ * appended to `store` in import order as soon as every file before it is done, its entry recorded;
+ * then the metadata. Shared by `importCorpus` and `importCorpusToFile`.
+ *
+ * @param sources - folders (or single MIDI files)
+ * @param options - see `ImportOptions`
+ * @param store - receives the notes, in import order
+ * @returns the metadata, the workers used and any warnings
+ * @throws InvalidArgumentError as `importCorpus`; the store's error if it cannot take the notes
+ */
+export async function runImport(
+  sources: readonly string[],
+  options: ImportOptions,
+  store: ColumnStore,
+): Promise<ImportRun> {
   const settings: FileImportSettings = {
     sustain: options.sustain ?? true,
     includeDrums: options.includeDrums ?? false,
@@ -106,6 +170,117 @@ export async function importCorpus(
     ...(options.maxNotes === undefined ? {} : { maxNotes: options.maxNotes }),
   };
   const validationFraction = options.validationFraction ?? DEFAULT_VALIDATION_FRACTION;
+  checkOptions(sources, options, settings, validationFraction);
+  const grouping = groupingOf(sources, options);
+
+  const roots = sources.map((source) => resolve(source));
+  const found = await findAll(sources, roots);
+  if (found.length === 0) {
+    throw new InvalidArgumentError(
+      `no MIDI files (${MIDI_EXTENSIONS.join(', ')}) found in ${sources.join(', ')}`,
+    );
+  }
+  const { workerCount, mainThreadReads } = readersFor(found, options.workers);
+
+  const records = new FileRecords(grouping.rules);
+  let failed: { error: unknown } | undefined;
+  const order = new FileOrder(found.length, (index, outcome: FileOutcome) => {
+    records.add(found[index] as FoundFile, outcome);
+    if (outcome.kind === 'imported' && !failed) {
+      try {
+        store.append(outcome.result.notes, outcome.file.offset, outcome.file.count);
+      } catch (error) {
+        failed = { error }; // a full disk under the spill file: reported when the reading ends
+      }
+    }
+  });
+  let filesDone = 0;
+  let notesDone = 0;
+  const accept = (result: BatchResult, jobCount: number): void => {
+    order.accept(result);
+    filesDone += jobCount;
+    for (const file of result.imported) notesDone += file.count;
+    options.onProgress?.({ filesDone, filesTotal: found.length, notes: notesDone });
+  };
+
+  const jobs: ImportJob[] = found.map((file, index) => ({ index, path: file.path }));
+  const threads = Math.max(1, workerCount + (mainThreadReads ? 1 : 0));
+  const batchSize = options.batchSize ?? Math.max(1, Math.min(32, Math.ceil(jobs.length / (threads * 8))));
+  const warnings: string[] = [];
+  let workersUsed = 0;
+  if (workerCount === 0) {
+    await runInline(jobs, batchSize, settings, accept);
+  } else {
+    workersUsed = await runOnWorkers(
+      jobs,
+      batchSize,
+      workerCount,
+      settings,
+      accept,
+      warnings,
+      mainThreadReads,
+    );
+  }
+  order.finish();
+  if (failed) throw failed.error;
+  // The lists of paths are done with: let them go before the metadata is built and encoded.
+  found.length = 0;
+  jobs.length = 0;
+  const metadata = buildMetadata(
+    records,
+    roots,
+    settings,
+    { ...grouping, validationFraction },
+    options.created,
+  );
+  return {
+    metadata,
+    workers: workersUsed,
+    mainThreadReads: workerCount === 0 || mainThreadReads || workersUsed === 0,
+    warnings,
+  };
+}
+
+/**
+ * Who reads the files: `workers` threads when given (this thread too when that leaves a core
+ * free); by default this thread alone for a small corpus (`AUTO_INLINE_MAX_FILES`,
+ * `AUTO_WORKERS_MIN_BYTES`), and otherwise this thread and one worker per other core.
+ */
+function readersFor(
+  found: readonly FoundFile[],
+  workers: number | undefined,
+): { workerCount: number; mainThreadReads: boolean } {
+  const cores = availableParallelism();
+  if (workers !== undefined) return { workerCount: workers, mainThreadReads: workers > 0 && workers < cores };
+  if (found.length <= AUTO_INLINE_MAX_FILES || cores < 2 || estimatedBytes(found) < AUTO_WORKERS_MIN_BYTES) {
+    return { workerCount: 0, mainThreadReads: true };
+  }
+  return { workerCount: cores - 1, mainThreadReads: true };
+}
+
+/** The corpus's size, from the sizes of up to 32 files spread over the list (32 `stat` calls). */
+function estimatedBytes(found: readonly FoundFile[]): number {
+  const samples = Math.min(32, found.length);
+  let bytes = 0;
+  let seen = 0;
+  for (let k = 0; k < samples; k++) {
+    const file = found[Math.floor(((k + 0.5) * found.length) / samples)] as FoundFile;
+    try {
+      bytes += statSync(file.path).size;
+      seen++;
+    } catch {
+      // Unreadable: its reader will say so.
+    }
+  }
+  return seen === 0 ? 0 : (bytes / seen) * found.length;
+}
+
+function checkOptions(
+  sources: readonly string[],
+  options: ImportOptions,
+  settings: FileImportSettings,
+  validationFraction: number,
+): void {
   checkValidationFraction(validationFraction);
   if (!(settings.maxFileBytes > 0)) {
     throw new InvalidArgumentError(
@@ -119,51 +294,6 @@ export async function importCorpus(
     throw new InvalidArgumentError(`worker count ${String(options.workers)} is not a non-negative integer`);
   }
   if (sources.length === 0) throw new InvalidArgumentError('no folder to import');
-  const grouping = groupingOf(sources, options);
-
-  const roots = sources.map((source) => resolve(source));
-  const found = await findAll(sources, roots);
-  if (found.length === 0) {
-    throw new InvalidArgumentError(
-      `no MIDI files (${MIDI_EXTENSIONS.join(', ')}) found in ${sources.join(', ')}`,
-    );
-  }
-  const workerCount = options.workers ?? (found.length <= AUTO_INLINE_MAX_FILES ? 0 : availableParallelism());
-
-  const results: (BatchResult | undefined)[] = [];
-  const where: ResultPlace[] = new Array(found.length);
-  let filesDone = 0;
-  let notesDone = 0;
-  const accept = (result: BatchResult, jobCount: number): void => {
-    const batch = results.push(result) - 1;
-    result.imported.forEach((file, at) => (where[file.index] = { batch, kind: 'imported', at }));
-    result.skipped.forEach((file, at) => (where[file.index] = { batch, kind: 'skipped', at }));
-    filesDone += jobCount;
-    for (const file of result.imported) notesDone += file.count;
-    options.onProgress?.({ filesDone, filesTotal: found.length, notes: notesDone });
-  };
-
-  const jobs: ImportJob[] = found.map((file, index) => ({ index, path: file.path }));
-  const batchSize =
-    options.batchSize ?? Math.max(1, Math.min(32, Math.ceil(jobs.length / (Math.max(1, workerCount) * 8))));
-  const warnings: string[] = [];
-  let workersUsed = 0;
-  if (workerCount === 0) {
-    await runInline(jobs, batchSize, settings, accept);
-  } else {
-    workersUsed = await runOnWorkers(jobs, batchSize, workerCount, settings, accept, warnings);
-  }
-
-  const dataset = assemble(
-    found,
-    results,
-    where,
-    roots,
-    settings,
-    { ...grouping, validationFraction },
-    options.created,
-  );
-  return { dataset, elapsedSeconds: (performance.now() - started) / 1000, workers: workersUsed, warnings };
 }
 
 function groupingOf(sources: readonly string[], options: ImportOptions): Grouping {

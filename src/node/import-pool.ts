@@ -52,12 +52,15 @@ interface Batch {
 }
 
 /** Batches kept in flight per worker, so that none waits for the next message. */
-const IN_FLIGHT_PER_WORKER = 2;
+const IN_FLIGHT_PER_WORKER = 3;
 
 /**
- * Runs the jobs on a pool of workers. A crashed worker loses nothing: its files are retried one per
- * batch on a new worker, and a file that crashes a worker on its own is accepted as skipped; if
- * workers cannot start at all, the files are read on this thread (each case warned in `warnings`).
+ * Runs the jobs on a pool of workers, and with `mainThreadReads` on this thread too (between
+ * batches it yields, so that the workers' messages get through): on 2 cores, one worker and this
+ * thread read at once, and one worker fewer starts. A crashed worker loses nothing: its files are
+ * retried one per batch on a new worker (never on this thread), and a file that crashes a worker on
+ * its own is accepted as skipped; if workers cannot start at all, the files are read on this thread
+ * (each case warned in `warnings`).
  *
  * @param jobs - the files, each with its index in the import
  * @param batchSize - files per batch (>= 1)
@@ -65,8 +68,9 @@ const IN_FLIGHT_PER_WORKER = 2;
  * @param settings - how each file is read
  * @param accept - receives each batch's result
  * @param warnings - receives a line per crash or fallback
+ * @param mainThreadReads - whether this thread reads batches too
  * @returns the number of workers that started (0 when none did)
- * @example const workers = await runOnWorkers(jobs, 8, 2, settings, accept, warnings);
+ * @example const workers = await runOnWorkers(jobs, 8, 2, settings, accept, warnings, false);
  */
 export function runOnWorkers(
   jobs: readonly ImportJob[],
@@ -75,6 +79,7 @@ export function runOnWorkers(
   settings: FileImportSettings,
   accept: AcceptBatch,
   warnings: string[],
+  mainThreadReads = false,
 ): Promise<number> {
   return new Promise((resolvePool, rejectPool) => {
     const pool = new WorkerPool(jobs, batchSize, workerCount, {
@@ -84,7 +89,7 @@ export function runOnWorkers(
       resolve: resolvePool,
       reject: rejectPool,
     });
-    pool.start();
+    pool.start(mainThreadReads);
   });
 }
 
@@ -112,6 +117,9 @@ class WorkerPool {
   private readonly live = new Map<Worker, () => void>();
   private readonly workerData: ImportWorkerData;
   private readonly hooks: PoolHooks;
+  /** Files read on this thread, and why workers could not read them (for the warning). */
+  private mainThreadFiles = 0;
+  private fallbackReason: string | undefined;
 
   constructor(jobs: readonly ImportJob[], batchSize: number, workerCount: number, hooks: PoolHooks) {
     for (let i = 0; i < jobs.length; i += batchSize) {
@@ -124,9 +132,27 @@ class WorkerPool {
     this.hooks = hooks;
   }
 
-  start(): void {
+  start(mainThreadReads: boolean): void {
     if (this.queue.length === 0) return this.finish();
     for (let i = 0; i < this.size; i++) this.spawn();
+    if (mainThreadReads) this.readOnMainThread().catch(this.hooks.reject);
+  }
+
+  /** Reads queued batches on this thread until none is left (crash suspects are left to workers). */
+  private async readOnMainThread(): Promise<void> {
+    while (!this.finished) {
+      await yieldToEventLoop(); // the workers' messages first
+      const at = this.queue.findIndex((batch) => !batch.isolated);
+      if (at < 0) return;
+      this.readInline(this.queue.splice(at, 1)[0] as Batch);
+    }
+  }
+
+  private readInline(batch: Batch): void {
+    this.hooks.accept(importBatch(batch.jobs, this.hooks.settings), batch.jobs.length);
+    this.mainThreadFiles += batch.jobs.length;
+    this.pending--;
+    if (this.pending === 0) this.finish();
   }
 
   private feedAll(): void {
@@ -137,22 +163,22 @@ class WorkerPool {
     if (this.finished) return;
     this.finished = true;
     for (const worker of this.live.keys()) void worker.terminate();
+    if (this.fallbackReason !== undefined) {
+      this.hooks.warnings.push(
+        `worker threads unavailable (${this.fallbackReason}); ${this.mainThreadFiles} files were read on the main thread`,
+      );
+    }
     this.hooks.resolve(this.everReady ? this.size : 0);
   }
 
   private fallBackInline(why: string): void {
-    const { settings, accept, warnings } = this.hooks;
-    warnings.push(
-      `worker threads unavailable (${why}); ${countJobs(this.queue)} files were read on the main thread`,
-    );
+    this.fallbackReason ??= why;
     const batches = this.queue.splice(0);
     void (async () => {
       for (const batch of batches) {
-        accept(importBatch(batch.jobs, settings), batch.jobs.length);
-        this.pending--;
+        this.readInline(batch);
         await yieldToEventLoop();
       }
-      if (this.pending === 0) this.finish();
     })().catch(this.hooks.reject);
   }
 

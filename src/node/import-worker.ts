@@ -3,12 +3,14 @@
  * (inline imports) it only exports `importBatch`; started as a worker by `importCorpus`, it reads
  * batches of files and posts their notes back as transferable typed arrays.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { contentHash } from '../data/content-hash.js';
 import type { NoteColumns } from '../data/dataset-format.js';
 import { MidiFormatError } from '../errors.js';
-import { readMidiColumns, type NoteColumnsF64 } from '../midi/read-midi.js';
+import type { NoteColumnsSlot } from '../midi/note-order.js';
+import { DEFAULT_MAX_NOTES, readMidiInto } from '../midi/read-midi.js';
+import { warmUpFiles } from '../midi/warm-up.js';
 
 /** How every file of an import is read. */
 export interface FileImportSettings {
@@ -68,40 +70,68 @@ export const MIN_NOTES = 2;
 const formatMb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MB`;
 
 type FileOutcome =
-  | { ok: true; hash: string; notes: NoteColumnsF64; durationSeconds: number; bytes: number }
+  | { ok: true; hash: string; count: number; durationSeconds: number; bytes: number }
   | { ok: false; reason: string };
 
-/** Reads and parses one file; never throws. */
-function importFile(path: string, settings: FileImportSettings): FileOutcome {
+/**
+ * A file's bytes, or its size when that is over `maxBytes` (then it is not read): one open, one
+ * `fstat` and the reads, where `statSync` + `readFileSync` would look the path up twice.
+ */
+function readWithin(path: string, maxBytes: number): Uint8Array | number {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size > maxBytes) return size;
+    const bytes = Buffer.allocUnsafe(size);
+    let done = 0;
+    while (done < size) {
+      const got = readSync(fd, bytes, done, size - done, done);
+      if (got === 0) break; // shrank while being read: keep what is there
+      done += got;
+    }
+    return done === size ? bytes : bytes.subarray(0, done);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The reader's options for an import's settings (always of one shape, for the optimiser). */
+function readOptions(settings: FileImportSettings): {
+  sustain: boolean;
+  includeDrums: boolean;
+  maxNotes: number;
+} {
+  return {
+    sustain: settings.sustain,
+    includeDrums: settings.includeDrums,
+    maxNotes: settings.maxNotes ?? DEFAULT_MAX_NOTES,
+  };
+}
+
+/**
+ * Reads and parses one file into `builder` (its notes are committed only when it is kept); never
+ * throws.
+ */
+function importFile(path: string, settings: FileImportSettings, builder: ColumnBuilder): FileOutcome {
   let bytes: Uint8Array;
   try {
-    const size = statSync(path).size;
-    if (size > settings.maxFileBytes) {
+    const read = readWithin(path, settings.maxFileBytes);
+    if (typeof read === 'number') {
       return {
         ok: false,
-        reason: `file is ${formatMb(size)}, over the ${formatMb(settings.maxFileBytes)} limit`,
+        reason: `file is ${formatMb(read)}, over the ${formatMb(settings.maxFileBytes)} limit`,
       };
     }
-    bytes = readFileSync(path);
+    bytes = read;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return { ok: false, reason: `cannot read the file (${code ?? (error as Error).message})` };
   }
   try {
-    const score = readMidiColumns(bytes, {
-      sustain: settings.sustain,
-      includeDrums: settings.includeDrums,
-      ...(settings.maxNotes === undefined ? {} : { maxNotes: settings.maxNotes }),
-    });
-    const count = score.notes.time.length;
+    const { count, durationSeconds } = readMidiInto(bytes, readOptions(settings), (n) => builder.reserve(n));
     if (count < MIN_NOTES) return { ok: false, reason: `fewer than ${MIN_NOTES} notes (${count})` };
-    return {
-      ok: true,
-      hash: contentHash(bytes),
-      notes: score.notes,
-      durationSeconds: score.durationSeconds,
-      bytes: bytes.length,
-    };
+    builder.commit(count);
+    return { ok: true, hash: contentHash(bytes), count, durationSeconds, bytes: bytes.length };
   } catch (error) {
     if (error instanceof MidiFormatError) return { ok: false, reason: error.message };
     const message = error instanceof Error ? error.message : String(error);
@@ -109,14 +139,26 @@ function importFile(path: string, settings: FileImportSettings): FileOutcome {
   }
 }
 
-/** Note columns that grow by doubling, so that a batch's `Note` objects can be dropped at once. */
+/**
+ * A batch's note columns: each file's notes are written straight into them (`reserve`, then
+ * `commit` when the file is kept); they grow by doubling, from a first guess.
+ */
 class ColumnBuilder {
   length = 0;
-  private columns: NoteColumns = allocateColumns(4096);
+  private columns: NoteColumns;
+  /** What `reserve` returns: one object, updated (a new one per file would vary in shape to V8). */
+  private readonly slot: NoteColumnsSlot;
 
-  append(notes: NoteColumnsF64): void {
-    const added = notes.time.length;
-    const needed = this.length + added;
+  /** @param capacity - rows to start with */
+  constructor(capacity: number) {
+    this.columns = allocateColumns(Math.max(1024, capacity));
+    const { time, duration, pitch, velocity } = this.columns;
+    this.slot = { time, duration, pitch, velocity, at: 0 };
+  }
+
+  /** Room for `count` more rows after the committed ones. */
+  reserve(count: number): NoteColumnsSlot {
+    const needed = this.length + count;
     if (needed > this.columns.time.length) {
       const next = allocateColumns(Math.max(needed, 2 * this.columns.time.length));
       next.time.set(this.columns.time.subarray(0, this.length));
@@ -124,14 +166,18 @@ class ColumnBuilder {
       next.pitch.set(this.columns.pitch.subarray(0, this.length));
       next.velocity.set(this.columns.velocity.subarray(0, this.length));
       this.columns = next;
+      this.slot.time = next.time;
+      this.slot.duration = next.duration;
+      this.slot.pitch = next.pitch;
+      this.slot.velocity = next.velocity;
     }
-    const { time, duration, pitch, velocity } = this.columns;
-    const at = this.length;
-    time.set(notes.time, at);
-    duration.set(notes.duration, at);
-    pitch.set(notes.pitch, at);
-    velocity.set(notes.velocity, at);
-    this.length = needed;
+    this.slot.at = this.length;
+    return this.slot;
+  }
+
+  /** Keeps the `count` rows written after the committed ones. */
+  commit(count: number): void {
+    this.length += count;
   }
 
   /** Columns of exactly `length` rows (copies, so that the transferred buffers hold no slack). */
@@ -168,27 +214,46 @@ function allocateColumns(capacity: number): NoteColumns {
  * importBatch([{ index: 0, path: 'a.mid' }], { sustain: true, includeDrums: false, maxFileBytes: 2 ** 26 });
  */
 export function importBatch(jobs: readonly ImportJob[], settings: FileImportSettings): BatchResult {
-  const builder = new ColumnBuilder();
+  warmUp(settings);
+  const builder = new ColumnBuilder(Math.ceil(lastBatchNotes * 1.25));
   const imported: ImportedFile[] = [];
   const skipped: SkippedFile[] = [];
   for (const { index, path } of jobs) {
-    const outcome = importFile(path, settings);
+    const offset = builder.length;
+    const outcome = importFile(path, settings, builder);
     if (!outcome.ok) {
       skipped.push({ index, reason: outcome.reason });
       continue;
     }
-    const offset = builder.length;
-    builder.append(outcome.notes);
-    imported.push({
-      index,
-      hash: outcome.hash,
-      offset,
-      count: outcome.notes.time.length,
-      durationSeconds: outcome.durationSeconds,
-      bytes: outcome.bytes,
-    });
+    const { hash, count, durationSeconds, bytes } = outcome;
+    imported.push({ index, hash, offset, count, durationSeconds, bytes });
   }
+  lastBatchNotes = builder.length;
   return { imported, skipped, notes: builder.finish() };
+}
+
+/** Notes in the last batch: the next one's first guess, so that its columns rarely grow. */
+let lastBatchNotes = 0;
+
+let warmedUp = false;
+
+/**
+ * Reads `warmUpFiles` once per thread, exactly as `importFile` reads a file (a Buffer, into a
+ * batch's Float32 columns), so that the optimiser has seen every path before the corpus.
+ */
+function warmUp(settings: FileImportSettings): void {
+  if (warmedUp) return;
+  warmedUp = true;
+  const builder = new ColumnBuilder(4096);
+  for (const file of warmUpFiles()) {
+    const bytes = Buffer.from(file);
+    try {
+      readMidiInto(bytes, readOptions(settings), (n) => builder.reserve(n));
+    } catch {
+      // Over a small --max-notes, say: the real files are what count.
+    }
+    contentHash(bytes);
+  }
 }
 
 /** The buffers to transfer (not copy) when posting a batch result. */
@@ -210,5 +275,6 @@ if (!isMainThread && parentPort && data?.howlImportWorker === true) {
     const reply: FromWorker = { type: 'result', id: message.id, result };
     port.postMessage(reply, transferList(result));
   });
+  warmUp(data.settings);
   port.postMessage({ type: 'ready' } satisfies FromWorker);
 }

@@ -1,11 +1,15 @@
 import type { Command } from 'commander';
 import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { encodeDataset } from '../../data/dataset-format.js';
-import { checkWritable, writeFileAtomic } from '../../node/atomic-write.js';
+import { checkWritable } from '../../node/atomic-write.js';
 import { parseGroupRule, type GroupRule } from '../../data/groups.js';
 import { DEFAULT_MAX_NOTES } from '../../midi/read-midi.js';
-import { DEFAULT_MAX_FILE_BYTES, importCorpus, type ImportProgress } from '../../node/import-corpus.js';
+import {
+  AUTO_WORKERS_MIN_BYTES,
+  DEFAULT_MAX_FILE_BYTES,
+  type ImportProgress,
+} from '../../node/import-corpus.js';
+import { importCorpusToFile } from '../../node/import-to-file.js';
 import { printableText } from '../../printable.js';
 import { createProgressLine, parseNumberOption } from '../cli-helpers.js';
 import { CliError } from '../cli-error.js';
@@ -52,7 +56,8 @@ export function registerImport(program: Command): void {
     )
     .option(
       '--workers <n>',
-      'worker threads; 0 reads on the main thread (default: main thread up to 600 files, else all cores)',
+      `worker threads; 0 reads on the main thread alone (default: the main thread alone below about ` +
+        `${AUTO_WORKERS_MIN_BYTES / 2 ** 20} MB of MIDI, else the main thread and one worker per other core)`,
     )
     .option('--validation <fraction>', 'share of files held out for validation (whole groups)', '0.1')
     .option(
@@ -132,7 +137,8 @@ async function runImport(dirs: readonly string[], options: ImportCommandOptions)
   const progress = createProgressLine(80);
   let result;
   try {
-    result = await importCorpus(dirs, {
+    // Written as it is read: the notes never sit in memory all at once (`importCorpusToFile`).
+    result = await importCorpusToFile(dirs, output, {
       ...(workers === undefined ? {} : { workers }),
       sustain: !options.raw,
       includeDrums: options.drums ?? false,
@@ -146,9 +152,7 @@ async function runImport(dirs: readonly string[], options: ImportCommandOptions)
   } finally {
     progress.done();
   }
-  const { dataset, elapsedSeconds, warnings } = result;
-  const bytes = dataset.files.length > 0 ? encodeDataset(dataset) : undefined;
-  if (bytes) await writeFileAtomic(output, bytes);
+  const { metadata: dataset, elapsedSeconds, warnings, bytesWritten } = result;
   const { totals, failures, sources } = dataset;
   const found = totals.files + totals.failures;
   const out: string[] = [];
@@ -175,15 +179,20 @@ async function runImport(dirs: readonly string[], options: ImportCommandOptions)
       `validation ${files(totals.validationFiles)} (${integer(totals.validationNotes)} notes); ` +
       `${integer(groups)} group${groups === 1 ? '' : 's'} by ${dataset.settings.groupBy.join(', ')}`,
   );
+  const workerThreads = `${result.workers} worker${result.workers === 1 ? '' : 's'}`;
   const mode =
-    result.workers === 0 ? 'main thread' : `${result.workers} worker${result.workers === 1 ? '' : 's'}`;
+    result.workers === 0
+      ? 'main thread'
+      : result.mainThreadReads
+        ? `main thread and ${workerThreads}`
+        : workerThreads;
   out.push(
     `time       ${elapsedSeconds.toFixed(2)} s, ${integer(Math.round(found / elapsedSeconds))} files/s, ` +
       `${(totals.bytes / 2 ** 20 / elapsedSeconds).toFixed(1)} MB/s (${mode})`,
   );
-  if (bytes) out.push(`wrote      ${output} (${megabytes(bytes.length)})`);
+  if (bytesWritten > 0) out.push(`wrote      ${output} (${megabytes(bytesWritten)})`);
   process.stdout.write(out.join('\n') + '\n');
   for (const warning of warnings) process.stderr.write(`howl: warning: ${warning}\n`);
-  if (!bytes)
+  if (bytesWritten === 0)
     throw new CliError(`none of the ${integer(found)} MIDI files could be imported; nothing written`);
 }
