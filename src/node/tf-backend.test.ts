@@ -33,7 +33,9 @@ describe('setupNodeBackend', () => {
     const attempt = setupNodeBackend('tensorflow');
     await expect(attempt).rejects.toBeInstanceOf(BackendUnavailableError);
     await expect(setupNodeBackend('tensorflow')).rejects.toThrow(/'tensorflow'.*@tensorflow\/tfjs-node/);
-    await expect(setupBackend('webgpu')).rejects.toThrow(/'webgpu'.*@tensorflow\/tfjs-backend-webgpu/);
+    await expect(setupBackend('webgpu')).rejects.toThrow(
+      /'webgpu'.*no WebGPU \(navigator\.gpu\).*npm i webgpu/,
+    );
     await expect(setupBackend('nonsense' as 'cpu')).rejects.toThrow(/unknown backend/);
   });
 });

@@ -38,6 +38,8 @@ export interface Adam {
    * @param grads - one gradient per weight, in the weights' order
    */
   apply(grads: readonly tf.Tensor[], lr: number): void;
+  /** The moment variables (every m, then every v), e.g. to `readBack` from a GPU before `getState`. */
+  readonly moments: readonly tf.Variable[];
   /** A copy of the state. */
   getState(): AdamState;
   /** Restores a state saved by `getState` (for the same weights). */
@@ -68,6 +70,7 @@ export function createAdam(weights: readonly NamedVariable[], options: AdamOptio
     get step() {
       return step;
     },
+    moments: [...m, ...v],
     apply(grads, lr) {
       if (grads.length !== weights.length) {
         throw new Error(`adam: ${grads.length} gradients for ${weights.length} weights`);

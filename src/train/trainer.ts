@@ -7,6 +7,7 @@ import type { Dataset } from '../data/dataset-format.js';
 import type { V1Row } from '../encoding/v1.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Model } from '../model/model.js';
+import { readBack } from '../model/kernels/webgpu.js';
 import { createAdam, type Adam } from './adam.js';
 import {
   createInProcessGradients,
@@ -293,14 +294,17 @@ async function updateWeights(
     gradient = await run.gradients.computeStep(crops, dropoutSeed);
     const { gradients, losses, names, tokens } = gradient;
     const loss = losses[0] ?? NaN;
-    const gradNorm = tf.tidy(() => {
-      const norm = tf.sqrt(tf.addN(gradients.map((g) => tf.sum(tf.square(g))))).dataSync()[0] ?? NaN;
-      if (Number.isFinite(loss) && Number.isFinite(norm)) {
-        const scale = clipNorm > 0 && norm > clipNorm ? clipNorm / norm : 1;
-        run.adam.apply(scale === 1 ? gradients : gradients.map((g) => tf.mul(g, scale)), lr);
-      }
-      return norm;
-    });
+    // Read asynchronously: a GPU backend cannot (Node) or should not (browser) read synchronously.
+    // A fold of adds, not tf.addN: webgpu's AddN binds every input at once (WebGPU's default: 8 buffers).
+    const normTensor = tf.tidy(() =>
+      tf.sqrt(gradients.map((g) => tf.sum(tf.square(g))).reduce((sum, x) => tf.add(sum, x))),
+    );
+    const gradNorm = (await normTensor.data())[0] ?? NaN;
+    normTensor.dispose();
+    if (Number.isFinite(loss) && Number.isFinite(gradNorm)) {
+      const scale = clipNorm > 0 && gradNorm > clipNorm ? clipNorm / gradNorm : 1;
+      tf.tidy(() => run.adam.apply(scale === 1 ? gradients : gradients.map((g) => tf.mul(g, scale)), lr));
+    }
     const parts = Object.fromEntries(names.map((name, i) => [name, losses[i + 1] ?? NaN]));
     return { loss, parts, gradNorm, tokens };
   } catch (error) {
@@ -317,7 +321,7 @@ async function validate(run: Run): Promise<void> {
   const trainLoss = progress.closeTrainInterval();
   if (run.validationCrops.length === 0) return;
   const batchSize = Math.min(settings.batchSize, cropsPerPass(settings));
-  const { loss, parts } = evaluate(run.model, run.validationCrops, batchSize);
+  const { loss, parts } = await evaluate(run.model, run.validationCrops, batchSize);
   const best = progress.recordValidation(loss);
   await run.callbacks.onValidation?.({
     step: progress.step,
@@ -335,7 +339,10 @@ async function validate(run: Run): Promise<void> {
 /** Hands a checkpoint of the run to `onCheckpoint` (built only when there is one). */
 async function handOverCheckpoint(run: Run, kind: CheckpointKind): Promise<void> {
   const { model, adam, options, progress, generators } = run;
-  await run.callbacks.onCheckpoint?.(
+  if (run.callbacks.onCheckpoint === undefined) return;
+  // On a GPU backend, copy the weights and moments to the CPU first (checkpointOf reads them).
+  await readBack([...model.variables, ...adam.moments]);
+  await run.callbacks.onCheckpoint(
     checkpointOf(model, adam, options, progress.toState(generators, adam)),
     kind,
   );

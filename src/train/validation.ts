@@ -45,11 +45,11 @@ export function drawValidationCrops(
  * @param batchSize - crops per forward pass
  * @returns the loss and its parts
  */
-export function evaluate(
+export async function evaluate(
   model: Model,
   crops: readonly (readonly V1Row[])[],
   batchSize: number,
-): { loss: number; parts: Record<string, number> } {
+): Promise<{ loss: number; parts: Record<string, number> }> {
   let tokens = 0;
   let loss = 0;
   const parts: Record<string, number> = {};
@@ -58,10 +58,10 @@ export function evaluate(
     try {
       const result = model.loss(batch, { training: false });
       const names = Object.keys(result.parts);
-      const values = tf.tidy(() =>
-        tf.stack([result.total, ...names.map((n) => result.parts[n] as tf.Scalar)]).dataSync(),
-      );
+      const stacked = tf.stack([result.total, ...names.map((n) => result.parts[n] as tf.Scalar)]);
       tf.dispose([result.total, ...Object.values(result.parts)]);
+      const values = await stacked.data(); // asynchronous: a GPU backend may not read synchronously
+      stacked.dispose();
       loss += (values[0] ?? NaN) * batch.tokens;
       names.forEach((n, j) => (parts[n] = (parts[n] ?? 0) + (values[j + 1] ?? NaN) * batch.tokens));
       tokens += batch.tokens;

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as tfWasm from '@tensorflow/tfjs-backend-wasm';
 import { HowlError } from '../../errors.js';
 import { registerWasmKernels } from './wasm-kernels.js';
+import { prepareWebGpu } from './webgpu.js';
 
 /**
  * Choosing and starting the TensorFlow.js backend. Browser-safe: in Node, call
@@ -31,14 +32,14 @@ const HOW_TO_INSTALL: Record<BackendName, string> = {
   wasm: 'it ships with Howl (@tensorflow/tfjs-backend-wasm); in Node call setupNodeBackend() so the .wasm binaries are found, in a browser serve them and call setWasmPaths()',
   cpu: 'it ships with @tensorflow/tfjs',
   webgl: 'it needs a browser with WebGL 2 (it does not run in Node)',
-  webgpu: 'install @tensorflow/tfjs-backend-webgpu@4.22.0 and use a browser with WebGPU',
+  webgpu:
+    "it needs a GPU and WebGPU: a browser that has it, or in Node the `webgpu` package (npm i webgpu) with the GPU's Vulkan driver (Metal on macOS, D3D12 on Windows)",
   tensorflow:
     'install @tensorflow/tfjs-node@4.22.0 (or @tensorflow/tfjs-node-gpu@4.22.0) in Node; its install step downloads a native TensorFlow library',
 };
 
 /** Package to import before `tf.setBackend` for the backends that do not come with @tensorflow/tfjs. */
 const EXTRA_PACKAGES: Partial<Record<BackendName, readonly string[]>> = {
-  webgpu: ['@tensorflow/tfjs-backend-webgpu'],
   tensorflow: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'],
 };
 
@@ -75,6 +76,10 @@ function errorText(error: unknown): string {
 }
 
 async function start(name: BackendName): Promise<BackendName> {
+  if (name === 'webgpu') {
+    const missing = await prepareWebGpu();
+    if (missing !== undefined) throw new BackendUnavailableError(name, missing);
+  }
   const extra = EXTRA_PACKAGES[name];
   if (extra !== undefined && tf.findBackendFactory(name) === null) await importFirst(name, extra);
   if (name === 'wasm' && tf.findBackendFactory('wasm') === null) {
