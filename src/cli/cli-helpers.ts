@@ -77,6 +77,40 @@ export function createProgressLine(intervalMs = 100): ProgressLine {
   };
 }
 
+/** The temperatures of an ordered network's timing heads, as `--timing-temperature` sets them. */
+export interface TimingTemperatures {
+  readonly delayTemperature?: number;
+  readonly durationTemperature?: number;
+  readonly velocityTemperature?: number;
+}
+
+/**
+ * `--timing-temperature t` (every timing head at t) or `--timing-temperature d,u,v` (delay,
+ * duration, velocity), for `howl generate` and `howl eval`. Absent: `{}` (the model's
+ * `sampling.json`, else 1).
+ *
+ * @param text - the option's text
+ * @returns the temperatures given
+ * @throws {CliError} for anything but one or three numbers > 0
+ * @example timingTemperatureOption('0.96,0.94,1'); // { delayTemperature: 0.96, durationTemperature: 0.94, velocityTemperature: 1 }
+ */
+export function timingTemperatureOption(text: string | undefined): TimingTemperatures {
+  if (text === undefined) return {};
+  const parts = text.split(',');
+  const values = parts.map((part) => Number(part));
+  if (
+    (parts.length !== 1 && parts.length !== 3) ||
+    parts.some((part) => part.trim() === '') ||
+    !values.every((v) => Number.isFinite(v) && v > 0)
+  ) {
+    throw new CliError(
+      `--timing-temperature ${text} is not a number > 0 or three of them (delay,duration,velocity)`,
+    );
+  }
+  const [delay, duration = delay, velocity = delay] = values as [number, number?, number?];
+  return { delayTemperature: delay, durationTemperature: duration, velocityTemperature: velocity };
+}
+
 /** `--chords rolled|together`, for `howl generate` and `howl eval`. */
 export function chordsOption(text: string | undefined): { chords?: 'rolled' | 'together' } {
   if (text === undefined) return {};

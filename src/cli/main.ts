@@ -9,6 +9,7 @@ import { registerExport } from './commands/export.js';
 import { registerExportData } from './commands/export-data.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerImport } from './commands/import.js';
+import { registerInfill } from './commands/infill.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerNotes } from './commands/notes.js';
 import { registerPlot } from './commands/plot.js';
@@ -29,6 +30,7 @@ function createProgram(): Command {
   registerNotes(program);
   registerTrain(program);
   registerGenerate(program);
+  registerInfill(program);
   registerRender(program);
   registerPlot(program);
   registerEval(program);

@@ -159,14 +159,20 @@ function likelihoodLines(result: EvalResult, context: ReportContext): string[] {
 }
 
 /** Section 2: the generated pieces against the held-out ones (`heldOutPieces` of them). */
-function musicLines(music: MusicResult, heldOutPieces: number): string[] {
+function musicLines(music: MusicResult, heldOutPieces: number, timingHeads: boolean): string[] {
   const seeds = music.seeds.length
     ? `seeds ${music.seeds[0]}–${music.seeds[music.seeds.length - 1]}`
     : 'no seeds';
   const s = music.sampling;
-  const sampling = s.greedy
+  const pitch = s.greedy
     ? 'greedy pitch'
-    : `temperature ${s.temperature}${s.topK < PITCH_COUNT ? `, top-k ${s.topK}` : ''}${s.topP < 1 ? `, top-p ${s.topP}` : ''}${s.timingTemperature !== 1 ? `, timing temperature ${s.timingTemperature}` : ''}`;
+    : `temperature ${s.temperature}${s.topK < PITCH_COUNT ? `, top-k ${s.topK}` : ''}${s.topP < 1 ? `, top-p ${s.topP}` : ''}`;
+  const heads = [s.delayTemperature, s.durationTemperature, s.velocityTemperature];
+  const timing =
+    timingHeads && heads.some((t) => t !== 1)
+      ? `, timing temperatures ${heads.join(' / ')} (delay / duration / velocity)`
+      : '';
+  const sampling = `${pitch}${timing}${timingHeads && s.chords === 'together' ? ', chords together' : ''}`;
   return [
     '## 2. Generated music against held-out music',
     '',
@@ -221,7 +227,10 @@ function closingLines(result: EvalResult, context: ReportContext): string[] {
  */
 export function reportMarkdown(result: EvalResult, context: ReportContext): string {
   const lines: string[] = [...headerLines(result, context), ...likelihoodLines(result, context)];
-  if (result.music) lines.push(...musicLines(result.music, result.likelihood.pieces));
+  if (result.music) {
+    const timingHeads = result.model.type !== 'original-lstm';
+    lines.push(...musicLines(result.music, result.likelihood.pieces, timingHeads));
+  }
   lines.push(...closingLines(result, context));
   return lines.join('\n');
 }

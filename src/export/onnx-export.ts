@@ -210,7 +210,8 @@ function manifestOf(
  * @param options - Howl's version, recorded in each file
  * @returns the files (`model.onnx`, then `pitch.onnx` and `rest.onnx` for an ordered network, then
  *   `onnx.json`) and the description
- * @throws InvalidArgumentError for a model type that has no ONNX graph, or a missing or misshapen weight
+ * @throws InvalidArgumentError for a model type that has no ONNX graph, a gap-filling model, or a
+ *   missing or misshapen weight
  * @example const { files } = exportOnnxModel(checkpoint.config.model, weightsOf(checkpoint));
  */
 export function exportOnnxModel(
@@ -221,6 +222,11 @@ export function exportOnnxModel(
   if (!Object.hasOwn(STEP_GRAPHS, config.type)) {
     throw new InvalidArgumentError(
       `cannot export a '${String(config.type)}' model as ONNX; known types: ${MODEL_TYPES.join(', ')}`,
+    );
+  }
+  if (config.type === 'ordered-rnn' && config.infill) {
+    throw new InvalidArgumentError(
+      'cannot export a gap-filling (infill) model as ONNX yet: its step reads 27 more inputs per note; export it as safetensors',
     );
   }
   const parameters = checkWeights(config, weights);

@@ -97,3 +97,60 @@ describe.each(configs.map((c) => c.type))('nextNote, %s', (type) => {
     expect(made.pitch).toBe(60);
   });
 });
+
+describe('nextNote: per-head timing temperatures', () => {
+  /**
+   * An ordered network with known outputs: delay bins 10 and 30, duration bins 20 and 50 and
+   * velocity bins 16 and 20, each pair at logits 1 and 0 (p = 0.731 for the first at temperature
+   * 1, 0.881 at 0.5), pitch 60 only.
+   */
+  const known = (): StepNetwork => {
+    const two = (count: number, first: number, second: number) => {
+      const logits = new Float32Array(count).fill(-1e4);
+      logits[first] = 1;
+      logits[second] = 0;
+      return logits;
+    };
+    const pitch = two(120, 60, 61);
+    pitch[61] = -1e4;
+    const duration = two(401, 20, 50);
+    const velocity = two(32, 16, 20);
+    const fake = {
+      kind: 'ordered',
+      batch: 1,
+      delayLogits: two(401, 10, 30),
+      pitchLogitsGiven: () => pitch,
+      restLogitsGiven: () => ({ duration, velocity }),
+    };
+    return fake as unknown as StepNetwork;
+  };
+
+  /** Shares of the first bin of each head over 4,000 notes. */
+  const shares = (options: Parameters<typeof resolveSampling>[0]) => {
+    const network = known();
+    const sampling = resolveSampling(options);
+    const rng = createRng(11);
+    let delay = 0;
+    let duration = 0;
+    let velocity = 0;
+    const draws = 4000;
+    for (let i = 0; i < draws; i++) {
+      const { note: made } = nextNote(network, 0, { time: 1, pitches: [48] }, sampling, rng);
+      expect(made.pitch).toBe(60);
+      if (made.time - 1 < 0.2) delay++; // bin 10: [0.10, 0.11) s; bin 30: [0.30, 0.31)
+      if (made.duration < 0.3) duration++; // bin 20: [0.20, 0.21) s; bin 50: [0.50, 0.51)
+      if (made.velocity < 80) velocity++; // bin 16: 64..67; bin 20: 80..83
+    }
+    return [delay / draws, duration / draws, velocity / draws];
+  };
+
+  test('each head is drawn at its own temperature; the timing temperature sets all three', () => {
+    const near = (got: number[], want: number[]) =>
+      got.forEach((g, i) => expect(Math.abs(g - want[i]!), `head ${i}: ${g}`).toBeLessThan(0.025));
+    near(shares({}), [0.731, 0.731, 0.731]);
+    near(shares({ delayTemperature: 0.5 }), [0.881, 0.731, 0.731]);
+    near(shares({ durationTemperature: 0.5 }), [0.731, 0.881, 0.731]);
+    near(shares({ velocityTemperature: 0.5 }), [0.731, 0.731, 0.881]);
+    near(shares({ timingTemperature: 0.5, velocityTemperature: 1 }), [0.881, 0.881, 0.731]);
+  });
+});

@@ -96,6 +96,16 @@ function withoutUnisons(
   return { logits: unisonScratch, offset: 0 };
 }
 
+/** Options of `nextNote`. */
+export interface NextNoteOptions {
+  /**
+   * The least delay after the previous onset, seconds (a gap's start that lies ahead: the note may
+   * not start before it). An ordered network's delay bins that end at or before it are masked out
+   * and the delay drawn is raised to it; default 0. Ordered networks only.
+   */
+  readonly minDelay?: number;
+}
+
 /**
  * The next note of batch row `b` from the network's last outputs.
  *
@@ -104,7 +114,9 @@ function withoutUnisons(
  * @param previous - the previous onset and its chord (`lastOnset`)
  * @param sampling - the pitch controls
  * @param rng - the row's generator
+ * @param options - a least delay (ordered networks)
  * @returns the note and its row
+ * @throws InvalidArgumentError for a least delay with a regression network
  */
 export function nextNote(
   network: StepNetwork,
@@ -112,8 +124,12 @@ export function nextNote(
   previous: Onset,
   sampling: ResolvedSampling,
   rng: Rng,
+  options: NextNoteOptions = {},
 ): NextNote {
-  if (network.kind === 'ordered') return nextOrderedNote(network, b, previous, sampling, rng);
+  const minDelay = options.minDelay ?? 0;
+  if (network.kind === 'ordered') return nextOrderedNote(network, b, previous, sampling, rng, minDelay);
+  if (minDelay > 0)
+    throw new InvalidArgumentError('a least delay needs a network with a timing distribution');
   const delay = network.regression[b * 3]!;
   const pitchFrom = withoutUnisons(
     network.pitchLogits,
@@ -147,23 +163,41 @@ function timeInBin(bin: number, rng: Rng, chordAtZero = false): number {
   return (bin + rng.next()) * TIME_BIN_SECONDS;
 }
 
+const delayScratch = new Float32Array(TIME_BINS);
+
+/** Row b's delay logits, with the bins that end at or before `minDelay` masked out (none for 0). */
+function delayLogitsFrom(
+  network: OrderedStepNetwork,
+  b: number,
+  minDelay: number,
+): { logits: Float32Array; offset: number } {
+  const below = Math.min(TIME_BINS - 1, Math.floor(minDelay / TIME_BIN_SECONDS + 1e-6));
+  if (!(below > 0)) return { logits: network.delayLogits, offset: b * TIME_BINS };
+  delayScratch.set(network.delayLogits.subarray(b * TIME_BINS, (b + 1) * TIME_BINS));
+  delayScratch.fill(-Infinity, 0, below);
+  return { logits: delayScratch, offset: 0 };
+}
+
 function nextOrderedNote(
   network: OrderedStepNetwork,
   b: number,
   previous: Onset,
   sampling: ResolvedSampling,
   rng: Rng,
+  minDelay = 0,
 ): NextNote {
   const previousTime = previous.time;
-  const timing: IndexSampling = {
-    temperature: sampling.timingTemperature,
+  const timing = (temperature: number): IndexSampling => ({
+    temperature,
     topK: TIME_BINS,
     topP: 1,
     // Greedy is the original's pitch decoding; the likeliest delay is 0 (a chord) after nearly
     // every note, so greedy timing would stack the whole piece into a few chords.
     greedy: false,
-  };
-  const delayBin = chooseIndex(network.delayLogits, b * TIME_BINS, TIME_BINS, timing, rng).index;
+  });
+  const delayFrom = delayLogitsFrom(network, b, minDelay);
+  const delayTiming = timing(sampling.delayTemperature);
+  const delayBin = chooseIndex(delayFrom.logits, delayFrom.offset, TIME_BINS, delayTiming, rng).index;
   const pitchFrom = withoutUnisons(
     network.pitchLogitsGiven(b, delayBin),
     0,
@@ -173,9 +207,11 @@ function nextOrderedNote(
   );
   const { pitch, logProb } = choosePitch(pitchFrom.logits, pitchFrom.offset, sampling, rng);
   const rest = network.restLogitsGiven(b, delayBin, pitch);
-  const durationBin = chooseIndex(rest.duration, 0, TIME_BINS, timing, rng).index;
-  const velocityBin = chooseIndex(rest.velocity, 0, VELOCITY_BINS, timing, rng).index;
-  const delay = timeInBin(delayBin, rng, sampling.chords === 'together');
+  const durationTiming = timing(sampling.durationTemperature);
+  const durationBin = chooseIndex(rest.duration, 0, TIME_BINS, durationTiming, rng).index;
+  const velocityTiming = timing(sampling.velocityTemperature);
+  const velocityBin = chooseIndex(rest.velocity, 0, VELOCITY_BINS, velocityTiming, rng).index;
+  const delay = Math.max(minDelay, timeInBin(delayBin, rng, sampling.chords === 'together'));
   const duration = timeInBin(durationBin, rng);
   const step = Math.floor(rng.next() * VELOCITIES_PER_BIN);
   const velocity = Math.min(127, Math.max(1, velocityBin * VELOCITIES_PER_BIN + step));

@@ -71,6 +71,19 @@ describe('choosePitch', () => {
     );
   });
 
+  test('timing temperatures: one for all three heads, each head overriding it', () => {
+    const heads = (options: Parameters<typeof resolveSampling>[0]) => {
+      const s = resolveSampling(options);
+      return [s.delayTemperature, s.durationTemperature, s.velocityTemperature];
+    };
+    expect(heads({})).toEqual([1, 1, 1]);
+    expect(heads({ timingTemperature: 0.8 })).toEqual([0.8, 0.8, 0.8]);
+    expect(heads({ timingTemperature: 0.8, durationTemperature: 0.5 })).toEqual([0.8, 0.5, 0.8]);
+    expect(heads({ delayTemperature: 0.96, durationTemperature: 0.94 })).toEqual([0.96, 0.94, 1]);
+    expect(() => resolveSampling({ delayTemperature: 0 })).toThrow('delay temperature 0 is not a number > 0');
+    expect(() => resolveSampling({ velocityTemperature: NaN })).toThrow('velocity temperature NaN');
+  });
+
   test('bad options are named', () => {
     expect(() => resolveSampling({ temperature: 0 })).toThrow('temperature 0 is not a number > 0');
     expect(() => resolveSampling({ temperature: -1 })).toThrow('temperature -1');

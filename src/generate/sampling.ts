@@ -34,8 +34,16 @@ export interface SamplingOptions {
    * the whole distribution: `topK`, `topP` and `greedy` apply to pitch only (a timing's tail is
    * real playing, and a truncated one comes out narrower than the music it learnt from; the
    * likeliest delay after almost any note is 0, a chord, so greedy timing would stack a piece).
+   * It sets all three heads at once; `delayTemperature`, `durationTemperature` and
+   * `velocityTemperature` override it for one head each.
    */
   readonly timingTemperature?: number;
+  /** Divides the delay head's logits (ordered networks). Default `timingTemperature`. Must be > 0. */
+  readonly delayTemperature?: number;
+  /** Divides the duration head's logits (ordered networks). Default `timingTemperature`. Must be > 0. */
+  readonly durationTemperature?: number;
+  /** Divides the velocity head's logits (ordered networks). Default `timingTemperature`. Must be > 0. */
+  readonly velocityTemperature?: number;
   /**
    * Where a note whose delay falls in the grid's first bin (under 10 ms: a chord) starts, for a
    * model that draws timing bins: `'rolled'` (default) uniformly in [0, 10 ms) after the note
@@ -52,6 +60,9 @@ export interface SamplingOptions {
  * composer. Temperature 1, and nucleus sampling at 0.95 on pitch (the least likely 5 % of pitch
  * mass, mostly wrong notes, is never drawn; timing is always drawn from its whole distribution).
  * `resolveSampling` itself defaults to no truncation (top-p 1): this is the applications' choice.
+ * A model folder may hold its own in `sampling.json` (`loadModel(dir).sampling`), which `howl
+ * generate` and `howl eval` lay over these: the shipped default model's sets top-p 1 and the
+ * delay and duration heads' temperatures to 0.96 and 0.94 (`docs/models.md`).
  *
  * @example resolveSampling({ ...DEFAULT_SAMPLING, minPitch: 21 }); // top-p 0.95, A0 and up
  */
@@ -66,6 +77,9 @@ export interface ResolvedSampling {
   readonly minPitch: number;
   readonly maxPitch: number;
   readonly timingTemperature: number;
+  readonly delayTemperature: number;
+  readonly durationTemperature: number;
+  readonly velocityTemperature: number;
   readonly chords: 'rolled' | 'together';
 }
 
@@ -85,6 +99,9 @@ export function resolveSampling(options: SamplingOptions = {}): ResolvedSampling
     minPitch = 0,
     maxPitch = PITCH_COUNT - 1,
     timingTemperature = 1,
+    delayTemperature = timingTemperature,
+    durationTemperature = timingTemperature,
+    velocityTemperature = timingTemperature,
     chords = 'rolled',
   } = options;
   if (chords !== 'rolled' && chords !== 'together') {
@@ -93,8 +110,15 @@ export function resolveSampling(options: SamplingOptions = {}): ResolvedSampling
   if (!(Number.isFinite(temperature) && temperature > 0)) {
     throw new InvalidArgumentError(`temperature ${temperature} is not a number > 0`);
   }
-  if (!(Number.isFinite(timingTemperature) && timingTemperature > 0)) {
-    throw new InvalidArgumentError(`timing temperature ${timingTemperature} is not a number > 0`);
+  for (const [name, value] of [
+    ['timing', timingTemperature],
+    ['delay', delayTemperature],
+    ['duration', durationTemperature],
+    ['velocity', velocityTemperature],
+  ] as const) {
+    if (!(Number.isFinite(value) && value > 0)) {
+      throw new InvalidArgumentError(`${name} temperature ${value} is not a number > 0`);
+    }
   }
   if (!(Number.isSafeInteger(topK) && topK >= 1)) {
     throw new InvalidArgumentError(`top-k ${topK} is not a whole number >= 1`);
@@ -119,6 +143,9 @@ export function resolveSampling(options: SamplingOptions = {}): ResolvedSampling
     minPitch,
     maxPitch,
     timingTemperature,
+    delayTemperature,
+    durationTemperature,
+    velocityTemperature,
     chords,
   };
 }

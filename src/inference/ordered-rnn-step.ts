@@ -1,4 +1,6 @@
 import type { OrderedRnnConfig } from '../model/config.js';
+import { InvalidArgumentError } from '../errors.js';
+import { INFILL_FEATURES, writeInfillFeatures, type InfillInput } from '../encoding/infill-input.js';
 import {
   ORDERED_REALS,
   orderedInputFeatures,
@@ -15,7 +17,8 @@ import { createTrunkStep, type TrunkInput } from './trunk-step.js';
  * (`trunk-step.ts`) once per note, then the ordered heads (`ordered-heads-step.ts`) in the
  * attributes' order, each given the bins already chosen.
  *
- * Checked against the tfjs model's loss in `ordered-rnn-step.test.ts`.
+ * Checked against the tfjs model's loss in `ordered-rnn-step.test.ts`. A gap-filling network
+ * (`infill: true`) reads seven more inputs per note, set per row with `setInfill`.
  */
 
 /**
@@ -39,6 +42,7 @@ export function createOrderedRnnStep(
     pitchWidth: orderedInputFeatures(config.pitchEncoding) - ORDERED_REALS,
     writeReals: (row, out) => writeOrderedReals(row, out, 0),
     pitchIndices: (pitch, out) => pitchInputIndices(config.pitchEncoding, pitch, out),
+    extra: config.infill ? INFILL_FEATURES : 0,
   };
   const F = config.denseUnits + config.units;
   const trunk = createTrunkStep(config, weights, batch, input, orderedHeadsSizes(config, F, batch), options);
@@ -57,6 +61,19 @@ export function createOrderedRnnStep(
     restLogitsGiven: heads.restLogitsGiven,
     saveState: (row) => trunk.saveState(row),
     loadState: (row, state) => trunk.loadState(row, state),
-    reset: () => trunk.reset(),
+    reset() {
+      trunk.reset();
+      trunk.extraInputs.fill(0);
+    },
+    ...(config.infill
+      ? {
+          setInfill(row: number, infill: InfillInput | null) {
+            if (!(Number.isSafeInteger(row) && row >= 0 && row < batch)) {
+              throw new InvalidArgumentError(`setInfill: row ${row} is not in 0..${batch - 1}`);
+            }
+            writeInfillFeatures(infill, trunk.extraInputs, row * INFILL_FEATURES);
+          },
+        }
+      : {}),
   };
 }

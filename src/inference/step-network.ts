@@ -1,3 +1,4 @@
+import type { InfillInput } from '../encoding/infill-input.js';
 import type { V1Row } from '../encoding/v1.js';
 import type { ModelConfig, OrderedConfig, OriginalLstmConfig } from '../model/config.js';
 
@@ -41,6 +42,13 @@ export interface StepNetworkBase {
    *   network keeps
    */
   rewind?(row: number, length: number): void;
+  /**
+   * Present on gap-filling networks (`infill: true`): sets what batch row `row` reads about the gap
+   * beside the notes it is fed next (`src/encoding/infill-input.ts`): its segment and the time to
+   * the gap's start and end; `null` (the initial value) reads notes left to right, as any network.
+   * It holds until set again; `reset` sets every row's to `null`.
+   */
+  setInfill?(row: number, input: InfillInput | null): void;
 }
 
 /** The original network's outputs: pitch logits and one predicted value per timing attribute. */

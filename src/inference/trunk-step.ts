@@ -29,6 +29,11 @@ export interface TrunkInput {
   readonly reals: number;
   /** Pitch features after the reals (the one-hots' width). */
   readonly pitchWidth: number;
+  /**
+   * Floats after the pitch features (an infill network's seven), read per row from
+   * `TrunkStep.extraInputs`; default 0.
+   */
+  readonly extra?: number;
   /** Writes the row's reals into `out` from 0. */
   writeReals(row: V1Row, out: Float64Array): void;
   /** Writes the pitch feature indices that are 1 for MIDI pitch `pitch` into `out`; returns their count (≤ 2). */
@@ -45,6 +50,8 @@ export interface TrunkStep {
   /** Row stride of `features` (`padTo8(F)`). */
   readonly Fs: number;
   readonly stateSize: number;
+  /** `[batch, extra]`: the inputs after the pitch features the next `step` reads (zeros until written). */
+  readonly extraInputs: Float64Array;
   step(rows: readonly V1Row[]): void;
   saveState(row: number): Float32Array;
   loadState(row: number, state: Float32Array): void;
@@ -57,11 +64,12 @@ const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 interface TrunkState {
   readonly batch: number;
   readonly input: TrunkInput;
-  /** Recurrent units, dense units, gate width (4H or 3H), input reals. */
+  /** Recurrent units, dense units, gate width (4H or 3H), input reals, inputs after the pitch. */
   readonly H: number;
   readonly D: number;
   readonly G: number;
   readonly R: number;
+  readonly E: number;
   readonly lstm: boolean;
   /** Row strides of `h` and of the dense outputs (`padTo8`). */
   readonly Hs: number;
@@ -87,6 +95,8 @@ interface TrunkState {
   readonly reals: Float64Array;
   /** The input's pitch one-hot positions. */
   readonly pitchOnes: Int32Array;
+  /** `[batch, E]` the inputs after the pitch features. */
+  readonly extraInputs: Float64Array;
   readonly dense: readonly ArenaDense[];
   readonly denseOut: readonly ArenaBlock[];
 }
@@ -130,6 +140,7 @@ export function createTrunkStep(
     F: s.D + H,
     Fs: s.Fs,
     stateSize,
+    extraInputs: s.extraInputs,
     step: (rows) => stepTrunk(s, rows),
     saveState(row) {
       checkRow(row);
@@ -167,11 +178,12 @@ function loadTrunk(
   const lstm = config.rnn === 'lstm';
   const G = (lstm ? 4 : 3) * H;
   const R = input.reals;
+  const E = input.extra ?? 0;
   const Hs = padTo8(H);
   const Ds = padTo8(D);
   const Fs = padTo8(D + H);
 
-  const kernel = weightTensor(weights, 'rnn/kernel', [R + input.pitchWidth, G]).data;
+  const kernel = weightTensor(weights, 'rnn/kernel', [R + input.pitchWidth + E, G]).data;
   const recurrent = weightTensor(weights, 'rnn/recurrent_kernel', [H, G]).data;
   const rnnBias = weightTensor(weights, 'rnn/bias', lstm ? [G] : [2, G]).data;
 
@@ -205,6 +217,7 @@ function loadTrunk(
     D,
     G,
     R,
+    E,
     lstm,
     Hs,
     Ds,
@@ -221,18 +234,19 @@ function loadTrunk(
     xz: new Float32Array(G),
     reals: new Float64Array(R),
     pitchOnes: new Int32Array(2),
+    extraInputs: new Float64Array(batch * E),
     dense,
     denseOut,
   };
 }
 
 /**
- * `xz` = the input projection of one row (plus the GRU's input bias).
+ * `xz` = the input projection of batch row `b`'s note (plus the GRU's input bias).
  *
  * @throws InvalidArgumentError for a pitch outside -60..59
  */
-function project(s: TrunkState, row: V1Row): void {
-  const { G, R, kernel, xz, inputBias, reals, pitchOnes } = s;
+function project(s: TrunkState, row: V1Row, b: number): void {
+  const { G, R, E, kernel, xz, inputBias, reals, pitchOnes } = s;
   const p = row[3] + 60;
   if (!Number.isInteger(p) || p < 0 || p >= PITCH_COUNT) {
     throw new InvalidArgumentError(`step: pitch ${row[3]} is not an integer in -60..59`);
@@ -249,6 +263,13 @@ function project(s: TrunkState, row: V1Row): void {
     const x = reals[r]!;
     if (x === 0) continue;
     const k = r * G;
+    for (let j = 0; j < G; j++) xz[j] = xz[j]! + x * kernel[k + j]!;
+  }
+  const first = R + s.input.pitchWidth;
+  for (let e = 0; e < E; e++) {
+    const x = s.extraInputs[b * E + e]!;
+    if (x === 0) continue;
+    const k = (first + e) * G;
     for (let j = 0; j < G; j++) xz[j] = xz[j]! + x * kernel[k + j]!;
   }
 }
@@ -300,7 +321,7 @@ function stepTrunk(s: TrunkState, rows: readonly V1Row[]): void {
   }
   arena.matmul(s.U, G, Hs, h, batch, s.recurrentBias, s.z, G);
   for (let b = 0; b < batch; b++) {
-    project(s, rows[b]!);
+    project(s, rows[b]!, b);
     if (s.lstm) lstmCell(s, b);
     else gruCell(s, b);
   }

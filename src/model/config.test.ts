@@ -61,6 +61,19 @@ describe('model config', () => {
     expect(validateModelConfig(older)).toEqual({ ...ordered, pitchEncoding: 'one-hot' });
   });
 
+  test('infill: true marks a gap-filling ordered network; false or absent is an ordinary one', () => {
+    const ordered = presetConfig('ordered-lstm') as OrderedRnnConfig;
+    expect(validateModelConfig({ ...ordered, infill: true })).toEqual({ ...ordered, infill: true });
+    expect(validateModelConfig({ ...ordered, infill: false })).toEqual(ordered);
+    expect(() => validateModelConfig({ ...ordered, infill: 'yes' })).toThrow(/infill "yes"/);
+    expect(architectureName({ ...ordered, infill: true })).toBe('ordered LSTM-192 infill');
+    expect(describeArchitecture({ ...ordered, infill: true })).toMatch(/fills gaps/);
+    // Only the ordered recurrent network reads it; other types drop the field.
+    expect(validateModelConfig({ ...presetConfig('ordered-transformer'), infill: true })).not.toHaveProperty(
+      'infill',
+    );
+  });
+
   test('every model type has a spec that names and describes it', () => {
     expect(MODEL_TYPES).toEqual(['original-lstm', 'ordered-rnn', 'transformer']);
     expect(Object.keys(ARCHITECTURES)).toEqual(MODEL_TYPES);

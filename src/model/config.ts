@@ -52,6 +52,14 @@ export interface OrderedRnnConfig {
    * on input; on output the octave, then the pitch class given the octave).
    */
   readonly pitchEncoding: 'one-hot' | 'octave-class';
+  /**
+   * A gap-filling network (`src/model/batching/infill-windows.ts`): the input adds
+   * `INFILL_FEATURES` columns after the pitch (segment flags and the time to the gap's start and
+   * end), and training rearranges a share of its windows as suffix, prefix, middle, so that it
+   * learns to write the notes between a prefix and a suffix and to stop where the gap ends.
+   * Absent (never `false` in a clean config) for every other network, whose inputs are unchanged.
+   */
+  readonly infill?: true;
 }
 
 /**
@@ -228,6 +236,16 @@ function headFields(value: Record<string, unknown>) {
   return { headUnits: positiveInteger(value, 'headUnits', 16384), pitchEncoding } as const;
 }
 
+/** `infill: true`, or nothing: a config without the field is an ordinary network. */
+function infillField(value: Record<string, unknown>): { infill?: true } {
+  const infill = value['infill'];
+  if (infill === undefined || infill === false) return {};
+  if (infill !== true) {
+    throw new InvalidArgumentError(`model config: infill ${JSON.stringify(infill)} is not true or false`);
+  }
+  return { infill: true };
+}
+
 /**
  * What this file knows of one model type: how to read its configuration and how to name it. The
  * registry below has one for each type; `create-model.ts` (its training network) and
@@ -254,10 +272,15 @@ export const ARCHITECTURES: { readonly [T in ModelType]: ArchitectureSpec<Config
       `original-lstm: ${config.rnn.toUpperCase()} ${config.units}, dense ${config.denseUnits} × ${config.blocks}`,
   },
   'ordered-rnn': {
-    validate: (value) => ({ type: 'ordered-rnn', ...trunkFields(value), ...headFields(value) }),
-    name: (config) => `ordered ${config.rnn.toUpperCase()}-${config.units}`,
+    validate: (value) => ({
+      type: 'ordered-rnn',
+      ...trunkFields(value),
+      ...headFields(value),
+      ...infillField(value),
+    }),
+    name: (config) => `ordered ${config.rnn.toUpperCase()}-${config.units}${config.infill ? ' infill' : ''}`,
     describe: (config) =>
-      `ordered-rnn: ${config.rnn.toUpperCase()} ${config.units}, dense ${config.denseUnits} × ${config.blocks}, heads ${config.headUnits} (delay → pitch → duration, velocity on the grid)`,
+      `ordered-rnn: ${config.rnn.toUpperCase()} ${config.units}, dense ${config.denseUnits} × ${config.blocks}, heads ${config.headUnits} (delay → pitch → duration, velocity on the grid)${config.infill ? '; fills gaps (suffix, prefix, middle)' : ''}`,
   },
   transformer: {
     validate: (value) => {

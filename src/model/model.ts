@@ -64,6 +64,11 @@ export interface Model<Batch extends ModelBatch = ModelBatch> {
   readonly variables: readonly tf.Variable[];
   /** Builds a batch (inputs, targets, mask) from V1 crops. */
   makeBatch(crops: readonly (readonly V1Row[])[]): Batch;
+  /**
+   * The real (scored) steps `makeBatch(crops)` will have, for a model whose batches do not score
+   * every note but the first of each crop (an infill network's); absent: the crops' notes − 1.
+   */
+  scoredSteps?(crops: readonly (readonly V1Row[])[]): number;
   /** The masked training loss of a batch (differentiable). */
   loss(batch: Batch, options?: ForwardOptions): LossResult;
   /** Frees the variables. */

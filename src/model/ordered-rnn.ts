@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import { orderedInputFeatures } from '../encoding/ordered-input.js';
+import { orderedRnnInputFeatures } from '../encoding/infill-input.js';
 import { createRng } from '../random/rng.js';
 import type { OrderedConfig, OrderedRnnConfig } from './config.js';
 import { createDense, type NamedVariable } from './kernels/layers.js';
 import type { ForwardOptions, LossResult, Model } from './model.js';
 import { createOrderedHeads, type DenseFactory } from './ordered-heads.js';
 import { buildOrderedBatch, type OrderedBatch } from './batching/ordered-features.js';
+import { buildInfillBatch, infillBatchTokens } from './batching/infill-features.js';
 import { createTrunk, disposerOf, type Trunk } from './trunk.js';
 
 let instances = 0;
@@ -19,6 +20,9 @@ let instances = 0;
  * With `pitchEncoding: 'octave-class'` the input reads pitch as octave + pitch class and the heads
  * predict p(octave) · p(class | octave).
  *
+ * With `infill: true` the input adds the seven infill floats (`src/encoding/infill-input.ts`) after
+ * the pitch, and its batches rearrange half the crops around a gap (`batching/infill-features.ts`).
+ *
  * Weight names: the trunk's (`rnn/…`, `dense1/…` …), then the heads' (`context`, `delay`, …).
  *
  * @param config - the configuration
@@ -29,8 +33,14 @@ export function createOrderedRnn(config: OrderedRnnConfig, seed: number): Model<
   const prefix = `howl-ordered${++instances}/`;
   const seeds = createRng(seed);
   const nextSeed = (): number => seeds.int(0, 2 ** 31 - 1);
-  const trunk = createTrunk(config, orderedInputFeatures(config.pitchEncoding), prefix, nextSeed);
-  return orderedModel(config, trunk, prefix, nextSeed);
+  const trunk = createTrunk(config, orderedRnnInputFeatures(config), prefix, nextSeed);
+  const model = orderedModel(config, trunk, prefix, nextSeed);
+  if (!config.infill) return model;
+  return {
+    ...model,
+    makeBatch: (crops) => buildInfillBatch(crops, config.pitchEncoding),
+    scoredSteps: (crops) => infillBatchTokens(crops),
+  };
 }
 
 /**

@@ -5,7 +5,9 @@ import type { CheckpointConfig, TrainingState } from '../model/checkpoint/checkp
 import { CheckpointError } from '../model/checkpoint/checkpoint.js';
 import { trainingSummaryOf, type TrainingSummary } from '../model/checkpoint/safetensors-model.js';
 import { weightsOf, type WeightMap } from '../model/checkpoint/weight-map.js';
+import type { SamplingOptions } from '../generate/sampling.js';
 import { loadCheckpoint } from './checkpoint-store.js';
+import { readModelSampling } from './model-sampling.js';
 import { modelCheckpointDir } from './run-folder.js';
 import { isSafetensorsFolder, loadSafetensorsModel } from './safetensors-folder.js';
 
@@ -21,6 +23,11 @@ export interface LoadedModel {
   readonly state: TrainingState | undefined;
   /** How long it was trained (steps, time, best validation loss), when the folder says. */
   readonly training: TrainingSummary | undefined;
+  /**
+   * The model's own sampling settings, from `sampling.json` in the folder given (`{}` when it has
+   * none): `howl generate` and `howl eval` lay them over `DEFAULT_SAMPLING` (`model-sampling.ts`).
+   */
+  readonly sampling: SamplingOptions;
 }
 
 /** The original's network as trained by Howl, shipped for comparison (and for `howl export`). */
@@ -33,6 +40,11 @@ export function defaultModelDir(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '../../models/piano-asap-ordered-lstm');
 }
 
+/** The shipped gap-filling model (`howl infill`, `howl eval --infill`; see its MODEL_CARD.md). */
+export function infillModelDir(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), '../../models/piano-asap-infill');
+}
+
 /**
  * Reads a trained model for generation.
  *
@@ -40,17 +52,19 @@ export function defaultModelDir(): string {
  *   `config.json`, as `howl export --format safetensors` writes), or a run folder of `howl train`,
  *   whose best-validation checkpoint (`best/`) is preferred over the latest (`checkpoint/`)
  *   (default: the shipped model)
- * @returns the configuration, weights and training summary
- * @throws CheckpointError naming the folder when there is no model there, or it is corrupt
+ * @returns the configuration, weights, training summary and the folder's sampling settings
+ * @throws CheckpointError naming the folder when there is no model there, or it is corrupt (or its
+ *   `sampling.json` is)
  * @throws SafetensorsError naming `model.safetensors` and what is wrong with it
  * @example const model = await loadModel('runs/piano-ordered-lstm');
  */
 export async function loadModel(path: string = defaultModelDir()): Promise<LoadedModel> {
   if (!existsSync(path)) throw new CheckpointError(`${path}: no such model folder`);
   const dir = modelCheckpointDir(path);
+  const sampling = await readModelSampling(path);
   if (isSafetensorsFolder(dir)) {
     const model = await loadSafetensorsModel(dir);
-    return { dir, format: 'safetensors', ...model, state: undefined };
+    return { dir, format: 'safetensors', ...model, state: undefined, sampling };
   }
   const checkpoint = await loadCheckpoint(dir);
   return {
@@ -60,5 +74,6 @@ export async function loadModel(path: string = defaultModelDir()): Promise<Loade
     weights: weightsOf(checkpoint),
     state: checkpoint.state,
     training: trainingSummaryOf(checkpoint.state),
+    sampling,
   };
 }

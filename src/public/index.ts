@@ -183,6 +183,23 @@ export { DEFAULT_SAMPLING, resolveSampling } from '../generate/sampling.js';
 export type { SamplingOptions, ResolvedSampling } from '../generate/sampling.js';
 export { randomFirstNote } from '../generate/next-note.js';
 export type { ScoredNote } from '../generate/next-note.js';
+export { fillGap, cutAroundGap, writeGap, gapContextRows, feedGapContext } from '../generate/infill.js';
+export type {
+  FillGapOptions,
+  FilledGap,
+  GapParts,
+  GapContext,
+  InfillMode,
+  InfillContextNotes,
+} from '../generate/infill.js';
+export {
+  INFILL_FEATURES,
+  SUFFIX_SUMMARY_FEATURES,
+  infillInputAt,
+  suffixSummary,
+  writeInfillFeatures,
+} from '../encoding/infill-input.js';
+export type { InfillInput, InfillSegment, SuffixNotes } from '../encoding/infill-input.js';
 export {
   presetConfig,
   validateModelConfig,
@@ -234,6 +251,8 @@ export type {
   MusicResult,
   BaselineScores,
 } from '../eval/evaluate.js';
+export { evaluateInfill } from '../eval/infill-eval.js';
+export type { InfillEvalOptions, InfillEvalResult, GapFigures } from '../eval/infill-eval.js';
 export { compareMusic } from '../eval/similarity.js';
 export type { SimilarityResult, FeatureComparison, DegenerationSummary } from '../eval/similarity.js';
 export { buildReport, reportMarkdown, reportJson } from '../eval/report.js';

@@ -61,6 +61,22 @@ export { buildLayersModel, exportLayersModel, LAYERS_OUTPUT_NAMES } from '../exp
 export type { LayersModelFiles } from '../export/layers-export.js';
 export { createOrderedRnn } from '../model/ordered-rnn.js';
 export { buildOrderedBatch, encodeOrderedBatch } from '../model/batching/ordered-features.js';
+export { buildInfillBatch, encodeInfillBatch } from '../model/batching/infill-features.js';
+export {
+  arrangeInfillWindow,
+  drawInfillGap,
+  trainingSequenceOf,
+  DEFAULT_INFILL_CONTEXT,
+  DEFAULT_INFILL_SCHEDULE,
+} from '../model/batching/infill-windows.js';
+export type {
+  InfillGap,
+  InfillContext,
+  InfillSchedule,
+  InfillWindow,
+  TrainingSequence,
+} from '../model/batching/infill-windows.js';
+export { initWeightsFrom } from '../model/init-weights.js';
 export type { OrderedBatch, OrderedBatchArrays } from '../model/batching/ordered-features.js';
 export { orderedInputFeatures } from '../encoding/ordered-input.js';
 export type { PitchEncoding } from '../encoding/ordered-input.js';

@@ -1,6 +1,13 @@
 /** Node-only helpers: files, folders, worker threads. Everything from the core is re-exported. */
 export * from './index.js';
-export { importCorpus, DEFAULT_MAX_FILE_BYTES, AUTO_INLINE_MAX_FILES } from '../node/import-corpus.js';
+export {
+  importCorpus,
+  DEFAULT_MAX_FILE_BYTES,
+  AUTO_INLINE_MAX_FILES,
+  AUTO_WORKERS_MIN_BYTES,
+} from '../node/import-corpus.js';
+export { importCorpusToFile, DEFAULT_IMPORT_MEMORY_BYTES } from '../node/import-to-file.js';
+export type { ImportToFileOptions, ImportToFileResult } from '../node/import-to-file.js';
 export type { ImportOptions, ImportProgress, ImportResult } from '../node/import-corpus.js';
 export { findMidiFiles, isMidiFileName, MIDI_EXTENSIONS } from '../node/find-midi-files.js';
 export {
@@ -11,7 +18,7 @@ export {
 } from '../node/atomic-write.js';
 export { setupNodeBackend, wasmBinaryDirectory } from '../node/tf-backend.js';
 export { saveCheckpoint, loadCheckpoint } from '../node/checkpoint-store.js';
-export { loadModel, defaultModelDir, originalModelDir } from '../node/load-model.js';
+export { loadModel, defaultModelDir, originalModelDir, infillModelDir } from '../node/load-model.js';
 export {
   saveSafetensorsModel,
   loadSafetensorsModel,

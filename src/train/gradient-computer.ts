@@ -76,18 +76,19 @@ function addWeighted(sums: number[], values: readonly number[], weight: number):
  */
 export function createInProcessGradients(model: Model, cropsPerPass: number): GradientComputer {
   return {
-    computeStep(crops, dropoutSeed) {
-      const tokens = realSteps(crops);
+    async computeStep(crops, dropoutSeed) {
+      const tokens = model.scoredSteps?.(crops) ?? realSteps(crops);
       const losses: number[] = [];
       let names: string[] = [];
       let accumulated: tf.Tensor[] | undefined;
       try {
-        splitIntoPasses(crops, cropsPerPass).forEach((passCrops, pass) => {
-          const batch = model.makeBatch(passCrops);
+        const passes = splitIntoPasses(crops, cropsPerPass);
+        for (let pass = 0; pass < passes.length; pass++) {
+          const batch = model.makeBatch(passes[pass]!);
           try {
             const weight = batch.tokens / Math.max(1, tokens);
             const previous = accumulated;
-            const values = tf.tidy(() => {
+            const lossTensor = tf.tidy(() => {
               const computed = passGradientTensors(model, batch, dropoutSeed + pass, weight);
               names = computed.names;
               const sum =
@@ -95,19 +96,22 @@ export function createInProcessGradients(model: Model, cropsPerPass: number): Gr
                   ? computed.grads
                   : computed.grads.map((g, i) => tf.add(previous[i]!, g));
               accumulated = sum.map((g) => tf.keep(g));
-              return Array.from(computed.losses.dataSync());
+              return computed.losses;
             });
             if (previous !== undefined) tf.dispose(previous);
+            // Read asynchronously: a GPU backend cannot (Node) or should not (browser) read synchronously.
+            const values = Array.from(await lossTensor.data());
+            lossTensor.dispose();
             addWeighted(losses, values, weight);
           } finally {
             batch.dispose();
           }
-        });
+        }
       } catch (error) {
         if (accumulated !== undefined) tf.dispose(accumulated);
         throw error;
       }
-      return Promise.resolve({ gradients: accumulated ?? [], losses, names, tokens });
+      return { gradients: accumulated ?? [], losses, names, tokens };
     },
   };
 }
@@ -128,7 +132,7 @@ export function createWorkerGradients(
 ): GradientComputer {
   return {
     async computeStep(crops, dropoutSeed) {
-      const tokens = realSteps(crops);
+      const tokens = model.scoredSteps?.(crops) ?? realSteps(crops);
       const passes = splitIntoPasses(crops, cropsPerPass).map((passCrops, pass): GradientPass => ({
         crops: passCrops,
         seed: dropoutSeed + pass,

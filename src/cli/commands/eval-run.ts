@@ -9,7 +9,13 @@ import { buildReport, type ReportContext, type ReportFile } from '../../eval/rep
 import { writeFileAtomic } from '../../node/atomic-write.js';
 import { defaultModelDir, loadModel, type LoadedModel } from '../../node/load-model.js';
 import { readInputFile } from '../../node/read-input-file.js';
-import { chordsOption, createProgressLine, parseNumberOption } from '../cli-helpers.js';
+import {
+  chordsOption,
+  createProgressLine,
+  parseNumberOption,
+  timingTemperatureOption,
+  type TimingTemperatures,
+} from '../cli-helpers.js';
 import { CliError } from '../cli-error.js';
 
 /** `howl eval`'s options as commander parses them (strings; checked in `runEval`). */
@@ -27,10 +33,15 @@ export interface EvalCommandOptions {
   topP?: string;
   timingTemperature?: string;
   chords?: string;
+  infill?: boolean;
+  gaps?: string;
+  minGap?: string;
+  maxGap?: string;
+  referenceModel?: string;
 }
 
 /** The model's name for the report: its folder's, or the run's when given `run/best`. */
-function modelNameOf(modelPath: string): string {
+export function modelNameOf(modelPath: string): string {
   const full = resolve(modelPath);
   const name = basename(full);
   return name === 'best' || name === 'checkpoint' ? basename(dirname(full)) : name;
@@ -71,6 +82,12 @@ function commandLine(options: EvalCommandOptions, modelPath: string, out: string
   return parts.join(' ');
 }
 
+/** The pitch and timing sampling flags of `howl eval`. */
+interface SamplingFlags extends TimingTemperatures {
+  readonly temperature?: number;
+  readonly topP?: number;
+}
+
 /** `howl eval`'s options, checked and with their defaults. */
 interface EvalSettings {
   readonly split: Split;
@@ -78,15 +95,22 @@ interface EvalSettings {
   readonly notes: number;
   readonly seed: number;
   readonly fitNotes: number;
-  readonly temperature: number;
-  readonly topP: number;
-  readonly timingTemperature: number;
+  /** The sampling flags given (laid over the model's `sampling.json` and `DEFAULT_SAMPLING`). */
+  readonly sampling: SamplingFlags;
   readonly modelPath: string;
   readonly out: string;
 }
 
 /** Checks the options that need no file read (the model and the datasets come later). */
 function parseEvalSettings(options: EvalCommandOptions): EvalSettings {
+  const infillOnly = (['gaps', 'minGap', 'maxGap', 'referenceModel'] as const).filter(
+    (k) => options[k] !== undefined,
+  );
+  if (infillOnly.length > 0) {
+    throw new CliError(
+      `${infillOnly.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} go with --infill`,
+    );
+  }
   if (options.split !== 'validation' && options.split !== 'train') {
     throw new CliError(`--split ${options.split} is not validation or train`);
   }
@@ -96,28 +120,26 @@ function parseEvalSettings(options: EvalCommandOptions): EvalSettings {
     parseNumberOption(options.notes, '--notes', { integer: true, min: 1, max: 1_000_000 }) ?? 1000;
   const seed = parseNumberOption(options.seed, '--seed', { integer: true, min: 0, max: 2 ** 32 - 1 }) ?? 1;
   const fitNotes = parseNumberOption(options.fitNotes, '--fit-notes', { integer: true, min: 1 }) ?? 100_000;
-  const temperature =
-    parseNumberOption(options.temperature, '--temperature', {
-      min: Number.MIN_VALUE,
-      expected: 'a number > 0',
-    }) ?? DEFAULT_SAMPLING.temperature;
-  const topP =
-    parseNumberOption(options.topP, '--top-p', {
-      min: Number.MIN_VALUE,
-      max: 1,
-      expected: 'a number in (0, 1]',
-    }) ?? DEFAULT_SAMPLING.topP;
-  const timingTemperature =
-    parseNumberOption(options.timingTemperature, '--timing-temperature', {
-      min: Number.MIN_VALUE,
-      expected: 'a number > 0',
-    }) ?? 1;
+  const temperature = parseNumberOption(options.temperature, '--temperature', {
+    min: Number.MIN_VALUE,
+    expected: 'a number > 0',
+  });
+  const topP = parseNumberOption(options.topP, '--top-p', {
+    min: Number.MIN_VALUE,
+    max: 1,
+    expected: 'a number in (0, 1]',
+  });
+  const sampling: SamplingFlags = {
+    ...(temperature === undefined ? {} : { temperature }),
+    ...(topP === undefined ? {} : { topP }),
+    ...timingTemperatureOption(options.timingTemperature),
+  };
   const modelPath = options.model ?? defaultModelDir();
   const out = options.out ?? join('eval', modelNameOf(modelPath));
   if (existsSync(out) && !statSync(out).isDirectory()) {
     throw new CliError(`--out ${out} is a file, not a folder`);
   }
-  return { split, pieces, notes, seed, fitNotes, temperature, topP, timingTemperature, modelPath, out };
+  return { split, pieces, notes, seed, fitNotes, sampling, modelPath, out };
 }
 
 /** The model, the dataset and the baselines' dataset, each checked against what `howl eval` needs. */
@@ -233,9 +255,9 @@ export async function runEval(options: EvalCommandOptions): Promise<void> {
       fitNotes: settings.fitNotes,
       ...(baselineData ? { baselineData } : {}),
       sampling: {
-        temperature: settings.temperature,
-        topP: settings.topP,
-        timingTemperature: settings.timingTemperature,
+        ...DEFAULT_SAMPLING,
+        ...model.sampling,
+        ...settings.sampling,
         ...chordsOption(options.chords),
       },
       onProgress: (p) => line.update(progressText(p, split, pieces)),

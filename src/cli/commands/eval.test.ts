@@ -65,6 +65,33 @@ describe('howl eval (shipped model)', () => {
     expect(md).toContain('--pieces 2 --notes 60 --fit-notes 3000');
   });
 
+  it("generates with the model folder's sampling.json, the flags over it, and says so in the report", async () => {
+    const sampling = async (...flags: string[]) => {
+      const out = join(dir, `sampling-${flags.length}`);
+      const ordered = join(repoRoot, 'models/piano-asap-ordered-lstm');
+      const args = ['--model', ordered, '--data', data, '--pieces', '1', '--notes', '30', '--out', out];
+      expect((await howl('eval', ...args, ...flags)).code).toBe(0);
+      const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
+        music: { sampling: Record<string, number> };
+      };
+      const md = readFileSync(join(out, 'report.md'), 'utf8');
+      return { ...report.music.sampling, line: /\(seeds 1–1; ([^)]*\)?)\)/.exec(md)?.[1] };
+    };
+    expect(await sampling()).toMatchObject({
+      topP: 1,
+      delayTemperature: 0.96,
+      durationTemperature: 0.94,
+      velocityTemperature: 1,
+      line: 'temperature 1, timing temperatures 0.96 / 0.94 / 1 (delay / duration / velocity)',
+    });
+    expect(await sampling('--top-p', '0.9', '--timing-temperature', '1')).toMatchObject({
+      topP: 0.9,
+      delayTemperature: 1,
+      durationTemperature: 1,
+      line: 'temperature 1, top-p 0.9',
+    });
+  });
+
   it('bad input: one clear line, exit 1, no report', async () => {
     const out = join(dir, 'never');
     const garbage = join(dir, 'garbage.howl');

@@ -37,14 +37,30 @@ export function registerEval(program: Command): void {
     )
     .option(
       '--top-p <p>',
-      `nucleus sampling for generating (default ${DEFAULT_SAMPLING.topP}, as howl generate)`,
+      `nucleus sampling for generating (default ${DEFAULT_SAMPLING.topP}, or the model folder's sampling.json, as howl generate)`,
     )
     .option('--chords <how>', 'rolled (default) or together: where chord notes start (as howl generate)')
     .option(
       '--timing-temperature <t>',
-      'timing temperature for generating, for models with a timing distribution (default 1)',
+      "timing temperature for generating, for models with a timing distribution: one for every timing head, or delay,duration,velocity (default: the model folder's sampling.json, else 1, as howl generate)",
+    )
+    .option(
+      '--infill',
+      "measure a gap-filling model instead (howl train --infill): its likelihood of held-out gaps' notes given the prefix and suffix against the prefix alone, and how often its written notes end within 0.5 s of the gap's end",
+    )
+    .option('--gaps <n>', 'with --infill: gaps drawn from the held-out pieces (default 100)')
+    .option('--min-gap <s>', 'with --infill: the shortest gap, seconds (default 4)')
+    .option('--max-gap <s>', 'with --infill: the longest gap, seconds (default 16)')
+    .option(
+      '--reference-model <dir>',
+      'with --infill: also score the same gaps from the prefix alone with this ordered model (e.g. the one the infill model was fine-tuned from)',
     )
     .action(async (options: EvalCommandOptions) => {
+      if (options.infill) {
+        const { runInfillEval } = await import('./eval-infill-run.js');
+        await runInfillEval(options);
+        return;
+      }
       const { runEval } = await import('./eval-run.js');
       await runEval(options);
     });

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { noteNameToMidi } from '../../encoding/note-names.js';
 import { generateCandidates, type Candidate } from '../../generate/candidates.js';
-import { DEFAULT_SAMPLING, resolveSampling } from '../../generate/sampling.js';
+import { DEFAULT_SAMPLING, resolveSampling, type SamplingOptions } from '../../generate/sampling.js';
 import { createStepNetwork } from '../../inference/create-step-network.js';
 import { readMidi } from '../../midi/read-midi.js';
 import { writeMidi } from '../../midi/write-midi.js';
@@ -11,7 +11,7 @@ import { loadModel } from '../../node/load-model.js';
 import { readInputFile } from '../../node/read-input-file.js';
 import { PITCH_COUNT } from '../../score/clamp-pitch.js';
 import type { Note } from '../../score/note.js';
-import { chordsOption, parseNumberOption } from '../cli-helpers.js';
+import { chordsOption, parseNumberOption, timingTemperatureOption } from '../cli-helpers.js';
 import { CliError } from '../cli-error.js';
 
 /** `howl generate`'s options as commander parses them (strings; checked in `runGenerate`). */
@@ -126,13 +126,14 @@ function plan(options: GenerateCommandOptions): GeneratePlan {
  */
 export async function runGenerate(options: GenerateCommandOptions): Promise<void> {
   const settings = plan(options);
-  const sampling = resolveSamplingOrFail(options);
+  resolveSamplingOrFail(options); // a bad option fails before the model is read
   if (settings.audioPath !== null) {
     // An unknown ending (.flac) fails now, before the work, not after it.
     const { audioFormatOfPath } = await import('../../render/audio-encoder.js');
     audioFormatOfPath(settings.audioPath);
   }
   const model = await loadModel(options.model);
+  const sampling = resolveSamplingOrFail(options, model.sampling);
   if (options.timingTemperature !== undefined && model.config.model.type === 'original-lstm') {
     throw new CliError(
       '--timing-temperature: this model predicts timing as one value (a regression head), so there is no timing distribution to sample',
@@ -182,15 +183,13 @@ export async function runGenerate(options: GenerateCommandOptions): Promise<void
   );
 }
 
-function resolveSamplingOrFail(options: GenerateCommandOptions) {
+/** The flags over the model's `sampling.json` over `DEFAULT_SAMPLING`, resolved. */
+function resolveSamplingOrFail(options: GenerateCommandOptions, modelSampling: SamplingOptions = {}) {
   const temperature = parseNumberOption(options.temperature, '--temperature', {
     min: Number.MIN_VALUE,
     expected: 'a number > 0',
   });
-  const timingTemperature = parseNumberOption(options.timingTemperature, '--timing-temperature', {
-    min: Number.MIN_VALUE,
-    expected: 'a number > 0',
-  });
+  const timing = timingTemperatureOption(options.timingTemperature);
   const topK = parseNumberOption(options.topK, '--top-k', { integer: true, min: 1, max: PITCH_COUNT });
   const topP = parseNumberOption(options.topP, '--top-p', {
     min: Number.MIN_VALUE,
@@ -203,13 +202,14 @@ function resolveSamplingOrFail(options: GenerateCommandOptions) {
     throw new CliError(`--min-pitch ${options.minPitch} is above --max-pitch ${options.maxPitch}`);
   }
   return resolveSampling({
-    greedy: options.greedy ?? false,
-    temperature: temperature ?? DEFAULT_SAMPLING.temperature,
+    ...modelSampling,
+    greedy: options.greedy ?? modelSampling.greedy ?? false,
+    temperature: temperature ?? modelSampling.temperature ?? DEFAULT_SAMPLING.temperature,
     ...(topK === undefined ? {} : { topK }),
-    topP: topP ?? (options.greedy ? 1 : DEFAULT_SAMPLING.topP),
+    topP: topP ?? (options.greedy ? 1 : (modelSampling.topP ?? DEFAULT_SAMPLING.topP)),
     ...(minPitch === undefined ? {} : { minPitch }),
     ...(maxPitch === undefined ? {} : { maxPitch }),
-    ...(timingTemperature === undefined ? {} : { timingTemperature }),
+    ...timing,
     ...chordsOption(options.chords),
   });
 }

@@ -155,6 +155,23 @@ describe('howl generate (shipped model)', () => {
     expect(readMidi(readFileSync(original)).notes).toHaveLength(300);
   });
 
+  it("the shipped model plays by its folder's sampling.json, and flags override it", async () => {
+    const common = ['--no-audio', '--seed', '6', '--notes', '150'];
+    const piece = async (name: string, ...flags: string[]) => {
+      const out = join(dir, `${name}.mid`);
+      expect((await howl('generate', ...common, ...flags, '-o', out)).code).toBe(0);
+      return readFileSync(out);
+    };
+    const byDefault = await piece('sampling-default');
+    // models/piano-asap-ordered-lstm/sampling.json: top-p 1, delay 0.96, duration 0.94, velocity 1.
+    expect(await piece('sampling-spelt', '--top-p', '1', '--timing-temperature', '0.96,0.94,1')).toEqual(
+      byDefault,
+    );
+    expect(await piece('sampling-raw', '--top-p', '0.95', '--timing-temperature', '1')).not.toEqual(
+      byDefault,
+    );
+  });
+
   it('--chords together starts chord notes at one instant; rolled (the default) spreads them under 10 ms', async () => {
     const together = join(dir, 'together.mid');
     const rolled = join(dir, 'rolled.mid');

@@ -40,7 +40,10 @@ export function registerGenerate(program: Command): void {
       '--temperature <t>',
       `pitch temperature, > 0: lower is safer, higher is wilder (default ${DEFAULT_SAMPLING.temperature})`,
     )
-    .option('--timing-temperature <t>', 'timing temperature, for models with a timing distribution')
+    .option(
+      '--timing-temperature <t>',
+      "timing temperature, for models with a timing distribution: one for every timing head, or delay,duration,velocity (default: the model folder's sampling.json, else 1)",
+    )
     .option(
       '--chords <how>',
       'rolled (default: a chord note starts 0-10 ms after the one before) or together (exactly with it), for models with a timing distribution',
@@ -48,7 +51,7 @@ export function registerGenerate(program: Command): void {
     .option('--top-k <k>', 'draw only from the k most likely pitches')
     .option(
       '--top-p <p>',
-      `draw only from the most likely pitches up to probability p (default ${DEFAULT_SAMPLING.topP})`,
+      `draw only from the most likely pitches up to probability p (default ${DEFAULT_SAMPLING.topP}, or the model folder's sampling.json)`,
     )
     .option('--greedy', 'always take the most likely pitch, as the original system (no sampling)')
     .option('--count <k>', 'candidates generated as one batch; the most likely is kept (default 1)')

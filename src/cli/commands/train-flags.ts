@@ -9,6 +9,8 @@ import type { ModelConfig } from '../../model/config.js';
 export interface TrainCommandOptions {
   out?: string;
   arch?: string;
+  infill?: boolean;
+  initFrom?: string;
   steps?: string;
   time?: string;
   epochs?: string;

@@ -4,8 +4,11 @@ import { basename } from 'node:path';
 import { decodeDataset, type Dataset } from '../../data/dataset-format.js';
 import { datasetIdentity } from '../../data/dataset-identity.js';
 import { HowlError } from '../../errors.js';
-import { architectureName } from '../../model/config.js';
+import { architectureName, describeArchitecture, type ModelConfig } from '../../model/config.js';
 import { createModel } from '../../model/create-model.js';
+import { initWeightsFrom } from '../../model/init-weights.js';
+import type { Model } from '../../model/model.js';
+import { loadModel } from '../../node/load-model.js';
 import { writeFileAtomic, WriteFileError } from '../../node/atomic-write.js';
 import { describeFsError, fileSystemFailure } from '../../node/file-system-errors.js';
 import { saveCheckpoint } from '../../node/checkpoint-store.js';
@@ -250,6 +253,11 @@ export async function runTrain(datasetArg: string | undefined, options: TrainCom
   }
   const trainOptions: TrainOptions = { ...plan.trainOptions, dataset: datasetIdentity(dataset) };
   const resolved = resolveTrainOptions(trainOptions);
+  if (resolved.workers > 1 && (backend === 'webgpu' || backend === 'webgl')) {
+    throw new CliError(
+      `--workers ${resolved.workers} splits each step over CPU threads; on --backend ${backend} the GPU computes the step: use --workers 1`,
+    );
+  }
 
   await setupNodeBackend(backend).catch((error: unknown) => {
     throw new CliError(
@@ -267,10 +275,12 @@ export async function runTrain(datasetArg: string | undefined, options: TrainCom
   const model = createModel(modelConfig, { seed: trainOptions.seed ?? 1 });
   const progress = createTrainProgress({ totalSteps: resolved.steps });
   progress.say(startLine(plan, dataset, resolved, threads));
+  const initLine = plan.initFrom === undefined ? undefined : await initialise(model, plan.initFrom);
+  if (initLine !== undefined) progress.say(initLine);
   metrics.log({
     type: 'event',
     step: resume?.state.step ?? 0,
-    message: resume ? 'resumed' : 'started',
+    message: resume ? 'resumed' : `started${initLine === undefined ? '' : `; ${initLine}`}`,
     time: new Date().toISOString(),
   });
   let result;
@@ -302,6 +312,30 @@ export async function runTrain(datasetArg: string | undefined, options: TrainCom
     model.dispose();
   }
   await reportOutcome(result, run, signals, progress, metrics);
+}
+
+/** A configuration's fields but `infill`, in a fixed order: what must match to start from another model. */
+const networkOf = (config: ModelConfig): string =>
+  JSON.stringify(
+    Object.entries(config)
+      .filter(([key]) => key !== 'infill')
+      .sort(([a], [b]) => (a < b ? -1 : 1)),
+  );
+
+/** `--init-from DIR`: the new model starts from DIR's weights; returns the line that says so. */
+async function initialise(model: Model, dir: string): Promise<string> {
+  const source = await loadModel(dir);
+  if (networkOf(model.config) !== networkOf(source.config.model)) {
+    throw new CliError(
+      `--init-from ${dir}: its network (${describeArchitecture(source.config.model)}) is not the one to train (${describeArchitecture(model.config)})`,
+    );
+  }
+  try {
+    const widened = initWeightsFrom(model, source.weights);
+    return `starting from the weights of ${dir}${widened > 0 ? ` (${widened} input kernel widened with zero rows)` : ''}`;
+  } catch (error) {
+    throw new CliError(`--init-from ${dir}: ${(error as Error).message}`);
+  }
 }
 
 /**

@@ -32,6 +32,8 @@ export interface TrainPlan {
   readonly trainOptions: TrainOptions;
   /** The checkpoint a resumed run continues from. */
   readonly resume?: Checkpoint;
+  /** The model a new run starts from (`--init-from`). */
+  readonly initFrom?: string;
 }
 
 /** The options a resumed run may change; each replaces the saved one only when given. */
@@ -134,7 +136,7 @@ function planNewRun(
     );
   }
   const arch = options.arch ?? DEFAULT_PRESET;
-  const modelConfig = presetConfig(arch);
+  const modelConfig = withInfill(presetConfig(arch), options.infill === true, arch);
   const shape = defaultBatchShape(modelConfig);
   const batchSize = parseNumberOption(options.batch, '--batch', { integer: true, min: 1 }) ?? shape.batchSize;
   const length = parseNumberOption(options.length, '--length', { integer: true, min: 2 }) ?? shape.length;
@@ -165,7 +167,8 @@ function planNewRun(
     };
   }
   resolveTrainOptions(trainOptions);
-  const dir = options.out ?? join('runs', `${basename(datasetArg).replace(/\.howl$/i, '')}-${arch}`);
+  const name = `${basename(datasetArg).replace(/\.howl$/i, '')}-${arch}${options.infill ? '-infill' : ''}`;
+  const dir = options.out ?? join('runs', name);
   if (holdsRun(dir)) {
     throw new CliError(
       `${dir} already holds a training run; continue it with --resume ${dir}, or choose another --out`,
@@ -177,7 +180,19 @@ function planNewRun(
     backend: checkBackend(options.backend ?? 'wasm'),
     modelConfig,
     trainOptions,
+    ...(options.initFrom === undefined ? {} : { initFrom: options.initFrom }),
   };
+}
+
+/** `--infill`: the gap-filling form of an ordered recurrent network. */
+function withInfill(config: ModelConfig, infill: boolean, arch: string): ModelConfig {
+  if (!infill) return config;
+  if (config.type !== 'ordered-rnn') {
+    throw new CliError(
+      `--infill needs an ordered recurrent network (ordered-lstm, ordered-gru), not ${arch}`,
+    );
+  }
+  return { ...config, infill: true };
 }
 
 async function planResume(
@@ -187,7 +202,19 @@ async function planResume(
   overrides: TrainOptions,
 ): Promise<TrainPlan> {
   const conflicting = (
-    ['arch', 'batch', 'length', 'lr', 'seed', 'warmup', 'out', 'augment', 'sourceWeight'] as const
+    [
+      'arch',
+      'infill',
+      'initFrom',
+      'batch',
+      'length',
+      'lr',
+      'seed',
+      'warmup',
+      'out',
+      'augment',
+      'sourceWeight',
+    ] as const
   ).filter((k) => options[k] !== undefined);
   if (conflicting.length > 0) {
     throw new CliError(

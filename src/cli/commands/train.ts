@@ -40,6 +40,14 @@ export function registerTrain(program: Command): void {
       '--arch <name>',
       `architecture: ${Object.keys(MODEL_PRESETS).join(', ')} (default ${DEFAULT_PRESET})`,
     )
+    .option(
+      '--infill',
+      'train a gap-filling network (ordered-lstm, ordered-gru): half the crops are read as suffix, prefix, middle, so it learns to write between two passages (howl infill)',
+    )
+    .option(
+      '--init-from <dir>',
+      "start from this model's weights (fine-tuning; a model folder, run or checkpoint of the same architecture; with --infill the new input columns start at zero)",
+    )
     .option('--steps <n>', 'stop after this many steps in all')
     .option(
       '--time <duration>',

@@ -29,7 +29,7 @@ import { encodeV1Batch } from './features.js';
 export interface OrderedBatchArrays {
   readonly batch: number;
   readonly steps: number;
-  /** `[batch, steps, orderedInputFeatures(encoding)]` inputs. */
+  /** `[batch, steps, width]` inputs (`orderedInputFeatures(encoding)` floats, more for an infill network). */
   readonly inputs: Float32Array;
   /** `[batch, steps]` next delay bin 0..400. */
   readonly delay: Int32Array;
@@ -126,9 +126,19 @@ export function buildOrderedBatch(
   encoding: PitchEncoding = 'one-hot',
   steps?: number,
 ): OrderedBatch {
-  const a = encodeOrderedBatch(crops, encoding, steps);
+  return orderedBatchTensors(encodeOrderedBatch(crops, encoding, steps), orderedInputFeatures(encoding));
+}
+
+/**
+ * An ordered batch's arrays as tensors.
+ *
+ * @param a - the arrays
+ * @param width - floats per input step
+ * @returns the batch; call `dispose()` when done
+ */
+export function orderedBatchTensors(a: OrderedBatchArrays, width: number): OrderedBatch {
   const { batch: B, steps: T } = a;
-  const inputs = tf.tensor3d(a.inputs, [B, T, orderedInputFeatures(encoding)]);
+  const inputs = tf.tensor3d(a.inputs, [B, T, width]);
   const ints = (values: Int32Array) => tf.tensor2d(values, [B, T], 'int32');
   const delay = ints(a.delay);
   const pitch = ints(a.pitch);

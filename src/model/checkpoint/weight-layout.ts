@@ -1,4 +1,5 @@
 import { TIME_BINS, VELOCITY_BINS } from '../../encoding/grid.js';
+import { orderedRnnInputFeatures } from '../../encoding/infill-input.js';
 import { OCTAVES, orderedInputFeatures, PITCHES_PER_OCTAVE } from '../../encoding/ordered-input.js';
 import { PITCH_COUNT } from '../../score/clamp-pitch.js';
 import type { ModelConfig, OrderedConfig, RnnConfig, TransformerConfig } from '../config.js';
@@ -110,7 +111,8 @@ export function weightLayout(config: ModelConfig): readonly WeightSpec[] {
     }
     case 'ordered-rnn':
       return [
-        ...trunkLayout(config, orderedInputFeatures(config.pitchEncoding)),
+        // An infill network's kernel has INFILL_FEATURES more rows, after the pitch's.
+        ...trunkLayout(config, orderedRnnInputFeatures(config)),
         ...headsLayout(config, config.denseUnits + config.units),
       ];
     case 'transformer':

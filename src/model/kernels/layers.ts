@@ -100,9 +100,10 @@ export { selu } from './head-ops.js';
  * map restores the mean and variance, so a self-normalising network stays normalised. Outside
  * training (or with `rate` 0) it is the identity.
  *
- * The mask comes from the integer `seed`, so training is reproducible and resumable: on the
- * CPU-resident backends (wasm, cpu) from Howl's own generator (`random/rng.ts`) in one fused op,
- * elsewhere from `tf.randomUniform(…, seed)`.
+ * The mask comes from the integer `seed`, so training is reproducible and resumable, and it is the
+ * same on every backend: Howl's own generator (`random/rng.ts`) draws the dropped positions; on the
+ * CPU-resident backends (wasm, cpu) one fused op applies them, elsewhere (webgpu, webgl) they are
+ * scattered into a mask on the device (a few hundred indices sent, not a mask of every value).
  *
  * @param x - activations
  * @param rate - drop probability in [0, 1)
@@ -117,9 +118,16 @@ export function alphaDropout<T extends tf.Tensor>(x: T, rate: number, seed: numb
   const b = -a * alphaP * rate;
   const backend = tf.getBackend();
   if (backend === 'wasm' || backend === 'cpu') return fusedAlphaDropout(x, rate, seed, a, b, alphaP) as T;
+  const drops = droppedPositions(x.size, rate, seed);
   return tf.tidy(() => {
-    const keep = tf.cast(tf.greaterEqual(tf.randomUniform(x.shape, 0, 1, 'float32', seed), rate), 'float32');
-    const dropped = tf.add(tf.mul(x, keep), tf.mul(tf.sub(1, keep), alphaP));
+    const lost =
+      drops.length === 0
+        ? tf.zeros(x.shape)
+        : tf.reshape(
+            tf.scatterND(tf.tensor2d(drops, [drops.length, 1], 'int32'), tf.ones([drops.length]), [x.size]),
+            x.shape,
+          );
+    const dropped = tf.add(tf.mul(x, tf.sub(1, lost)), tf.mul(lost, alphaP));
     return tf.add(tf.mul(dropped, a), b) as T;
   });
 }

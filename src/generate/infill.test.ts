@@ -1,0 +1,158 @@
+import { beforeAll, describe, expect, test } from 'vitest';
+import { TIME_BINS, VELOCITY_BINS } from '../encoding/grid.js';
+import type { InfillInput } from '../encoding/infill-input.js';
+import type { V1Row } from '../encoding/v1.js';
+import { createStepNetwork } from '../inference/create-step-network.js';
+import type { OrderedStepNetwork } from '../inference/step-network.js';
+import { weightMapOf } from '../model/checkpoint/weight-map.js';
+import { presetConfig, type OrderedRnnConfig } from '../model/config.js';
+import { createModel } from '../model/create-model.js';
+import { setupBackend } from '../model/kernels/backend.js';
+import type { WeightMap } from '../model/checkpoint/weight-map.js';
+import { PITCH_COUNT } from '../score/clamp-pitch.js';
+import type { Note } from '../score/note.js';
+import { cutAroundGap, fillGap, gapContextRows } from './infill.js';
+
+const TINY: OrderedRnnConfig = {
+  ...(presetConfig('ordered-lstm') as OrderedRnnConfig),
+  units: 16,
+  denseUnits: 12,
+  blocks: 1,
+  headUnits: 8,
+  infill: true,
+};
+
+/**
+ * A stand-in network whose next delay is always `delay` seconds (one bin holds all the mass but a
+ * trace), pitch 60; it records what it reads.
+ */
+function fixedDelayNetwork(
+  delay: number,
+): OrderedStepNetwork & { fed: V1Row[]; infill: (InfillInput | null)[] } {
+  const delayLogits = new Float32Array(TIME_BINS).fill(-30);
+  delayLogits[Math.round(delay / 0.01)] = 0;
+  const pitch = new Float32Array(PITCH_COUNT).fill(-30);
+  pitch[60] = 0;
+  const rest = {
+    duration: new Float32Array(TIME_BINS).fill(0),
+    velocity: new Float32Array(VELOCITY_BINS).fill(0),
+  };
+  const fed: V1Row[] = [];
+  const infill: (InfillInput | null)[] = [];
+  let current: InfillInput | null = null;
+  return {
+    kind: 'ordered',
+    config: TINY,
+    batch: 1,
+    stateSize: 1,
+    delayLogits,
+    fed,
+    infill,
+    pitchLogitsGiven: () => pitch,
+    restLogitsGiven: () => rest,
+    step(rows) {
+      fed.push(rows[0]!);
+      infill.push(current);
+    },
+    saveState: () => new Float32Array(1),
+    loadState: () => undefined,
+    reset() {
+      fed.length = 0;
+      infill.length = 0;
+      current = null;
+    },
+    setInfill(_row, input) {
+      current = input;
+    },
+  };
+}
+
+/** Notes every 0.25 s from 0 to 20 s, climbing through an octave. */
+const piece: Note[] = Array.from({ length: 81 }, (_, i) => ({
+  pitch: 60 + (i % 12),
+  velocity: 64 + (i % 5),
+  time: i * 0.25,
+  duration: 0.2,
+}));
+
+let weights: WeightMap;
+beforeAll(async () => {
+  await setupBackend('cpu');
+  const model = createModel(TINY, { seed: 3 });
+  weights = weightMapOf(model);
+  model.dispose();
+});
+
+describe('filling a gap', () => {
+  test('the sampler stops at the gap’s end: the note drawn past it is dropped', () => {
+    const net = fixedDelayNetwork(0.5);
+    // Gap [5.1, 7.3): the prefix ends at 5.0; delays in the 0.50-0.51 s bin put notes at about 5.5,
+    // 6.0, 6.5 and 7.0; the next, at about 7.5, is past the end.
+    const filled = fillGap(net, piece, { from: 5.1, to: 7.3, seed: 1 });
+    expect(filled.ended).toBe('gap-end');
+    const times = filled.written.map((n) => n.time);
+    expect(times).toHaveLength(4);
+    times.forEach((t, i) => expect(t - (5.5 + 0.5 * i)).toBeGreaterThanOrEqual(0));
+    times.forEach((t, i) => expect(t - (5.5 + 0.5 * i)).toBeLessThan(0.01 * (i + 1)));
+    expect(filled.replaced).toHaveLength(9); // 5.25 .. 7.25
+    expect(filled.notes.filter((n) => n.time < 5.1)).toEqual(piece.filter((n) => n.time < 5.1));
+    expect(filled.notes.filter((n) => n.time >= 7.3)).toEqual(piece.filter((n) => n.time >= 7.3));
+    // Each written note was fed with the time left to the gap's end.
+    const middle = net.infill.filter((i) => i?.segment === 'middle').map((i) => i!.untilEnd);
+    expect(middle).toEqual(times.map((t) => 7.3 - t));
+    expect(net.infill.filter((i) => i?.segment === 'middle').every((i) => i!.summary !== undefined)).toBe(
+      true,
+    );
+  });
+
+  test('the first note waits for the gap’s start; a guard on the number of notes', () => {
+    // The prefix's last note is at 5.0 and the gap starts at 5.77: the 0.1 s delays that would land
+    // before it are masked, so the first written note starts at the gap's start or later.
+    const filled = fillGap(fixedDelayNetwork(0.1), piece, { from: 5.77, to: 6.5, seed: 2 });
+    expect(filled.written[0]!.time).toBeGreaterThanOrEqual(5.77);
+    expect(filled.written.every((n) => n.time >= 5.77 && n.time < 6.5)).toBe(true);
+    const limited = fillGap(fixedDelayNetwork(0.01), piece, { from: 5.1, to: 9, seed: 2, maxNotes: 10 });
+    expect(limited.ended).toBe('note-limit');
+    expect(limited.written).toHaveLength(10);
+  });
+
+  test('the network reads the suffix (from the gap’s end), then the prefix, as in training', () => {
+    const parts = cutAroundGap(piece, 5.1, 7.3);
+    const context = gapContextRows(parts, 5.1, 7.3, 'infill', { prefixNotes: 3, suffixNotes: 2 });
+    // Suffix 7.5, 7.75 (the first delay from 7.3); prefix 4.5, 4.75, 5.0 (the first delay 0).
+    expect(context.rows.map((r) => Number(r[0].toFixed(6)))).toEqual([0.2, 0.25, 0, 0.25, 0.25]);
+    expect(context.inputs.map((i) => i!.segment)).toEqual(['suffix', 'suffix', 'prefix', 'prefix', 'prefix']);
+    expect(context.inputs[4]!.untilStart).toBeCloseTo(0.1, 9);
+    expect(context.inputs[4]!.untilEnd).toBeCloseTo(2.3, 9);
+    const prefixOnly = gapContextRows(parts, 5.1, 7.3, 'prefix', { prefixNotes: 3 });
+    expect(prefixOnly.inputs).toEqual([null, null, null]);
+    expect(prefixOnly.summary).toBeUndefined();
+  });
+
+  test('a real infill network: notes only inside the gap, the rest kept, the same seed the same fill', () => {
+    const network = createStepNetwork(TINY, weights, 1);
+    const a = fillGap(network, piece, { from: 8, to: 12, seed: 9 });
+    const b = fillGap(network, piece, { from: 8, to: 12, seed: 9 });
+    expect(a.notes).toEqual(b.notes);
+    expect(a.written.every((n) => n.time >= 8 && n.time < 12)).toBe(true);
+    expect(a.notes.length).toBe(piece.length - a.replaced.length + a.written.length);
+    for (let i = 1; i < a.notes.length; i++)
+      expect(a.notes[i]!.time).toBeGreaterThanOrEqual(a.notes[i - 1]!.time);
+    // Without a suffix it continues the prefix up to the gap's end.
+    const end = fillGap(network, piece, { from: 17, to: 25, seed: 9 });
+    expect(end.written.every((n) => n.time >= 17 && n.time < 25)).toBe(true);
+  });
+
+  test('an ordinary network continues the prefix only; around the gap it is refused', () => {
+    const plain: OrderedRnnConfig = { ...TINY };
+    delete (plain as { infill?: true }).infill;
+    const model = createModel(plain, { seed: 4 });
+    const network = createStepNetwork(plain, weightMapOf(model), 1);
+    model.dispose();
+    expect(() => fillGap(network, piece, { from: 8, to: 12 })).toThrow(/does not fill gaps/);
+    const continued = fillGap(network, piece, { from: 8, to: 12, mode: 'prefix', seed: 1 });
+    expect(continued.written.every((n) => n.time >= 8 && n.time < 12)).toBe(true);
+    expect(() => fillGap(network, piece, { from: 0, to: 2, mode: 'prefix' })).toThrow(/note before it/);
+    expect(() => fillGap(network, piece, { from: 3, to: 3 })).toThrow(/before the end/);
+  });
+});
