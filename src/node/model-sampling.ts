@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resolveSampling, type SamplingOptions } from '../generate/sampling.js';
 import { CheckpointError } from '../model/checkpoint/checkpoint.js';
+import { writeFileAtomic } from './atomic-write.js';
 
 /**
  * A model's own sampling settings: `sampling.json` in its folder, a JSON object of
@@ -72,4 +73,24 @@ export async function readModelSampling(folder: string): Promise<SamplingOptions
     fail((error as Error).message);
   }
   return options as SamplingOptions;
+}
+
+/**
+ * Writes a model folder's `sampling.json` (atomically), so that settings measured for a network
+ * travel with its weights when they are written elsewhere (`howl export --format safetensors`).
+ * Writes nothing when `sampling` is empty.
+ *
+ * @param folder - the model folder
+ * @param sampling - the settings, as `readModelSampling` returns them
+ * @returns the path written, or undefined when there was nothing to write
+ * @example await writeModelSampling('export/piano', model.sampling);
+ */
+export async function writeModelSampling(
+  folder: string,
+  sampling: SamplingOptions,
+): Promise<string | undefined> {
+  if (Object.keys(sampling).length === 0) return undefined;
+  const file = join(folder, MODEL_SAMPLING_FILE);
+  await writeFileAtomic(file, `${JSON.stringify(sampling, null, 2)}\n`);
+  return file;
 }
