@@ -3,12 +3,12 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
-import { SHIPPED_MODELS, type ModelAbout } from './src/model-catalogue.js';
+import { INFILL_MODEL, SHIPPED_MODELS, type ModelAbout } from './src/model-catalogue.js';
 
 /**
  * Builds the composer page into dist-web/ (`npm run build:web`), a static site: the page, its two
- * workers, the shipped models (the default in model/, the others in models/<folder>/, each with
- * its MODEL_CARD.md; `model-catalogue.ts` lists them) and the SoundFont (soundfont.sf3).
+ * workers, the shipped models (the default in model/, the others and the infill model in
+ * models/<folder>/, each with its MODEL_CARD.md; `model-catalogue.ts` lists them) and the SoundFont (soundfont.sf3).
  * `howl serve` serves it; any static server does too. `HOWL_WEB_OUT` and `HOWL_MODEL_DIR` change
  * where it goes and which model is the default (the end-to-end test builds into a temporary folder).
  */
@@ -24,7 +24,10 @@ const CARD = 'MODEL_CARD.md';
 /** The folder each model URL path serves (`/model/` is the default, possibly HOWL_MODEL_DIR). */
 const modelFolders = new Map<string, string>([
   ['model', modelDir],
-  ...otherModels.map((m): [string, string] => [`models/${m.folder}`, join(root, 'models', m.folder)]),
+  ...[...otherModels, INFILL_MODEL].map((m): [string, string] => [
+    `models/${m.folder}`,
+    join(root, 'models', m.folder),
+  ]),
 ]);
 
 /** `model/about.json`: written only when the default model is the shipped one it describes. */

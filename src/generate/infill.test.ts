@@ -129,6 +129,46 @@ describe('filling a gap', () => {
     expect(prefixOnly.summary).toBeUndefined();
   });
 
+  test('kept notes in the gap are fed at their time, as if written, and the sampler writes around them', () => {
+    const net = fixedDelayNetwork(0.5);
+    // Gap [5.1, 7.3): drawn notes would fall at about 5.5, 6.0, 6.5, 7.0. Kept notes at 5.8 and
+    // 6.9: the note drawn at about 6.0 would follow 5.8, so 5.8 is read instead and the next drawn
+    // note comes 0.5 s after it (about 6.3); 6.8 is written, then 6.9 is read, and the next (7.4) ends it.
+    const keep: Note[] = [
+      { pitch: 72, velocity: 90, time: 5.8, duration: 0.3 },
+      { pitch: 40, velocity: 50, time: 6.9, duration: 0.2 },
+    ];
+    const filled = fillGap(net, piece, { from: 5.1, to: 7.3, seed: 1, keep });
+    expect(filled.ended).toBe('gap-end');
+    const times = filled.written.map((n) => n.time);
+    expect(times).toHaveLength(3);
+    [5.5, 6.3, 6.8].forEach((t, i) => expect(times[i]! - t).toBeGreaterThanOrEqual(0));
+    [5.5, 6.3, 6.8].forEach((t, i) => expect(times[i]! - t).toBeLessThan(0.01 * (i + 1)));
+    // Both kept notes are in the piece, unchanged, between the written ones.
+    const middle = filled.notes.filter((n) => n.time >= 5.1 && n.time < 7.3);
+    expect(middle.map((n) => n.pitch)).toEqual([60, 72, 60, 60, 40]);
+    expect(middle[1]).toEqual(keep[0]);
+    expect(middle[4]).toEqual(keep[1]);
+    // The network read each kept note as a middle note, with its delay from the note before.
+    const fedMiddle = net.fed.slice(-5);
+    expect(fedMiddle[1]![0]).toBeCloseTo(5.8 - times[0]!, 9);
+    expect(fedMiddle[1]![3]).toBe(72 - 60);
+    expect(fedMiddle[4]![0]).toBeCloseTo(6.9 - times[2]!, 9);
+    const inputs = net.infill.slice(-5);
+    expect(inputs.every((i) => i?.segment === 'middle')).toBe(true);
+    expect(inputs[1]!.untilEnd).toBeCloseTo(7.3 - 5.8, 9);
+    // Kept notes outside the gap are ignored; without keep, the same fill as before.
+    const plain = fillGap(fixedDelayNetwork(0.5), piece, { from: 5.1, to: 7.3, seed: 1 });
+    const outside = fillGap(fixedDelayNetwork(0.5), piece, {
+      from: 5.1,
+      to: 7.3,
+      seed: 1,
+      keep: [{ pitch: 50, velocity: 60, time: 8, duration: 0.1 }],
+    });
+    expect(outside.notes).toEqual(plain.notes);
+    expect(filled.replaced).toHaveLength(9);
+  });
+
   test('a real infill network: notes only inside the gap, the rest kept, the same seed the same fill', () => {
     const network = createStepNetwork(TINY, weights, 1);
     const a = fillGap(network, piece, { from: 8, to: 12, seed: 9 });

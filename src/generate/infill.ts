@@ -189,6 +189,13 @@ export interface FillGapOptions extends InfillContextNotes {
   readonly sampling?: SamplingOptions;
   /** The most notes written (default 40 per second of gap, at least 64): a guard, rarely reached. */
   readonly maxNotes?: number;
+  /**
+   * Notes in the gap to keep (a person's locked notes): each is fed to the network at its time, as
+   * if the network had written it, once a drawn note would start at or after it (the drawn note is
+   * then dropped and drawn again after it); so the network writes around them. Kept notes outside
+   * the gap are ignored.
+   */
+  readonly keep?: readonly Note[];
 }
 
 /** A filled gap. */
@@ -197,7 +204,7 @@ export interface FilledGap {
   readonly notes: Note[];
   /** The notes written in the gap, with the model's log-probability of each pitch. */
   readonly written: ScoredNote[];
-  /** The gap's own notes, replaced. */
+  /** The gap's own notes, replaced (all but those kept, `FillGapOptions.keep`). */
   readonly replaced: readonly Note[];
   /** Why writing stopped: the network drew a note at or after the gap's end, or `maxNotes`. */
   readonly ended: 'gap-end' | 'note-limit';
@@ -231,43 +238,88 @@ export function fillGap(
     mode: reading,
     rng: createRng(options.seed ?? 1),
   });
+  const kept = keptInGap(options);
+  const middle = [...written.notes, ...kept].sort((a, b) => a.time - b.time); // stable: kept after ties
   return {
-    notes: [...parts.before, ...written.notes, ...parts.after],
+    notes: [...parts.before, ...middle, ...parts.after],
     written: written.notes,
-    replaced: parts.inside,
+    replaced: parts.inside.filter((n) => !kept.some((k) => k.time === n.time && k.pitch === n.pitch)),
     ended: written.ended,
   };
 }
+
+/** The notes of `keep` that start in the gap, in time order. */
+const keptInGap = (options: Pick<FillGapOptions, 'from' | 'to' | 'keep'>): Note[] =>
+  (options.keep ?? [])
+    .filter((n) => n.time >= options.from && n.time < options.to)
+    .sort((a, b) => a.time - b.time);
 
 /**
  * Reads a gap's context and writes the gap's notes: `fillGap`'s work, with the caller's generator.
  *
  * @param network - an ordered step network of batch 1
  * @param parts - the piece cut around the gap
- * @param options - the gap, mode, generator, sampling, context and note limit
- * @returns the written notes and why writing stopped
+ * @param options - the gap, mode, generator, sampling, context, kept notes and note limit
+ * @returns the written notes (not the kept ones) and why writing stopped
  */
 export function writeGap(
   network: OrderedStepNetwork,
   parts: Pick<GapParts, 'before' | 'after'>,
   options: Omit<FillGapOptions, 'seed'> & { readonly rng: ReturnType<typeof createRng> },
 ): { notes: ScoredNote[]; ended: 'gap-end' | 'note-limit' } {
+  const notes: ScoredNote[] = [];
+  const steps = gapWriter(network, parts, options);
+  for (let step = steps.next(); ; step = steps.next()) {
+    if (step.done === true) return { notes, ended: step.value };
+    notes.push(step.value);
+  }
+}
+
+/**
+ * `writeGap` one note at a time: reads the gap's context on the first `next()`, then yields each
+ * written note as it is drawn (a caller can stop between notes, e.g. to stream them to a page), and
+ * returns why writing stopped. Kept notes (`options.keep`) are fed, not yielded.
+ *
+ * @param network - an ordered step network of batch 1
+ * @param parts - the piece cut around the gap
+ * @param options - as `writeGap`'s
+ * @returns a generator of the written notes
+ */
+export function* gapWriter(
+  network: OrderedStepNetwork,
+  parts: Pick<GapParts, 'before' | 'after'>,
+  options: Omit<FillGapOptions, 'seed'> & { readonly rng: ReturnType<typeof createRng> },
+): Generator<ScoredNote, 'gap-end' | 'note-limit', void> {
   const { from, to, rng } = options;
   const mode = options.mode ?? 'infill';
   const sampling = resolveSampling(options.sampling);
   const maxNotes = options.maxNotes ?? Math.max(64, Math.ceil(40 * (to - from)));
   const context = gapContextRows(parts, from, to, mode, options);
   feedGapContext(network, context);
-  const written: ScoredNote[] = [];
+  const keep = keptInGap(options);
+  /** The gap's notes so far, written and kept, in the order the network read them. */
+  const read: Note[] = [];
+  let written = 0;
   let time = parts.before[parts.before.length - 1]!.time;
-  while (written.length < maxNotes) {
-    const onset = lastOnset(written, parts.before);
+  while (written < maxNotes) {
+    const onset = lastOnset(read, parts.before);
     const { note, row } = nextNote(network, 0, onset, sampling, rng, { minDelay: Math.max(0, from - time) });
-    if (note.time >= to) return { notes: written, ended: 'gap-end' };
+    const kept = keep[read.length - written];
+    if (kept !== undefined && note.time >= kept.time) {
+      // The drawn note would follow a kept one: the network reads the kept note instead, then draws again.
+      network.setInfill?.(0, gapNoteInput(context, kept.time, from, to));
+      network.step([rowOf(kept, time, `kept note ${read.length - written}`)]);
+      read.push(kept);
+      time = kept.time;
+      continue;
+    }
+    if (note.time >= to) return 'gap-end';
     network.setInfill?.(0, gapNoteInput(context, note.time, from, to));
     network.step([row]);
-    written.push(note);
+    read.push(note);
+    written++;
     time = note.time;
+    yield note;
   }
-  return { notes: written, ended: 'note-limit' };
+  return 'note-limit';
 }

@@ -183,7 +183,14 @@ export { DEFAULT_SAMPLING, resolveSampling } from '../generate/sampling.js';
 export type { SamplingOptions, ResolvedSampling } from '../generate/sampling.js';
 export { randomFirstNote } from '../generate/next-note.js';
 export type { ScoredNote } from '../generate/next-note.js';
-export { fillGap, cutAroundGap, writeGap, gapContextRows, feedGapContext } from '../generate/infill.js';
+export {
+  fillGap,
+  cutAroundGap,
+  writeGap,
+  gapWriter,
+  gapContextRows,
+  feedGapContext,
+} from '../generate/infill.js';
 export type {
   FillGapOptions,
   FilledGap,

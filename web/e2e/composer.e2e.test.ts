@@ -915,6 +915,116 @@ describe.skipIf(!haveChromium)('the web composer in Chromium', () => {
     expect(await message()).toMatch(/^Opened bach_847.mid/);
   });
 
+  it('fills a ruler range with the infill model, undoes it, fills again, and writes around locked notes', async () => {
+    const original = playedPiece(120, 4, 8); // 16 s
+    await openNotes('to-fill.mid', original);
+    await page.evaluate(() =>
+      window.howl.setViewport({ ...window.howl.viewport(), startTime: 0, pxPerSecond: 80, topPitch: 84 }),
+    );
+    await page.waitForTimeout(50);
+    const box = (await page.locator('.roll-canvas').boundingBox())!;
+    /** Drags on the ruler from `a` to `b` seconds: the range (snap is off, so about those times). */
+    const dragRange = async (a: number, b: number): Promise<{ start: number; end: number }> => {
+      const [xa] = await rollPoint(a, 60);
+      const [xb] = await rollPoint(b, 60);
+      await page.mouse.move(xa, box.y + 12);
+      await page.mouse.down();
+      await page.mouse.move((xa + xb) / 2, box.y + 12, { steps: 3 });
+      await page.mouse.move(xb, box.y + 12, { steps: 3 });
+      await page.mouse.up();
+      const range = (await view()).range!;
+      expect(range.start).toBeCloseTo(a, 1);
+      expect(range.end).toBeCloseTo(b, 1);
+      return range;
+    };
+    /** Presses a fill key and waits for the model to finish writing. */
+    const fill = async (key: string): Promise<void> => {
+      await page.keyboard.press(key);
+      await page.waitForFunction(
+        () =>
+          window.howl.status() === 'idle' &&
+          /^Filled /.test(document.querySelector('#message')!.textContent!),
+        undefined,
+        { timeout: 20_000 },
+      );
+    };
+    const split = (notes: readonly (Note & { id: number })[], r: { start: number; end: number }) => ({
+      inside: plain(notes.filter((n) => n.time >= r.start && n.time < r.end)),
+      outside: plain(notes.filter((n) => n.time < r.start || n.time >= r.end)),
+    });
+
+    const before = await view();
+    const range = await dragRange(4, 8);
+    expect(await page.locator('#fill').isDisabled()).toBe(false);
+    await fill('f');
+    const take1 = await view();
+    const parts1 = split(take1.notes, range);
+    const parts0 = split(before.notes, range);
+    expect(parts1.outside).toEqual(parts0.outside); // nothing outside the range moved
+    expect(parts1.inside.length).toBeGreaterThan(4); // 4 s of music
+    expect(parts1.inside).not.toEqual(parts0.inside);
+    const f = await page.evaluate(() => window.howl.figures.generation);
+    expect(f.notes).toBe(parts1.inside.length);
+    expect(f.firstNoteMs).not.toBeNull();
+    figures['fill 4 s (first take, the infill model fetched)'] =
+      `${f.notes} notes in ${Math.round(f.wallMs)} ms (the first drawn after ${Math.round(f.firstNoteMs!)} ms)`;
+    await shot('8b-filled');
+
+    // Undo: back to before, in one step; redo brings the take back.
+    await page.keyboard.press('Control+z');
+    expect(plain((await view()).notes)).toEqual(plain(before.notes));
+    await page.keyboard.press('Control+Shift+z');
+    expect(plain((await view()).notes)).toEqual(plain(take1.notes));
+
+    // Fill again: another take in place of the first; one undo still goes back to before.
+    await fill('Shift+F');
+    const take2 = await view();
+    const parts2 = split(take2.notes, range);
+    expect(parts2.outside).toEqual(parts0.outside);
+    expect(parts2.inside.length).toBeGreaterThan(4);
+    expect(parts2.inside).not.toEqual(parts1.inside);
+    expect(await message()).toMatch(/^Filled 4\.\d\d–8\.\d\d s with \d+ notes \(seed \d+\)/);
+    await page.keyboard.press('Control+z');
+    expect(plain((await view()).notes)).toEqual(plain(before.notes));
+
+    // Lock two notes of the tune between 10 and 14 s (click, shift-click, Shift+L), then fill 10-14 s.
+    const tune = before.notes.filter((n) => n.time > 10.5 && n.time < 13.5 && n.pitch >= 67 && n.pitch <= 71);
+    const [a, b] = [tune[0]!, tune[tune.length - 1]!];
+    await page.mouse.click(...(await rollPoint(a.time + 0.05, a.pitch)));
+    await page.keyboard.down('Shift');
+    await page.mouse.click(...(await rollPoint(b.time + 0.05, b.pitch)));
+    await page.keyboard.up('Shift');
+    expect((await view()).selected.sort()).toEqual([a.id, b.id].sort());
+    await page.keyboard.press('Shift+L');
+    const locked = (await view()).notes.filter((n) => (n as { locked?: boolean }).locked === true);
+    expect(locked.map((n) => n.id).sort()).toEqual([a.id, b.id].sort());
+    expect(await page.locator('#lock').getAttribute('aria-pressed')).toBe('true');
+    await page.keyboard.press('Escape'); // the selection
+    const range2 = await dragRange(10, 14);
+    const lockedBefore = await view();
+    await fill('f');
+    const around = await view();
+    const parts3 = split(around.notes, range2);
+    expect(parts3.outside).toEqual(split(lockedBefore.notes, range2).outside);
+    // Both locked notes are kept as they were, still locked; the model wrote the others around them.
+    for (const kept of [a, b]) {
+      const found = around.notes.find((n) => n.id === kept.id)!;
+      expect(found).toEqual({ ...kept, locked: true });
+    }
+    const written = around.notes.filter(
+      (n) => n.time >= range2.start && n.time < range2.end && n.id !== a.id && n.id !== b.id,
+    );
+    expect(written.length).toBeGreaterThan(4);
+    expect(written.every((n) => !before.notes.some((o) => o.id === n.id))).toBe(true); // all new
+    await shot('8c-filled-around-locked');
+    // Undo the fill, then the lock: the piece as opened (locks are not kept across a reload).
+    await page.keyboard.press('Control+z');
+    expect((await view()).notes).toEqual(lockedBefore.notes);
+    await page.keyboard.press('Control+z');
+    expect((await view()).notes).toEqual(before.notes);
+    await page.keyboard.press('Escape'); // the range
+  });
+
   it('says why a model does not load, and keeps the one it has', async () => {
     await page.setInputFiles('#model-input', {
       name: 'weights.bin',

@@ -27,7 +27,21 @@ export interface ComposerClient {
     seed?: number;
     onNotes: (notes: readonly Note[]) => void;
   }): Promise<Extract<ComposerReply, { type: 'done' }>>;
-  /** Stops the generation in progress (the promise of `generate` then resolves). */
+  /**
+   * Fills the gap `[from, to)` of `notes` with the gap-filling model served at `model.base` (fetched
+   * on the first fill); the notes inside the gap that are sent are kept and written around.
+   * `onNotes` gets the written notes in batches; resolves when done or stopped.
+   */
+  fill(options: {
+    model: { base: string; name: string };
+    notes: readonly Note[];
+    from: number;
+    to: number;
+    sampling: SamplingOptions;
+    seed: number;
+    onNotes: (notes: readonly Note[]) => void;
+  }): Promise<Extract<ComposerReply, { type: 'done' }>>;
+  /** Stops the generation or fill in progress (the promise of `generate` or `fill` then resolves). */
   stop(): void;
 }
 
@@ -90,6 +104,14 @@ export function createComposerClient(): ComposerClient {
         jobs.set(id, { onNotes, resolve });
         const limits = { ...(until === undefined ? {} : { until }), ...(seed === undefined ? {} : { seed }) };
         send({ type: 'generate', id, prefix, count, sampling, ...limits });
+      });
+    },
+    fill({ onNotes, ...request }) {
+      client.stop();
+      const id = nextId++;
+      return new Promise((resolve) => {
+        jobs.set(id, { onNotes, resolve });
+        send({ type: 'fill', id, ...request });
       });
     },
     stop() {

@@ -3,7 +3,15 @@
  * notes are written. Notes go back in small batches (the first one at once, then about every
  * 16 ms); a `stop` message is seen between batches.
  */
-import { createComposer, type Composer, type Note } from '../../src/public/index.js';
+import {
+  createComposer,
+  createRng,
+  cutAroundGap,
+  gapWriter,
+  type Composer,
+  type Note,
+  type OrderedStepNetwork,
+} from '../../src/public/index.js';
 import { firstNoteInRange, syncComposer } from './composer-session.js';
 import { plainNote } from './editor-state.js';
 import { decodeModel, fetchModel, networkOf, pickCheckpoint, type BrowserModel } from './model-loader.js';
@@ -86,6 +94,68 @@ async function generate(request: Extract<ComposerRequest, { type: 'generate' }>)
   }
 }
 
+/** The gap-filling model, fetched on the first fill (by its URL). */
+let infill: { base: string; network: OrderedStepNetwork } | null = null;
+
+async function infillNetwork(model: { base: string; name: string }): Promise<OrderedStepNetwork> {
+  if (infill?.base === model.base) return infill.network;
+  const network = networkOf(await fetchModel(model.base, model.name));
+  if (network.kind !== 'ordered' || network.setInfill === undefined)
+    throw new Error(`${model.name} does not fill gaps`);
+  infill = { base: model.base, network };
+  return network;
+}
+
+/**
+ * Fills a gap (`src/generate/infill.ts`): the notes inside it that came with the request are the
+ * person's locked ones, kept and written around. Written notes stream back as a generation's do.
+ */
+async function fill(request: Extract<ComposerRequest, { type: 'fill' }>): Promise<void> {
+  const started = performance.now();
+  const job = { id: request.id, stop: false };
+  running = job;
+  let made = 0;
+  try {
+    const network = await infillNetwork(request.model);
+    const { from, to } = request;
+    const parts = cutAroundGap(request.notes, from, to);
+    if (parts.before.length === 0) throw new Error('the range needs notes before it to lead on from');
+    const steps = gapWriter(network, parts, {
+      from,
+      to,
+      // No note after the range: nothing to lead into, so the model continues up to its end.
+      mode: parts.after.length === 0 ? 'prefix' : 'infill',
+      keep: parts.inside,
+      sampling: request.sampling,
+      rng: createRng(request.seed),
+    });
+    let batch: Note[] = [];
+    let sent = performance.now();
+    while (!job.stop) {
+      const step = steps.next();
+      if (step.done === true) break;
+      batch.push(plainNote(step.value));
+      made++;
+      const now = performance.now();
+      if (made === 1 || now - sent > 16) {
+        post({ type: 'notes', id: job.id, notes: batch });
+        batch = [];
+        sent = now;
+        await yieldToEvents();
+      }
+    }
+    if (batch.length > 0) post({ type: 'notes', id: job.id, notes: batch });
+    const ms = performance.now() - started;
+    post({ type: 'done', id: job.id, made, kept: 0, fed: 0, ms, stopped: job.stop });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const ms = performance.now() - started;
+    post({ type: 'done', id: job.id, made, kept: 0, fed: 0, ms, stopped: true, error: message });
+  } finally {
+    running = null;
+  }
+}
+
 scope.onmessage = (event) => {
   const request = event.data;
   if (request.type === 'stop') {
@@ -102,7 +172,8 @@ scope.onmessage = (event) => {
           decodeModel(read, `${request.name}${folder ? ` (${folder.replace(/\/$/, '')})` : ''}`),
           started,
         );
-      } else await generate(request);
+      } else if (request.type === 'fill') await fill(request);
+      else await generate(request);
     } catch (error) {
       post({ type: 'load-error', message: error instanceof Error ? error.message : String(error) });
     }

@@ -11,6 +11,8 @@ import type { Note, Seconds } from '../../src/public/index.js';
 /** A note on the page: a `Note` with an id that survives edits (selection follows it). */
 export interface EditorNote extends Note {
   readonly id: number;
+  /** Locked by the person: *Fill* keeps it and writes around it (not kept across reloads). */
+  readonly locked?: true;
 }
 
 /** What undo and redo restore. */

@@ -8,7 +8,9 @@ import {
   generationPrefix,
   type EditorState,
   type GenerationMode,
+  type TimeRange,
 } from './editor-state.js';
+import { createFiller } from './fill-control.js';
 
 /**
  * Generate, pause, resume and stop: runs the composer worker and feeds what it writes into the
@@ -31,6 +33,8 @@ export interface GenerationFigures {
   fed: number;
   /** The seed the last generation started from (a resumed one goes on from where it paused). */
   seed: number | null;
+  /** The range the last run filled (*Fill*), or null for a generation. */
+  fill: TimeRange | null;
 }
 
 export interface GenerationControl {
@@ -41,6 +45,16 @@ export interface GenerationControl {
    * with `seconds`, no note starting more than that after the last note before `from`.
    */
   start(from: number, count: number, seconds?: number): Promise<void>;
+  /**
+   * *Fill*: the infill model rewrites the notes starting in the ruler's range from what is before
+   * and after it, keeping the locked notes in it (one undo step). `again` (*Fill again*): another
+   * take, from the next seed; when nothing changed since the last fill, it replaces that take (the
+   * two stay one undo step) and fills its range, else it fills the ruler's range. A run that cannot
+   * start says why (`GenerationHost.onError`).
+   */
+  fill(again?: boolean): Promise<void>;
+  /** Whether a fill was made (*Fill again* has a take to follow). */
+  readonly hasFilled: boolean;
   pause(): void;
   resume(): Promise<void>;
   stop(): void;
@@ -62,6 +76,8 @@ export interface GenerationHost {
   readonly onError: (message: string) => void;
   /** Resolves after the next frame has been drawn. */
   readonly nextFrame: () => Promise<void>;
+  /** Where the gap-filling model is served (a folder URL ending in '/'), and its name. */
+  readonly infillModel: { readonly base: string; readonly name: string };
 }
 
 /**
@@ -72,18 +88,33 @@ export function generationReport(
   status: GenerationStatus,
   f: GenerationFigures,
 ): { message: string; speed: string | null } | null {
-  if (status === 'running') return { message: 'Generating…', speed: null };
-  if (f.notes === 0 && status !== 'paused') return null;
+  if (status === 'running') return { message: f.fill === null ? 'Generating…' : 'Filling…', speed: null };
+  if (f.notes === 0 && status !== 'paused' && f.fill === null) return null;
   const rate = f.workerMs > 0 ? Math.round((f.notes / f.workerMs) * 1000) : 0;
   const seed = f.seed === null ? '' : ` (seed ${f.seed})`;
+  const range = f.fill === null ? '' : `${f.fill.start.toFixed(2)}–${f.fill.end.toFixed(2)} s`;
   return {
     message:
       status === 'paused'
         ? `Paused after ${f.notes} notes${seed}: edit, then Resume (G).`
-        : `Wrote ${f.notes} notes${seed}.`,
+        : f.fill !== null
+          ? `Filled ${range} with ${f.notes} notes${seed}; Fill again (Shift+F) for another take.`
+          : `Wrote ${f.notes} notes${seed}.`,
     speed: `${f.notes} notes, ${rate.toLocaleString('en')} notes/s`,
   };
 }
+
+/** Figures before any run. */
+const emptyFigures = (): GenerationFigures => ({
+  firstNoteMs: null,
+  notes: 0,
+  workerMs: 0,
+  wallMs: 0,
+  kept: 0,
+  fed: 0,
+  seed: null,
+  fill: null,
+});
 
 export function createGenerationControl(host: GenerationHost): GenerationControl {
   let status: GenerationStatus = 'idle';
@@ -95,15 +126,7 @@ export function createGenerationControl(host: GenerationHost): GenerationControl
     lastTime: number;
     until: number | undefined;
   } | null = null;
-  const figures: GenerationFigures = {
-    firstNoteMs: null,
-    notes: 0,
-    workerMs: 0,
-    wallMs: 0,
-    kept: 0,
-    fed: 0,
-    seed: null,
-  };
+  const figures = emptyFigures();
 
   const setStatus = (next: GenerationStatus): void => {
     status = next;
@@ -115,6 +138,7 @@ export function createGenerationControl(host: GenerationHost): GenerationControl
     if (status === 'running') return;
     const seed = resuming ? undefined : host.seed();
     if (seed !== undefined) figures.seed = seed;
+    figures.fill = null;
     resumePoint = null;
     pauseAsked = false;
     host.update((s) => beginGeneration(s, host.mode(), from));
@@ -156,9 +180,19 @@ export function createGenerationControl(host: GenerationHost): GenerationControl
     } else setStatus('idle');
   }
 
+  const forgetResume = (): void => {
+    resumePoint = null;
+    pauseAsked = false;
+  };
+  const filler = createFiller({ host, figures, status: () => status, setStatus, forgetResume });
+
   return {
     get status() {
       return status;
+    },
+    fill: (again = false) => filler.fill(again),
+    get hasFilled() {
+      return filler.hasFilled;
     },
     figures,
     start(from, count, seconds) {

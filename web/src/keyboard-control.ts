@@ -10,6 +10,7 @@ import {
   undo,
   type EditorState,
 } from './editor-state.js';
+import { toggleLock } from './fill-edits.js';
 import type { GenerationControl } from './generation-control.js';
 import { clearSelectionOrRange, type GridCommands } from './grid-controls.js';
 import type { MidiCommands } from './midi-control.js';
@@ -36,6 +37,8 @@ export interface KeyboardHost {
   readonly grid: GridCommands;
   /** Record and answer from a MIDI keyboard. */
   readonly midi: Pick<MidiCommands, 'toggleRecord' | 'toggleAnswer'>;
+  /** *Fill* the ruler's range (`again`: another take). */
+  readonly fill: (again: boolean) => void;
 }
 
 /**
@@ -148,6 +151,13 @@ function perform(host: KeyboardHost, action: Action): void {
       break;
     case 'answer':
       host.midi.toggleAnswer();
+      break;
+    case 'fill':
+    case 'fill-again':
+      host.fill(action.type === 'fill-again');
+      break;
+    case 'lock':
+      edit((s) => toggleLock(s));
       break;
     case 'zoom': {
       const v = roll.viewport;

@@ -28,7 +28,9 @@ import { formatTime } from './roll-geometry.js';
 import { applySettingsToInputs, installSettingsControls } from './settings-controls.js';
 import { DEFAULT_SETTINGS, loadWork, saveWork, type Settings } from './storage.js';
 import { installFileActions } from './file-actions.js';
+import { installFillButtons } from './fill-buttons.js';
 import { installModelMenu } from './model-menu.js';
+import { INFILL_MODEL } from './model-catalogue.js';
 import { exposePage } from './page-api.js';
 import { ui } from './page-elements.js';
 
@@ -141,6 +143,7 @@ const generation = createGenerationControl({
   seed: () => settings.seed ?? Math.floor(Math.random() * 1_000_000),
   mode: () => settings.mode,
   onNotes: () => {
+    if (state.generation === null) return; // a fill: its notes are in the range on screen
     const last =
       state.notes[(state.generation?.prefixCount ?? 0) + (state.generation?.generatedCount ?? 1) - 1];
     if (last && !playback.playing) roll.follow(last.time + last.duration);
@@ -154,6 +157,7 @@ const generation = createGenerationControl({
   onError: (message) => say(message, true),
   nextFrame: () =>
     new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))),
+  infillModel: { base: new URL(INFILL_MODEL.url, document.baseURI).href, name: INFILL_MODEL.label },
 });
 
 function showGenerationStatus(status: GenerationStatus): void {
@@ -176,6 +180,7 @@ function refresh(): void {
   ui.undo.disabled = running || state.past.length === 0;
   ui.redo.disabled = running || state.future.length === 0;
   ui.delete.disabled = running || state.selected.size === 0;
+  fills.refresh(state);
   ui.exportMidi.disabled = state.notes.length === 0;
   ui.exportWav.disabled = state.notes.length === 0;
   ui.play.disabled = state.notes.length === 0 && !playback.playing;
@@ -249,6 +254,8 @@ ui.pause.addEventListener('click', () => {
   else if (generation.status === 'paused') void generation.resume();
 });
 ui.stop.addEventListener('click', () => generation.stop());
+
+const fills = installFillButtons({ generation, edit });
 
 // --- playback ---------------------------------------------------------------------------------
 
@@ -364,6 +371,7 @@ installKeyboard({
   exportMidi: () => files.exportMidi(),
   grid,
   midi,
+  fill: fills.fill,
 });
 window.addEventListener('pagehide', saveNow);
 

@@ -34,6 +34,7 @@ function fakeComposer(): ComposerClient & { prefixes: Note[][] } {
         stopped: false,
       });
     },
+    fill: () => Promise.reject(new Error('unused')),
     stop: () => {},
   };
 }
@@ -67,6 +68,7 @@ describe('the MIDI session: record and answer', () => {
         throw new Error(m);
       },
       nextFrame: () => Promise.resolve(),
+      infillModel: { base: 'unused/', name: 'unused' },
     });
     /** The answer plays from the clock time of `play` on. */
     const player = {

@@ -66,6 +66,18 @@ export const SHIPPED_MODELS: readonly ShippedModel[] = [
 ];
 
 /**
+ * The model *Fill* uses (`models/piano-asap-infill`, the default fine-tuned to fill gaps): not in
+ * the menu (it writes only gaps); `web/vite.config.ts` copies it to `models/<folder>/` beside the
+ * others, and the composer worker fetches it on the first fill.
+ */
+export const INFILL_MODEL = {
+  folder: 'piano-asap-infill',
+  url: './models/piano-asap-infill/',
+  label: 'Infill LSTM, human performances',
+  licence: 'CC BY-NC-SA 4.0',
+} as const;
+
+/**
  * The default model's description, written beside its files in the build (`model/about.json`).
  * The page reads it to name the model it finds at `model/`: `howl serve --model DIR` serves
  * another folder there, without this file, and the menu then says so instead of naming a licence

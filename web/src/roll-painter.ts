@@ -65,6 +65,7 @@ const COLORS = {
   keyLit: '#7fd6ff',
   selected: '#ffb547',
   selectedEdge: '#fff3dc',
+  lockedEdge: '#e2b8ff',
   cursor: '#ffd166',
   playhead: '#5dff9a',
   band: 'rgba(127, 214, 255, 0.12)',
@@ -74,6 +75,9 @@ const COLORS = {
 /** Note colour: one hue, darker for soft notes, brighter for loud ones. */
 const velocityColor = (velocity: number): string =>
   `hsl(198, 78%, ${Math.round(26 + (velocity / 127) * 46)}%)`;
+
+/** A locked note's colour (*Fill* keeps it): violet, by velocity as the others. */
+const lockedColor = (velocity: number): string => `hsl(280, 62%, ${Math.round(30 + (velocity / 127) * 40)}%)`;
 
 /** Everything one frame shows. */
 export interface PaintFrame {
@@ -155,7 +159,10 @@ function drawGrid({ ctx, view, grid, snap, state, loop }: PaintFrame): void {
 
 const noteHeight = (view: Viewport): number => Math.max(2, view.pxPerSemitone - 2);
 
-/** The notes that can be visible; selected ones in amber, moved or stretched as the drag goes. */
+/**
+ * The notes that can be visible; selected ones in amber, moved or stretched as the drag goes;
+ * locked ones violet with a light violet edge (amber inside it when selected too).
+ */
 function drawNotes({ ctx, view, state, gesture, longest }: PaintFrame): void {
   const notes = state.notes;
   const [from, to] = visibleRange(view, notes, longest);
@@ -184,12 +191,14 @@ function drawNotes({ ctx, view, state, gesture, longest }: PaintFrame): void {
     const w = Math.max(2, duration * view.pxPerSecond - 1);
     const y = pitchToY(view, pitch) + 1;
     if (x > view.width || x + w < 0) continue;
-    ctx.fillStyle = selected ? COLORS.selected : velocityColor(n.velocity);
+    const locked = n.locked === true;
+    ctx.fillStyle = selected ? COLORS.selected : locked ? lockedColor(n.velocity) : velocityColor(n.velocity);
     ctx.fillRect(x, y, w, h);
-    if (selected) {
-      ctx.strokeStyle = COLORS.selectedEdge;
-      ctx.lineWidth = 1;
-      ctx.strokeRect(x + 0.5, y + 0.5, w - 1, h - 1);
+    if (selected || locked) {
+      ctx.strokeStyle = locked ? COLORS.lockedEdge : COLORS.selectedEdge;
+      ctx.lineWidth = locked ? 2 : 1;
+      if (locked) ctx.strokeRect(x + 1, y + 1, Math.max(0, w - 2), Math.max(0, h - 2));
+      else ctx.strokeRect(x + 0.5, y + 0.5, w - 1, h - 1);
     }
   }
 }

@@ -54,6 +54,17 @@ describe('keyboard shortcuts', () => {
     expect(actionFor(press('a'), true)).toBeNull(); // typing in a field
   });
 
+  it('maps fill, fill again and lock: F, Shift+F, Shift+L (L alone still loops)', () => {
+    expect(actionFor(press('f'))).toEqual({ type: 'fill' });
+    expect(actionFor(press('F', { shiftKey: true }))).toEqual({ type: 'fill-again' });
+    expect(actionFor(press('L', { shiftKey: true }))).toEqual({ type: 'lock' });
+    expect(actionFor(press('l'))).toEqual({ type: 'loop' });
+    expect(actionFor(press('f'), true)).toBeNull(); // typing in a field
+    const keys = SHORTCUT_HELP.map(([k]) => k);
+    expect(keys).toContain('F, Shift+F');
+    expect(keys).toContain('Shift+L');
+  });
+
   it('lists the MIDI keys in the help', () => {
     const keys = SHORTCUT_HELP.map(([k]) => k);
     expect(keys).toContain('R');

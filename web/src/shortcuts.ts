@@ -29,6 +29,9 @@ export type Action =
   | { readonly type: 'click' }
   | { readonly type: 'record' }
   | { readonly type: 'answer' }
+  | { readonly type: 'fill' }
+  | { readonly type: 'fill-again' }
+  | { readonly type: 'lock' }
   | { readonly type: 'zoom'; readonly factor: number };
 
 /** The fields of a `KeyboardEvent` that matter. */
@@ -55,6 +58,8 @@ export const SHORTCUT_HELP: readonly (readonly [string, string])[] = [
   ['L, K', 'loop the ruler range, metronome click'],
   ['R', 'record from the MIDI keyboard at the cursor / stop recording'],
   ['A', 'answer mode: the model answers when you pause playing / off'],
+  ['F, Shift+F', 'fill the ruler range from before and after it; fill again (another take)'],
+  ['Shift+L', 'lock / unlock the selected notes (a fill keeps them)'],
   ['↑ ↓ (Shift: octave)', 'move the selection in pitch'],
   ['← → (Shift: 0.5 s)', 'move the selection in time by 50 ms'],
   ['[ ]', 'velocity of the selection − / + 8'],
@@ -123,7 +128,9 @@ export function actionFor(press: KeyPress, inField = false): Action | null {
     case 's':
       return { type: 'snap' };
     case 'l':
-      return { type: 'loop' };
+      return press.shiftKey ? { type: 'lock' } : { type: 'loop' };
+    case 'f':
+      return press.shiftKey ? { type: 'fill-again' } : { type: 'fill' };
     case 'k':
       return { type: 'click' };
     case 'r':

@@ -22,6 +22,19 @@ export type ComposerRequest =
       /** Re-seed before generating (otherwise the generator goes on). */
       readonly seed?: number;
     }
+  | {
+      readonly type: 'fill';
+      readonly id: number;
+      /** Where the gap-filling model is served (a folder URL ending in '/'), and its name for messages. */
+      readonly model: { readonly base: string; readonly name: string };
+      /** The piece without the gap's notes, but with the gap's locked notes (kept, written around). */
+      readonly notes: readonly Note[];
+      /** The gap `[from, to)`, piece seconds. */
+      readonly from: number;
+      readonly to: number;
+      readonly sampling: SamplingOptions;
+      readonly seed: number;
+    }
   | { readonly type: 'stop'; readonly id: number };
 
 /** Composer worker → page. */
