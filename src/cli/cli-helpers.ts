@@ -119,3 +119,24 @@ export function chordsOption(text: string | undefined): { chords?: 'rolled' | 't
   }
   return { chords: text };
 }
+
+/**
+ * The command line that reproduces a run, for a report: the fixed parts, then each optional flag
+ * that was given, then `--out`.
+ *
+ * @param head - the command and the flags always given, e.g. `['howl eval', '--model m']`
+ * @param optional - each optional flag with its value, undefined when it was not given
+ * @param out - the output folder
+ * @returns one line
+ * @example reproducingCommand(['howl eval'], [['--seed', '7'], ['--top-p', undefined]], 'r'); // 'howl eval --seed 7 --out r'
+ */
+export function reproducingCommand(
+  head: readonly string[],
+  optional: readonly (readonly [string, string | undefined])[],
+  out: string,
+): string {
+  const parts = [...head];
+  for (const [flag, value] of optional) if (value !== undefined) parts.push(`${flag} ${value}`);
+  parts.push(`--out ${out}`);
+  return parts.join(' ');
+}

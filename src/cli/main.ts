@@ -1,8 +1,4 @@
-import { Command, CommanderError } from 'commander';
-import { HowlError } from '../errors.js';
-import { fileSystemFailure } from '../node/file-system-errors.js';
-import { printableText } from '../printable.js';
-import { CliError } from './cli-error.js';
+import { Command } from 'commander';
 import { howlVersion } from './cli-helpers.js';
 import { registerEval } from './commands/eval.js';
 import { registerExport } from './commands/export.js';
@@ -16,6 +12,7 @@ import { registerPlot } from './commands/plot.js';
 import { registerRender } from './commands/render.js';
 import { registerServe } from './commands/serve.js';
 import { registerTrain } from './commands/train.js';
+import { runProgram } from './run-program.js';
 
 export { howlVersion } from './cli-helpers.js';
 
@@ -46,30 +43,5 @@ function createProgram(): Command {
  * one clear line, with control characters escaped; anything else prints a stack trace, since it is a bug.
  */
 export async function main(argv: readonly string[]): Promise<number> {
-  const program = createProgram();
-  try {
-    await program.parseAsync([...argv], { from: 'user' });
-    return 0;
-  } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode;
-    // Messages may quote file names and file contents: no raw control characters reach the terminal.
-    const say = (message: string): void => {
-      process.stderr.write(`howl: ${printableText(message, { keepLines: true })}\n`);
-    };
-    if (error instanceof CliError) {
-      say(error.message);
-      return error.exitCode;
-    }
-    if (error instanceof HowlError) {
-      say(error.message);
-      return 1;
-    }
-    // A full disk, a quota, a read-only mount or a permission anywhere: one line, not a stack trace.
-    const failure = fileSystemFailure(error);
-    if (failure !== undefined) {
-      say(failure);
-      return 1;
-    }
-    throw error;
-  }
+  return runProgram(createProgram(), argv);
 }

@@ -8,7 +8,7 @@ import { DEFAULT_SAMPLING } from '../../generate/sampling.js';
 import { writeFileAtomic } from '../../node/atomic-write.js';
 import { infillModelDir, loadModel } from '../../node/load-model.js';
 import { readInputFile } from '../../node/read-input-file.js';
-import { chordsOption, createProgressLine, parseNumberOption } from '../cli-helpers.js';
+import { chordsOption, createProgressLine, parseNumberOption, reproducingCommand } from '../cli-helpers.js';
 import { CliError } from '../cli-error.js';
 import { modelNameOf, type EvalCommandOptions } from './eval-run.js';
 
@@ -17,13 +17,13 @@ const pct = (x: number): string => `${Math.round(x * 100)} %`;
 
 /** The command line that reproduces a run, for the report. */
 function commandLine(options: EvalCommandOptions, modelPath: string, out: string): string {
-  const parts = [
+  const parts: readonly string[] = [
     'howl eval --infill',
     `--model ${modelPath}`,
     `--data ${options.data}`,
     `--split ${options.split}`,
   ];
-  const optional: [string, string | undefined][] = [
+  const optional: readonly (readonly [string, string | undefined])[] = [
     ['--gaps', options.gaps],
     ['--reference-model', options.referenceModel],
     ['--min-gap', options.minGap],
@@ -34,9 +34,7 @@ function commandLine(options: EvalCommandOptions, modelPath: string, out: string
     ['--timing-temperature', options.timingTemperature],
     ['--chords', options.chords],
   ];
-  for (const [flag, value] of optional) if (value !== undefined) parts.push(`${flag} ${value}`);
-  parts.push(`--out ${out}`);
-  return parts.join(' ');
+  return reproducingCommand(parts, optional, out);
 }
 
 /** The report's lines: the two done-when figures first, then the parts and per-gap details. */

@@ -15,6 +15,7 @@ import {
   parseNumberOption,
   timingTemperatureOption,
   type TimingTemperatures,
+  reproducingCommand,
 } from '../cli-helpers.js';
 import { CliError } from '../cli-error.js';
 
@@ -65,8 +66,13 @@ function progressText(p: EvalProgress, split: Split, pieces: number): string {
 
 /** The command line that reproduces a run, for the report. */
 function commandLine(options: EvalCommandOptions, modelPath: string, out: string): string {
-  const parts = ['howl eval', `--model ${modelPath}`, `--data ${options.data}`, `--split ${options.split}`];
-  const optional: [string, string | undefined][] = [
+  const parts: readonly string[] = [
+    'howl eval',
+    `--model ${modelPath}`,
+    `--data ${options.data}`,
+    `--split ${options.split}`,
+  ];
+  const optional: readonly (readonly [string, string | undefined])[] = [
     ['--pieces', options.pieces],
     ['--notes', options.notes],
     ['--seed', options.seed],
@@ -77,9 +83,7 @@ function commandLine(options: EvalCommandOptions, modelPath: string, out: string
     ['--timing-temperature', options.timingTemperature],
     ['--chords', options.chords],
   ];
-  for (const [flag, value] of optional) if (value !== undefined) parts.push(`${flag} ${value}`);
-  parts.push(`--out ${out}`);
-  return parts.join(' ');
+  return reproducingCommand(parts, optional, out);
 }
 
 /** The pitch and timing sampling flags of `howl eval`. */
