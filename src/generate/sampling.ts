@@ -61,8 +61,9 @@ export interface SamplingOptions {
  * mass, mostly wrong notes, is never drawn; timing is always drawn from its whole distribution).
  * `resolveSampling` itself defaults to no truncation (top-p 1): this is the applications' choice.
  * A model folder may hold its own in `sampling.json` (`loadModel(dir).sampling`), which `howl
- * generate` and `howl eval` lay over these: the shipped default model's sets top-p 1 and the
- * delay and duration heads' temperatures to 0.96 and 0.94 (`docs/models.md`).
+ * generate` and `howl eval` lay over these, and the web composer its way
+ * (`web/src/model-sampling.ts`): the shipped default model's sets top-p 1 and the delay and
+ * duration heads' temperatures to 0.96 and 0.94 (`docs/models.md`).
  *
  * @example resolveSampling({ ...DEFAULT_SAMPLING, minPitch: 21 }); // top-p 0.95, A0 and up
  */

@@ -16,7 +16,11 @@ writeFileSync(join(site, 'assets', 'main.js'), 'export {};');
 writeFileSync(join(dir, 'secret.txt'), 'secret');
 writeFileSync(join(model, 'config.json'), '{}');
 writeFileSync(join(dir, 'piano.sf3'), 'RIFF');
-const options = { root: site, mounts: { '/model/': model, '/soundfont.sf3': join(dir, 'piano.sf3') } };
+const options = {
+  root: site,
+  mounts: { '/model/': model, '/soundfont.sf3': join(dir, 'piano.sf3') },
+  generated: { '/model/about.json': '{"sampling":{}}' },
+};
 
 /** A raw request, so that paths reach the server exactly as written (no URL normalisation). */
 function get(
@@ -58,6 +62,13 @@ describe('static server', () => {
     expect(await get(server, '/model/config.json')).toMatchObject({ status: 200, body: '{}' });
     expect(await get(server, '/soundfont.sf3')).toMatchObject({ status: 200, body: 'RIFF' });
     expect(await get(server, '/assets/kernel.wasm', 'HEAD')).toMatchObject({ status: 200, body: '' });
+    // A file the caller made, over the mounted folder.
+    expect(await get(server, '/model/about.json')).toMatchObject({
+      status: 200,
+      type: 'application/json; charset=utf-8',
+      body: '{"sampling":{}}',
+    });
+    expect(await get(server, '/model/about.json', 'HEAD')).toMatchObject({ status: 200, body: '' });
   });
 
   it('refuses to leave the served folders', async () => {

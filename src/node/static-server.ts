@@ -43,6 +43,11 @@ export interface StaticServerOptions {
    * key one file (`'/soundfont.sf3'`). Mounts win over `root`.
    */
   readonly mounts?: Readonly<Record<string, string>>;
+  /**
+   * Files made by the caller, by URL path (`'/model/about.json'`): their text, served with the
+   * path's content type. They win over mounts and `root`.
+   */
+  readonly generated?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -104,6 +109,16 @@ export function createStaticHandler(
         return send(response, 405, 'method not allowed\n');
       }
       const urlPath = (request.url ?? '/').split('?')[0]!.split('#')[0]!;
+      const text = Object.hasOwn(options.generated ?? {}, urlPath) ? options.generated![urlPath]! : null;
+      if (text !== null) {
+        response.writeHead(200, {
+          'Content-Type': mimeTypeOf(urlPath),
+          'Content-Length': Buffer.byteLength(text),
+          'Cache-Control': 'no-cache',
+          'X-Content-Type-Options': 'nosniff',
+        });
+        return void response.end(request.method === 'HEAD' ? undefined : text);
+      }
       let file = resolveRequestPath(options, urlPath);
       if (file === null) return send(response, 403, 'forbidden\n');
       let info = await stat(file).catch(() => null);

@@ -14,6 +14,7 @@ import {
   weightsOf,
   writeMidi,
   type Note,
+  type SamplingOptions,
 } from '../../src/public/index.js';
 
 /**
@@ -59,6 +60,7 @@ declare global {
           wallMs: number;
           kept: number;
           fed: number;
+          sampling: SamplingOptions | null;
         };
         roll: { frames: number; drawMs: number; slowestMs: number };
         playStartMs(): number | null;
@@ -76,6 +78,7 @@ declare global {
       status(): 'idle' | 'running' | 'paused';
       playing(): boolean;
       position(): number | null;
+      sampling(): SamplingOptions;
       midi(): {
         phase: 'off' | 'listening' | 'writing' | 'playing';
         answers: number;
@@ -325,6 +328,21 @@ describe.skipIf(!haveChromium)('the web composer in Chromium', () => {
       /^Ordered LSTM, human performances: ordered LSTM-\d+.* · CC BY-NC-SA 4\.0$/,
     );
     expect(await noteCount()).toBe(0);
+    // The default plays as measured for it (its sampling.json, with model/about.json): top-p 1, and
+    // the timing slider a multiplier on its tuned delay and duration temperatures.
+    expect(await page.locator('#top-p').inputValue()).toBe('1');
+    expect(await page.locator('#top-p-value').innerText()).toBe('1.00');
+    expect(await page.locator('#timing-temperature-field span').innerText()).toBe('timing × tuned');
+    expect(await page.locator('#timing-temperature-field').getAttribute('title')).toMatch(
+      /× the model's tuned/,
+    );
+    expect(await page.evaluate(() => window.howl.sampling())).toMatchObject({
+      topP: 1,
+      temperature: 1,
+      delayTemperature: 0.96,
+      durationTemperature: 0.94,
+      velocityTemperature: 1,
+    });
     // The four shipped models, each naming its licence, then "load a model…".
     const entries = await page
       .locator('#model option')
@@ -415,10 +433,17 @@ describe.skipIf(!haveChromium)('the web composer in Chromium', () => {
   it('generates 50 notes, streaming from the worker, and the same 50 again from the same seed', async () => {
     await setField('#count', '50');
     await setField('#seed', '7');
+    // The timing slider at 1.5 multiplies the default's tuned heads (delay 0.96, duration 0.94).
+    await page.locator('#timing-temperature').fill('1.5');
     await page.click('#generate');
     await waitForStatus('idle');
     await page.waitForFunction(() => window.howl.figures.generation.firstNoteMs !== null);
     expect(await noteCount()).toBe(50);
+    const sent = (await page.evaluate(() => window.howl.figures.generation.sampling))!;
+    expect(sent.topP).toBe(1);
+    expect(sent.delayTemperature).toBeCloseTo(0.96 * 1.5, 9);
+    expect(sent.durationTemperature).toBeCloseTo(0.94 * 1.5, 9);
+    expect(sent.velocityTemperature).toBeCloseTo(1.5, 9);
     expect(await message()).toBe('Wrote 50 notes (seed 7).');
     const written = plain((await view()).notes);
     await page.click('#new');
@@ -427,6 +452,7 @@ describe.skipIf(!haveChromium)('the web composer in Chromium', () => {
     expect(plain((await view()).notes)).toEqual(written);
     await setField('#seed', ''); // a new seed each time again
     expect(await page.locator('#seed').inputValue()).toBe('');
+    await page.locator('#timing-temperature').fill('1'); // as tuned again
     const first = await page.evaluate(() => window.howl.figures.generation.firstNoteMs);
     figures['first note on screen after Generate'] = `${Math.round(first!)} ms`;
     expect(first).toBeLessThan(2000); // target 1 s
@@ -1050,9 +1076,11 @@ describe.skipIf(!haveChromium)('the web composer in Chromium', () => {
       weights: weightsOf(checkpoint),
       training: trainingSummaryOf(checkpoint.state),
     });
+    // With a sampling.json picked among them: its top-p on the slider, the timing slider × its own.
+    const tuned = new TextEncoder().encode('{ "note": "a test", "topP": 0.9, "timingTemperature": 0.8 }');
     await page.setInputFiles(
       '#model-input',
-      [...safetensors].map(([name, bytes]) => ({
+      [...safetensors, ['sampling.json', tuned] as const].map(([name, bytes]) => ({
         name,
         mimeType: 'application/octet-stream',
         buffer: Buffer.from(bytes),
@@ -1063,6 +1091,12 @@ describe.skipIf(!haveChromium)('the web composer in Chromium', () => {
         document.querySelector('#model-info')!.textContent ?? '',
       ),
     );
+    expect(await page.locator('#top-p').inputValue()).toBe('0.9');
+    expect(await page.locator('#timing-temperature-field span').innerText()).toBe('timing × tuned');
+    const picked = await page.evaluate(() => window.howl.sampling());
+    expect(picked.topP).toBe(0.9);
+    expect(picked.delayTemperature).toBeCloseTo(0.8, 9);
+    expect(picked.velocityTemperature).toBeCloseTo(0.8, 9);
 
     // The four files of a checkpoint folder load as "your model", and are kept for the next visit:
     // here the original's network, whose timing is one regressed value (no timing temperature).
@@ -1078,6 +1112,13 @@ describe.skipIf(!haveChromium)('the web composer in Chromium', () => {
       /it will be here after a reload/.test(document.querySelector('#message')!.textContent ?? ''),
     );
     expect(await page.locator('#timing-temperature').isDisabled()).toBe(true);
+    // No sampling.json: the sliders are the plain settings again, top-p as it was.
+    expect(await page.locator('#timing-temperature-field span').innerText()).toBe('timing');
+    expect(await page.evaluate(() => window.howl.sampling())).toMatchObject({
+      topP: 0.9,
+      timingTemperature: 1,
+    });
+    expect((await page.evaluate(() => window.howl.sampling())).delayTemperature).toBeUndefined();
   });
 
   it('finds the piece again after a reload', async () => {
@@ -1108,6 +1149,17 @@ describe.skipIf(!haveChromium)('the web composer in Chromium', () => {
         (p) => new RegExp(p).test(document.querySelector('#model-info')!.textContent ?? ''),
         pattern,
       );
+
+    // A shipped model with a sampling.json of its own (the catalogue says which) plays as measured.
+    const file = join(root, 'models/piano-ordered-lstm/sampling.json');
+    const measured = JSON.parse(readFileSync(file, 'utf8')) as SamplingOptions;
+    await page.selectOption('#model', 'piano-ordered-lstm');
+    await info('^Ordered LSTM: ordered LSTM-\\d+.* · CC BY-SA 3\\.0 DE$');
+    const slider = Number(await page.locator('#timing-temperature').inputValue());
+    const ordered = await page.evaluate(() => window.howl.sampling());
+    if (measured.topP !== undefined) expect(ordered.topP).toBe(measured.topP);
+    const delay = measured.delayTemperature ?? measured.timingTemperature ?? 1;
+    expect(ordered.delayTemperature).toBeCloseTo(delay * slider, 9);
 
     await page.selectOption('#model', 'piano-transformer');
     await info('^Transformer: transformer \\d+ × \\d+.* · CC BY-SA 3\\.0 DE$');

@@ -2,18 +2,15 @@ import type { Note, SamplingOptions } from '../../src/public/index.js';
 import type { PickedFile } from './model-loader.js';
 import type { ComposerReply, ComposerRequest } from './worker-protocol.js';
 
+/** A model in place: its name and summary, how long it took, and what the worker found of it. */
+export type Loaded = Omit<Extract<ComposerReply, { type: 'loaded' }>, 'type'>;
+
 /** The page's side of the composer worker. */
 export interface ComposerClient {
   /** Loads the model served at `base` (a folder URL ending in '/'). */
-  loadUrl(
-    base: string,
-    name: string,
-  ): Promise<{ name: string; summary: string; ms: number; timing: boolean }>;
+  loadUrl(base: string, name: string): Promise<Loaded>;
   /** Loads a model from files the person picked. */
-  loadFiles(
-    files: readonly PickedFile[],
-    name: string,
-  ): Promise<{ name: string; summary: string; ms: number; timing: boolean }>;
+  loadFiles(files: readonly PickedFile[], name: string): Promise<Loaded>;
   /**
    * Generates `count` notes after `prefix`, calling `onNotes` with each batch as it arrives.
    * Resolves when done or stopped.
@@ -50,7 +47,7 @@ export function createComposerClient(): ComposerClient {
   const send = (request: ComposerRequest, transfer: Transferable[] = []): void =>
     worker.postMessage(request, transfer);
   let loading: {
-    resolve: (r: { name: string; summary: string; ms: number; timing: boolean }) => void;
+    resolve: (r: Loaded) => void;
     reject: (e: Error) => void;
   } | null = null;
   const jobs = new Map<
@@ -88,7 +85,7 @@ export function createComposerClient(): ComposerClient {
   };
 
   const load = (request: ComposerRequest, transfer: Transferable[] = []) =>
-    new Promise<{ name: string; summary: string; ms: number; timing: boolean }>((resolve, reject) => {
+    new Promise<Loaded>((resolve, reject) => {
       loading?.reject(new Error('another model was asked for'));
       loading = { resolve, reject };
       send(request, transfer);

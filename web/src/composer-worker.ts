@@ -11,9 +11,11 @@ import {
   type Composer,
   type Note,
   type OrderedStepNetwork,
+  type SamplingOptions,
 } from '../../src/public/index.js';
 import { firstNoteInRange, syncComposer } from './composer-session.js';
 import { plainNote } from './editor-state.js';
+import { decodeModelSampling, MODEL_SAMPLING_FILE } from './model-sampling.js';
 import { decodeModel, fetchModel, networkOf, pickCheckpoint, type BrowserModel } from './model-loader.js';
 import {
   yieldToEvents,
@@ -31,7 +33,7 @@ let running: { id: number; stop: boolean } | null = null;
 /** Requests are handled one at a time, in order. */
 let queue: Promise<void> = Promise.resolve();
 
-function install(model: BrowserModel, started: number): void {
+function install(model: BrowserModel, started: number, sampling: SamplingOptions = {}): void {
   const network = networkOf(model);
   composer = createComposer(network, { seed: (Math.random() * 2 ** 31) >>> 0 });
   post({
@@ -40,6 +42,7 @@ function install(model: BrowserModel, started: number): void {
     summary: model.summary,
     ms: performance.now() - started,
     timing: network.kind === 'ordered',
+    sampling,
   });
 }
 
@@ -168,10 +171,12 @@ scope.onmessage = (event) => {
       if (request.type === 'load-url') install(await fetchModel(request.base, request.name), started);
       else if (request.type === 'load-files') {
         const { folder, read } = pickCheckpoint(request.files);
-        install(
-          decodeModel(read, `${request.name}${folder ? ` (${folder.replace(/\/$/, '')})` : ''}`),
-          started,
-        );
+        const name = `${request.name}${folder ? ` (${folder.replace(/\/$/, '')})` : ''}`;
+        // The sampling measured for the weights, when the person picked it with them.
+        const tuned = read(MODEL_SAMPLING_FILE);
+        const sampling =
+          tuned === undefined ? {} : decodeModelSampling(tuned, `${folder}${MODEL_SAMPLING_FILE}`);
+        install(decodeModel(read, name), started, sampling);
       } else if (request.type === 'fill') await fill(request);
       else await generate(request);
     } catch (error) {

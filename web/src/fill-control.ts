@@ -44,7 +44,7 @@ export function createFiller({ host, figures, status, setStatus, forgetResume }:
       notes: host.getState().notes.map(plainNote),
       from: range.start,
       to: range.end,
-      sampling: host.sampling(),
+      sampling: (figures.sampling = host.sampling()),
       seed,
       onNotes: (notes) => {
         host.update((s) => addFilled(s, notes));

@@ -35,11 +35,15 @@ export interface GenerationFigures {
   seed: number | null;
   /** The range the last run filled (*Fill*), or null for a generation. */
   fill: TimeRange | null;
+  /** The sampling the last run sent to the composer worker. */
+  sampling: SamplingOptions | null;
 }
 
 export interface GenerationControl {
   readonly status: GenerationStatus;
   readonly figures: GenerationFigures;
+  /** The sampling a run started now would send (`GenerationHost.sampling`). */
+  readonly sampling: () => SamplingOptions;
   /**
    * Starts generating `count` notes at note index `from`, from a new seed (`GenerationHost.seed`);
    * with `seconds`, no note starting more than that after the last note before `from`.
@@ -114,6 +118,7 @@ const emptyFigures = (): GenerationFigures => ({
   fed: 0,
   seed: null,
   fill: null,
+  sampling: null,
 });
 
 export function createGenerationControl(host: GenerationHost): GenerationControl {
@@ -149,7 +154,7 @@ export function createGenerationControl(host: GenerationHost): GenerationControl
       prefix: generationPrefix(host.getState()),
       count,
       ...(until === undefined ? {} : { until }),
-      sampling: host.sampling(),
+      sampling: (figures.sampling = host.sampling()),
       ...(seed === undefined ? {} : { seed }),
       onNotes: (notes) => {
         host.update((s) => appendGenerated(s, notes));
@@ -195,6 +200,7 @@ export function createGenerationControl(host: GenerationHost): GenerationControl
       return filler.hasFilled;
     },
     figures,
+    sampling: host.sampling,
     start(from, count, seconds) {
       // With seconds: nothing starting more than that after the note before the generation point.
       const before = host.getState().notes[Math.min(from, host.getState().notes.length) - 1];

@@ -31,6 +31,7 @@ import { installFileActions } from './file-actions.js';
 import { installFillButtons } from './fill-buttons.js';
 import { installModelMenu } from './model-menu.js';
 import { INFILL_MODEL } from './model-catalogue.js';
+import { samplingFor } from './model-sampling.js';
 import { exposePage } from './page-api.js';
 import { ui } from './page-elements.js';
 
@@ -42,6 +43,10 @@ let state: EditorState = createEditor(saved?.notes ?? [], saved?.cursor ?? 0);
 let tool: Tool = 'select';
 let drawVelocity = 80;
 let modelReady = false;
+/** The loaded model's tuned sampling (its `sampling.json`; `{}`: none): `model-sampling.ts`. */
+let tuned: SamplingOptions = {};
+/** What a generation or fill uses: the sliders over the model's tuned sampling. */
+const sampling = (): SamplingOptions => samplingFor(settings, tuned);
 let saveTimer: number | undefined;
 
 /** Changes the state; `replay`: an edit while playing is heard (a recording is heard on its keyboard). */
@@ -131,14 +136,7 @@ const generation = createGenerationControl({
   composer,
   getState: () => state,
   update,
-  sampling: (): SamplingOptions => ({
-    temperature: settings.temperature,
-    timingTemperature: settings.timingTemperature,
-    topP: settings.topP,
-    ...(settings.topK === null ? {} : { topK: settings.topK }),
-    minPitch: settings.minPitch,
-    maxPitch: settings.maxPitch,
-  }),
+  sampling,
   // A fixed seed writes the same notes again; otherwise a short random one, shown after the run.
   seed: () => settings.seed ?? Math.floor(Math.random() * 1_000_000),
   mode: () => settings.mode,
@@ -206,7 +204,7 @@ function refresh(): void {
   grid.refresh(state);
 }
 
-installSettingsControls({
+const settingsControls = installSettingsControls({
   get: () => settings,
   set: (next) => (settings = next),
   refresh,
@@ -334,7 +332,9 @@ const models = installModelMenu({
   composer,
   baseUrl: document.baseURI,
   say,
-  onReady: () => {
+  onReady: (modelSampling) => {
+    tuned = modelSampling; // *temp* and *timing* multiply its tuned temperatures
+    settingsControls.applyModel(modelSampling); // its top-p (and top-k), until the next load
     modelReady = true;
     refresh();
   },

@@ -18,6 +18,13 @@ export interface ShippedModel {
   readonly licence: string;
   /** Whom the licence asks to credit. */
   readonly credit: string;
+  /**
+   * The folder has a `sampling.json` (the sampling measured for its weights), which the build
+   * copies beside the weights and the page fetches; false: none, so the page asks for none (a
+   * missing file would be a 404 in the console). `web/vite.config.ts` refuses to build when this
+   * disagrees with the folder. The default's comes with `model/about.json` instead.
+   */
+  readonly sampling: boolean;
 }
 
 const PIANO_MIDI_DE = {
@@ -37,6 +44,7 @@ export const SHIPPED_MODELS: readonly ShippedModel[] = [
     licence: 'CC BY-NC-SA 4.0',
     credit:
       'trained on ASAP (Foscarin et al. 2020; performances from MAESTRO, Hawthorne et al. 2019) and piano-midi.de by Bernd Krueger; weights by Howl',
+    sampling: true,
   },
   {
     value: 'piano-ordered-lstm',
@@ -46,6 +54,7 @@ export const SHIPPED_MODELS: readonly ShippedModel[] = [
     about:
       'trained on piano-midi.de only: free to use commercially (CC BY-SA); holds together over long pieces',
     ...PIANO_MIDI_DE,
+    sampling: true,
   },
   {
     value: 'piano-transformer',
@@ -54,6 +63,7 @@ export const SHIPPED_MODELS: readonly ShippedModel[] = [
     label: 'Transformer',
     about: 'the best at predicting the next note; suits short continuations of your music',
     ...PIANO_MIDI_DE,
+    sampling: false,
   },
   {
     value: 'piano-lstm192',
@@ -62,6 +72,7 @@ export const SHIPPED_MODELS: readonly ShippedModel[] = [
     label: 'Original LSTM',
     about: "the original system's network, trained by Howl: one timing value per note",
     ...PIANO_MIDI_DE,
+    sampling: false,
   },
 ];
 
@@ -87,6 +98,12 @@ export interface ModelAbout {
   readonly label: string;
   readonly licence: string;
   readonly credit: string;
+  /**
+   * The model's `sampling.json` (without its note), when it has one. `howl serve --model DIR`
+   * serves an `about.json` of its own with only this (or nothing), so the page learns the served
+   * model's sampling without asking for a file that may not be there.
+   */
+  readonly sampling?: unknown;
 }
 
 /** The menu's text for a model: its name and its licence. */

@@ -1,9 +1,17 @@
-import type { ComposerClient } from './composer-client.js';
+import type { SamplingOptions } from '../../src/public/index.js';
+import type { ComposerClient, Loaded } from './composer-client.js';
 import { readFileBytes } from './downloads.js';
 import { menuText, SHIPPED_MODELS, type ModelAbout, type ShippedModel } from './model-catalogue.js';
 import type { PickedFile } from './model-loader.js';
+import {
+  decodeModelSampling,
+  MODEL_SAMPLING_FILE,
+  parseModelSampling,
+  tunedSliders,
+} from './model-sampling.js';
 import { loadModelChoice, loadUserModel, saveModelChoice, saveUserModel } from './model-store.js';
 import { ui } from './page-elements.js';
+import { showTunedSliders } from './settings-controls.js';
 
 /**
  * The model menu: the shipped models (`model-catalogue.ts`, each naming its licence), or one the
@@ -16,8 +24,11 @@ export interface ModelMenuHost {
   /** The page's base URL: the shipped models are served relative to it. */
   readonly baseUrl: string;
   readonly say: (text: string, error?: boolean) => void;
-  /** A model is in place (called after every successful load). */
-  readonly onReady: () => void;
+  /**
+   * A model is in place (called after every successful load), with its tuned sampling
+   * (`sampling.json`; `{}` when it has none).
+   */
+  readonly onReady: (sampling: SamplingOptions) => void;
 }
 
 export interface ModelMenu {
@@ -25,20 +36,37 @@ export interface ModelMenu {
   loadInitial(): Promise<boolean>;
 }
 
-type Loaded = { name: string; summary: string; ms: number; timing: boolean };
-
 const DEFAULT = SHIPPED_MODELS[0]!;
-const TIMING_TITLE = ui.timingTemperatureField.title;
-const NO_TIMING_TITLE =
-  'This model predicts one timing and velocity per note, not a distribution: ' +
-  'there is nothing for a timing temperature to act on (the other controls apply)';
 
 /** What the person sees of a model: its name, and its licence when known. */
 type Described = Pick<ShippedModel, 'label'> & Partial<Pick<ShippedModel, 'licence' | 'credit' | 'about'>>;
 
+/** A served model: where, and how to get its tuned sampling (`{}`: none; no request is made then). */
+type Served = Described & { url: string; tuned: () => Promise<SamplingOptions> };
+
+const NONE = (): Promise<SamplingOptions> => Promise.resolve({});
+
+/** Fetches a shipped model's `sampling.json` (only for those the catalogue says have one). */
+async function fetchSampling(url: string, label: string): Promise<SamplingOptions> {
+  const where = `${label}: ${MODEL_SAMPLING_FILE}`;
+  let response: Response;
+  try {
+    response = await fetch(url + MODEL_SAMPLING_FILE);
+  } catch (error) {
+    throw new Error(`${where}: cannot fetch it: ${String(error)}`, { cause: error });
+  }
+  if (!response.ok) throw new Error(`${where}: cannot fetch it: HTTP ${response.status}`);
+  return decodeModelSampling(new Uint8Array(await response.arrayBuffer()), where);
+}
+
 export function installModelMenu(host: ModelMenuHost): ModelMenu {
-  const shipped = new Map<string, Described & { url: string }>(
-    SHIPPED_MODELS.map((m) => [m.value, { ...m, url: new URL(m.url, host.baseUrl).href }]),
+  const shipped = new Map<string, Served>(
+    SHIPPED_MODELS.map((m) => {
+      const url = new URL(m.url, host.baseUrl).href;
+      // The default's comes with model/about.json (`describeDefault`), whatever folder is there.
+      const tuned = m.sampling && m !== DEFAULT ? () => fetchSampling(url, m.label) : NONE;
+      return [m.value, { ...m, url, tuned }];
+    }),
   );
   const known = (value: string | null): value is string => value === 'user' || shipped.has(value ?? '');
   const kept = loadModelChoice();
@@ -71,7 +99,7 @@ export function installModelMenu(host: ModelMenuHost): ModelMenu {
 interface MenuState {
   readonly host: ModelMenuHost;
   /** The shipped models by menu value (the default's entry is replaced once `described`). */
-  readonly shipped: Map<string, Described & { url: string }>;
+  readonly shipped: Map<string, Served>;
   /** The model in use, or being loaded first: a menu value. */
   choice: string;
   /** A model has loaded (a failure then leaves it in place). */
@@ -97,19 +125,17 @@ function describeDefault(baseUrl: string, shipped: MenuState['shipped']): Promis
         Object.assign(entry, { label: about.label, licence: about.licence, credit: about.credit ?? '' });
         option.textContent = menuText({ label: about.label, licence: about.licence });
       } else {
-        shipped.set(DEFAULT.value, { label: "The server's model", url: entry.url });
+        shipped.set(DEFAULT.value, { label: "The server's model", url: entry.url, tuned: NONE });
         option.textContent = "The server's model (howl serve --model)";
         option.title = 'the model `howl serve --model` was given; see its folder for its licence';
       }
+      // Its sampling.json, as the build or `howl serve` put it in about.json: checked when the
+      // model loads, so a bad one is said as a load failure.
+      const described = shipped.get(DEFAULT.value)!;
+      const given = about?.sampling;
+      const where = `${described.label}: ${MODEL_SAMPLING_FILE}`;
+      if (given !== undefined) described.tuned = () => Promise.resolve(parseModelSampling(given, where));
     });
-}
-
-function showTiming(timing: boolean): void {
-  // The original regresses timing: one value, nothing for a temperature to act on.
-  ui.timingTemperature.disabled = !timing;
-  ui.timingTemperatureField.classList.toggle('disabled', !timing);
-  ui.timingTemperatureField.title = timing ? TIMING_TITLE : NO_TIMING_TITLE;
-  ui.timingTemperature.title = timing ? '' : NO_TIMING_TITLE;
 }
 
 /** Runs a load, showing the model (and its licence) once in place, or why it did not load. */
@@ -117,14 +143,14 @@ async function load(m: MenuState, run: () => Promise<Loaded>, licence?: Describe
   const shown = ui.modelInfo.textContent;
   ui.modelInfo.textContent = 'loading the model…';
   try {
-    const { name, summary, ms, timing } = await run();
+    const { name, summary, ms, timing, sampling } = await run();
     m.ready = true;
-    showTiming(timing);
+    showTunedSliders(timing, tunedSliders(sampling));
     ui.modelInfo.textContent = `${name}: ${summary}${licence?.licence ? ` · ${licence.licence}` : ''}`;
     ui.modelInfo.title =
       `${licence?.credit ? `${licence.credit}. ` : ''}Loaded in ${Math.round(ms)} ms; ` +
       'runs in this browser (WebAssembly SIMD), offline';
-    m.host.onReady();
+    m.host.onReady(sampling);
     return true;
   } catch (error) {
     m.host.say(`The model did not load: ${error instanceof Error ? error.message : String(error)}`, true);
@@ -136,7 +162,12 @@ async function load(m: MenuState, run: () => Promise<Loaded>, licence?: Describe
 async function loadShipped(m: MenuState, value: string): Promise<boolean> {
   if (value === DEFAULT.value) await m.described;
   const model = m.shipped.get(value)!;
-  return load(m, () => m.host.composer.loadUrl(model.url, model.label), model);
+  const run = async (): Promise<Loaded> => {
+    // The sampling first: when it is broken the model in use stays, with its own.
+    const sampling = await model.tuned();
+    return { ...(await m.host.composer.loadUrl(model.url, model.label)), sampling };
+  };
+  return load(m, run, model);
 }
 
 function showUserOption(m: MenuState, name: string): void {

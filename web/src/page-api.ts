@@ -16,7 +16,8 @@ export interface PageApiHost {
 /**
  * Puts `window.howl` on the page: what the end-to-end tests read (and a person can inspect in the
  * console): the editor's state, the figures of generation, drawing and sound, the view, the
- * model's and the player's status, and the MIDI keyboard's session.
+ * model's and the player's status, the MIDI keyboard's session, and the sampling a generation
+ * would send.
  *
  * @returns the figures, whose `readyMs` the page sets once the model is in
  */
@@ -39,6 +40,7 @@ export function exposePage(host: PageApiHost) {
       playing: () => playback.playing,
       position: () => playback.position(),
       midi: () => ({ ...midi.figures, recording: midi.recording, answering: midi.answering }),
+      sampling: () => generation.sampling(),
     },
   });
   return figures;

@@ -1,5 +1,6 @@
-import { midiToNoteName } from '../../src/public/index.js';
+import { midiToNoteName, type SamplingOptions } from '../../src/public/index.js';
 import type { GenerationMode } from './editor-state.js';
+import { settingsOnLoad, type TunedSliders } from './model-sampling.js';
 import { ui } from './page-elements.js';
 import { DEFAULT_SETTINGS, MAX_SEED, type Settings } from './storage.js';
 
@@ -35,6 +36,19 @@ export function applySettingsToInputs(settings: Settings): void {
   ui.seed.value = settings.seed === null ? '' : String(settings.seed);
 }
 
+/**
+ * A model loaded: its tuned top-p and top-k, when its `sampling.json` gives them, replace the
+ * sliders' (`settingsOnLoad`); the person's later changes hold until the next model loads.
+ */
+export function applyModelSettings(host: SettingsHost, sampling: SamplingOptions): void {
+  const before = host.get();
+  const next = settingsOnLoad(before, sampling);
+  if (next.topP === before.topP && next.topK === before.topK) return;
+  host.set(next);
+  applySettingsToInputs(next);
+  host.scheduleSave();
+}
+
 /** A whole number from a number field, within lo..hi; null when the field is empty or not a number. */
 const wholeIn = (input: HTMLInputElement, lo: number, hi: number): number | null => {
   const n = Math.round(Number(input.value));
@@ -42,7 +56,10 @@ const wholeIn = (input: HTMLInputElement, lo: number, hi: number): number | null
 };
 
 /** Listens to the settings' inputs and the generation mode's buttons. */
-export function installSettingsControls(host: SettingsHost): void {
+export function installSettingsControls(host: SettingsHost): {
+  /** A model loaded with this `sampling.json` (`applyModelSettings`). */
+  applyModel: (sampling: SamplingOptions) => void;
+} {
   const changeSettings = (change: Partial<Settings>): void => {
     const settings = { ...host.get(), ...change };
     host.set(settings);
@@ -76,4 +93,42 @@ export function installSettingsControls(host: SettingsHost): void {
   const setMode = (mode: GenerationMode) => () => changeSettings({ mode });
   ui.modeReplace.addEventListener('click', setMode('replace'));
   ui.modeInsert.addEventListener('click', setMode('insert'));
+  return { applyModel: (sampling) => applyModelSettings(host, sampling) };
+}
+
+const temperatureField = ui.temperature.closest('label')!;
+const TEMPERATURE_TITLE = temperatureField.title;
+const TIMING_TITLE = ui.timingTemperatureField.title;
+const NO_TIMING_TITLE =
+  'This model predicts one timing and velocity per note, not a distribution: ' +
+  'there is nothing for a timing temperature to act on (the other controls apply)';
+const TUNED_TIMING_TITLE =
+  "Timing × the model's tuned temperatures (its sampling.json: delay, duration and velocity, " +
+  'measured for its weights): 1 plays as tuned, below 1 steadier rhythm and dynamics, above 1 freer';
+const TUNED_TEMPERATURE_TITLE =
+  "Temperature × the model's tuned pitch temperature (its sampling.json): 1 plays as tuned, " +
+  'below 1 safer, above 1 more adventurous';
+
+/**
+ * Shows what *temp* and *timing* mean for the model in place: *timing* is off for a model that
+ * regresses its timing (the original's), and either is a multiplier ("× tuned") on the model's
+ * own temperatures when its `sampling.json` gives them (`model-sampling.ts`).
+ *
+ * @param timing - the model draws timing and velocity from distributions
+ * @param tuned - which sliders multiply the model's tuned values
+ */
+export function showTunedSliders(timing: boolean, tuned: TunedSliders): void {
+  // The original regresses timing: one value, nothing for a temperature to act on.
+  ui.timingTemperature.disabled = !timing;
+  ui.timingTemperatureField.classList.toggle('disabled', !timing);
+  const timingTuned = timing && tuned.timing;
+  ui.timingTemperatureField.title = !timing
+    ? NO_TIMING_TITLE
+    : timingTuned
+      ? TUNED_TIMING_TITLE
+      : TIMING_TITLE;
+  ui.timingTemperature.title = timing ? '' : NO_TIMING_TITLE;
+  ui.timingTemperatureField.querySelector('span')!.textContent = timingTuned ? 'timing × tuned' : 'timing';
+  temperatureField.title = tuned.temperature ? TUNED_TEMPERATURE_TITLE : TEMPERATURE_TITLE;
+  temperatureField.querySelector('span')!.textContent = tuned.temperature ? 'temp × tuned' : 'temp';
 }

@@ -46,6 +46,8 @@ export type ComposerReply =
       readonly ms: number;
       /** The model draws timing and velocity from distributions (the timing temperature applies). */
       readonly timing: boolean;
+      /** Picked files: the folder's `sampling.json`, if picked with them (`{}`: none; URLs: always `{}`). */
+      readonly sampling: SamplingOptions;
     }
   | { readonly type: 'load-error'; readonly message: string }
   | { readonly type: 'notes'; readonly id: number; readonly notes: readonly Note[] }

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
@@ -36,8 +36,12 @@ describe('howl serve', () => {
       expect(await (await fetch(running.url)).text()).toContain('<title>composer</title>');
       const config = (await (await fetch(`${running.url}model/config.json`)).json()) as { format: string };
       expect(config.format).toBe('howl-checkpoint');
-      // The build's description of the default model, and the other models from models/.
-      expect(await (await fetch(`${running.url}model/about.json`)).text()).toContain('the default');
+      // The build's description of the default model with its tuned sampling (sampling.json), and
+      // the other models from models/.
+      expect(await (await fetch(`${running.url}model/about.json`)).json()).toEqual({
+        label: 'the default',
+        sampling: { topP: 1, delayTemperature: 0.96, durationTemperature: 0.94 },
+      });
       const other = await fetch(`${running.url}models/piano-transformer/config.json`);
       expect(((await other.json()) as { format: string }).format).toBe('howl-checkpoint');
       const soundFont = await fetch(`${running.url}soundfont.sf3`, { method: 'HEAD' });
@@ -48,11 +52,29 @@ describe('howl serve', () => {
     }
   });
 
-  it('names the model it was given, not the default, in model/about.json', async () => {
-    const model = join(import.meta.dirname, '../../../models/piano-ordered-lstm');
-    const running = await startComposerServer({ port: 0, host: '127.0.0.1', web, model });
+  it('describes the model it was given in model/about.json: no name, its sampling if any, no 404', async () => {
+    // Without a sampling.json (a copy of a checkpoint's four files): an empty description.
+    const plain = join(web, 'plain');
+    mkdirSync(plain);
+    for (const file of ['config.json', 'weights.json', 'weights.bin', 'state.json'])
+      copyFileSync(join(import.meta.dirname, '../../../models/piano-lstm192', file), join(plain, file));
+    let running = await startComposerServer({ port: 0, host: '127.0.0.1', web, model: plain });
     try {
-      expect((await fetch(`${running.url}model/about.json`)).status).toBe(404);
+      const about = await fetch(`${running.url}model/about.json`);
+      expect(about.status).toBe(200);
+      expect(about.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(await about.json()).toEqual({});
+    } finally {
+      await running.close();
+    }
+    // With one: its settings (not the default's name, though it is the same folder).
+    const tuned = join(import.meta.dirname, '../../../models/piano-asap-ordered-lstm');
+    running = await startComposerServer({ port: 0, host: '127.0.0.1', web, model: tuned });
+    try {
+      expect(await (await fetch(`${running.url}model/about.json`)).json()).toEqual({
+        sampling: { topP: 1, delayTemperature: 0.96, durationTemperature: 0.94 },
+      });
+      expect((await fetch(`${running.url}model/about.json`, { method: 'HEAD' })).status).toBe(200);
     } finally {
       await running.close();
     }

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { SamplingOptions } from '../../generate/sampling.js';
 import { defaultModelDir, loadModel } from '../../node/load-model.js';
 import { defaultSoundFontPath } from '../../node/soundfont-file.js';
 import { startStaticServer, type RunningServer } from '../../node/static-server.js';
@@ -57,6 +58,29 @@ function buildPageOnce(web: string): void {
     throw new CliError('building the web composer failed (see above); try `npm run build:web`');
 }
 
+/**
+ * `/model/about.json` as served: the build's description of the shipped default (its name and
+ * licence) only when that is the model served, and the served model's own sampling
+ * (`sampling.json`, as `loadModel` read it; also a run folder's) in either case, so the page
+ * plays it as measured and asks for no file the folder lacks. `{}` when there is nothing to say.
+ */
+function aboutServed(web: string, isDefault: boolean, sampling: SamplingOptions): string {
+  let about: Record<string, unknown> = {};
+  const built = join(web, 'model', 'about.json');
+  if (isDefault && existsSync(built)) {
+    try {
+      const parsed = JSON.parse(readFileSync(built, 'utf8')) as unknown;
+      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
+        about = parsed as Record<string, unknown>;
+    } catch {
+      // a damaged build's description: the page then calls the model "the server's model"
+    }
+  }
+  delete about['sampling'];
+  if (Object.keys(sampling).length > 0) about['sampling'] = sampling;
+  return `${JSON.stringify(about, null, 1)}\n`;
+}
+
 /** What `howl serve` serves. */
 export interface ComposerServerOptions {
   readonly port: number;
@@ -69,7 +93,8 @@ export interface ComposerServerOptions {
 }
 
 /**
- * Starts serving the composer: the built page, the model's files under `/model/`, the
+ * Starts serving the composer: the built page, the model's files under `/model/` (with an
+ * `about.json` made here: `aboutServed`), the
  * other shipped models under `/models/<folder>/` and the SoundFont as `/soundfont.sf3`. The model
  * is read and checked first, so a broken one is reported here and not in the browser.
  *
@@ -87,19 +112,17 @@ export async function startComposerServer(
   const soundFont = options.soundFont ?? defaultSoundFontPath();
   if (!existsSync(soundFont)) throw new CliError(`${soundFont}: no such SoundFont file`);
   // The models and the SoundFont come from where the package keeps them, not from the build's
-  // copies (which the npm package leaves out). The build's model/about.json names the shipped
-  // default, so the page shows it only when that is the model served.
+  // copies (which the npm package leaves out).
   const mounts: Record<string, string> = {
     '/model/': model.dir,
     '/models/': dirname(defaultModelDir()),
     '/soundfont.sf3': soundFont,
   };
-  const about = join(web, 'model', 'about.json');
-  if (options.model === undefined && existsSync(about)) mounts['/model/about.json'] = about;
   try {
     const running = await startStaticServer({
       root: web,
       mounts,
+      generated: { '/model/about.json': aboutServed(web, options.model === undefined, model.sampling) },
       host: options.host,
       port: options.port,
     });

@@ -1,0 +1,159 @@
+import { resolveSampling, type SamplingOptions } from '../../src/public/index.js';
+
+/**
+ * A model's tuned sampling on the page: its folder's `sampling.json` (the settings measured for
+ * its weights, as `howl generate` reads them: `src/node/model-sampling.ts`), checked here without
+ * Node, and how the page's sliders combine with it.
+ *
+ * - *top-p* (and *top-k*, if the model gives one) is set to the model's value when the model loads;
+ *   the person may move it afterwards.
+ * - *timing* is a multiplier on the model's tuned per-head temperatures (delay, duration, velocity;
+ *   1: as tuned); for a model without them it is the plain timing temperature.
+ * - *temp* likewise multiplies the model's pitch temperature, if it gives one.
+ * - `chords` and `greedy`, which have no control on the page, come from the model.
+ */
+
+/** The file in a model folder. */
+export const MODEL_SAMPLING_FILE = 'sampling.json';
+
+const NUMBERS = [
+  'temperature',
+  'topK',
+  'topP',
+  'minPitch',
+  'maxPitch',
+  'timingTemperature',
+  'delayTemperature',
+  'durationTemperature',
+  'velocityTemperature',
+] as const;
+
+/**
+ * Checks a parsed `sampling.json` as `howl generate` does (known options, their types,
+ * `resolveSampling`'s ranges); a `"note"` string is allowed and dropped.
+ *
+ * @param value - the parsed JSON
+ * @param where - names the file in the message
+ * @returns the options
+ * @throws Error naming the file and what is wrong
+ */
+export function parseModelSampling(value: unknown, where: string): SamplingOptions {
+  const fail = (reason: string): never => {
+    throw new Error(`${where}: ${reason}`);
+  };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return fail('not a JSON object of sampling options');
+  }
+  const options: Record<string, unknown> = {};
+  for (const [key, entry] of Object.entries(value)) {
+    if (key === 'note') {
+      if (typeof entry !== 'string') fail('"note" is not a string');
+      continue;
+    }
+    const expected = (NUMBERS as readonly string[]).includes(key)
+      ? 'number'
+      : key === 'greedy'
+        ? 'boolean'
+        : key === 'chords'
+          ? 'string'
+          : null;
+    if (expected === null) fail(`"${key}" is not a sampling option`);
+    if (typeof entry !== expected) fail(`"${key}" is not a ${expected}`);
+    options[key] = entry;
+  }
+  try {
+    resolveSampling(options as SamplingOptions);
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error));
+  }
+  return options as SamplingOptions;
+}
+
+/**
+ * Reads `sampling.json` from its bytes.
+ *
+ * @throws Error naming the file when it is not JSON or not valid options
+ */
+export function decodeModelSampling(bytes: Uint8Array, where: string): SamplingOptions {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`${where}: not JSON (${reason})`, { cause: error });
+  }
+  return parseModelSampling(parsed, where);
+}
+
+/** Which of the page's sliders act as multipliers on the model's tuned values. */
+export interface TunedSliders {
+  /** *timing* multiplies the model's delay, duration and velocity temperatures. */
+  readonly timing: boolean;
+  /** *temp* multiplies the model's pitch temperature. */
+  readonly temperature: boolean;
+}
+
+/** What a model's sampling makes of the sliders. */
+export function tunedSliders(tuned: SamplingOptions): TunedSliders {
+  return {
+    timing:
+      tuned.timingTemperature !== undefined ||
+      tuned.delayTemperature !== undefined ||
+      tuned.durationTemperature !== undefined ||
+      tuned.velocityTemperature !== undefined,
+    temperature: tuned.temperature !== undefined,
+  };
+}
+
+/** The page's sampling controls (`storage.ts`'s `Settings` has them). */
+export interface PageSampling {
+  readonly temperature: number;
+  readonly timingTemperature: number;
+  readonly topP: number;
+  readonly topK: number | null;
+  readonly minPitch: number;
+  readonly maxPitch: number;
+}
+
+/**
+ * The sampling a generation uses: the page's controls over the model's tuned sampling.
+ *
+ * @param page - the sliders and fields
+ * @param tuned - the model's `sampling.json` (`{}`: none)
+ * @returns the options sent to the composer worker
+ * @example samplingFor({ ...settings, timingTemperature: 1.1 }, { delayTemperature: 0.96 });
+ *   // delayTemperature 1.056, durationTemperature 1.1, velocityTemperature 1.1
+ */
+export function samplingFor(page: PageSampling, tuned: SamplingOptions): SamplingOptions {
+  const heads = resolveSampling(tuned);
+  const sliders = tunedSliders(tuned);
+  return {
+    temperature: page.temperature * (sliders.temperature ? heads.temperature : 1),
+    timingTemperature: page.timingTemperature * (sliders.timing ? heads.timingTemperature : 1),
+    ...(sliders.timing
+      ? {
+          delayTemperature: page.timingTemperature * heads.delayTemperature,
+          durationTemperature: page.timingTemperature * heads.durationTemperature,
+          velocityTemperature: page.timingTemperature * heads.velocityTemperature,
+        }
+      : {}),
+    topP: page.topP,
+    ...(page.topK === null ? {} : { topK: page.topK }),
+    minPitch: page.minPitch,
+    maxPitch: page.maxPitch,
+    ...(tuned.chords === undefined ? {} : { chords: tuned.chords }),
+    ...(tuned.greedy === undefined ? {} : { greedy: tuned.greedy }),
+  };
+}
+
+/**
+ * The page's controls once a model loads: its top-p and top-k, when it gives them, replace the
+ * sliders' (the person's later changes hold until the next model loads); the rest stay.
+ */
+export function settingsOnLoad<S extends PageSampling>(page: S, tuned: SamplingOptions): S {
+  return {
+    ...page,
+    ...(tuned.topP === undefined ? {} : { topP: tuned.topP }),
+    ...(tuned.topK === undefined ? {} : { topK: Math.min(120, tuned.topK) }),
+  };
+}
