@@ -1,30 +1,11 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { resolveSampling, type SamplingOptions } from '../generate/sampling.js';
-import { CheckpointError } from '../model/checkpoint/checkpoint.js';
+import type { SamplingOptions } from '../generate/sampling.js';
+import { decodeModelSampling, MODEL_SAMPLING_FILE } from '../generate/sampling-file.js';
 import { writeFileAtomic } from './atomic-write.js';
 
-/**
- * A model's own sampling settings: `sampling.json` in its folder, a JSON object of
- * `SamplingOptions` (`src/generate/sampling.ts`), e.g. `{ "topP": 1, "delayTemperature": 0.96 }`.
- * `howl generate` and `howl eval` lay it over `DEFAULT_SAMPLING`, and their flags over it, so
- * settings measured for one network (how it runs free over 1,000 notes) travel with its weights
- * instead of changing every model's defaults. A `"note"` string may say where they come from.
- */
-export const MODEL_SAMPLING_FILE = 'sampling.json';
-
-const NUMBERS = [
-  'temperature',
-  'topK',
-  'topP',
-  'minPitch',
-  'maxPitch',
-  'timingTemperature',
-  'delayTemperature',
-  'durationTemperature',
-  'velocityTemperature',
-] as const;
+export { MODEL_SAMPLING_FILE } from '../generate/sampling-file.js';
 
 /**
  * Reads a model folder's `sampling.json`.
@@ -38,41 +19,7 @@ const NUMBERS = [
 export async function readModelSampling(folder: string): Promise<SamplingOptions> {
   const file = join(folder, MODEL_SAMPLING_FILE);
   if (!existsSync(file)) return {};
-  const fail = (reason: string): never => {
-    throw new CheckpointError(`${file}: ${reason}`);
-  };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await readFile(file, 'utf8'));
-  } catch (error) {
-    fail(`not JSON (${(error as Error).message})`);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    return fail('not a JSON object of sampling options');
-  }
-  const options: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(parsed)) {
-    if (key === 'note') {
-      if (typeof value !== 'string') fail('"note" is not a string');
-      continue;
-    }
-    const expected = (NUMBERS as readonly string[]).includes(key)
-      ? 'number'
-      : key === 'greedy'
-        ? 'boolean'
-        : key === 'chords'
-          ? 'string'
-          : null;
-    if (expected === null) fail(`"${key}" is not a sampling option`);
-    if (typeof value !== expected) fail(`"${key}" is not a ${expected}`);
-    options[key] = value;
-  }
-  try {
-    resolveSampling(options as SamplingOptions);
-  } catch (error) {
-    fail((error as Error).message);
-  }
-  return options as SamplingOptions;
+  return decodeModelSampling(await readFile(file, 'utf8'), file);
 }
 
 /**

@@ -181,6 +181,7 @@ export { generateCandidates } from '../generate/candidates.js';
 export type { Candidate, CandidateOptions } from '../generate/candidates.js';
 export { DEFAULT_SAMPLING, resolveSampling } from '../generate/sampling.js';
 export type { SamplingOptions, ResolvedSampling } from '../generate/sampling.js';
+export { decodeModelSampling, MODEL_SAMPLING_FILE, parseModelSampling } from '../generate/sampling-file.js';
 export { randomFirstNote } from '../generate/next-note.js';
 export type { ScoredNote } from '../generate/next-note.js';
 export {

@@ -2,8 +2,8 @@ import { resolveSampling, type SamplingOptions } from '../../src/public/index.js
 
 /**
  * A model's tuned sampling on the page: its folder's `sampling.json` (the settings measured for
- * its weights, as `howl generate` reads them: `src/node/model-sampling.ts`), checked here without
- * Node, and how the page's sliders combine with it.
+ * its weights, read and checked by the library's `decodeModelSampling`, as `howl generate` reads
+ * them), and how the page's sliders combine with it.
  *
  * - *top-p* (and *top-k*, if the model gives one) is set to the model's value when the model loads;
  *   the person may move it afterwards.
@@ -13,77 +13,7 @@ import { resolveSampling, type SamplingOptions } from '../../src/public/index.js
  * - `chords` and `greedy`, which have no control on the page, come from the model.
  */
 
-/** The file in a model folder. */
-export const MODEL_SAMPLING_FILE = 'sampling.json';
-
-const NUMBERS = [
-  'temperature',
-  'topK',
-  'topP',
-  'minPitch',
-  'maxPitch',
-  'timingTemperature',
-  'delayTemperature',
-  'durationTemperature',
-  'velocityTemperature',
-] as const;
-
-/**
- * Checks a parsed `sampling.json` as `howl generate` does (known options, their types,
- * `resolveSampling`'s ranges); a `"note"` string is allowed and dropped.
- *
- * @param value - the parsed JSON
- * @param where - names the file in the message
- * @returns the options
- * @throws Error naming the file and what is wrong
- */
-export function parseModelSampling(value: unknown, where: string): SamplingOptions {
-  const fail = (reason: string): never => {
-    throw new Error(`${where}: ${reason}`);
-  };
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return fail('not a JSON object of sampling options');
-  }
-  const options: Record<string, unknown> = {};
-  for (const [key, entry] of Object.entries(value)) {
-    if (key === 'note') {
-      if (typeof entry !== 'string') fail('"note" is not a string');
-      continue;
-    }
-    const expected = (NUMBERS as readonly string[]).includes(key)
-      ? 'number'
-      : key === 'greedy'
-        ? 'boolean'
-        : key === 'chords'
-          ? 'string'
-          : null;
-    if (expected === null) fail(`"${key}" is not a sampling option`);
-    if (typeof entry !== expected) fail(`"${key}" is not a ${expected}`);
-    options[key] = entry;
-  }
-  try {
-    resolveSampling(options as SamplingOptions);
-  } catch (error) {
-    fail(error instanceof Error ? error.message : String(error));
-  }
-  return options as SamplingOptions;
-}
-
-/**
- * Reads `sampling.json` from its bytes.
- *
- * @throws Error naming the file when it is not JSON or not valid options
- */
-export function decodeModelSampling(bytes: Uint8Array, where: string): SamplingOptions {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(new TextDecoder().decode(bytes));
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`${where}: not JSON (${reason})`, { cause: error });
-  }
-  return parseModelSampling(parsed, where);
-}
+export { decodeModelSampling, MODEL_SAMPLING_FILE, parseModelSampling } from '../../src/public/index.js';
 
 /** Which of the page's sliders act as multipliers on the model's tuned values. */
 export interface TunedSliders {
