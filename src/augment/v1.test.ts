@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { V1Row } from '../encoding/v1.js';
 import { InvalidArgumentError } from '../errors.js';
 import { createRng } from '../random/rng.js';
-import { applyAugmentV1, augmentV1, drawAugmentV1 } from './v1.js';
+import { applyAugmentV1, augmentV1, augmentV1WithTimeRange, drawAugmentV1 } from './v1.js';
 
 const rows: V1Row[] = [
   [0, 1, 1, 0],
@@ -87,6 +87,32 @@ describe('augmentV1', () => {
 
   it('leaves an empty input empty', () => {
     expect(augmentV1([], createRng(1))).toEqual([]);
+  });
+});
+
+describe('augmentV1WithTimeRange', () => {
+  it('draws the time factor in the given range, with the same shift and volume as augmentV1', () => {
+    const narrow = augmentV1WithTimeRange([0.8, 1.25]);
+    let low = Infinity;
+    let high = -Infinity;
+    for (let seed = 0; seed < 400; seed++) {
+      const out = narrow([[1, 1, 1, 0]], createRng(seed));
+      const original = augmentV1([[1, 1, 1, 0]], createRng(seed));
+      const [delay, duration, volume, pitch] = out[0] as V1Row;
+      expect(duration).toBe(delay);
+      expect([volume, pitch]).toEqual([original[0]?.[2], original[0]?.[3]]);
+      low = Math.min(low, delay);
+      high = Math.max(high, delay);
+    }
+    expect(low).toBeGreaterThanOrEqual(0.8);
+    expect(high).toBeLessThan(1.25);
+    expect(high - low).toBeGreaterThan(0.4);
+  });
+
+  it('equals augmentV1 on the original range, and refuses a bad range', () => {
+    expect(augmentV1WithTimeRange([0.5, 2])(rows, createRng(3))).toEqual(augmentV1(rows, createRng(3)));
+    expect(() => augmentV1WithTimeRange([1.2, 0.9])).toThrow(InvalidArgumentError);
+    expect(() => augmentV1WithTimeRange([0, 1])).toThrow(/not 0 < low <= high/);
   });
 });
 

@@ -34,12 +34,17 @@ export interface AugmentV1Params {
  * so the same generator state always gives the same parameters.
  *
  * @param rng - the seeded generator; advanced by three draws
+ * @param timeRange - the time factor's range, `[low, high)` (default the original's [0.5, 2));
+ *   the same draws from `rng` whatever the range
  * @returns the drawn parameters
  * @example
  * const params = drawAugmentV1(createRng(7));
  */
-export function drawAugmentV1(rng: Rng): AugmentV1Params {
-  const [timeLow, timeHigh] = AUGMENT_V1_RANGES.timeScale;
+export function drawAugmentV1(
+  rng: Rng,
+  timeRange: readonly [number, number] = AUGMENT_V1_RANGES.timeScale,
+): AugmentV1Params {
+  const [timeLow, timeHigh] = timeRange;
   const [shiftLow, shiftHigh] = AUGMENT_V1_RANGES.pitchShift;
   const [volumeLow, volumeHigh] = AUGMENT_V1_RANGES.volumeScale;
   const timeScale = rng.uniform(timeLow, timeHigh);
@@ -97,4 +102,24 @@ export function applyAugmentV1(rows: readonly V1Row[], params: AugmentV1Params):
  */
 export function augmentV1(rows: readonly V1Row[], rng: Rng): V1Row[] {
   return applyAugmentV1(rows, drawAugmentV1(rng));
+}
+
+/**
+ * Augmentation V1 with another range for the time factor, for corpora of real performances whose
+ * tempo is part of what the model should learn: the original's [0.5, 2) averages 1.25 and so teaches
+ * a slower pace than the data's, where for example [0.8, 1.25) stays near the players' own tempi.
+ *
+ * @param timeRange - the time factor's range, `[low, high)`, 0 < low <= high
+ * @returns an augmenter like `augmentV1`
+ * @throws InvalidArgumentError if the range is not positive and ordered
+ * @example const augment = augmentV1WithTimeRange([0.8, 1.25]);
+ */
+export function augmentV1WithTimeRange(
+  timeRange: readonly [number, number],
+): (rows: readonly V1Row[], rng: Rng) => V1Row[] {
+  const [low, high] = timeRange;
+  if (!(Number.isFinite(low) && Number.isFinite(high) && low > 0 && low <= high)) {
+    throw new InvalidArgumentError(`time range [${low}, ${high}) is not 0 < low <= high`);
+  }
+  return (rows, rng) => applyAugmentV1(rows, drawAugmentV1(rng, timeRange));
 }

@@ -19,6 +19,7 @@ describe('model config', () => {
       'gru-512',
       'original-lstm',
       'ordered-lstm',
+      'ordered-lstm-416',
       'ordered-lstm-octave',
       'ordered-gru',
       'ordered-transformer',

@@ -130,6 +130,17 @@ export const MODEL_PRESETS = {
     headUnits: 128,
     pitchEncoding: 'one-hot',
   },
+  /** The ordered network with a wider trunk, for corpora of hours (ASAP + piano-midi-de). */
+  'ordered-lstm-416': {
+    type: 'ordered-rnn',
+    rnn: 'lstm',
+    units: 416,
+    denseUnits: 256,
+    blocks: 3,
+    dropout: 0.01,
+    headUnits: 128,
+    pitchEncoding: 'one-hot',
+  },
   'ordered-lstm-octave': {
     type: 'ordered-rnn',
     rnn: 'lstm',

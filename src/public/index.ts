@@ -73,7 +73,13 @@ export {
   toGrid,
 } from '../encoding/grid.js';
 export type { Attribute, GridSequence } from '../encoding/grid.js';
-export { augmentV1, drawAugmentV1, applyAugmentV1, AUGMENT_V1_RANGES } from '../augment/v1.js';
+export {
+  augmentV1,
+  augmentV1WithTimeRange,
+  drawAugmentV1,
+  applyAugmentV1,
+  AUGMENT_V1_RANGES,
+} from '../augment/v1.js';
 export type { AugmentV1Params } from '../augment/v1.js';
 export {
   augmentVelocityCurve,

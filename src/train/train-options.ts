@@ -31,6 +31,11 @@ export interface TrainOptions {
    * for corpora from several pianos and players; `false` none.
    */
   readonly augment?: boolean | 'performance';
+  /**
+   * Range `[low, high)` of the augmentation's time factor on delays and durations (default the
+   * original's [0.5, 2)); unused without `augment`.
+   */
+  readonly timeScale?: readonly [number, number];
   /** Share of crops per source, by tag (`createCropSampler`'s `sourceWeights`); default: uniform per file. */
   readonly sourceWeights?: Readonly<Record<string, number>>;
   /** Stop after this many updates (in all, counting those before a resume). */
@@ -71,7 +76,7 @@ export interface TrainOptions {
 
 /** The options without a default: unset means "no such limit". */
 type OptionalOption =
-  'steps' | 'epochs' | 'timeSeconds' | 'patience' | 'checkpointEverySteps' | 'dataset' | 'sourceWeights';
+  'steps' | 'epochs' | 'timeSeconds' | 'patience' | 'checkpointEverySteps' | 'dataset' | 'sourceWeights' | 'timeScale';
 
 /** Every option, with its default filled in (the limits stay optional). */
 export type ResolvedTrainOptions = Required<Omit<TrainOptions, OptionalOption>> &
@@ -116,6 +121,7 @@ export function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions
     ...(options.timeSeconds === undefined ? {} : { timeSeconds: options.timeSeconds }),
     ...(options.patience === undefined ? {} : { patience: options.patience }),
     ...(options.sourceWeights === undefined ? {} : { sourceWeights: { ...options.sourceWeights } }),
+    ...(options.timeScale === undefined ? {} : { timeScale: [options.timeScale[0], options.timeScale[1]] as const }),
     ...(options.checkpointEverySteps === undefined
       ? {}
       : { checkpointEverySteps: options.checkpointEverySteps }),
@@ -144,6 +150,12 @@ export function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions
   positiveInt(resolved.steps, 'steps');
   positiveInt(resolved.patience, 'patience');
   positiveInt(resolved.checkpointEverySteps, 'checkpoint interval (steps)');
+  if (resolved.timeScale !== undefined) {
+    const [low, high] = resolved.timeScale;
+    if (!(Number.isFinite(low) && Number.isFinite(high) && low > 0 && low <= high)) {
+      throw new InvalidArgumentError(`time-scale range [${low}, ${high}) is not 0 < low <= high`);
+    }
+  }
   for (const [name, value] of [
     ['epochs', resolved.epochs],
     ['time', resolved.timeSeconds],

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { augmentV1 } from '../augment/v1.js';
+import { augmentV1, augmentV1WithTimeRange } from '../augment/v1.js';
 import { withVelocityCurve } from '../augment/velocity-curve.js';
 import type { Checkpoint, TrainingState } from '../model/checkpoint/checkpoint.js';
 import { createCropSampler, type CropAugmenter, type CropSampler } from '../data/crops.js';
@@ -168,7 +168,7 @@ export async function train(
     split: 'train',
     length: settings.length,
     rng: generators.crops,
-    ...augmenterOf(settings.augment),
+    ...augmenterOf(settings.augment, settings.timeScale),
     ...(settings.sourceWeights ? { sourceWeights: settings.sourceWeights } : {}),
   });
   const budget = createTrainingBudget(settings, sampler.roundSize);
@@ -377,7 +377,11 @@ function gradientComputerFor(
 }
 
 /** The crop sampler's augmenter for a run's `augment` setting. */
-function augmenterOf(augment: boolean | 'performance'): { augment?: CropAugmenter } {
-  if (augment === 'performance') return { augment: withVelocityCurve(augmentV1) };
-  return augment ? { augment: augmentV1 } : {};
+function augmenterOf(
+  augment: boolean | 'performance',
+  timeScale: readonly [number, number] | undefined,
+): { augment?: CropAugmenter } {
+  const v1 = timeScale === undefined ? augmentV1 : augmentV1WithTimeRange(timeScale);
+  if (augment === 'performance') return { augment: withVelocityCurve(v1) };
+  return augment ? { augment: v1 } : {};
 }

@@ -19,6 +19,7 @@ export interface TrainCommandOptions {
   lr?: string;
   seed?: string;
   augment?: string;
+  timeScale?: string;
   sourceWeight?: string;
   valEvery?: string;
   valCrops?: string;

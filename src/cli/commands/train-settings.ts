@@ -110,6 +110,22 @@ function parseAugment(text: string | undefined): TrainOptions['augment'] {
   return kinds[text];
 }
 
+/** `--time-scale 0.8,1.25`: the augmentation's tempo range. */
+function parseTimeScale(text: string | undefined): readonly [number, number] | undefined {
+  if (text === undefined) return undefined;
+  const parts = text.split(',').map((part) => Number(part.trim()));
+  const [low, high] = parts;
+  if (
+    parts.length !== 2 ||
+    low === undefined ||
+    high === undefined ||
+    !(Number.isFinite(low) && Number.isFinite(high) && low > 0 && low <= high)
+  ) {
+    throw new CliError(`--time-scale: "${text}" is not LOW,HIGH with 0 < LOW <= HIGH, e.g. 0.8,1.25`);
+  }
+  return [low, high];
+}
+
 /** `--source-weight asap=1,piano-midi-de=2`: a weight per source tag. */
 function parseSourceWeights(text: string): Record<string, number> {
   const weights: Record<string, number> = {};
@@ -144,12 +160,14 @@ function planNewRun(
   const seed = parseNumberOption(options.seed, '--seed', { integer: true, min: 0 });
   const warmupSteps = parseNumberOption(options.warmup, '--warmup', { integer: true, min: 0 });
   const augment = parseAugment(options.augment);
+  const timeScale = parseTimeScale(options.timeScale);
   const sourceWeights =
     options.sourceWeight === undefined ? undefined : parseSourceWeights(options.sourceWeight);
   let trainOptions: TrainOptions = {
     batchSize,
     length,
     ...(augment === undefined ? {} : { augment }),
+    ...(timeScale === undefined ? {} : { timeScale }),
     ...(sourceWeights === undefined ? {} : { sourceWeights }),
     ...(lr === undefined ? {} : { lr }),
     ...(seed === undefined ? {} : { seed }),
@@ -213,6 +231,7 @@ async function planResume(
       'warmup',
       'out',
       'augment',
+      'timeScale',
       'sourceWeight',
     ] as const
   ).filter((k) => options[k] !== undefined);

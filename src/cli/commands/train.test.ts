@@ -54,6 +54,8 @@ describe('howl train', () => {
       [['train'], /give the dataset to train on \(howl train DATA\.howl\), or --resume RUN/],
       [['train', data, '--augment', 'lots'], /--augment: "lots" is not one of: v1, performance, none/],
       [['train', data, '--source-weight', 'asap'], /--source-weight: "asap" is not TAG=WEIGHT/],
+      [['train', data, '--time-scale', '1.2'], /--time-scale: "1.2" is not LOW,HIGH/],
+      [['train', data, '--time-scale', '1.2,0.9'], /--time-scale: "1.2,0.9" is not LOW,HIGH/],
       [['train', data, '--source-weight', 'asap=-1'], /"asap=-1" is not TAG=WEIGHT with a weight >= 0/],
       [['train', data, '--resume', dir, '--augment', 'none'], /cannot be combined with --augment/],
     ];

@@ -63,6 +63,10 @@ export function registerTrain(program: Command): void {
       "v1 (the original's: tempo, transposition, volume), performance (v1 and a random velocity curve per crop, for several pianos and players) or none (default v1)",
     )
     .option(
+      '--time-scale <low,high>',
+      "range of the augmentation's tempo factor on delays and durations, e.g. 0.8,1.25 to stay near the players' own tempi (default 0.5,2, the original's)",
+    )
+    .option(
       '--source-weight <tag=w,...>',
       'share of crops per source of a combined dataset, by tag (howl inspect lists them), e.g. asap=1,piano-midi-de=1 (default: uniform per file)',
     )
