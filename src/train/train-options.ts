@@ -76,7 +76,14 @@ export interface TrainOptions {
 
 /** The options without a default: unset means "no such limit". */
 type OptionalOption =
-  'steps' | 'epochs' | 'timeSeconds' | 'patience' | 'checkpointEverySteps' | 'dataset' | 'sourceWeights' | 'timeScale';
+  | 'steps'
+  | 'epochs'
+  | 'timeSeconds'
+  | 'patience'
+  | 'checkpointEverySteps'
+  | 'dataset'
+  | 'sourceWeights'
+  | 'timeScale';
 
 /** Every option, with its default filled in (the limits stay optional). */
 export type ResolvedTrainOptions = Required<Omit<TrainOptions, OptionalOption>> &
@@ -121,7 +128,9 @@ export function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions
     ...(options.timeSeconds === undefined ? {} : { timeSeconds: options.timeSeconds }),
     ...(options.patience === undefined ? {} : { patience: options.patience }),
     ...(options.sourceWeights === undefined ? {} : { sourceWeights: { ...options.sourceWeights } }),
-    ...(options.timeScale === undefined ? {} : { timeScale: [options.timeScale[0], options.timeScale[1]] as const }),
+    ...(options.timeScale === undefined
+      ? {}
+      : { timeScale: [options.timeScale[0], options.timeScale[1]] as const }),
     ...(options.checkpointEverySteps === undefined
       ? {}
       : { checkpointEverySteps: options.checkpointEverySteps }),
