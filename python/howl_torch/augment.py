@@ -6,6 +6,7 @@ volume) and the velocity curve of ``--augment performance``. Parameters are draw
 from __future__ import annotations
 
 import math
+from typing import Callable, Optional
 
 import numpy as np
 
@@ -16,9 +17,9 @@ AUGMENT_V1_RANGES = {"timeScale": (0.5, 2.0), "pitchShift": (-11, 11), "volumeSc
 VELOCITY_CURVE_RANGES = {"gamma": (2 / 3, 3 / 2), "scale": (0.85, 1.15), "offset": (-0.06, 0.06)}
 
 
-def draw_augment_v1(rng: Rng) -> dict[str, float]:
-    """Three draws, in Howl's order: time factor, pitch shift, volume factor."""
-    time_scale = rng.uniform(*AUGMENT_V1_RANGES["timeScale"])
+def draw_augment_v1(rng: Rng, time_range: tuple[float, float] = AUGMENT_V1_RANGES["timeScale"]) -> dict[str, float]:
+    """Three draws, in Howl's order: time factor (in ``time_range``), pitch shift, volume factor."""
+    time_scale = rng.uniform(*time_range)
     pitch_shift = rng.int(*AUGMENT_V1_RANGES["pitchShift"])
     volume_scale = rng.uniform(*AUGMENT_V1_RANGES["volumeScale"])
     return {"timeScale": time_scale, "pitchShift": pitch_shift, "volumeScale": volume_scale}
@@ -37,6 +38,14 @@ def apply_augment_v1(rows: np.ndarray, params: dict[str, float]) -> np.ndarray:
 def augment_v1(rows: np.ndarray, rng: Rng) -> np.ndarray:
     """The original's augmentation: one draw of parameters applied to every row."""
     return apply_augment_v1(rows, draw_augment_v1(rng))
+
+
+def augment_v1_with_time_range(time_range: tuple[float, float]) -> Callable[[np.ndarray, Rng], np.ndarray]:
+    """``--time-scale LOW,HIGH``: V1 with another range for the time factor (augmentV1WithTimeRange)."""
+    low, high = time_range
+    if not (math.isfinite(low) and math.isfinite(high) and 0 < low <= high):
+        raise ValueError(f"time range [{low}, {high}) is not 0 < low <= high")
+    return lambda rows, rng: apply_augment_v1(rows, draw_augment_v1(rng, (low, high)))
 
 
 def draw_velocity_curve(rng: Rng) -> dict[str, float]:
@@ -63,3 +72,13 @@ def augment_performance(rows: np.ndarray, rng: Rng) -> np.ndarray:
 
 
 AUGMENTERS = {"v1": augment_v1, "performance": augment_performance, "none": None}
+
+
+def augmenter(name: str, time_range: Optional[tuple[float, float]] = None) -> Optional[Callable[[np.ndarray, Rng], np.ndarray]]:
+    """The augmenter of a run's options: ``name`` as in AUGMENTERS, with ``timeScale`` when set."""
+    if time_range is None or name == "none":
+        return AUGMENTERS[name]
+    v1 = augment_v1_with_time_range(time_range)
+    if name == "v1":
+        return v1
+    return lambda rows, rng: apply_velocity_curve(v1(rows, rng), draw_velocity_curve(rng))

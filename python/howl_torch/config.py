@@ -44,6 +44,10 @@ MODEL_PRESETS: dict[str, dict[str, Any]] = {
         "type": "ordered-rnn", "rnn": "lstm", "units": 192, "denseUnits": 256, "blocks": 3, "dropout": 0.01,
         "headUnits": 128, "pitchEncoding": "one-hot",
     },
+    "ordered-lstm-416": {
+        "type": "ordered-rnn", "rnn": "lstm", "units": 416, "denseUnits": 256, "blocks": 3, "dropout": 0.01,
+        "headUnits": 128, "pitchEncoding": "one-hot",
+    },
     "ordered-lstm-octave": {
         "type": "ordered-rnn", "rnn": "lstm", "units": 192, "denseUnits": 256, "blocks": 3, "dropout": 0.01,
         "headUnits": 128, "pitchEncoding": "octave-class",

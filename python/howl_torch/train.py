@@ -14,6 +14,7 @@ a run means the same on 1 process or 64.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from typing import Any, Optional
@@ -33,7 +34,7 @@ DEFAULT_CHECKPOINT_SECONDS = 600
 #: Options a resumed run keeps from its checkpoint (the flags that set them are refused).
 FIXED_ON_RESUME = (
     "arch", "config", "batch", "length", "lr", "seed", "warmup",
-    "augment", "source_weight", "schedule", "clip", "crop_streams",
+    "augment", "time_scale", "source_weight", "schedule", "clip", "crop_streams",
 )
 
 
@@ -63,6 +64,7 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     p.add_argument("--schedule", choices=("auto", "constant", "cosine"), help="default auto: cosine with a step limit")
     p.add_argument("--clip", type=float, help="global gradient-norm limit (default 1; 0: none)")
     p.add_argument("--augment", choices=("v1", "performance", "none"), help="default v1, the original's")
+    p.add_argument("--time-scale", help="range of the augmentation's tempo factor, e.g. 0.8,1.25 (default 0.5,2)")
     p.add_argument("--source-weight", help="share of crops per source tag, e.g. asap=1,piano-midi-de=1")
     p.add_argument("--val-every", type=int, help="validate every this many steps (default 200; 0: at the end)")
     p.add_argument("--val-crops", type=int, help="fixed validation crops (default 2 × batch)")
@@ -100,6 +102,16 @@ def _source_weights(text: str) -> dict[str, float]:
             raise UsageError(f'--source-weight: "{part}" is not TAG=WEIGHT with a weight >= 0')
         weights[tag.strip()] = weight
     return weights
+
+
+def _time_scale(text: str) -> list[float]:
+    try:
+        low, high = (float(part) for part in text.split(","))
+    except ValueError:
+        low, high = math.nan, math.nan
+    if not (math.isfinite(low) and math.isfinite(high) and 0 < low <= high):
+        raise UsageError(f'--time-scale: "{text}" is not LOW,HIGH with 0 < LOW <= HIGH, e.g. 0.8,1.25')
+    return [low, high]
 
 
 def limits_and_intervals(args: argparse.Namespace) -> dict[str, Any]:
@@ -174,6 +186,8 @@ def new_run_options(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str,
         **({} if _has_limit(overrides) else {"timeSeconds": 12 * 3600.0}),
         **overrides,
     }
+    if args.time_scale is not None:
+        options["timeScale"] = _time_scale(args.time_scale)
     if args.source_weight is not None:
         options["sourceWeights"] = _source_weights(args.source_weight)
     if options["schedule"] == "cosine" and options.get("steps") is None and options.get("epochs") is None:

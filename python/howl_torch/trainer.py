@@ -25,7 +25,7 @@ from typing import Any, Callable, Optional
 import torch
 from torch.nn.parallel import DistributedDataParallel
 
-from .augment import AUGMENTERS
+from .augment import augmenter
 from .crops import CropSampler, validation_crops
 from .dataset import Dataset
 from .distributed import World
@@ -92,7 +92,7 @@ class Trainer:
             "train",
             options["length"],
             crop_rng,
-            AUGMENTERS[augment_name],
+            augmenter(augment_name, tuple(options["timeScale"]) if options.get("timeScale") else None),
             options.get("sourceWeights"),
         )
         self.budget = TrainingBudget(options, self.sampler.round_size)

@@ -14,6 +14,7 @@ import { parquetMetadata, parquetReadObjects, parquetSchema } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import {
   augmentV1,
+  augmentV1WithTimeRange,
   createCropSampler,
   createRng,
   decodeDataset,
@@ -54,7 +55,13 @@ if (command === 'dataset') {
   });
 } else if (command === 'crops') {
   const [split, length, seed, augment, count, weights] = args;
-  const augmenters = { v1: augmentV1, performance: withVelocityCurve(augmentV1), none: undefined };
+  const narrow = augmentV1WithTimeRange([0.8, 1.25]);
+  const augmenters = {
+    v1: augmentV1,
+    performance: withVelocityCurve(augmentV1),
+    'performance-narrow': withVelocityCurve(narrow),
+    none: undefined,
+  };
   const sourceWeights =
     weights === undefined
       ? undefined

@@ -14,7 +14,7 @@ import unittest
 
 import numpy as np
 
-from howl_torch.augment import augment_performance, augment_v1
+from howl_torch.augment import augment_performance, augment_v1, augmenter
 from howl_torch.content_hash import content_hash
 from howl_torch.crops import CropSampler, validation_crops
 from howl_torch.dataset import DatasetFormatError, read_dataset, read_howl
@@ -98,6 +98,15 @@ class CropsTest(unittest.TestCase):
         ref = reference("crops", self.path, "train", "300", "11", "performance", "8", "piano-midi-de=2")
         rng = Rng(11)
         sampler = CropSampler(self.dataset, "train", 300, rng, augment_performance, {"piano-midi-de": 2})
+        for mine, theirs in zip(sampler.next_batch(8), ref["crops"]):
+            np.testing.assert_allclose(mine, np.array(theirs), rtol=1e-12, atol=1e-15)
+        self.assertEqual(rng.get_state(), ref["rng"])
+
+    def test_time_scale_crops_equal_howls(self) -> None:
+        # --augment performance --time-scale 0.8,1.25 on both sides.
+        ref = reference("crops", self.path, "train", "200", "5", "performance-narrow", "8")
+        rng = Rng(5)
+        sampler = CropSampler(self.dataset, "train", 200, rng, augmenter("performance", (0.8, 1.25)))
         for mine, theirs in zip(sampler.next_batch(8), ref["crops"]):
             np.testing.assert_allclose(mine, np.array(theirs), rtol=1e-12, atol=1e-15)
         self.assertEqual(rng.get_state(), ref["rng"])
