@@ -941,7 +941,7 @@ describe.skipIf(!haveChromium)('the web composer in Chromium', () => {
     expect(await message()).toMatch(/^Opened bach_847.mid/);
   });
 
-  it('fills a ruler range with the infill model, undoes it, fills again, and writes around locked notes', async () => {
+  it('fills a ruler range with the infill model, undoes it, fills again, and writes around locked notes, kept across a reload', async () => {
     const original = playedPiece(120, 4, 8); // 16 s
     await openNotes('to-fill.mid', original);
     await page.evaluate(() =>
@@ -1043,12 +1043,21 @@ describe.skipIf(!haveChromium)('the web composer in Chromium', () => {
     expect(written.length).toBeGreaterThan(4);
     expect(written.every((n) => !before.notes.some((o) => o.id === n.id))).toBe(true); // all new
     await shot('8c-filled-around-locked');
-    // Undo the fill, then the lock: the piece as opened (locks are not kept across a reload).
+    // Undo the fill, then the lock: the piece as opened.
     await page.keyboard.press('Control+z');
     expect((await view()).notes).toEqual(lockedBefore.notes);
     await page.keyboard.press('Control+z');
     expect((await view()).notes).toEqual(before.notes);
-    await page.keyboard.press('Escape'); // the range
+    // Redo the lock and reload (which clears the range): the same two notes are locked again.
+    await page.keyboard.press('Control+Shift+z');
+    expect((await view()).notes).toEqual(lockedBefore.notes);
+    await page.waitForTimeout(600); // the page saves 400 ms after the last change
+    await page.reload();
+    await page.waitForSelector('body[data-ready="true"]');
+    const reloaded = await view();
+    expect(plain(reloaded.notes)).toEqual(plain(lockedBefore.notes));
+    const lockedAgain = reloaded.notes.filter((n) => (n as { locked?: boolean }).locked === true);
+    expect(plain(lockedAgain)).toEqual(plain([a, b]).map((n) => ({ ...n, locked: true })));
   });
 
   it('says why a model does not load, and keeps the one it has', async () => {

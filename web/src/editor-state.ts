@@ -8,11 +8,15 @@ import type { Note, Seconds } from '../../src/public/index.js';
  * (the model's order), so the list is exactly what the composer reads.
  */
 
-/** A note on the page: a `Note` with an id that survives edits (selection follows it). */
-export interface EditorNote extends Note {
-  readonly id: number;
-  /** Locked by the person: *Fill* keeps it and writes around it (not kept across reloads). */
+/** A note of the piece with its lock, as the page saves it (`storage.ts`): no id. */
+export interface LockableNote extends Note {
+  /** Locked by the person: *Fill* keeps it and writes around it (saved with the piece). */
   readonly locked?: true;
+}
+
+/** A note on the page: a `Note` with an id that survives edits (selection follows it). */
+export interface EditorNote extends LockableNote {
+  readonly id: number;
 }
 
 /** What undo and redo restore. */
@@ -81,12 +85,14 @@ function withIds(notes: readonly Note[], firstId: number): EditorNote[] {
 /**
  * A new editor holding `notes` (sorted by onset, stable), nothing selected, no history.
  *
- * @param notes - the piece
+ * @param notes - the piece; a note marked `locked` stays locked (a saved piece)
  * @param cursor - the cursor (default: 0)
  */
-export function createEditor(notes: readonly Note[] = [], cursor: Seconds = 0): EditorState {
+export function createEditor(notes: readonly LockableNote[] = [], cursor: Seconds = 0): EditorState {
   return {
-    notes: withIds(notes, 1).sort(byTime),
+    notes: withIds(notes, 1)
+      .map((n, i): EditorNote => (notes[i]!.locked === true ? { ...n, locked: true } : n))
+      .sort(byTime),
     selected: new Set(),
     cursor,
     nextId: notes.length + 1,

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { createEditor, select, undo } from './editor-state.js';
+import { toggleLock } from './fill-edits.js';
 import {
   DEFAULT_GRID,
   DEFAULT_MIDI,
@@ -14,7 +16,7 @@ import {
 const work: SavedWork = {
   notes: [
     { pitch: 60, velocity: 90, time: 0, duration: 0.5 },
-    { pitch: 64, velocity: 33, time: 0.123456789012345, duration: 1 / 3 },
+    { pitch: 64, velocity: 33, time: 0.123456789012345, duration: 1 / 3, locked: true },
   ],
   cursor: 1.25,
   settings: {
@@ -61,6 +63,26 @@ describe('storage', () => {
     expect(loadWork(store)).toEqual(work);
   });
 
+  it('keeps the locks with the piece, and loads a record without them with none', () => {
+    const piece = [0, 1, 2, 3].map((i) => ({ pitch: 60 + i, velocity: 80, time: i / 2, duration: 0.5 }));
+    const locked = toggleLock(select(createEditor(piece), [2, 4]));
+    const text = encodeWork({ ...work, notes: locked.notes });
+    expect(JSON.parse(text)).toMatchObject({ locked: [1, 3] });
+    const reloaded = createEditor(decodeWork(text)!.notes);
+    expect(reloaded.notes).toEqual(locked.notes); // same ids too: 1..4 in order
+    expect(reloaded.past).toEqual([]); // the history is not kept, as before
+    // Undoing the lock and saving again saves no locks.
+    expect(JSON.parse(encodeWork({ ...work, notes: undo(locked).notes }))).toMatchObject({ locked: [] });
+
+    const older = '{"version":1,"cursor":0,"settings":{},"notes":[[60,90,0,1],[62,90,1,1]]}';
+    const loaded = decodeWork(older)!;
+    expect(loaded.notes).toEqual([
+      { pitch: 60, velocity: 90, time: 0, duration: 1 },
+      { pitch: 62, velocity: 90, time: 1, duration: 1 },
+    ]);
+    expect(createEditor(loaded.notes).notes.some((n) => n.locked === true)).toBe(false);
+  });
+
   it('ignores records it did not write or that are damaged', () => {
     expect(decodeWork(null)).toBeNull();
     expect(decodeWork('{not json')).toBeNull();
@@ -68,6 +90,9 @@ describe('storage', () => {
     expect(decodeWork('{"version":1,"notes":[[60,90,0]]}')).toBeNull();
     expect(decodeWork('{"version":1,"notes":[[130,90,0,1]]}')).toBeNull();
     expect(decodeWork('{"version":1,"notes":[[60,90,-1,1]]}')).toBeNull();
+    expect(decodeWork('{"version":1,"notes":[[60,90,0,1]],"locked":[1]}')).toBeNull();
+    expect(decodeWork('{"version":1,"notes":[[60,90,0,1]],"locked":[0.5]}')).toBeNull();
+    expect(decodeWork('{"version":1,"notes":[[60,90,0,1]],"locked":0}')).toBeNull();
   });
 
   it('fills a setting missing from an older record with its default', () => {

@@ -5,15 +5,15 @@ import {
   METER_DENOMINATORS,
   MIN_BPM,
   type BeatGrid,
-  type Note,
 } from '../../src/public/index.js';
 import { answerSettingsOf, DEFAULT_ANSWER, type AnswerSettings } from './answer-mode.js';
-import type { GenerationMode } from './editor-state.js';
+import type { GenerationMode, LockableNote } from './editor-state.js';
 
 /**
  * Keeping the work across reloads: the piece, the cursor and the controls, as one small JSON record
  * in the browser's `localStorage` (notes as `[pitch, velocity, time, duration]`, about 50 bytes a
- * note: a 5,000-note piece is 250 KB, well inside the usual 5 MB). What comes back is checked note by
+ * note: a 5,000-note piece is 250 KB, well inside the usual 5 MB; the locked notes as a list of their
+ * indices, absent from records saved before locks were kept). What comes back is checked note by
  * note, so a damaged or foreign record is ignored, never loaded half-way.
  */
 
@@ -90,7 +90,8 @@ export interface Settings {
 export const MAX_SEED = 999_999_999;
 
 export interface SavedWork {
-  readonly notes: readonly Note[];
+  /** The piece, locked notes marked `locked` (a note's lock is kept with it). */
+  readonly notes: readonly LockableNote[];
   readonly cursor: number;
   readonly settings: Settings;
 }
@@ -120,6 +121,7 @@ export function encodeWork(work: SavedWork): string {
     cursor: work.cursor,
     settings: work.settings,
     notes: work.notes.map((n) => [n.pitch, n.velocity, n.time, n.duration]),
+    locked: work.notes.flatMap((n, i) => (n.locked === true ? [i] : [])),
   });
 }
 
@@ -184,7 +186,8 @@ function settingsOf(value: unknown): Settings {
 }
 
 /**
- * Decodes stored text.
+ * Decodes stored text. A record without a list of locked notes (one saved before locks were kept)
+ * loads with none locked.
  *
  * @returns the work, or null when the text is not a record this page wrote (or is damaged)
  */
@@ -197,15 +200,20 @@ export function decodeWork(text: string | null): SavedWork | null {
     return null;
   }
   if (typeof record !== 'object' || record === null) return null;
-  const { version, notes, cursor, settings } = record as Record<string, unknown>;
-  if (version !== 1 || !Array.isArray(notes)) return null;
-  const decoded: Note[] = [];
+  const { version, notes, cursor, settings, locked = [] } = record as Record<string, unknown>;
+  if (version !== 1 || !Array.isArray(notes) || !Array.isArray(locked)) return null;
+  const decoded: LockableNote[] = [];
   for (const entry of notes as unknown[]) {
     if (!Array.isArray(entry) || entry.length !== 4 || !entry.every(isNumber)) return null;
     const [pitch, velocity, time, duration] = entry as [number, number, number, number];
     const ok = Number.isInteger(pitch) && pitch >= 0 && pitch <= 119 && velocity >= 1 && velocity <= 127;
     if (!ok || time < 0 || duration < 0) return null;
     decoded.push({ pitch, velocity, time, duration });
+  }
+  for (const i of locked as unknown[]) {
+    const note = Number.isInteger(i) ? decoded[i as number] : undefined;
+    if (note === undefined) return null;
+    decoded[i as number] = { ...note, locked: true };
   }
   return {
     notes: decoded,
