@@ -3,6 +3,7 @@ import { howlVersion } from './cli-helpers.js';
 import { registerEval } from './commands/eval.js';
 import { registerExport } from './commands/export.js';
 import { registerExportData } from './commands/export-data.js';
+import { registerFitRepetition } from './commands/fit-repetition.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerImport } from './commands/import.js';
 import { registerInfill } from './commands/infill.js';
@@ -31,6 +32,7 @@ function createProgram(): Command {
   registerRender(program);
   registerPlot(program);
   registerEval(program);
+  registerFitRepetition(program);
   registerExport(program);
   registerExportData(program);
   registerServe(program);

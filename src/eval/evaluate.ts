@@ -14,17 +14,14 @@ import type { StepNetwork } from '../inference/step-network.js';
 import type { WeightMap } from '../model/checkpoint/weight-map.js';
 import type { ModelConfig } from '../model/config.js';
 import type { Note } from '../score/note.js';
-import { fitBaselines, scoreBaselines, type BaselineNll, type Baselines } from './baselines.js';
+import { fitBaselines, scoreBaselines, type Baselines } from './baselines.js';
 import { ATTRIBUTES, toGrid, type Attribute } from '../encoding/grid.js';
-import {
-  fitGaussianWidths,
-  gridNll,
-  targetsOf,
-  type AttributeNll,
-  type GaussianWidths,
-} from './likelihood.js';
+import { fitGaussianWidths, gridNll, targetsOf, type GaussianWidths } from './likelihood.js';
 import { predictPieces } from './predict.js';
-import { compareMusic, type SimilarityResult } from './similarity.js';
+import { withRepetition } from './repetition-fit.js';
+import type { RepetitionConfig } from '../generate/repetition-cache.js';
+import { compareMusic } from './similarity.js';
+import type { BaselineScores, EvalResult, LikelihoodResult, MusicResult } from './eval-result.js';
 
 /**
  * `evaluateModel`: the whole ruler in one call, platform-neutral (the CLI adds files and a report).
@@ -61,6 +58,11 @@ export interface EvaluateOptions {
    * so that "beats the baseline" means it learned more than counting what it saw.
    */
   readonly baselineData?: Dataset;
+  /**
+   * The model's repetition cache (`repetition.json`): the held-out notes are scored with it mixed
+   * in (and without it, reported beside), and the generated pieces are written with it.
+   */
+  readonly repetition?: RepetitionConfig;
   /** Called as the work advances (for a progress bar). */
   readonly onProgress?: (progress: EvalProgress) => void;
 }
@@ -72,61 +74,7 @@ export interface EvalProgress {
   readonly total: number;
 }
 
-/** Baseline NLLs, nats per note, with the best baseline's total. */
-export interface BaselineScores extends BaselineNll {
-  /** Bigram pitch + marginal delay, duration and velocity. */
-  readonly total: number;
-}
-
-/** The likelihood half of the report. */
-export interface LikelihoodResult {
-  /** Held-out pieces scored, and the notes predicted (each piece's first note is context only). */
-  readonly pieces: number;
-  readonly notes: number;
-  /** Seconds of music the scored notes span (each piece's first onset to its last). */
-  readonly seconds: number;
-  /** The same NLLs per second of music, in bits: total nats × notes ÷ seconds ÷ ln 2. */
-  readonly bitsPerSecond: { readonly model: number; readonly baseline: number };
-  readonly model: AttributeNll;
-  readonly baselines: BaselineScores;
-  /** σ of the regression head's Gaussians, fitted on the training split (`null`: binned outputs). */
-  readonly widths: GaussianWidths | null;
-  /** The training pieces and notes the widths were fitted on; the baselines use all training notes. */
-  readonly fit: { readonly pieces: number; readonly notes: number; readonly baselineNotes: number };
-  /** Whether the model's pitch NLL is below the bigram baseline's. */
-  readonly beatsBigram: boolean;
-  /** Attributes on which the model scores worse than its baseline (bigram for pitch). */
-  readonly worseThanBaseline: readonly Attribute[];
-  /** One line: the model is broken (does not beat the bigram on pitch), or by how much it beats it. */
-  readonly verdict: string;
-}
-
-/** The music half of the report. */
-export interface MusicResult extends SimilarityResult {
-  readonly pieces: number;
-  readonly notesPerPiece: number;
-  /** Seeds of the generated pieces, in order. */
-  readonly seeds: readonly number[];
-  readonly sampling: ResolvedSampling;
-  /** Generation speed: generated notes (all pieces) per second. */
-  readonly notesPerSecond: number;
-}
-
-/** Everything `howl eval` measures. */
-export interface EvalResult {
-  readonly model: ModelConfig;
-  readonly split: Split;
-  readonly likelihood: LikelihoodResult;
-  /** null when no pieces were generated. */
-  readonly music: MusicResult | null;
-  /** Seconds spent fitting, scoring, generating and comparing. */
-  readonly seconds: {
-    readonly fit: number;
-    readonly score: number;
-    readonly generate: number;
-    readonly compare: number;
-  };
-}
+export type { BaselineScores, EvalResult, LikelihoodResult, MusicResult } from './eval-result.js';
 
 /** The pieces of one split with 2 notes or more: V1 rows, notes, and content hashes. */
 interface SplitPieces {
@@ -229,14 +177,20 @@ function scorePhase(
   fitted: Fitted,
   batch: number,
   progress: Progress,
+  repetition: RepetitionConfig | undefined,
 ): { likelihood: LikelihoodResult; seconds: number } {
   const { baselines, widths } = fitted;
   const t0 = now();
-  const predictions = predictPieces(createNetwork, heldOut.rows, {
+  const networkPredictions = predictPieces(createNetwork, heldOut.rows, {
     batch,
     onProgress: (done, total) => progress({ phase: 'score', done, total }),
   });
+  const cached = repetition !== undefined && networkPredictions.binned !== null;
+  const predictions = cached
+    ? withRepetition(networkPredictions, heldOut.rows, repetition)
+    : networkPredictions;
   const modelNll = gridNll(predictions, targetsOf(heldOut.rows), widths);
+  const withoutRepetition = cached ? gridNll(networkPredictions, targetsOf(heldOut.rows), widths) : undefined;
   const base = scoreBaselines(
     baselines,
     heldOut.rows.map((rows) => toGrid(rows)),
@@ -269,6 +223,7 @@ function scorePhase(
     beatsBigram,
     worseThanBaseline: ATTRIBUTES.filter((a) => modelNll[a] >= reference[a]),
     verdict,
+    ...(withoutRepetition === undefined ? {} : { withoutRepetition }),
   };
   return { likelihood, seconds: scoreSeconds };
 }
@@ -279,6 +234,7 @@ interface GenerateSettings {
   readonly notesPerPiece: number;
   readonly seed: number;
   readonly sampling: ResolvedSampling;
+  readonly repetition: RepetitionConfig | undefined;
 }
 
 /** 3. Generate `pieceCount` pieces (none: `music` is null) and compare them with the held-out music. */
@@ -289,7 +245,7 @@ function generatePhase(
   settings: GenerateSettings,
   progress: Progress,
 ): { music: MusicResult | null; generate: number; compare: number } {
-  const { pieceCount, notesPerPiece, seed, sampling } = settings;
+  const { pieceCount, notesPerPiece, seed, sampling, repetition } = settings;
   if (!(pieceCount > 0)) return { music: null, generate: 0, compare: 0 };
   let t0 = now();
   const generator = createStepNetwork(config, weights, pieceCount);
@@ -299,6 +255,7 @@ function generatePhase(
     notes: notesPerPiece - 1,
     seed,
     sampling,
+    ...(repetition === undefined ? {} : { repetition }),
     onStep: (made) => progress({ phase: 'generate', done: made, total: notesPerPiece }),
   }).sort((a, b) => a.seed - b.seed);
   const generateSeconds = now() - t0;
@@ -374,13 +331,25 @@ export function evaluateModel(
 
   const createNetwork = (b: number): StepNetwork => createStepNetwork(config, weights, b);
   const fitted = fitPhase(config, createNetwork, train, fitNotes, batch, progress);
-  const scored = scorePhase(createNetwork, heldOut, fitted, batch, progress);
-  const generated = generatePhase(config, weights, heldOut, { pieceCount, notesPerPiece, seed, sampling }, progress);
+  const { repetition } = options;
+  const scored = scorePhase(createNetwork, heldOut, fitted, batch, progress, repetition);
+  const generated = generatePhase(
+    config,
+    weights,
+    heldOut,
+    { pieceCount, notesPerPiece, seed, sampling, repetition },
+    progress,
+  );
   return {
     model: config,
     split,
     likelihood: scored.likelihood,
     music: generated.music,
-    seconds: { fit: fitted.seconds, score: scored.seconds, generate: generated.generate, compare: generated.compare },
+    seconds: {
+      fit: fitted.seconds,
+      score: scored.seconds,
+      generate: generated.generate,
+      compare: generated.compare,
+    },
   };
 }

@@ -133,6 +133,11 @@ function likelihoodLines(result: EvalResult, context: ReportContext): string[] {
     '| | pitch | delay | duration | velocity | total |',
     '|---|--:|--:|--:|--:|--:|',
     `| **model** | **${n3(m.pitch)}** | **${n3(m.delay)}** | **${n3(m.duration)}** | **${n3(m.velocity)}** | **${n3(m.total)}** |`,
+    ...(l.withoutRepetition
+      ? [
+          `| the network alone (no repetition cache) | ${n3(l.withoutRepetition.pitch)} | ${n3(l.withoutRepetition.delay)} | ${n3(l.withoutRepetition.duration)} | ${n3(l.withoutRepetition.velocity)} | ${n3(l.withoutRepetition.total)} |`,
+        ]
+      : []),
     `| bigram pitch, training histograms | ${n3(b.bigramPitch)} | ${n3(b.delay)} | ${n3(b.duration)} | ${n3(b.velocity)} | ${n3(b.total)} |`,
     `| unigram pitch | ${n3(b.unigramPitch)} | | | | |`,
     `| model − baseline | ${signed(m.pitch - b.bigramPitch)} | ${signed(m.delay - b.delay)} | ${signed(m.duration - b.duration)} | ${signed(m.velocity - b.velocity)} | ${signed(m.total - b.total)} |`,
@@ -145,6 +150,12 @@ function likelihoodLines(result: EvalResult, context: ReportContext): string[] {
     '',
     '![nats per note, model against baselines](nll.svg)',
     '',
+    ...(l.withoutRepetition
+      ? [
+          "The model is the network with its repetition cache (the model folder's `repetition.json`, fitted on training pieces by `howl fit-repetition`): before each note the longest run of recent pitch intervals heard earlier in the same piece is looked up, and the notes that followed it there are mixed into the network's distributions. The network alone is the row below it.",
+          '',
+        ]
+      : []),
     ...(result.split === 'train'
       ? [
           '**In-sample.** These are training notes: the baselines were counted on them and the model learnt from them, so neither number measures generalisation.',
@@ -181,8 +192,7 @@ function musicLines(music: MusicResult, heldOutPieces: number, timingHeads: bool
     '| feature | OA | median, held-out | median, generated |',
     '|---|--:|--:|--:|',
     ...music.features.map(
-      (c) =>
-        `| ${c.title} | ${n3(c.overlappedArea)} | ${typical(c, 'real')} | ${typical(c, 'generated')} |`,
+      (c) => `| ${c.title} | ${n3(c.overlappedArea)} | ${typical(c, 'real')} | ${typical(c, 'generated')} |`,
     ),
     `| **mean** | **${n3(music.meanOverlappedArea)}** | | |`,
     '',

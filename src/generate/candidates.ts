@@ -4,6 +4,7 @@ import type { StepNetwork } from '../inference/step-network.js';
 import { createRng, type Rng } from '../random/rng.js';
 import type { Note } from '../score/note.js';
 import { lastOnset, nextNote, pitchLogProbOf, randomFirstNote, rowOf, type ScoredNote } from './next-note.js';
+import { RepetitionCache, type RepetitionConfig } from './repetition-cache.js';
 import { resolveSampling, type SamplingOptions } from './sampling.js';
 
 /**
@@ -28,6 +29,11 @@ export interface CandidateOptions {
   readonly seed?: number;
   /** Pitch controls. */
   readonly sampling?: SamplingOptions;
+  /**
+   * The model's repetition cache (`repetition.json`; ordered networks): each candidate keeps its
+   * own, fed its start and every note it writes, and mixed in at `sampling.repetition`.
+   */
+  readonly repetition?: RepetitionConfig;
   /** Called after every step with the notes made so far per candidate (for a progress bar). */
   readonly onStep?: (made: number) => void;
 }
@@ -70,6 +76,10 @@ export function generateCandidates(network: StepNetwork, options: CandidateOptio
   const sampling = resolveSampling(options.sampling);
   const rngs: Rng[] = Array.from({ length: count }, (_, i) => createRng(seed + i));
   network.reset();
+  const caches =
+    options.repetition === undefined || network.kind !== 'ordered' || sampling.repetition === 0
+      ? undefined
+      : rngs.map(() => new RepetitionCache(options.repetition!));
 
   // The start: shared given notes, or one random first note per candidate (from its own generator).
   const starts: ScoredNote[][] = rngs.map((rng) =>
@@ -83,12 +93,15 @@ export function generateCandidates(network: StepNetwork, options: CandidateOptio
       let logProb: number | null = null;
       if (i > 0) logProb = pitchLogProbOf(network, 0, row);
       network.step(Array<V1Row>(count).fill(row));
+      caches?.forEach((cache) => cache.push(row));
       rows.push(row);
       const scored = { ...note, duration: Math.abs(note.duration), logProb };
       for (const s of starts) s.push(scored);
     });
   } else {
-    network.step(starts.map((s) => rowOf(s[0]!, null, 'first note')));
+    const firstRows = starts.map((s) => rowOf(s[0]!, null, 'first note'));
+    caches?.forEach((cache, b) => cache.push(firstRows[b]!));
+    network.step(firstRows);
   }
 
   const made: ScoredNote[][] = starts.map(() => []);
@@ -99,10 +112,19 @@ export function generateCandidates(network: StepNetwork, options: CandidateOptio
     for (let b = 0; b < count; b++) {
       if (!done[b]) {
         const previous = lastOnset(made[b]!, starts[b]!);
-        const { note, row } = nextNote(network, b, previous, sampling, rngs[b]!);
+        const cache = caches?.[b];
+        const { note, row } = nextNote(
+          network,
+          b,
+          previous,
+          sampling,
+          rngs[b]!,
+          cache ? { repetition: cache } : {},
+        );
         if (note.time - startTime[b]! > limitSeconds) done[b] = true;
         else {
           made[b]!.push(note);
+          cache?.push(row);
           rows[b] = row;
           continue;
         }

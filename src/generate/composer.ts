@@ -3,7 +3,16 @@ import { InvalidArgumentError } from '../errors.js';
 import type { StepNetwork } from '../inference/step-network.js';
 import { createRng, type Rng, type RngState } from '../random/rng.js';
 import type { Note } from '../score/note.js';
-import { lastOnset, nextNote, pitchLogProbOf, randomFirstNote, rowOf, type ScoredNote } from './next-note.js';
+import {
+  lastOnset,
+  nextNote,
+  pitchLogProbOf,
+  randomFirstNote,
+  rowOf,
+  type NextNoteOptions,
+  type ScoredNote,
+} from './next-note.js';
+import { RepetitionCache, type RepetitionConfig } from './repetition-cache.js';
 import { resolveSampling, type ResolvedSampling, type SamplingOptions } from './sampling.js';
 
 /**
@@ -55,6 +64,11 @@ export interface ComposerOptions {
   readonly sampling?: SamplingOptions;
   /** Seed of the generator (default 1). */
   readonly seed?: number;
+  /**
+   * The model's repetition cache (`repetition.json`; ordered networks): fed every note of the
+   * piece (edits included) and mixed in at `sampling.repetition`.
+   */
+  readonly repetition?: RepetitionConfig;
 }
 
 /**
@@ -80,6 +94,10 @@ export function createComposer(network: StepNetwork, options: ComposerOptions = 
     rows: [],
     before: [],
     rewinds: network.rewind !== undefined,
+    cache:
+      options.repetition === undefined || network.kind !== 'ordered'
+        ? undefined
+        : new RepetitionCache(options.repetition),
   };
 
   const composer: Composer = {
@@ -95,7 +113,7 @@ export function createComposer(network: StepNetwork, options: ComposerOptions = 
         composer.append([randomFirstNote(s.rng)]);
         return s.notes[0]!;
       }
-      const { note, row } = nextNote(network, 0, lastOnset(s.notes), s.sampling, s.rng);
+      const { note, row } = nextNote(network, 0, lastOnset(s.notes), s.sampling, s.rng, drawOptions(s));
       feed(s, note, row);
       return note;
     },
@@ -133,12 +151,18 @@ interface ComposerState {
    */
   readonly before: Float32Array[];
   readonly rewinds: boolean;
+  /** The piece's repetition cache, fed the same rows as the network. */
+  readonly cache: RepetitionCache | undefined;
 }
+
+/** `nextNote`'s options for the composer's piece. */
+const drawOptions = (s: ComposerState): NextNoteOptions => (s.cache ? { repetition: s.cache } : {});
 
 /** Feeds a note to the network (keeping the state before it) and adds it to the piece. */
 function feed(s: ComposerState, note: ScoredNote, row: V1Row): void {
   if (!s.rewinds) s.before.push(s.network.saveState(0));
   s.network.step([row]);
+  s.cache?.push(row);
   s.rows.push(row);
   s.notes.push(note);
 }
@@ -181,7 +205,7 @@ async function* generateNotes(
     const previous = lastTime(s);
     if (previous === null) yield composer.next();
     else {
-      const { note, row } = nextNote(s.network, 0, lastOnset(s.notes), s.sampling, s.rng);
+      const { note, row } = nextNote(s.network, 0, lastOnset(s.notes), s.sampling, s.rng, drawOptions(s));
       if (note.time - start > seconds) return; // drawn, not kept: the piece ends before it
       feed(s, note, row);
       yield note;
@@ -207,4 +231,8 @@ function truncateTo(s: ComposerState, length: number): void {
   notes.length = length;
   rows.length = length;
   before.length = length;
+  if (s.cache) {
+    s.cache.clear();
+    for (const row of rows) s.cache.push(row);
+  }
 }

@@ -13,6 +13,7 @@ import {
   type ResolvedSampling,
 } from './sampling.js';
 import { PITCH_COUNT } from '../score/clamp-pitch.js';
+import { mixLogits, type RepetitionCache } from './repetition-cache.js';
 
 /**
  * Turning the network's outputs into the next note, and notes into the rows the network reads.
@@ -104,6 +105,12 @@ export interface NextNoteOptions {
    * and the delay drawn is raised to it; default 0. Ordered networks only.
    */
   readonly minDelay?: number;
+  /**
+   * The piece's repetition cache (`repetition-cache.ts`), fed every note so far: an ordered
+   * network's distributions are mixed with it, its weights scaled by `sampling.repetition`. The
+   * caller pushes the note drawn.
+   */
+  readonly repetition?: RepetitionCache;
 }
 
 /**
@@ -127,7 +134,9 @@ export function nextNote(
   options: NextNoteOptions = {},
 ): NextNote {
   const minDelay = options.minDelay ?? 0;
-  if (network.kind === 'ordered') return nextOrderedNote(network, b, previous, sampling, rng, minDelay);
+  if (network.kind === 'ordered') {
+    return nextOrderedNote(network, b, previous, sampling, rng, minDelay, options.repetition);
+  }
   if (minDelay > 0)
     throw new InvalidArgumentError('a least delay needs a network with a timing distribution');
   const delay = network.regression[b * 3]!;
@@ -178,6 +187,23 @@ function delayLogitsFrom(
   return { logits: delayScratch, offset: 0 };
 }
 
+const cacheScratch = {
+  q: new Float64Array(TIME_BINS),
+  logits: new Float32Array(TIME_BINS),
+};
+
+/** Logits mixed with the cache's probabilities when it has an opinion, else the logits as they are. */
+function mixed(
+  from: { logits: Float32Array; offset: number },
+  count: number,
+  lambda: number,
+  q: Float64Array,
+  votes: number,
+): { logits: Float32Array; offset: number } {
+  if (!(lambda > 0) || votes === 0) return from;
+  return { logits: mixLogits(from.logits, from.offset, count, lambda, q, cacheScratch.logits), offset: 0 };
+}
+
 function nextOrderedNote(
   network: OrderedStepNetwork,
   b: number,
@@ -185,7 +211,12 @@ function nextOrderedNote(
   sampling: ResolvedSampling,
   rng: Rng,
   minDelay = 0,
+  cache?: RepetitionCache,
 ): NextNote {
+  const strength = sampling.repetition;
+  const match = cache !== undefined && strength > 0 ? cache.match() : null;
+  const weight = (attribute: 'delay' | 'pitch' | 'duration' | 'velocity'): number =>
+    match === null ? 0 : Math.min(0.99, strength * cache!.config.lambda[attribute][match.order]!);
   const previousTime = previous.time;
   const timing = (temperature: number): IndexSampling => ({
     temperature,
@@ -195,22 +226,53 @@ function nextOrderedNote(
     // every note, so greedy timing would stack the whole piece into a few chords.
     greedy: false,
   });
-  const delayFrom = delayLogitsFrom(network, b, minDelay);
+  const { q } = cacheScratch;
+  let delayFrom = delayLogitsFrom(network, b, minDelay);
+  if (match) {
+    const { votes } = cache!.binProbabilities('delay', match, undefined, q);
+    delayFrom = mixed(delayFrom, TIME_BINS, weight('delay'), q, votes);
+  }
   const delayTiming = timing(sampling.delayTemperature);
   const delayBin = chooseIndex(delayFrom.logits, delayFrom.offset, TIME_BINS, delayTiming, rng).index;
-  const pitchFrom = withoutUnisons(
+  let pitchFrom = withoutUnisons(
     network.pitchLogitsGiven(b, delayBin),
     0,
     delayBin === 0,
     previous,
     sampling,
   );
+  if (match) {
+    const votes = cache!.pitchProbabilities(match, q.subarray(0, PITCH_COUNT)).some((x) => x > 0) ? 1 : 0;
+    pitchFrom = mixed(pitchFrom, PITCH_COUNT, weight('pitch'), q, votes);
+  }
   const { pitch, logProb } = choosePitch(pitchFrom.logits, pitchFrom.offset, sampling, rng);
   const rest = network.restLogitsGiven(b, delayBin, pitch);
+  let durationFrom = { logits: rest.duration, offset: 0 };
+  if (match) {
+    const { votes } = cache!.binProbabilities('duration', match, pitch, q);
+    durationFrom = mixed(durationFrom, TIME_BINS, weight('duration'), q, votes);
+  }
   const durationTiming = timing(sampling.durationTemperature);
-  const durationBin = chooseIndex(rest.duration, 0, TIME_BINS, durationTiming, rng).index;
+  const durationBin = chooseIndex(
+    durationFrom.logits,
+    durationFrom.offset,
+    TIME_BINS,
+    durationTiming,
+    rng,
+  ).index;
+  let velocityFrom = { logits: rest.velocity, offset: 0 };
+  if (match) {
+    const { votes } = cache!.binProbabilities('velocity', match, pitch, q.subarray(0, VELOCITY_BINS));
+    velocityFrom = mixed(velocityFrom, VELOCITY_BINS, weight('velocity'), q, votes);
+  }
   const velocityTiming = timing(sampling.velocityTemperature);
-  const velocityBin = chooseIndex(rest.velocity, 0, VELOCITY_BINS, velocityTiming, rng).index;
+  const velocityBin = chooseIndex(
+    velocityFrom.logits,
+    velocityFrom.offset,
+    VELOCITY_BINS,
+    velocityTiming,
+    rng,
+  ).index;
   const delay = Math.max(minDelay, timeInBin(delayBin, rng, sampling.chords === 'together'));
   const duration = timeInBin(durationBin, rng);
   const step = Math.floor(rng.next() * VELOCITIES_PER_BIN);

@@ -21,6 +21,7 @@ const NUMBERS = [
   'delayTemperature',
   'durationTemperature',
   'velocityTemperature',
+  'repetition',
 ] as const;
 
 /**

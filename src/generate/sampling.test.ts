@@ -89,6 +89,9 @@ describe('choosePitch', () => {
     expect(() => resolveSampling({ temperature: -1 })).toThrow('temperature -1');
     expect(() => resolveSampling({ topK: 0 })).toThrow('top-k 0');
     expect(() => resolveSampling({ topP: 1.5 })).toThrow('top-p 1.5 is not in (0, 1]');
+    expect(() => resolveSampling({ repetition: -0.5 })).toThrow('repetition -0.5 is not a number in [0, 4]');
+    expect(resolveSampling({}).repetition).toBe(1);
+    expect(resolveSampling({ repetition: 1.25 }).repetition).toBe(1.25);
     expect(() => resolveSampling({ minPitch: 130 })).toThrow('lowest pitch 130');
     expect(() => resolveSampling({ minPitch: 70, maxPitch: 60 })).toThrow('the pitch range is empty');
   });

@@ -53,6 +53,14 @@ export interface SamplingOptions {
    * 4.5 and 7 → 3.5 on two seed ranges; `docs/models.md`), so rolled stays the default.
    */
   readonly chords?: 'rolled' | 'together';
+  /**
+   * Strength of the model's repetition cache when it has one (`repetition-cache.ts`), 0 to 4: its
+   * fitted weights are multiplied by this (each capped at 0.99). 1 (default) samples from the
+   * distribution the likelihood is scored with; 0 turns the cache off; above 1 the music returns to
+   * what it played more often (a network running free strays from its own material more than real
+   * music does, so a model's `sampling.json` may set more than 1, measured against real music).
+   */
+  readonly repetition?: number;
 }
 
 /**
@@ -82,6 +90,7 @@ export interface ResolvedSampling {
   readonly durationTemperature: number;
   readonly velocityTemperature: number;
   readonly chords: 'rolled' | 'together';
+  readonly repetition: number;
 }
 
 /**
@@ -104,7 +113,11 @@ export function resolveSampling(options: SamplingOptions = {}): ResolvedSampling
     durationTemperature = timingTemperature,
     velocityTemperature = timingTemperature,
     chords = 'rolled',
+    repetition = 1,
   } = options;
+  if (!(Number.isFinite(repetition) && repetition >= 0 && repetition <= 4)) {
+    throw new InvalidArgumentError(`repetition ${repetition} is not a number in [0, 4]`);
+  }
   if (chords !== 'rolled' && chords !== 'together') {
     throw new InvalidArgumentError(`chords "${String(chords)}" is not rolled or together`);
   }
@@ -148,6 +161,7 @@ export function resolveSampling(options: SamplingOptions = {}): ResolvedSampling
     durationTemperature,
     velocityTemperature,
     chords,
+    repetition,
   };
 }
 

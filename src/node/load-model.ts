@@ -7,7 +7,8 @@ import { trainingSummaryOf, type TrainingSummary } from '../model/checkpoint/saf
 import { weightsOf, type WeightMap } from '../model/checkpoint/weight-map.js';
 import type { SamplingOptions } from '../generate/sampling.js';
 import { loadCheckpoint } from './checkpoint-store.js';
-import { readModelSampling } from './model-sampling.js';
+import { readModelRepetition, readModelSampling } from './model-sampling.js';
+import type { RepetitionConfig } from '../generate/repetition-cache.js';
 import { modelCheckpointDir } from './run-folder.js';
 import { isSafetensorsFolder, loadSafetensorsModel } from './safetensors-folder.js';
 
@@ -28,6 +29,11 @@ export interface LoadedModel {
    * none): `howl generate` and `howl eval` lay them over `DEFAULT_SAMPLING` (`model-sampling.ts`).
    */
   readonly sampling: SamplingOptions;
+  /**
+   * The model's repetition cache, from `repetition.json` in the folder given (`howl
+   * fit-repetition`), or undefined: scored with by `howl eval` and mixed in by `howl generate`.
+   */
+  readonly repetition: RepetitionConfig | undefined;
 }
 
 /** The original's network as trained by Howl, shipped for comparison (and for `howl export`). */
@@ -62,9 +68,10 @@ export async function loadModel(path: string = defaultModelDir()): Promise<Loade
   if (!existsSync(path)) throw new CheckpointError(`${path}: no such model folder`);
   const dir = modelCheckpointDir(path);
   const sampling = await readModelSampling(path);
+  const repetition = await readModelRepetition(path);
   if (isSafetensorsFolder(dir)) {
     const model = await loadSafetensorsModel(dir);
-    return { dir, format: 'safetensors', ...model, state: undefined, sampling };
+    return { dir, format: 'safetensors', ...model, state: undefined, sampling, repetition };
   }
   const checkpoint = await loadCheckpoint(dir);
   return {
@@ -75,5 +82,6 @@ export async function loadModel(path: string = defaultModelDir()): Promise<Loade
     state: checkpoint.state,
     training: trainingSummaryOf(checkpoint.state),
     sampling,
+    repetition,
   };
 }

@@ -4,6 +4,12 @@ import { join } from 'node:path';
 import type { SamplingOptions } from '../generate/sampling.js';
 import { decodeModelSampling, MODEL_SAMPLING_FILE } from '../generate/sampling-file.js';
 import { writeFileAtomic } from './atomic-write.js';
+import {
+  decodeRepetitionConfig,
+  MODEL_REPETITION_FILE,
+  type RepetitionConfig,
+} from '../generate/repetition-cache.js';
+import { CheckpointError } from '../model/checkpoint/checkpoint.js';
 
 export { MODEL_SAMPLING_FILE } from '../generate/sampling-file.js';
 
@@ -39,5 +45,46 @@ export async function writeModelSampling(
   if (Object.keys(sampling).length === 0) return undefined;
   const file = join(folder, MODEL_SAMPLING_FILE);
   await writeFileAtomic(file, `${JSON.stringify(sampling, null, 2)}\n`);
+  return file;
+}
+
+/**
+ * Reads a model folder's `repetition.json` (its fitted repetition cache).
+ *
+ * @param folder - the model folder
+ * @returns the config; undefined when the folder has none
+ * @throws CheckpointError naming the file when it is not a valid config
+ * @example await readModelRepetition('models/piano-asap-ordered-lstm');
+ */
+export async function readModelRepetition(folder: string): Promise<RepetitionConfig | undefined> {
+  const file = join(folder, MODEL_REPETITION_FILE);
+  if (!existsSync(file)) return undefined;
+  try {
+    return decodeRepetitionConfig(await readFile(file, 'utf8'), file);
+  } catch (error) {
+    throw new CheckpointError((error as Error).message, { cause: error });
+  }
+}
+
+/**
+ * Writes a model folder's `repetition.json` (atomically).
+ *
+ * @param folder - the model folder
+ * @param config - the fitted cache
+ * @param note - a line on how it was fitted, kept in the file
+ * @returns the file written
+ */
+export async function writeModelRepetition(
+  folder: string,
+  config: RepetitionConfig,
+  note?: string,
+): Promise<string> {
+  const file = join(folder, MODEL_REPETITION_FILE);
+  // One line per list, so the file reads as a table of weights.
+  const text = JSON.stringify(note === undefined ? config : { note, ...config }, null, 2).replace(
+    /\[\s+([^\]]*?)\s+\]/g,
+    (_, inner: string) => `[${inner.split(/,\s+/).join(', ')}]`,
+  );
+  await writeFileAtomic(file, `${text}\n`);
   return file;
 }

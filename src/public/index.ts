@@ -188,6 +188,22 @@ export type { Candidate, CandidateOptions } from '../generate/candidates.js';
 export { DEFAULT_SAMPLING, resolveSampling } from '../generate/sampling.js';
 export type { SamplingOptions, ResolvedSampling } from '../generate/sampling.js';
 export { decodeModelSampling, MODEL_SAMPLING_FILE, parseModelSampling } from '../generate/sampling-file.js';
+export {
+  decodeRepetitionConfig,
+  mixLogits,
+  mixLogProb,
+  MODEL_REPETITION_FILE,
+  RepetitionCache,
+  validateRepetitionConfig,
+  type RepetitionConfig,
+  type RepetitionMatch,
+} from '../generate/repetition-cache.js';
+export {
+  DEFAULT_REPETITION_ORDERS,
+  fitRepetition,
+  withRepetition,
+  type RepetitionFit,
+} from '../eval/repetition-fit.js';
 export { randomFirstNote } from '../generate/next-note.js';
 export type { ScoredNote } from '../generate/next-note.js';
 export {

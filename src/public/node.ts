@@ -20,6 +20,12 @@ export { setupNodeBackend, wasmBinaryDirectory } from '../node/tf-backend.js';
 export { saveCheckpoint, loadCheckpoint } from '../node/checkpoint-store.js';
 export { loadModel, defaultModelDir, originalModelDir, infillModelDir } from '../node/load-model.js';
 export {
+  readModelRepetition,
+  readModelSampling,
+  writeModelRepetition,
+  writeModelSampling,
+} from '../node/model-sampling.js';
+export {
   saveSafetensorsModel,
   loadSafetensorsModel,
   isSafetensorsFolder,

@@ -258,6 +258,7 @@ export async function runEval(options: EvalCommandOptions): Promise<void> {
       seed: settings.seed,
       fitNotes: settings.fitNotes,
       ...(baselineData ? { baselineData } : {}),
+      ...(model.repetition === undefined ? {} : { repetition: model.repetition }),
       sampling: {
         ...DEFAULT_SAMPLING,
         ...model.sampling,

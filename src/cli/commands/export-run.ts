@@ -8,7 +8,7 @@ import { architectureName } from '../../model/config.js';
 import { writeFileAtomic } from '../../node/atomic-write.js';
 import { defaultModelDir, loadModel, originalModelDir, type LoadedModel } from '../../node/load-model.js';
 import { saveOnnxModel } from '../../node/onnx-folder.js';
-import { writeModelSampling } from '../../node/model-sampling.js';
+import { writeModelRepetition, writeModelSampling } from '../../node/model-sampling.js';
 import { saveSafetensorsModel } from '../../node/safetensors-folder.js';
 import { setupNodeBackend } from '../../node/tf-backend.js';
 import { CliError } from '../cli-error.js';
@@ -76,6 +76,8 @@ async function exportSafetensors(model: LoadedModel, out: string): Promise<void>
     // Sampling measured for these weights (sampling.json) goes with them.
     const sampling = await writeModelSampling(out, model.sampling);
     if (sampling !== undefined) paths.push(sampling);
+    // So does its repetition cache (repetition.json), fitted to these weights.
+    if (model.repetition !== undefined) paths.push(await writeModelRepetition(out, model.repetition));
   } catch (error) {
     if (error instanceof InvalidArgumentError) throw new CliError(`--out ${error.message}`);
     throw error;

@@ -151,15 +151,22 @@ describe('howl export', () => {
     );
   });
 
-  it('--format safetensors carries the model folder’s sampling.json with the weights', async () => {
+  it('--format safetensors carries the model folder’s sampling.json and repetition.json with the weights', async () => {
     const shipped = join(repoRoot, 'models/piano-asap-ordered-lstm');
     const out = join(dir, 'default-safetensors');
     const run = await howl('export', shipped, '--format', 'safetensors', '-o', out);
     expect(run.code).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(['config.json', 'model.safetensors', 'sampling.json']);
+    expect(readdirSync(out).sort()).toEqual([
+      'config.json',
+      'model.safetensors',
+      'repetition.json',
+      'sampling.json',
+    ]);
     const original = await loadModel(shipped);
     expect(Object.keys(original.sampling).length).toBeGreaterThan(0);
-    expect((await loadModel(out)).sampling).toEqual(original.sampling);
+    const exported = await loadModel(out);
+    expect(exported.sampling).toEqual(original.sampling);
+    expect(exported.repetition).toEqual(original.repetition);
   });
 
   it('bad input: one clear line, exit 1, nothing written', async () => {

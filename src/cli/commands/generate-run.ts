@@ -156,6 +156,7 @@ export async function runGenerate(options: GenerateCommandOptions): Promise<void
     ...(settings.seconds === undefined ? {} : { seconds: settings.seconds }),
     seed: settings.seed,
     sampling,
+    ...(model.repetition === undefined ? {} : { repetition: model.repetition }),
   });
   const seconds = (performance.now() - began) / 1000;
   const best = candidates[0]!;

@@ -1,0 +1,76 @@
+import { describe, expect, test } from 'vitest';
+import { TIME_BINS, VELOCITY_BINS } from '../encoding/grid.js';
+import type { V1Row } from '../encoding/v1.js';
+import { createRng } from '../random/rng.js';
+import type { Predictions } from './predict.js';
+import { fitRepetition, withRepetition } from './repetition-fit.js';
+
+/** A piece as V1 rows: the pitches, each 0.2 s after the last, 0.3 s long, velocity 64. */
+const piece = (pitches: readonly number[]): V1Row[] => pitches.map((p) => [0.2, 0.3, 64 / 127, p - 60]);
+
+/** Predictions of a model that knows nothing: uniform over every grid. */
+function uniform(pieces: readonly V1Row[][]): Predictions {
+  const offsets = new Int32Array(pieces.length + 1);
+  pieces.forEach((rows, i) => (offsets[i + 1] = offsets[i]! + rows.length - 1));
+  const count = offsets[pieces.length]!;
+  return {
+    count,
+    pitchLogProb: new Float64Array(count).fill(-Math.log(120)),
+    regression: new Float32Array(count * 3),
+    binned: {
+      delay: new Float64Array(count).fill(-Math.log(TIME_BINS)),
+      duration: new Float64Array(count).fill(-Math.log(TIME_BINS)),
+      velocity: new Float64Array(count).fill(-Math.log(VELOCITY_BINS)),
+    },
+    offsets,
+  };
+}
+
+const phrase = [60, 64, 67, 72, 71, 67, 62, 65, 69, 74, 72, 67];
+const repeated = [0, 3, 7].map((shift) =>
+  piece(Array.from({ length: 48 }, (_, i) => phrase[i % 12]! + shift)),
+);
+const rng = createRng(5);
+const random = Array.from({ length: 3 }, () => piece(Array.from({ length: 48 }, () => rng.int(30, 90))));
+const orders = [8, 4, 2];
+
+describe('fitRepetition', () => {
+  test('music that repeats: large weights on long contexts, and a large gain', () => {
+    const fit = fitRepetition(uniform(repeated), repeated, orders);
+    expect(fit.notes).toBe(3 * 47);
+    expect(fit.config.orders).toEqual(orders);
+    expect(fit.config.lambda.pitch[0]).toBeGreaterThan(0.9);
+    // Every repeat is exact: the pitch of a note after a matched 8-interval context is certain.
+    expect(fit.gain.pitch).toBeGreaterThan(2.5);
+    expect(fit.gain.delay).toBeGreaterThan(1);
+    expect(fit.matched[0]).toBe(3 * 27); // notes 21..47 of each piece follow a context heard 12 notes before
+    for (const w of Object.values(fit.config.width)) expect(w).toBeGreaterThan(0);
+  });
+
+  test('music that does not repeat: small weights, and the fit never loses likelihood', () => {
+    const fit = fitRepetition(uniform(random), random, orders);
+    for (const attribute of ['pitch', 'delay', 'duration', 'velocity'] as const) {
+      expect(fit.gain[attribute]).toBeGreaterThanOrEqual(-1e-3);
+    }
+    expect(Math.max(...fit.config.lambda.pitch)).toBeLessThan(0.3);
+  });
+});
+
+describe('withRepetition', () => {
+  test('raises the log-probability of matched notes, leaves the others and its input alone', () => {
+    const { config } = fitRepetition(uniform(repeated), repeated, orders);
+    const pieces = [repeated[0]!, random[0]!];
+    const before = uniform(pieces);
+    const copy = Float64Array.from(before.pitchLogProb);
+    const after = withRepetition(before, pieces, config);
+    expect(before.pitchLogProb).toEqual(copy);
+    // The repeated piece's second half is predicted far better; its first notes are not.
+    const second = after.pitchLogProb.slice(30, 47);
+    for (const lp of second) expect(lp).toBeGreaterThan(-0.5);
+    expect(after.pitchLogProb[0]).toBe(before.pitchLogProb[0]);
+    const mean = (a: Float64Array): number => a.reduce((x, y) => x + y, 0) / a.length;
+    expect(mean(after.binned!.delay.slice(30, 47))).toBeGreaterThan(
+      mean(before.binned!.delay.slice(30, 47)) + 1,
+    );
+  });
+});

@@ -1,0 +1,89 @@
+import { InvalidArgumentError } from '../errors.js';
+
+/**
+ * A repetition cache's settings (`repetition-cache.ts`), as a model folder keeps them in
+ * `repetition.json` (`howl fit-repetition` writes it; `fitRepetition` in `src/eval` fits it).
+ */
+
+/** A fitted cache: its context lengths and mixing weights (a model folder's `repetition.json`). */
+export interface RepetitionConfig {
+  /** Context lengths in pitch intervals, longest first (each >= 1). */
+  readonly orders: readonly number[];
+  /** λ of each attribute, one per order (0 <= λ < 1). */
+  readonly lambda: {
+    readonly delay: readonly number[];
+    readonly pitch: readonly number[];
+    readonly duration: readonly number[];
+    readonly velocity: readonly number[];
+  };
+  /** Width of each binned attribute's kernel, in ln(bin + 1) (> 0). */
+  readonly width: { readonly delay: number; readonly duration: number; readonly velocity: number };
+  /** Most earlier occurrences that vote (the most recent ones; default 32). */
+  readonly maxMatches?: number;
+}
+
+/**
+ * Checks a repetition config (as read from JSON).
+ *
+ * @param value - the parsed JSON
+ * @param where - names the source in an error
+ * @returns the config
+ * @throws InvalidArgumentError naming what is wrong
+ */
+export function validateRepetitionConfig(value: unknown, where = 'repetition config'): RepetitionConfig {
+  const fail = (why: string): never => {
+    throw new InvalidArgumentError(`${where}: ${why}`);
+  };
+  if (typeof value !== 'object' || value === null) return fail('not an object');
+  const config = value as Partial<RepetitionConfig>;
+  const orders = config.orders;
+  if (!Array.isArray(orders) || orders.length === 0) return fail('orders is not a non-empty list');
+  orders.forEach((k, i) => {
+    if (!(Number.isInteger(k) && k >= 1 && k <= 256)) fail(`orders[${i}] is not a whole number in 1..256`);
+    if (i > 0 && !(k < orders[i - 1]!)) fail('orders are not longest first');
+  });
+  for (const attribute of ['delay', 'pitch', 'duration', 'velocity'] as const) {
+    const weights = config.lambda?.[attribute];
+    if (!Array.isArray(weights) || weights.length !== orders.length) {
+      fail(`lambda.${attribute} is not a list of ${orders.length} weights`);
+    }
+    (weights as number[]).forEach((w, i) => {
+      if (!(typeof w === 'number' && w >= 0 && w < 1)) fail(`lambda.${attribute}[${i}] is not in [0, 1)`);
+    });
+  }
+  for (const attribute of ['delay', 'duration', 'velocity'] as const) {
+    const w = config.width?.[attribute];
+    if (!(typeof w === 'number' && w > 0 && Number.isFinite(w)))
+      fail(`width.${attribute} is not a positive number`);
+  }
+  if (config.maxMatches !== undefined && !(Number.isInteger(config.maxMatches) && config.maxMatches >= 1)) {
+    fail('maxMatches is not a whole number >= 1');
+  }
+  return config as RepetitionConfig;
+}
+
+/** The file a model folder keeps its fitted cache in. */
+export const MODEL_REPETITION_FILE = 'repetition.json';
+
+/**
+ * Reads a `repetition.json` text (a `"note"` string is allowed and dropped).
+ *
+ * @param text - the file's text
+ * @param where - names the file in an error
+ * @returns the config
+ * @throws InvalidArgumentError naming the file when it is not JSON or not a valid config
+ */
+export function decodeRepetitionConfig(text: string, where: string): RepetitionConfig {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new InvalidArgumentError(`${where}: not JSON (${(error as Error).message})`);
+  }
+  if (typeof parsed === 'object' && parsed !== null && 'note' in parsed) {
+    const rest: Record<string, unknown> = { ...(parsed as Record<string, unknown>) };
+    delete rest.note;
+    parsed = rest;
+  }
+  return validateRepetitionConfig(parsed, where);
+}
