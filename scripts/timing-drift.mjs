@@ -131,7 +131,13 @@ if (argv.includes('--prefix')) {
   const network = createStepNetwork(model.config.model, model.weights, 1);
   long.forEach((piece, i) => {
     const start = piece.slice(from, from + length);
-    const [made] = generateCandidates(network, { start, notes: after, seed: seed + i, sampling });
+    const [made] = generateCandidates(network, {
+      start,
+      notes: after,
+      seed: seed + i,
+      sampling,
+      ...(model.repetition ? { repetition: model.repetition } : {}),
+    });
     made.notes.forEach((note, k) => {
       const bucket = sums[buckets.findIndex((b, j) => k >= b && k < buckets[j + 1])];
       const previous = k === 0 ? start[start.length - 1] : made.notes[k - 1];
@@ -154,7 +160,13 @@ if (argv.includes('--prefix')) {
 
 // Free running, as howl eval generates: one batch, piece i from seed + i and a random first note.
 const network = createStepNetwork(model.config.model, model.weights, pieces);
-const generated = generateCandidates(network, { count: pieces, notes: notesPerPiece - 1, seed, sampling })
+const generated = generateCandidates(network, {
+  count: pieces,
+  notes: notesPerPiece - 1,
+  seed,
+  sampling,
+  ...(model.repetition ? { repetition: model.repetition } : {}),
+})
   .sort((a, b) => a.seed - b.seed)
   .map((c) =>
     [...c.start, ...c.notes].map(({ pitch, velocity, time, duration }) => ({
