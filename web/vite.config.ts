@@ -16,7 +16,7 @@ import { INFILL_MODEL, SHIPPED_MODELS, type ModelAbout } from './src/model-catal
 /**
  * Builds the composer page into dist-web/ (`npm run build:web`), a static site: the page, its two
  * workers, the shipped models (the default in model/, the others and the infill model in
- * models/<folder>/, each with its MODEL_CARD.md and its sampling.json if it has one;
+ * models/<folder>/, each with its MODEL_CARD.md and its sampling.json and repetition.json if it has them;
  * `model-catalogue.ts` lists them) and the SoundFont (soundfont.sf3).
  * `howl serve` serves it; any static server does too. `HOWL_WEB_OUT` and `HOWL_MODEL_DIR` change
  * where it goes and which model is the default (the end-to-end test builds into a temporary folder).
@@ -31,6 +31,8 @@ const MODEL_FILES = ['config.json', 'weights.json', 'weights.bin', 'state.json']
 const CARD = 'MODEL_CARD.md';
 /** A model's tuned sampling (`src/node/model-sampling.ts`), copied with it when it has one. */
 const SAMPLING = 'sampling.json';
+/** A model's repetition cache (`src/generate/repetition-cache.ts`), copied with it when it has one. */
+const REPETITION = 'repetition.json';
 
 /** The folder each model URL path serves (`/model/` is the default, possibly HOWL_MODEL_DIR). */
 const modelFolders = new Map<string, string>([
@@ -41,42 +43,49 @@ const modelFolders = new Map<string, string>([
   ]),
 ]);
 
-/** A folder's `sampling.json` without its note, or undefined when it has none. */
-function samplingOf(dir: string): Record<string, unknown> | undefined {
-  const file = join(dir, SAMPLING);
+/** A folder's `sampling.json` or `repetition.json` without its note, or undefined when it has none. */
+function jsonOf(dir: string, name: string): Record<string, unknown> | undefined {
+  const file = join(dir, name);
   if (!existsSync(file)) return undefined;
-  const sampling = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  delete sampling['note'];
-  return sampling;
+  const value = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  delete value['note'];
+  return value;
 }
 
 /**
- * The catalogue says which shipped folders have a `sampling.json` (the page fetches only those):
- * a build whose folders disagree with it stops here.
+ * The catalogue says which shipped folders have a `sampling.json` and a `repetition.json` (the
+ * page fetches only those): a build whose folders disagree with it stops here.
  */
 function checkCatalogue(): void {
   for (const m of SHIPPED_MODELS) {
-    const has = existsSync(join(root, 'models', m.folder, SAMPLING));
-    if (has !== m.sampling)
-      throw new Error(
-        `web/src/model-catalogue.ts: ${m.folder} says sampling: ${m.sampling}, but models/${m.folder} ${has ? 'has' : 'has no'} ${SAMPLING}`,
-      );
+    for (const [key, file] of [
+      ['sampling', SAMPLING],
+      ['repetition', REPETITION],
+    ] as const) {
+      const has = existsSync(join(root, 'models', m.folder, file));
+      if (has !== m[key])
+        throw new Error(
+          `web/src/model-catalogue.ts: ${m.folder} says ${key}: ${m[key]}, but models/${m.folder} ${has ? 'has' : 'has no'} ${file}`,
+        );
+    }
   }
 }
 
 /**
  * `model/about.json`: the default model's name and licence when it is the shipped one it
- * describes, and its tuned sampling when it has one (`{}` for another folder without one, so the
- * page never meets a 404 there).
+ * describes, and its tuned sampling and repetition cache when it has them (`{}` for another folder
+ * without them, so the page never meets a 404 there).
  */
 function aboutDefault(): string {
   const shipped = SHIPPED_MODELS.find((m) => resolve(root, 'models', m.folder) === modelDir);
-  const sampling = samplingOf(modelDir);
+  const sampling = jsonOf(modelDir, SAMPLING);
+  const repetition = jsonOf(modelDir, REPETITION);
   const about: Partial<ModelAbout> = {
     ...(shipped === undefined
       ? {}
       : { label: shipped.label, licence: shipped.licence, credit: shipped.credit }),
     ...(sampling === undefined ? {} : { sampling }),
+    ...(repetition === undefined ? {} : { repetition }),
   };
   return `${JSON.stringify(about, null, 1)}\n`;
 }
@@ -102,7 +111,7 @@ function howlAssets(): Plugin {
         const file =
           path === '/soundfont.sf3'
             ? soundFont
-            : dir !== undefined && [...MODEL_FILES, CARD, SAMPLING].includes(name!)
+            : dir !== undefined && [...MODEL_FILES, CARD, SAMPLING, REPETITION].includes(name!)
               ? join(dir, name!)
               : null;
         if (file === null || !existsSync(file)) return next();
@@ -116,8 +125,8 @@ function howlAssets(): Plugin {
         mkdirSync(join(outDir, folder), { recursive: true });
         for (const file of MODEL_FILES) copyFileSync(join(dir, file), join(outDir, folder, file));
         // The licence travels with the weights (CC BY-SA asks for the credit it names), and so
-        // does the sampling measured for them.
-        for (const extra of [CARD, SAMPLING])
+        // do the sampling measured for them and their repetition cache.
+        for (const extra of [CARD, SAMPLING, REPETITION])
           if (existsSync(join(dir, extra))) copyFileSync(join(dir, extra), join(outDir, folder, extra));
       }
       writeFileSync(join(outDir, 'model', 'about.json'), aboutDefault());

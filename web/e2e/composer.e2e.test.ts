@@ -14,6 +14,7 @@ import {
   weightsOf,
   writeMidi,
   type Note,
+  type RepetitionConfig,
   type SamplingOptions,
 } from '../../src/public/index.js';
 
@@ -79,6 +80,8 @@ declare global {
       playing(): boolean;
       position(): number | null;
       sampling(): SamplingOptions;
+      /** The repetition cache the composer worker made the model's composer with (null: none). */
+      repetition(): RepetitionConfig | null;
       midi(): {
         phase: 'off' | 'listening' | 'writing' | 'playing';
         answers: number;
@@ -342,6 +345,7 @@ describe.skipIf(!haveChromium)('the web composer in Chromium', () => {
       delayTemperature: 0.96,
       durationTemperature: 0.94,
       velocityTemperature: 1,
+      repetition: 1.25,
     });
     // The four shipped models, each naming its licence, then "load a model…".
     const entries = await page
@@ -444,6 +448,16 @@ describe.skipIf(!haveChromium)('the web composer in Chromium', () => {
     expect(sent.delayTemperature).toBeCloseTo(0.96 * 1.5, 9);
     expect(sent.durationTemperature).toBeCloseTo(0.94 * 1.5, 9);
     expect(sent.velocityTemperature).toBeCloseTo(1.5, 9);
+    // ...with its repetition cache: repetition.json (with model/about.json) in the worker's
+    // composer, mixed in at sampling.json's strength (no slider scales it).
+    expect(sent.repetition).toBe(1.25);
+    const cache = (await page.evaluate(() => window.howl.repetition()))!;
+    const shipped = JSON.parse(
+      readFileSync(join(root, 'models/piano-asap-ordered-lstm/repetition.json'), 'utf8'),
+    ) as RepetitionConfig & { note?: string };
+    delete shipped.note;
+    expect(cache.orders[0]).toBe(32);
+    expect(cache).toEqual(shipped);
     expect(await message()).toBe('Wrote 50 notes (seed 7).');
     const written = plain((await view()).notes);
     await page.click('#new');
@@ -1085,16 +1099,30 @@ describe.skipIf(!haveChromium)('the web composer in Chromium', () => {
       weights: weightsOf(checkpoint),
       training: trainingSummaryOf(checkpoint.state),
     });
-    // With a sampling.json picked among them: its top-p on the slider, the timing slider × its own.
-    const tuned = new TextEncoder().encode('{ "note": "a test", "topP": 0.9, "timingTemperature": 0.8 }');
-    await page.setInputFiles(
-      '#model-input',
-      [...safetensors, ['sampling.json', tuned] as const].map(([name, bytes]) => ({
-        name,
-        mimeType: 'application/octet-stream',
-        buffer: Buffer.from(bytes),
-      })),
+    const pick = (files: readonly (readonly [string, Uint8Array])[]) =>
+      page.setInputFiles(
+        '#model-input',
+        files.map(([name, bytes]) => ({
+          name,
+          mimeType: 'application/octet-stream',
+          buffer: Buffer.from(bytes),
+        })),
+      );
+    // A broken repetition.json picked with them: said in one line, and the model in use stays.
+    await page.evaluate(() => {
+      document.querySelector('#message')!.textContent = '';
+    });
+    await pick([...safetensors, ['repetition.json', new TextEncoder().encode('{ "orders": [')] as const]);
+    await page.waitForFunction(() =>
+      /did not load/.test(document.querySelector('#message')!.textContent ?? ''),
     );
+    expect(await message()).toMatch(/^The model did not load: repetition\.json: not JSON \(.*\)$/);
+    await expect(page.locator('#model-info').innerText()).resolves.toMatch(/(LSTM|GRU)-\d+/);
+    // With a sampling.json picked among them: its top-p on the slider, the timing slider × its own;
+    // and with a repetition.json (the default's), the worker's composer has it.
+    const tuned = new TextEncoder().encode('{ "note": "a test", "topP": 0.9, "timingTemperature": 0.8 }');
+    const cache = readFileSync(join(root, 'models/piano-asap-ordered-lstm/repetition.json'));
+    await pick([...safetensors, ['sampling.json', tuned] as const, ['repetition.json', cache] as const]);
     await page.waitForFunction(() =>
       /^your model: transformer 2 × 128, \d+ training steps/.test(
         document.querySelector('#model-info')!.textContent ?? '',
@@ -1106,6 +1134,8 @@ describe.skipIf(!haveChromium)('the web composer in Chromium', () => {
     expect(picked.topP).toBe(0.9);
     expect(picked.delayTemperature).toBeCloseTo(0.8, 9);
     expect(picked.velocityTemperature).toBeCloseTo(0.8, 9);
+    expect(picked.repetition).toBeUndefined(); // its sampling.json gives no strength: the library's 1
+    expect((await page.evaluate(() => window.howl.repetition()))?.orders[0]).toBe(32);
 
     // The four files of a checkpoint folder load as "your model", and are kept for the next visit:
     // here the original's network, whose timing is one regressed value (no timing temperature).
@@ -1128,6 +1158,8 @@ describe.skipIf(!haveChromium)('the web composer in Chromium', () => {
       timingTemperature: 1,
     });
     expect((await page.evaluate(() => window.howl.sampling())).delayTemperature).toBeUndefined();
+    // No repetition.json: no cache.
+    expect(await page.evaluate(() => window.howl.repetition())).toBeNull();
   });
 
   it('finds the piece again after a reload', async () => {

@@ -1,4 +1,4 @@
-import type { Note, SamplingOptions } from '../../src/public/index.js';
+import type { Note, RepetitionConfig, SamplingOptions } from '../../src/public/index.js';
 import type { PickedFile } from './model-loader.js';
 import type { ComposerReply, ComposerRequest } from './worker-protocol.js';
 
@@ -7,8 +7,11 @@ export type Loaded = Omit<Extract<ComposerReply, { type: 'loaded' }>, 'type'>;
 
 /** The page's side of the composer worker. */
 export interface ComposerClient {
-  /** Loads the model served at `base` (a folder URL ending in '/'). */
-  loadUrl(base: string, name: string): Promise<Loaded>;
+  /**
+   * Loads the model served at `base` (a folder URL ending in '/'), with its repetition cache (its
+   * `repetition.json`) when it has one.
+   */
+  loadUrl(base: string, name: string, repetition?: RepetitionConfig): Promise<Loaded>;
   /** Loads a model from files the person picked. */
   loadFiles(files: readonly PickedFile[], name: string): Promise<Loaded>;
   /**
@@ -92,7 +95,8 @@ export function createComposerClient(): ComposerClient {
     });
 
   const client: ComposerClient = {
-    loadUrl: (base, name) => load({ type: 'load-url', base, name }),
+    loadUrl: (base, name, repetition) =>
+      load({ type: 'load-url', base, name, ...(repetition === undefined ? {} : { repetition }) }),
     loadFiles: (files, name) => load({ type: 'load-files', files, name }),
     generate({ prefix, count, until, sampling, seed, onNotes }) {
       client.stop();

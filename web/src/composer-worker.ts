@@ -11,11 +11,17 @@ import {
   type Composer,
   type Note,
   type OrderedStepNetwork,
+  type RepetitionConfig,
   type SamplingOptions,
 } from '../../src/public/index.js';
 import { firstNoteInRange, syncComposer } from './composer-session.js';
 import { plainNote } from './editor-state.js';
-import { decodeModelSampling, MODEL_SAMPLING_FILE } from './model-sampling.js';
+import {
+  decodeModelRepetition,
+  decodeModelSampling,
+  MODEL_REPETITION_FILE,
+  MODEL_SAMPLING_FILE,
+} from './model-sampling.js';
 import { decodeModel, fetchModel, networkOf, pickCheckpoint, type BrowserModel } from './model-loader.js';
 import {
   yieldToEvents,
@@ -33,9 +39,19 @@ let running: { id: number; stop: boolean } | null = null;
 /** Requests are handled one at a time, in order. */
 let queue: Promise<void> = Promise.resolve();
 
-function install(model: BrowserModel, started: number, sampling: SamplingOptions = {}): void {
+function install(
+  model: BrowserModel,
+  started: number,
+  sampling: SamplingOptions = {},
+  repetition?: RepetitionConfig,
+): void {
   const network = networkOf(model);
-  composer = createComposer(network, { seed: (Math.random() * 2 ** 31) >>> 0 });
+  // The repetition cache, when the model has one, is fed the piece and mixed in at the sampling's
+  // `repetition` strength (each generation's `setSampling`).
+  composer = createComposer(network, {
+    seed: (Math.random() * 2 ** 31) >>> 0,
+    ...(repetition === undefined ? {} : { repetition }),
+  });
   post({
     type: 'loaded',
     name: model.name,
@@ -43,6 +59,7 @@ function install(model: BrowserModel, started: number, sampling: SamplingOptions
     ms: performance.now() - started,
     timing: network.kind === 'ordered',
     sampling,
+    repetition: repetition ?? null,
   });
 }
 
@@ -168,7 +185,8 @@ scope.onmessage = (event) => {
   queue = queue.then(async () => {
     const started = performance.now();
     try {
-      if (request.type === 'load-url') install(await fetchModel(request.base, request.name), started);
+      if (request.type === 'load-url')
+        install(await fetchModel(request.base, request.name), started, {}, request.repetition);
       else if (request.type === 'load-files') {
         const { folder, read } = pickCheckpoint(request.files);
         const name = `${request.name}${folder ? ` (${folder.replace(/\/$/, '')})` : ''}`;
@@ -176,7 +194,11 @@ scope.onmessage = (event) => {
         const tuned = read(MODEL_SAMPLING_FILE);
         const sampling =
           tuned === undefined ? {} : decodeModelSampling(tuned, `${folder}${MODEL_SAMPLING_FILE}`);
-        install(decodeModel(read, name), started, sampling);
+        // And its repetition cache, likewise (a broken one fails the load, as a broken sampling.json does).
+        const cache = read(MODEL_REPETITION_FILE);
+        const repetition =
+          cache === undefined ? undefined : decodeModelRepetition(cache, `${folder}${MODEL_REPETITION_FILE}`);
+        install(decodeModel(read, name), started, sampling, repetition);
       } else if (request.type === 'fill') await fill(request);
       else await generate(request);
     } catch (error) {

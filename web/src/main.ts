@@ -377,7 +377,7 @@ window.addEventListener('pagehide', saveNow);
 
 // --- start ------------------------------------------------------------------------------------
 
-const figures = exposePage({ getState: () => state, generation, roll, playback, midi: midi.session });
+const figures = exposePage({ getState: () => state, generation, roll, playback, midi: midi.session, models });
 
 applySettingsToInputs(settings);
 applyGridToInputs(settings.grid);

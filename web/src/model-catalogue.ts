@@ -25,6 +25,12 @@ export interface ShippedModel {
    * disagrees with the folder. The default's comes with `model/about.json` instead.
    */
   readonly sampling: boolean;
+  /**
+   * The folder has a `repetition.json` (its fitted repetition cache), which the build copies and
+   * the page fetches and gives the composer worker; as `sampling`, the build checks it, and the
+   * default's comes with `model/about.json` instead.
+   */
+  readonly repetition: boolean;
 }
 
 const PIANO_MIDI_DE = {
@@ -45,6 +51,7 @@ export const SHIPPED_MODELS: readonly ShippedModel[] = [
     credit:
       'trained on ASAP (Foscarin et al. 2020; performances from MAESTRO, Hawthorne et al. 2019) and piano-midi.de by Bernd Krueger; weights by Howl',
     sampling: true,
+    repetition: true,
   },
   {
     value: 'piano-ordered-lstm',
@@ -55,6 +62,7 @@ export const SHIPPED_MODELS: readonly ShippedModel[] = [
       'trained on piano-midi.de only: free to use commercially (CC BY-SA); holds together over long pieces',
     ...PIANO_MIDI_DE,
     sampling: true,
+    repetition: true,
   },
   {
     value: 'piano-transformer',
@@ -64,6 +72,7 @@ export const SHIPPED_MODELS: readonly ShippedModel[] = [
     about: 'the best at predicting the next note; suits short continuations of your music',
     ...PIANO_MIDI_DE,
     sampling: false,
+    repetition: false,
   },
   {
     value: 'piano-lstm192',
@@ -73,6 +82,7 @@ export const SHIPPED_MODELS: readonly ShippedModel[] = [
     about: "the original system's network, trained by Howl: one timing value per note",
     ...PIANO_MIDI_DE,
     sampling: false,
+    repetition: false,
   },
 ];
 
@@ -104,6 +114,11 @@ export interface ModelAbout {
    * model's sampling without asking for a file that may not be there.
    */
   readonly sampling?: unknown;
+  /**
+   * The model's `repetition.json` (without its note), when it has one; `howl serve --model DIR`
+   * serves it the same way, so the page learns the served model's repetition cache.
+   */
+  readonly repetition?: unknown;
 }
 
 /** The menu's text for a model: its name and its licence. */

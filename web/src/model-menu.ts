@@ -1,11 +1,14 @@
-import type { SamplingOptions } from '../../src/public/index.js';
+import type { RepetitionConfig, SamplingOptions } from '../../src/public/index.js';
 import type { ComposerClient, Loaded } from './composer-client.js';
 import { readFileBytes } from './downloads.js';
 import { menuText, SHIPPED_MODELS, type ModelAbout, type ShippedModel } from './model-catalogue.js';
 import type { PickedFile } from './model-loader.js';
 import {
+  decodeModelRepetition,
   decodeModelSampling,
+  MODEL_REPETITION_FILE,
   MODEL_SAMPLING_FILE,
+  parseModelRepetition,
   parseModelSampling,
   tunedSliders,
 } from './model-sampling.js';
@@ -34,6 +37,11 @@ export interface ModelMenuHost {
 export interface ModelMenu {
   /** Loads the model chosen last time (the default by default); resolves true when one is in place. */
   loadInitial(): Promise<boolean>;
+  /**
+   * The repetition cache the composer worker made the model in use's composer with (its
+   * `repetition.json`; null when it has none), mixed in at its sampling's `repetition`.
+   */
+  repetition(): RepetitionConfig | null;
 }
 
 const DEFAULT = SHIPPED_MODELS[0]!;
@@ -41,31 +49,51 @@ const DEFAULT = SHIPPED_MODELS[0]!;
 /** What the person sees of a model: its name, and its licence when known. */
 type Described = Pick<ShippedModel, 'label'> & Partial<Pick<ShippedModel, 'licence' | 'credit' | 'about'>>;
 
-/** A served model: where, and how to get its tuned sampling (`{}`: none; no request is made then). */
-type Served = Described & { url: string; tuned: () => Promise<SamplingOptions> };
+/**
+ * A served model: where, how to get its tuned sampling (`{}`: none; no request is made then) and
+ * its repetition cache (undefined: none; no request either).
+ */
+type Served = Described & {
+  url: string;
+  tuned: () => Promise<SamplingOptions>;
+  repetition: () => Promise<RepetitionConfig | undefined>;
+};
 
 const NONE = (): Promise<SamplingOptions> => Promise.resolve({});
+const NO_CACHE = (): Promise<RepetitionConfig | undefined> => Promise.resolve(undefined);
 
-/** Fetches a shipped model's `sampling.json` (only for those the catalogue says have one). */
-async function fetchSampling(url: string, label: string): Promise<SamplingOptions> {
-  const where = `${label}: ${MODEL_SAMPLING_FILE}`;
+/** Fetches a file of a shipped model's folder (only one the catalogue says it has). */
+async function fetchFile(url: string, where: string, file: string): Promise<Uint8Array> {
   let response: Response;
   try {
-    response = await fetch(url + MODEL_SAMPLING_FILE);
+    response = await fetch(url + file);
   } catch (error) {
     throw new Error(`${where}: cannot fetch it: ${String(error)}`, { cause: error });
   }
   if (!response.ok) throw new Error(`${where}: cannot fetch it: HTTP ${response.status}`);
-  return decodeModelSampling(new Uint8Array(await response.arrayBuffer()), where);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+/** Fetches a shipped model's `sampling.json` (only for those the catalogue says have one). */
+async function fetchSampling(url: string, label: string): Promise<SamplingOptions> {
+  const where = `${label}: ${MODEL_SAMPLING_FILE}`;
+  return decodeModelSampling(await fetchFile(url, where, MODEL_SAMPLING_FILE), where);
+}
+
+/** Fetches a shipped model's `repetition.json` (only for those the catalogue says have one). */
+async function fetchRepetition(url: string, label: string): Promise<RepetitionConfig> {
+  const where = `${label}: ${MODEL_REPETITION_FILE}`;
+  return decodeModelRepetition(await fetchFile(url, where, MODEL_REPETITION_FILE), where);
 }
 
 export function installModelMenu(host: ModelMenuHost): ModelMenu {
   const shipped = new Map<string, Served>(
     SHIPPED_MODELS.map((m) => {
       const url = new URL(m.url, host.baseUrl).href;
-      // The default's comes with model/about.json (`describeDefault`), whatever folder is there.
+      // The default's come with model/about.json (`describeDefault`), whatever folder is there.
       const tuned = m.sampling && m !== DEFAULT ? () => fetchSampling(url, m.label) : NONE;
-      return [m.value, { ...m, url, tuned }];
+      const repetition = m.repetition && m !== DEFAULT ? () => fetchRepetition(url, m.label) : NO_CACHE;
+      return [m.value, { ...m, url, tuned, repetition }];
     }),
   );
   const known = (value: string | null): value is string => value === 'user' || shipped.has(value ?? '');
@@ -87,12 +115,13 @@ export function installModelMenu(host: ModelMenuHost): ModelMenu {
     shipped,
     choice,
     ready: false,
+    repetition: null,
     loadOption,
     described: describeDefault(host.baseUrl, shipped),
   };
   ui.model.addEventListener('change', () => onMenuChange(m));
   ui.modelInput.addEventListener('change', () => onModelFiles(m));
-  return { loadInitial: () => loadInitial(m) };
+  return { loadInitial: () => loadInitial(m), repetition: () => m.repetition };
 }
 
 /** What the menu's handlers share. */
@@ -104,6 +133,8 @@ interface MenuState {
   choice: string;
   /** A model has loaded (a failure then leaves it in place). */
   ready: boolean;
+  /** The model in use's repetition cache, as the composer worker has it (null: none). */
+  repetition: RepetitionConfig | null;
   /** The menu's "load a model…" entry (other entries go before it). */
   readonly loadOption: HTMLOptionElement;
   /** Resolves once the default entry names what the server has at model/. */
@@ -125,16 +156,25 @@ function describeDefault(baseUrl: string, shipped: MenuState['shipped']): Promis
         Object.assign(entry, { label: about.label, licence: about.licence, credit: about.credit ?? '' });
         option.textContent = menuText({ label: about.label, licence: about.licence });
       } else {
-        shipped.set(DEFAULT.value, { label: "The server's model", url: entry.url, tuned: NONE });
+        shipped.set(DEFAULT.value, {
+          label: "The server's model",
+          url: entry.url,
+          tuned: NONE,
+          repetition: NO_CACHE,
+        });
         option.textContent = "The server's model (howl serve --model)";
         option.title = 'the model `howl serve --model` was given; see its folder for its licence';
       }
-      // Its sampling.json, as the build or `howl serve` put it in about.json: checked when the
-      // model loads, so a bad one is said as a load failure.
+      // Its sampling.json and repetition.json, as the build or `howl serve` put them in
+      // about.json: checked when the model loads, so a bad one is said as a load failure.
       const described = shipped.get(DEFAULT.value)!;
       const given = about?.sampling;
       const where = `${described.label}: ${MODEL_SAMPLING_FILE}`;
       if (given !== undefined) described.tuned = () => Promise.resolve(parseModelSampling(given, where));
+      const cache = about?.repetition;
+      const cacheWhere = `${described.label}: ${MODEL_REPETITION_FILE}`;
+      if (cache !== undefined)
+        described.repetition = () => Promise.resolve(parseModelRepetition(cache, cacheWhere));
     });
 }
 
@@ -143,8 +183,9 @@ async function load(m: MenuState, run: () => Promise<Loaded>, licence?: Describe
   const shown = ui.modelInfo.textContent;
   ui.modelInfo.textContent = 'loading the model…';
   try {
-    const { name, summary, ms, timing, sampling } = await run();
+    const { name, summary, ms, timing, sampling, repetition } = await run();
     m.ready = true;
+    m.repetition = repetition;
     showTunedSliders(timing, tunedSliders(sampling));
     ui.modelInfo.textContent = `${name}: ${summary}${licence?.licence ? ` · ${licence.licence}` : ''}`;
     ui.modelInfo.title =
@@ -163,9 +204,11 @@ async function loadShipped(m: MenuState, value: string): Promise<boolean> {
   if (value === DEFAULT.value) await m.described;
   const model = m.shipped.get(value)!;
   const run = async (): Promise<Loaded> => {
-    // The sampling first: when it is broken the model in use stays, with its own.
+    // The sampling and the repetition cache first: when one is broken the model in use stays,
+    // with its own.
     const sampling = await model.tuned();
-    return { ...(await m.host.composer.loadUrl(model.url, model.label)), sampling };
+    const repetition = await model.repetition();
+    return { ...(await m.host.composer.loadUrl(model.url, model.label, repetition)), sampling };
   };
   return load(m, run, model);
 }

@@ -3,7 +3,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SHIPPED_MODELS } from './model-catalogue.js';
 import {
+  decodeModelRepetition,
   decodeModelSampling,
+  MODEL_REPETITION_FILE,
+  parseModelRepetition,
   parseModelSampling,
   samplingFor,
   settingsOnLoad,
@@ -20,6 +23,7 @@ describe('a model sampling.json on the page', () => {
       topP: 1,
       delayTemperature: 0.96,
       durationTemperature: 0.94,
+      repetition: 1.25,
     });
   });
 
@@ -38,6 +42,54 @@ describe('a model sampling.json on the page', () => {
     expect(() => parseModelSampling({ topP: 1.5 }, 'f')).toThrow(/^f: top-p 1\.5 is not in/);
     expect(() => parseModelSampling({ delayTemperature: 0 }, 'f')).toThrow(/delay temperature 0/);
     expect(parseModelSampling({ note: 'why', chords: 'together' }, 'f')).toEqual({ chords: 'together' });
+  });
+});
+
+describe('a model repetition.json on the page', () => {
+  const bytes = (text: string) => new TextEncoder().encode(text);
+  const config = {
+    orders: [4, 2],
+    lambda: { delay: [0.5, 0.2], pitch: [0.6, 0.3], duration: [0.4, 0.1], velocity: [0.3, 0.1] },
+    width: { delay: 0.05, duration: 0.02, velocity: 0.1 },
+  };
+
+  it("reads the default model's file as loadModel does (its note dropped)", () => {
+    expect(MODEL_REPETITION_FILE).toBe('repetition.json');
+    const file = readFileSync(join(models, SHIPPED_MODELS[0]!.folder, MODEL_REPETITION_FILE));
+    const read = decodeModelRepetition(file, 'repetition.json');
+    expect(read.orders[0]).toBe(32);
+    expect(read.lambda.pitch).toHaveLength(read.orders.length);
+    expect(read).not.toHaveProperty('note');
+    // As model/about.json carries it (parsed, with or without its note): the same.
+    const parsed = JSON.parse(file.toString('utf8')) as Record<string, unknown>;
+    expect(parseModelRepetition(parsed, 'about.json')).toEqual(read);
+    delete parsed['note'];
+    expect(parseModelRepetition(parsed, 'about.json')).toEqual(read);
+  });
+
+  it('the catalogue says which shipped models have one (the page fetches only those)', () => {
+    for (const m of SHIPPED_MODELS) {
+      expect(existsSync(join(models, m.folder, MODEL_REPETITION_FILE)), m.folder).toBe(m.repetition);
+    }
+  });
+
+  it('reads a valid one from bytes or text', () => {
+    expect(decodeModelRepetition(bytes(JSON.stringify({ note: 'n', ...config })), 'f')).toEqual(config);
+    expect(decodeModelRepetition(JSON.stringify(config), 'f')).toEqual(config);
+  });
+
+  it('refuses a broken one, naming the file', () => {
+    expect(() => decodeModelRepetition(bytes('{'), 'm/repetition.json')).toThrow(
+      /^m\/repetition\.json: not JSON/,
+    );
+    expect(() => decodeModelRepetition(bytes('[]'), 'f')).toThrow('f: orders is not a non-empty list');
+    expect(() => decodeModelRepetition(bytes(JSON.stringify({ ...config, orders: [2, 4] })), 'f')).toThrow(
+      'f: orders are not longest first',
+    );
+    expect(() =>
+      parseModelRepetition({ ...config, lambda: { ...config.lambda, pitch: [1, 0] } }, 'f'),
+    ).toThrow('f: lambda.pitch[0] is not in [0, 1)');
+    expect(() => parseModelRepetition(null, 'f')).toThrow('f: not an object');
   });
 });
 
@@ -86,6 +138,13 @@ describe('samplingFor: the sliders over the tuned sampling', () => {
     expect(s.durationTemperature).toBeCloseTo(0.4, 12);
     expect(s.velocityTemperature).toBeCloseTo(0.6, 12);
     expect(s.chords).toBe('together');
+  });
+
+  it("passes the model's repetition strength through, and none without one", () => {
+    expect(samplingFor(page, { topP: 1, delayTemperature: 0.96, repetition: 1.25 }).repetition).toBe(1.25);
+    expect(samplingFor(page, { repetition: 0 }).repetition).toBe(0);
+    expect(samplingFor(page, { topP: 1 })).not.toHaveProperty('repetition');
+    expect(samplingFor(page, {})).not.toHaveProperty('repetition');
   });
 
   it("sets top-p and top-k to the model's on load, and nothing else", () => {

@@ -1,4 +1,10 @@
-import { resolveSampling, type SamplingOptions } from '../../src/public/index.js';
+import {
+  decodeRepetitionConfig,
+  resolveSampling,
+  validateRepetitionConfig,
+  type RepetitionConfig,
+  type SamplingOptions,
+} from '../../src/public/index.js';
 
 /**
  * A model's tuned sampling on the page: its folder's `sampling.json` (the settings measured for
@@ -10,10 +16,50 @@ import { resolveSampling, type SamplingOptions } from '../../src/public/index.js
  * - *timing* is a multiplier on the model's tuned per-head temperatures (delay, duration, velocity;
  *   1: as tuned); for a model without them it is the plain timing temperature.
  * - *temp* likewise multiplies the model's pitch temperature, if it gives one.
- * - `chords` and `greedy`, which have no control on the page, come from the model.
+ * - `chords`, `greedy` and `repetition` (the strength of its repetition cache), which have no
+ *   control on the page, come from the model.
+ *
+ * A model folder may also hold a `repetition.json` (its fitted repetition cache, read and checked by
+ * the library's `decodeRepetitionConfig`, as `loadModel` reads it), which the composer worker
+ * gives `createComposer`; `sampling.json`'s `repetition` scales it.
  */
 
-export { decodeModelSampling, MODEL_SAMPLING_FILE, parseModelSampling } from '../../src/public/index.js';
+export {
+  decodeModelSampling,
+  MODEL_REPETITION_FILE,
+  MODEL_SAMPLING_FILE,
+  parseModelSampling,
+} from '../../src/public/index.js';
+
+/**
+ * Reads a model's `repetition.json` (fetched or picked bytes) as `loadModel` does.
+ *
+ * @param content - the file's bytes (or text)
+ * @param where - names the file in an error
+ * @returns the cache's config
+ * @throws InvalidArgumentError naming the file when it is not JSON or not a valid config
+ */
+export function decodeModelRepetition(content: Uint8Array | string, where: string): RepetitionConfig {
+  return decodeRepetitionConfig(
+    typeof content === 'string' ? content : new TextDecoder().decode(content),
+    where,
+  );
+}
+
+/**
+ * Checks a `repetition.json` already parsed (as `model/about.json` carries the default's; a
+ * `"note"` is dropped).
+ *
+ * @throws InvalidArgumentError naming `where` when it is not a valid config
+ */
+export function parseModelRepetition(value: unknown, where: string): RepetitionConfig {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value) && 'note' in value) {
+    const rest: Record<string, unknown> = { ...value };
+    delete rest['note'];
+    return validateRepetitionConfig(rest, where);
+  }
+  return validateRepetitionConfig(value, where);
+}
 
 /** Which of the page's sliders act as multipliers on the model's tuned values. */
 export interface TunedSliders {
@@ -73,6 +119,7 @@ export function samplingFor(page: PageSampling, tuned: SamplingOptions): Samplin
     maxPitch: page.maxPitch,
     ...(tuned.chords === undefined ? {} : { chords: tuned.chords }),
     ...(tuned.greedy === undefined ? {} : { greedy: tuned.greedy }),
+    ...(tuned.repetition === undefined ? {} : { repetition: tuned.repetition }),
   };
 }
 

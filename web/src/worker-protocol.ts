@@ -1,4 +1,4 @@
-import type { Note, SamplingOptions } from '../../src/public/index.js';
+import type { Note, RepetitionConfig, SamplingOptions } from '../../src/public/index.js';
 import type { PickedFile } from './model-loader.js';
 
 /**
@@ -8,7 +8,13 @@ import type { PickedFile } from './model-loader.js';
 
 /** Page → composer worker. */
 export type ComposerRequest =
-  | { readonly type: 'load-url'; readonly base: string; readonly name: string }
+  | {
+      readonly type: 'load-url';
+      readonly base: string;
+      readonly name: string;
+      /** The model's repetition cache (its `repetition.json`, read by the page), if it has one. */
+      readonly repetition?: RepetitionConfig;
+    }
   | { readonly type: 'load-files'; readonly files: readonly PickedFile[]; readonly name: string }
   | {
       readonly type: 'generate';
@@ -48,6 +54,12 @@ export type ComposerReply =
       readonly timing: boolean;
       /** Picked files: the folder's `sampling.json`, if picked with them (`{}`: none; URLs: always `{}`). */
       readonly sampling: SamplingOptions;
+      /**
+       * The repetition cache the composer was made with (`load-url`: the request's; picked files:
+       * the folder's `repetition.json`, if picked with them; an ordered network's composer mixes it
+       * in, others ignore it), or null for none.
+       */
+      readonly repetition: RepetitionConfig | null;
     }
   | { readonly type: 'load-error'; readonly message: string }
   | { readonly type: 'notes'; readonly id: number; readonly notes: readonly Note[] }

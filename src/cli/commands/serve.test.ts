@@ -36,11 +36,15 @@ describe('howl serve', () => {
       expect(await (await fetch(running.url)).text()).toContain('<title>composer</title>');
       const config = (await (await fetch(`${running.url}model/config.json`)).json()) as { format: string };
       expect(config.format).toBe('howl-checkpoint');
-      // The build's description of the default model with its tuned sampling (sampling.json), and
-      // the other models from models/.
+      // The build's description of the default model with its tuned sampling (sampling.json) and
+      // its repetition cache (repetition.json, as loadModel reads it), and the other models from
+      // models/.
+      const shipped = await loadModel(join(import.meta.dirname, '../../../models/piano-asap-ordered-lstm'));
+      expect(shipped.repetition?.orders[0]).toBe(32);
       expect(await (await fetch(`${running.url}model/about.json`)).json()).toEqual({
         label: 'the default',
-        sampling: { topP: 1, delayTemperature: 0.96, durationTemperature: 0.94 },
+        sampling: { topP: 1, delayTemperature: 0.96, durationTemperature: 0.94, repetition: 1.25 },
+        repetition: shipped.repetition,
       });
       const other = await fetch(`${running.url}models/piano-transformer/config.json`);
       expect(((await other.json()) as { format: string }).format).toBe('howl-checkpoint');
@@ -52,8 +56,9 @@ describe('howl serve', () => {
     }
   });
 
-  it('describes the model it was given in model/about.json: no name, its sampling if any, no 404', async () => {
-    // Without a sampling.json (a copy of a checkpoint's four files): an empty description.
+  it('describes the model it was given in model/about.json: no name, its sampling and cache if any, no 404', async () => {
+    // Without a sampling.json or repetition.json (a copy of a checkpoint's four files): an empty
+    // description.
     const plain = join(web, 'plain');
     mkdirSync(plain);
     for (const file of ['config.json', 'weights.json', 'weights.bin', 'state.json'])
@@ -67,12 +72,13 @@ describe('howl serve', () => {
     } finally {
       await running.close();
     }
-    // With one: its settings (not the default's name, though it is the same folder).
+    // With them: its settings and cache (not the default's name, though it is the same folder).
     const tuned = join(import.meta.dirname, '../../../models/piano-asap-ordered-lstm');
     running = await startComposerServer({ port: 0, host: '127.0.0.1', web, model: tuned });
     try {
       expect(await (await fetch(`${running.url}model/about.json`)).json()).toEqual({
-        sampling: { topP: 1, delayTemperature: 0.96, durationTemperature: 0.94 },
+        sampling: { topP: 1, delayTemperature: 0.96, durationTemperature: 0.94, repetition: 1.25 },
+        repetition: (await loadModel(tuned)).repetition,
       });
       expect((await fetch(`${running.url}model/about.json`, { method: 'HEAD' })).status).toBe(200);
     } finally {

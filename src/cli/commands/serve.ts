@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { RepetitionConfig } from '../../generate/repetition-cache.js';
 import type { SamplingOptions } from '../../generate/sampling.js';
 import { defaultModelDir, loadModel } from '../../node/load-model.js';
 import { defaultSoundFontPath } from '../../node/soundfont-file.js';
@@ -61,10 +62,16 @@ function buildPageOnce(web: string): void {
 /**
  * `/model/about.json` as served: the build's description of the shipped default (its name and
  * licence) only when that is the model served, and the served model's own sampling
- * (`sampling.json`, as `loadModel` read it; also a run folder's) in either case, so the page
- * plays it as measured and asks for no file the folder lacks. `{}` when there is nothing to say.
+ * (`sampling.json`, as `loadModel` read it; also a run folder's) and repetition cache
+ * (`repetition.json`, likewise) in either case, so the page plays it as measured and asks for no
+ * file the folder lacks. `{}` when there is nothing to say.
  */
-function aboutServed(web: string, isDefault: boolean, sampling: SamplingOptions): string {
+function aboutServed(
+  web: string,
+  isDefault: boolean,
+  sampling: SamplingOptions,
+  repetition: RepetitionConfig | undefined,
+): string {
   let about: Record<string, unknown> = {};
   const built = join(web, 'model', 'about.json');
   if (isDefault && existsSync(built)) {
@@ -77,7 +84,9 @@ function aboutServed(web: string, isDefault: boolean, sampling: SamplingOptions)
     }
   }
   delete about['sampling'];
+  delete about['repetition'];
   if (Object.keys(sampling).length > 0) about['sampling'] = sampling;
+  if (repetition !== undefined) about['repetition'] = repetition;
   return `${JSON.stringify(about, null, 1)}\n`;
 }
 
@@ -122,7 +131,9 @@ export async function startComposerServer(
     const running = await startStaticServer({
       root: web,
       mounts,
-      generated: { '/model/about.json': aboutServed(web, options.model === undefined, model.sampling) },
+      generated: {
+        '/model/about.json': aboutServed(web, options.model === undefined, model.sampling, model.repetition),
+      },
       host: options.host,
       port: options.port,
     });
