@@ -7,12 +7,15 @@ import {
   feedGapContext,
   gapContextRows,
   gapNoteInput,
+  gapRepetitionCache,
   writeGap,
   type GapParts,
   type InfillContextNotes,
   type InfillMode,
 } from '../generate/infill.js';
 import { rowOf } from '../generate/next-note.js';
+import type { RepetitionConfig } from '../generate/repetition-cache.js';
+import { mixedLogProbs } from './repetition-fit.js';
 import { logProbAt, type SamplingOptions } from '../generate/sampling.js';
 import { createStepNetwork } from '../inference/create-step-network.js';
 import type { OrderedStepNetwork } from '../inference/step-network.js';
@@ -61,6 +64,8 @@ export interface InfillEvalOptions extends InfillContextNotes {
    * reading of the infill network.
    */
   readonly reference?: { readonly config: ModelConfig; readonly weights: WeightMap };
+  /** The model's repetition cache: fed the piece around the gap (`gapRepetitionCache`) and mixed in. */
+  readonly repetition?: RepetitionConfig;
   /** Called after each gap. */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -184,21 +189,31 @@ function scoreGap(
   mode: InfillMode,
   context: InfillContextNotes,
   sums: NllSums,
+  repetition?: RepetitionConfig,
 ): number {
   const { from, to, parts } = gap;
   const read = gapContextRows(parts, from, to, mode, context);
   feedGapContext(network, read);
+  const cache = repetition === undefined ? undefined : gapRepetitionCache(repetition, parts, mode);
   let previous = parts.before[parts.before.length - 1]!.time;
   let total = 0;
   for (const note of parts.inside) {
     const row = rowOf(note, previous, 'gap note');
     const delayBin = timeBin(row[0]);
     const pitch = row[3] + 60;
-    const delay = -logProbAt(network.delayLogits, 0, delayBin, TIME_BINS);
-    const pitchNll = -logProbAt(network.pitchLogitsGiven(0, delayBin), 0, pitch, PITCH_COUNT);
     const { duration, velocity } = network.restLogitsGiven(0, delayBin, pitch);
-    const durationNll = -logProbAt(duration, 0, timeBin(row[1]), TIME_BINS);
-    const velocityNll = -logProbAt(velocity, 0, velocityBin(row[2] * 127), VELOCITY_BINS);
+    const logP = {
+      delay: logProbAt(network.delayLogits, 0, delayBin, TIME_BINS),
+      pitch: logProbAt(network.pitchLogitsGiven(0, delayBin), 0, pitch, PITCH_COUNT),
+      duration: logProbAt(duration, 0, timeBin(row[1]), TIME_BINS),
+      velocity: logProbAt(velocity, 0, velocityBin(row[2] * 127), VELOCITY_BINS),
+    };
+    const mixed = cache === undefined ? logP : mixedLogProbs(cache, logP, row);
+    const delay = -mixed.delay;
+    const pitchNll = -mixed.pitch;
+    const durationNll = -mixed.duration;
+    const velocityNll = -mixed.velocity;
+    cache?.push(row);
     sums.delay += delay;
     sums.pitch += pitchNll;
     sums.duration += durationNll;
@@ -258,14 +273,8 @@ interface Sums {
   readonly reference: NllSums;
 }
 
-const zeroSums = (): NllSums => ({
-  pitch: 0,
-  delay: 0,
-  duration: 0,
-  velocity: 0,
-  quarters: new Float64Array(4),
-  quarterNotes: new Float64Array(4),
-});
+const zeroSums = (): NllSums => ({ pitch: 0, delay: 0, duration: 0, velocity: 0, ...quarterSums() });
+const quarterSums = () => ({ quarters: new Float64Array(4), quarterNotes: new Float64Array(4) });
 
 /** One gap: its notes scored both ways (and by the reference), then written both ways. */
 function measureGap(
@@ -277,8 +286,8 @@ function measureGap(
   context: InfillContextNotes,
   sums: Sums,
 ): Omit<GapFigures, 'file'> {
-  const infillNll = scoreGap(network, gap, 'infill', context, sums.infill);
-  const prefixNll = scoreGap(network, gap, 'prefix', context, sums.prefix);
+  const infillNll = scoreGap(network, gap, 'infill', context, sums.infill, options.repetition);
+  const prefixNll = scoreGap(network, gap, 'prefix', context, sums.prefix, options.repetition);
   if (reference !== undefined) scoreGap(reference, gap, 'prefix', context, sums.reference);
   const write = (mode: InfillMode) =>
     writeGap(network, gap.parts, {
@@ -288,6 +297,7 @@ function measureGap(
       rng: createRng(seed),
       ...context,
       ...(options.sampling === undefined ? {} : { sampling: options.sampling }),
+      ...(options.repetition === undefined ? {} : { repetition: options.repetition }),
     }).notes;
   const written = write('infill');
   const continued = write('prefix');

@@ -241,3 +241,35 @@ export function withRepetition(
   });
   return { ...predictions, pitchLogProb, binned };
 }
+
+/** A note's log-probability of each attribute. */
+export type LogProbs = Record<'delay' | 'pitch' | 'duration' | 'velocity', number>;
+
+/**
+ * A note's log-probabilities with the cache's mixed in, where it has a match (the cache holds the
+ * notes before this one).
+ *
+ * @param cache - the piece's cache
+ * @param logP - the model's log-probability of each of the note's attributes
+ * @param row - the note
+ * @returns the mixed log-probabilities (`logP` itself when the cache has no match)
+ */
+export function mixedLogProbs(cache: RepetitionCache, logP: LogProbs, row: V1Row): LogProbs {
+  const match = cache.match();
+  if (match === null) return logP;
+  const { lambda } = cache.config;
+  const pitch = row[3] + 60;
+  const out = { ...logP };
+  out.pitch = mixLogProb(logP.pitch, lambda.pitch[match.order]!, cache.pitchProbability(match, pitch));
+  const bins = { delay: timeBin(row[0]), duration: timeBin(row[1]), velocity: velocityBin(row[2] * 127) };
+  for (const attribute of ['delay', 'duration', 'velocity'] as const) {
+    const { probability, votes } = cache.binProbability(
+      attribute,
+      match,
+      bins[attribute],
+      attribute === 'delay' ? undefined : pitch,
+    );
+    if (votes > 0) out[attribute] = mixLogProb(logP[attribute], lambda[attribute][match.order]!, probability);
+  }
+  return out;
+}

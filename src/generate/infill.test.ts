@@ -11,7 +11,8 @@ import { setupBackend } from '../model/kernels/backend.js';
 import type { WeightMap } from '../model/checkpoint/weight-map.js';
 import { PITCH_COUNT } from '../score/clamp-pitch.js';
 import type { Note } from '../score/note.js';
-import { cutAroundGap, fillGap, gapContextRows } from './infill.js';
+import { cutAroundGap, fillGap, gapContextRows, gapRepetitionCache } from './infill.js';
+import type { RepetitionConfig } from './repetition-cache.js';
 
 const TINY: OrderedRnnConfig = {
   ...(presetConfig('ordered-lstm') as OrderedRnnConfig),
@@ -194,5 +195,42 @@ describe('filling a gap', () => {
     expect(continued.written.every((n) => n.time >= 8 && n.time < 12)).toBe(true);
     expect(() => fillGap(network, piece, { from: 0, to: 2, mode: 'prefix' })).toThrow(/note before it/);
     expect(() => fillGap(network, piece, { from: 3, to: 3 })).toThrow(/before the end/);
+  });
+});
+
+describe('filling a gap with a repetition cache', () => {
+  const strong: RepetitionConfig = {
+    orders: [6, 3],
+    lambda: { delay: [0.95, 0.9], pitch: [0.98, 0.95], duration: [0.9, 0.9], velocity: [0.9, 0.9] },
+    width: { delay: 0.05, duration: 0.05, velocity: 0.05 },
+  };
+  const phrase = [60, 64, 67, 72, 71, 67, 62, 65, 69, 74, 72, 67];
+  const at = (pitches: readonly number[], start: number): Note[] =>
+    pitches.map((pitch, i) => ({ pitch, velocity: 80, time: start + i * 0.25, duration: 0.2 }));
+  // Unrelated notes, then the phrase's first 7 notes; the gap; the whole phrase after it.
+  const before = [...at([50, 53, 49, 58, 44, 61], 0), ...at(phrase.slice(0, 7), 1.5)];
+  const after = at(phrase, 6);
+
+  test('the cache remembers the music after the gap, then before it, with no match across the break', () => {
+    const withAfter = gapRepetitionCache(strong, { before, after }, 'infill');
+    expect(withAfter.size).toBe(after.length + 1 + before.length);
+    const match = withAfter.match()!;
+    expect(match.order).toBe(0);
+    expect(withAfter.pitchProbabilities(match)[phrase[7]!]).toBe(1);
+    // Before alone: the phrase's start was never heard before, so nothing matches.
+    expect(gapRepetitionCache(strong, { before, after }, 'prefix').match()).toBeNull();
+  });
+
+  test('the written notes carry on the phrase heard after the gap', () => {
+    const network = createStepNetwork(TINY, weights, 1);
+    const filled = fillGap(network, [...before, ...after], {
+      from: 3.3,
+      to: 5.9,
+      seed: 5,
+      sampling: { repetition: 1 },
+      repetition: strong,
+    });
+    const pitches = filled.written.slice(0, 4).map((n) => n.pitch);
+    expect(pitches).toEqual(phrase.slice(7, 11));
   });
 });

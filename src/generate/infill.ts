@@ -5,6 +5,7 @@ import type { OrderedStepNetwork } from '../inference/step-network.js';
 import { createRng } from '../random/rng.js';
 import type { Note, Seconds } from '../score/note.js';
 import { lastOnset, nextNote, rowOf, type ScoredNote } from './next-note.js';
+import { RepetitionCache, type RepetitionConfig } from './repetition-cache.js';
 import { resolveSampling, type SamplingOptions } from './sampling.js';
 
 /**
@@ -196,6 +197,39 @@ export interface FillGapOptions extends InfillContextNotes {
    * the gap are ignored.
    */
   readonly keep?: readonly Note[];
+  /**
+   * The model's repetition cache (`repetition.json`): it remembers the whole piece around the gap,
+   * the music after it (`'infill'` mode) and before it, and mixes what followed the same run of
+   * intervals there into each note (`sampling.repetition` strength).
+   */
+  readonly repetition?: RepetitionConfig;
+}
+
+/**
+ * The repetition cache of a gap: fed the notes after the gap (in `'infill'` mode), a break, then
+ * the notes before it, so that the gap's notes can be matched against the whole piece around them.
+ *
+ * @param config - the model's fitted cache
+ * @param parts - the piece cut around the gap
+ * @param mode - `'infill'` reads the notes after the gap too; `'prefix'` only those before it
+ * @returns the cache, ready for the gap's first note
+ * @example const cache = gapRepetitionCache(model.repetition, cutAroundGap(notes, 12, 20), 'infill');
+ */
+export function gapRepetitionCache(
+  config: RepetitionConfig,
+  parts: Pick<GapParts, 'before' | 'after'>,
+  mode: InfillMode,
+): RepetitionCache {
+  const cache = new RepetitionCache(config);
+  const feed = (notes: readonly Note[]): void => {
+    notes.forEach((note, i) => cache.push(rowOf(note, i === 0 ? null : notes[i - 1]!.time, `note ${i}`)));
+  };
+  if (mode === 'infill' && parts.after.length > 0) {
+    feed(parts.after);
+    cache.separate();
+  }
+  feed(parts.before);
+  return cache;
 }
 
 /** A filled gap. */
@@ -296,6 +330,11 @@ export function* gapWriter(
   const maxNotes = options.maxNotes ?? Math.max(64, Math.ceil(40 * (to - from)));
   const context = gapContextRows(parts, from, to, mode, options);
   feedGapContext(network, context);
+  const cache =
+    options.repetition === undefined || sampling.repetition === 0
+      ? undefined
+      : gapRepetitionCache(options.repetition, parts, mode);
+  const draw = cache === undefined ? {} : { repetition: cache };
   const keep = keptInGap(options);
   /** The gap's notes so far, written and kept, in the order the network read them. */
   const read: Note[] = [];
@@ -303,12 +342,17 @@ export function* gapWriter(
   let time = parts.before[parts.before.length - 1]!.time;
   while (written < maxNotes) {
     const onset = lastOnset(read, parts.before);
-    const { note, row } = nextNote(network, 0, onset, sampling, rng, { minDelay: Math.max(0, from - time) });
+    const { note, row } = nextNote(network, 0, onset, sampling, rng, {
+      minDelay: Math.max(0, from - time),
+      ...draw,
+    });
     const kept = keep[read.length - written];
     if (kept !== undefined && note.time >= kept.time) {
       // The drawn note would follow a kept one: the network reads the kept note instead, then draws again.
       network.setInfill?.(0, gapNoteInput(context, kept.time, from, to));
-      network.step([rowOf(kept, time, `kept note ${read.length - written}`)]);
+      const keptRow = rowOf(kept, time, `kept note ${read.length - written}`);
+      network.step([keptRow]);
+      cache?.push(keptRow);
       read.push(kept);
       time = kept.time;
       continue;
@@ -316,6 +360,7 @@ export function* gapWriter(
     if (note.time >= to) return 'gap-end';
     network.setInfill?.(0, gapNoteInput(context, note.time, from, to));
     network.step([row]);
+    cache?.push(row);
     read.push(note);
     written++;
     time = note.time;

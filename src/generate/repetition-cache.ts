@@ -36,6 +36,9 @@ const BINS: Record<BinnedAttribute, number> = {
   velocity: VELOCITY_BINS,
 };
 
+/** The pitch `separate` records: its intervals never match a real one. */
+const BREAK_PITCH = -10_000;
+
 /** Two hashes of a run of intervals, each modulo a prime under 2^26, so products stay exact. */
 const MOD1 = 67_108_859;
 const MOD2 = 67_108_837;
@@ -108,6 +111,15 @@ export class RepetitionCache {
   /** Notes pushed so far. */
   get size(): number {
     return this.length;
+  }
+
+  /**
+   * Marks a break between two passages that do not follow each other (the music after a gap, then
+   * the music before it): no context spans it, so nothing is matched across it.
+   */
+  separate(): void {
+    // A sentinel far outside 0..119: the intervals to and from it occur nowhere else.
+    this.pushBins(BREAK_PITCH, 0, 0, 0);
   }
 
   /** Forgets the piece. */

@@ -115,15 +115,26 @@ async function generate(request: Extract<ComposerRequest, { type: 'generate' }>)
 }
 
 /** The gap-filling model, fetched on the first fill (by its URL). */
-let infill: { base: string; network: OrderedStepNetwork } | null = null;
+let infill: { base: string; network: OrderedStepNetwork; repetition: RepetitionConfig | undefined } | null =
+  null;
 
-async function infillNetwork(model: { base: string; name: string }): Promise<OrderedStepNetwork> {
-  if (infill?.base === model.base) return infill.network;
+async function infillNetwork(model: {
+  base: string;
+  name: string;
+  repetition?: boolean;
+}): Promise<{ network: OrderedStepNetwork; repetition: RepetitionConfig | undefined }> {
+  if (infill?.base === model.base) return infill;
   const network = networkOf(await fetchModel(model.base, model.name));
   if (network.kind !== 'ordered' || network.setInfill === undefined)
     throw new Error(`${model.name} does not fill gaps`);
-  infill = { base: model.base, network };
-  return network;
+  let repetition: RepetitionConfig | undefined;
+  if (model.repetition === true) {
+    const response = await fetch(new URL(MODEL_REPETITION_FILE, model.base));
+    if (!response.ok) throw new Error(`${model.name}: ${MODEL_REPETITION_FILE}: HTTP ${response.status}`);
+    repetition = decodeModelRepetition(await response.text(), `${model.name}: ${MODEL_REPETITION_FILE}`);
+  }
+  infill = { base: model.base, network, repetition };
+  return infill;
 }
 
 /**
@@ -136,7 +147,7 @@ async function fill(request: Extract<ComposerRequest, { type: 'fill' }>): Promis
   running = job;
   let made = 0;
   try {
-    const network = await infillNetwork(request.model);
+    const { network, repetition } = await infillNetwork(request.model);
     const { from, to } = request;
     const parts = cutAroundGap(request.notes, from, to);
     if (parts.before.length === 0) throw new Error('the range needs notes before it to lead on from');
@@ -148,6 +159,7 @@ async function fill(request: Extract<ComposerRequest, { type: 'fill' }>): Promis
       keep: parts.inside,
       sampling: request.sampling,
       rng: createRng(request.seed),
+      ...(repetition === undefined ? {} : { repetition }),
     });
     let batch: Note[] = [];
     let sent = performance.now();

@@ -81,7 +81,7 @@ export interface GenerationHost {
   /** Resolves after the next frame has been drawn. */
   readonly nextFrame: () => Promise<void>;
   /** Where the gap-filling model is served (a folder URL ending in '/'), and its name. */
-  readonly infillModel: { readonly base: string; readonly name: string };
+  readonly infillModel: { readonly base: string; readonly name: string; readonly repetition?: boolean };
 }
 
 /**

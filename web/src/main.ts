@@ -30,7 +30,7 @@ import { DEFAULT_SETTINGS, loadWork, saveWork, type Settings } from './storage.j
 import { installFileActions } from './file-actions.js';
 import { installFillButtons } from './fill-buttons.js';
 import { installModelMenu } from './model-menu.js';
-import { INFILL_MODEL } from './model-catalogue.js';
+import { infillModelAt } from './model-catalogue.js';
 import { samplingFor } from './model-sampling.js';
 import { exposePage } from './page-api.js';
 import { ui } from './page-elements.js';
@@ -155,7 +155,7 @@ const generation = createGenerationControl({
   onError: (message) => say(message, true),
   nextFrame: () =>
     new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))),
-  infillModel: { base: new URL(INFILL_MODEL.url, document.baseURI).href, name: INFILL_MODEL.label },
+  infillModel: infillModelAt(document.baseURI),
 });
 
 function showGenerationStatus(status: GenerationStatus): void {

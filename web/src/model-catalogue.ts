@@ -89,14 +89,28 @@ export const SHIPPED_MODELS: readonly ShippedModel[] = [
 /**
  * The model *Fill* uses (`models/piano-asap-infill`, the default fine-tuned to fill gaps): not in
  * the menu (it writes only gaps); `web/vite.config.ts` copies it to `models/<folder>/` beside the
- * others, and the composer worker fetches it on the first fill.
+ * others, and the composer worker fetches it on the first fill, with its repetition cache
+ * (`repetition.json`), so a fill draws on the whole piece around the gap.
  */
 export const INFILL_MODEL = {
   folder: 'piano-asap-infill',
   url: './models/piano-asap-infill/',
   label: 'Infill LSTM, human performances',
   licence: 'CC BY-NC-SA 4.0',
+  repetition: true,
 } as const;
+
+/**
+ * Where the page finds the infill model, as the worker's fill request names it.
+ *
+ * @param baseURI - the page's base URI
+ * @returns its folder URL, its name and whether it has a repetition cache
+ */
+export const infillModelAt = (baseURI: string): { base: string; name: string; repetition: boolean } => ({
+  base: new URL(INFILL_MODEL.url, baseURI).href,
+  name: INFILL_MODEL.label,
+  repetition: INFILL_MODEL.repetition,
+});
 
 /**
  * The default model's description, written beside its files in the build (`model/about.json`).

@@ -32,7 +32,7 @@ export type ComposerRequest =
       readonly type: 'fill';
       readonly id: number;
       /** Where the gap-filling model is served (a folder URL ending in '/'), and its name for messages. */
-      readonly model: { readonly base: string; readonly name: string };
+      readonly model: { readonly base: string; readonly name: string; readonly repetition?: boolean };
       /** The piece without the gap's notes, but with the gap's locked notes (kept, written around). */
       readonly notes: readonly Note[];
       /** The gap `[from, to)`, piece seconds. */

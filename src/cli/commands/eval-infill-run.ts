@@ -142,6 +142,7 @@ export async function runInfillEval(options: EvalCommandOptions): Promise<void> 
       ...(reference === undefined
         ? {}
         : { reference: { config: reference.config.model, weights: reference.weights } }),
+      ...(model.repetition === undefined ? {} : { repetition: model.repetition }),
       sampling: {
         temperature,
         topP,

@@ -89,7 +89,13 @@ export async function runInfill(piece: string, options: InfillCommandOptions): P
     );
   }
   const network = createStepNetwork(config, model.weights, 1);
-  const filled = fillGap(network, score.notes, { from: gap.from, to: gap.to, seed, sampling });
+  const filled = fillGap(network, score.notes, {
+    from: gap.from,
+    to: gap.to,
+    seed,
+    sampling,
+    ...(model.repetition === undefined ? {} : { repetition: model.repetition }),
+  });
 
   const outputs: [string, Uint8Array][] = [[midiPath, writeMidi(filled.notes)]];
   if (options.audio !== undefined) {
