@@ -46,6 +46,8 @@ export interface MusicResult extends SimilarityResult {
   /** Seeds of the generated pieces, in order. */
   readonly seeds: readonly number[];
   readonly sampling: ResolvedSampling;
+  /** Whether a repetition cache was mixed in (at `sampling.repetition`). */
+  readonly repetition: boolean;
   /** Generation speed: generated notes (all pieces) per second. */
   readonly notesPerSecond: number;
 }

@@ -277,6 +277,7 @@ function generatePhase(
     notesPerPiece,
     seeds: candidates.map((c) => c.seed),
     sampling,
+    repetition: repetition !== undefined && config.type !== 'original-lstm',
     notesPerSecond: (pieceCount * notesPerPiece) / Math.max(generateSeconds, 1e-9),
   };
   return { music, generate: generateSeconds, compare: compareSeconds };

@@ -183,7 +183,8 @@ function musicLines(music: MusicResult, heldOutPieces: number, timingHeads: bool
     timingHeads && heads.some((t) => t !== 1)
       ? `, timing temperatures ${heads.join(' / ')} (delay / duration / velocity)`
       : '';
-  const sampling = `${pitch}${timing}${timingHeads && s.chords === 'together' ? ', chords together' : ''}`;
+  const cache = music.repetition && s.repetition > 0 ? `, repetition cache × ${s.repetition}` : '';
+  const sampling = `${pitch}${timing}${timingHeads && s.chords === 'together' ? ', chords together' : ''}${cache}`;
   return [
     '## 2. Generated music against held-out music',
     '',

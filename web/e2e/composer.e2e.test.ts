@@ -331,22 +331,15 @@ describe.skipIf(!haveChromium)('the web composer in Chromium', () => {
       /^Ordered LSTM, human performances: ordered LSTM-\d+.* · CC BY-NC-SA 4\.0$/,
     );
     expect(await noteCount()).toBe(0);
-    // The default plays as measured for it (its sampling.json, with model/about.json): top-p 1, and
-    // the timing slider a multiplier on its tuned delay and duration temperatures.
+    // The default plays as measured for it (its sampling.json, with model/about.json): top-p 1, its
+    // timing heads as drawn (no tuned temperature, so the timing slider is plain), and its
+    // repetition cache at 1.25.
     expect(await page.locator('#top-p').inputValue()).toBe('1');
     expect(await page.locator('#top-p-value').innerText()).toBe('1.00');
-    expect(await page.locator('#timing-temperature-field span').innerText()).toBe('timing × tuned');
-    expect(await page.locator('#timing-temperature-field').getAttribute('title')).toMatch(
-      /× the model's tuned/,
-    );
-    expect(await page.evaluate(() => window.howl.sampling())).toMatchObject({
-      topP: 1,
-      temperature: 1,
-      delayTemperature: 0.96,
-      durationTemperature: 0.94,
-      velocityTemperature: 1,
-      repetition: 1.25,
-    });
+    expect(await page.locator('#timing-temperature-field span').innerText()).toBe('timing');
+    const onLoad = await page.evaluate(() => window.howl.sampling());
+    expect(onLoad).toMatchObject({ topP: 1, temperature: 1, timingTemperature: 1, repetition: 1.25 });
+    expect(onLoad.delayTemperature).toBeUndefined();
     // The four shipped models, each naming its licence, then "load a model…".
     const entries = await page
       .locator('#model option')
@@ -437,7 +430,7 @@ describe.skipIf(!haveChromium)('the web composer in Chromium', () => {
   it('generates 50 notes, streaming from the worker, and the same 50 again from the same seed', async () => {
     await setField('#count', '50');
     await setField('#seed', '7');
-    // The timing slider at 1.5 multiplies the default's tuned heads (delay 0.96, duration 0.94).
+    // The timing slider at 1.5: every timing head of the default at 1.5 (it tunes none).
     await page.locator('#timing-temperature').fill('1.5');
     await page.click('#generate');
     await waitForStatus('idle');
@@ -445,9 +438,8 @@ describe.skipIf(!haveChromium)('the web composer in Chromium', () => {
     expect(await noteCount()).toBe(50);
     const sent = (await page.evaluate(() => window.howl.figures.generation.sampling))!;
     expect(sent.topP).toBe(1);
-    expect(sent.delayTemperature).toBeCloseTo(0.96 * 1.5, 9);
-    expect(sent.durationTemperature).toBeCloseTo(0.94 * 1.5, 9);
-    expect(sent.velocityTemperature).toBeCloseTo(1.5, 9);
+    expect(sent.timingTemperature).toBeCloseTo(1.5, 9);
+    expect(sent.delayTemperature).toBeUndefined();
     // ...with its repetition cache: repetition.json (with model/about.json) in the worker's
     // composer, mixed in at sampling.json's strength (no slider scales it).
     expect(sent.repetition).toBe(1.25);

@@ -75,20 +75,21 @@ describe('howl eval (shipped model)', () => {
         music: { sampling: Record<string, number> };
       };
       const md = readFileSync(join(out, 'report.md'), 'utf8');
-      return { ...report.music.sampling, line: /\(seeds 1–1; ([^)]*\)?)\)/.exec(md)?.[1] };
+      return { ...report.music.sampling, line: /\(seeds 1–1; (.*?)\), generated at/.exec(md)?.[1] };
     };
     expect(await sampling()).toMatchObject({
       topP: 1,
-      delayTemperature: 0.96,
-      durationTemperature: 0.94,
-      velocityTemperature: 1,
-      line: 'temperature 1, timing temperatures 0.96 / 0.94 / 1 (delay / duration / velocity)',
-    });
-    expect(await sampling('--top-p', '0.9', '--timing-temperature', '1')).toMatchObject({
-      topP: 0.9,
       delayTemperature: 1,
       durationTemperature: 1,
-      line: 'temperature 1, top-p 0.9',
+      velocityTemperature: 1,
+      repetition: 1.25,
+      line: 'temperature 1, repetition cache × 1.25',
+    });
+    expect(await sampling('--top-p', '0.9', '--timing-temperature', '0.9,1,1')).toMatchObject({
+      topP: 0.9,
+      delayTemperature: 0.9,
+      durationTemperature: 1,
+      line: 'temperature 1, top-p 0.9, timing temperatures 0.9 / 1 / 1 (delay / duration / velocity), repetition cache × 1.25',
     });
   });
 

@@ -47,8 +47,11 @@ const missing = [
   .map(([, why]) => why);
 if (missing.length > 0) console.warn(`howl serve from the npm package: SKIPPED: ${missing.join('; ')}`);
 
-/** The largest tarball this test lets through, in bytes (10.6 MB today, the models 10.1 MB of it). */
-const MAX_PACKED = 14_000_000;
+/**
+ * The largest tarball this test lets through, in bytes: 16.7 MB today, most of it the five models'
+ * weights (the default LSTM-416's 6.2 MB the largest; their training checkpoints stay out).
+ */
+const MAX_PACKED = 18_000_000;
 
 interface Ran {
   readonly code: number | null;

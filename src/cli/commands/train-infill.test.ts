@@ -9,7 +9,7 @@ import { runCli as howl } from '../../test-support/run-cli.js';
 import { repoRoot } from '../../test-support/shared-data.js';
 
 const FAST = ['--batch', '2', '--length', '12', '--val-crops', '2', '--backend', 'cpu', '--warmup', '0'];
-const shipped = join(repoRoot, 'models/piano-asap-ordered-lstm');
+const shipped = join(repoRoot, 'models/piano-ordered-lstm');
 
 let dir: string;
 let data: string;
