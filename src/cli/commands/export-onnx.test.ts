@@ -60,7 +60,7 @@ describe('howl export --format onnx', () => {
     expect(run.code).toBe(0);
     const paths = ['model.onnx', 'pitch.onnx', 'rest.onnx', 'onnx.json'].map((f) => join(out, f));
     expect(run.out).toMatch(
-      new RegExp(`^${paths.join(', ')}: ONNX opset 17, ordered LSTM-192, [\\d,]+ parameters\n$`),
+      new RegExp(`^${paths.join(', ')}: ONNX opset 17, ordered LSTM-416, [\\d,]+ parameters\n$`),
     );
     // Nothing else: no temporary file left.
     expect(readdirSync(out).sort()).toEqual(['model.onnx', 'onnx.json', 'pitch.onnx', 'rest.onnx']);
