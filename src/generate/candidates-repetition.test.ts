@@ -7,6 +7,7 @@ import { createModel } from '../model/create-model.js';
 import { setupBackend } from '../model/kernels/backend.js';
 import { generateCandidates } from './candidates.js';
 import { createComposer } from './composer.js';
+import { MAX_CACHED_PLAYS } from './next-note.js';
 import type { RepetitionConfig } from './repetition-cache.js';
 
 const config: OrderedRnnConfig = {
@@ -46,7 +47,8 @@ function loopShare(repetition: number, withCache = true): number {
   const candidates = generateCandidates(network, {
     start: primer,
     count: 4,
-    notes: 20,
+    // The primer has played the phrase 2.5 times: 12 notes more stay under MAX_CACHED_PLAYS plays.
+    notes: 12,
     seed: 11,
     sampling: { repetition },
     ...(withCache ? { repetition: strong } : {}),
@@ -69,6 +71,35 @@ describe('generateCandidates with a repetition cache', () => {
     const off = loopShare(0);
     expect(off).toBeLessThan(0.3);
     expect(loopShare(1, false)).toBe(off); // strength 0 draws exactly what no cache draws
+  });
+
+  test('a figure already played MAX_CACHED_PLAYS times in a row is not carried on by the cache', () => {
+    // A four-note figure played four times: the cache stops carrying it, so the network (whose own
+    // choices rarely continue it) takes over; played twice, the cache carries it on.
+    const figure = [70, 91, 79, 87];
+    const looped = (times: number) =>
+      Array.from({ length: 4 * times }, (_, i) => ({
+        pitch: figure[i % 4]!,
+        velocity: 80,
+        time: i * 0.25,
+        duration: 0.2,
+      }));
+    const share = (times: number): number => {
+      const candidates = generateCandidates(network, {
+        start: looped(times),
+        count: 4,
+        notes: 4,
+        seed: 3,
+        sampling: { repetition: 1 },
+        repetition: strong,
+      });
+      let hits = 0;
+      for (const c of candidates) c.notes.forEach((n, k) => (hits += n.pitch === figure[k % 4] ? 1 : 0));
+      return hits / 16;
+    };
+    expect(MAX_CACHED_PLAYS).toBe(4);
+    expect(share(2)).toBeGreaterThan(0.8);
+    expect(share(4)).toBeLessThan(0.5);
   });
 
   test('the delay is carried on too: the primer plays every 0.25 s', () => {

@@ -187,6 +187,9 @@ function delayLogitsFrom(
   return { logits: delayScratch, offset: 0 };
 }
 
+/** Consecutive playings of a passage after which the repetition cache stops carrying it on. */
+export const MAX_CACHED_PLAYS = 4;
+
 const cacheScratch = {
   q: new Float64Array(TIME_BINS),
   logits: new Float32Array(TIME_BINS),
@@ -214,7 +217,11 @@ function nextOrderedNote(
   cache?: RepetitionCache,
 ): NextNote {
   const strength = sampling.repetition;
-  const match = cache !== undefined && strength > 0 ? cache.match() : null;
+  const found = cache !== undefined && strength > 0 ? cache.match() : null;
+  // A passage already played MAX_CACHED_PLAYS times in a row is not carried on by the cache again:
+  // the network alone decides whether the loop goes on (without this a strong cache could repeat a
+  // four-note figure for the rest of a piece).
+  const match = found !== null && cache!.consecutivePlays(found) < MAX_CACHED_PLAYS ? found : null;
   const weight = (attribute: 'delay' | 'pitch' | 'duration' | 'velocity'): number =>
     match === null ? 0 : Math.min(0.99, strength * cache!.config.lambda[attribute][match.order]!);
   const previousTime = previous.time;

@@ -93,6 +93,17 @@ describe('RepetitionCache', () => {
     expect(cache.binProbability('duration', match, 30, 73)).toEqual({ probability: 0, votes: 0 });
   });
 
+  test('consecutivePlays counts how many times in a row the matched passage has just been played', () => {
+    const figure = [70, 91, 79, 87];
+    const once = fed([50, 55, 53, ...figure, 52, 57, ...figure.slice(0, 3)]);
+    expect(once.consecutivePlays(once.match()!)).toBe(1); // heard before, not just before
+    const thrice = fed([50, ...figure, ...figure, ...figure]);
+    const match = thrice.match()!;
+    expect(thrice.consecutivePlays(match)).toBe(3);
+    const four = fed([50, ...figure, ...figure, ...figure, ...figure]);
+    expect(four.consecutivePlays(four.match()!)).toBe(4);
+  });
+
   test('push reads a V1 row as the grid bins', () => {
     const a = new RepetitionCache(config);
     const b = new RepetitionCache(config);

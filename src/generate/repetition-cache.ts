@@ -220,6 +220,26 @@ export class RepetitionCache {
     return null;
   }
 
+  /**
+   * How many times in a row the piece has just played the passage a match points back to: with the
+   * most recent follower `f`, the period is `size − f`, and the count is how many whole periods at
+   * the end of the piece repeat the period before them, note for note (pitch), plus one. 1 when the
+   * passage was heard once before but not immediately before. A sampler can stop the cache from
+   * carrying a loop on forever with it (`nextNote`).
+   *
+   * @param match - from `match()`
+   * @returns the number of consecutive playings of the passage, the current one included
+   */
+  consecutivePlays(match: RepetitionMatch): number {
+    const f = match.followers[0];
+    if (f === undefined) return 1;
+    const period = this.length - f;
+    if (period <= 0) return 1;
+    let run = 0;
+    for (let t = this.length - 1; t - period >= 0 && this.pitches[t] === this.pitches[t - period]; t--) run++;
+    return 1 + Math.floor(run / period);
+  }
+
   /** The pitch interval from the note before `position` to it. */
   private intervalAt(position: number): number {
     return this.pitches[position]! - this.pitches[position - 1]!;
