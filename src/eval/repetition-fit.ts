@@ -1,11 +1,11 @@
 import { timeBin, velocityBin } from '../encoding/grid.js';
 import type { V1Row } from '../encoding/v1.js';
 import {
-  mixLogProb,
   RepetitionCache,
   type BinnedAttribute,
   type RepetitionConfig,
 } from '../generate/repetition-cache.js';
+import { mixLogProb } from '../generate/repetition-mix.js';
 import type { Predictions } from './predict.js';
 
 /**
@@ -85,13 +85,15 @@ function cacheProbability(
   match: NonNullable<ReturnType<RepetitionCache['match']>>,
   attribute: Attribute,
   next: RealNote,
+  width?: number,
 ): { q: number; votes: number } {
   if (attribute === 'pitch') return { q: cache.pitchProbability(match, next.pitch), votes: 1 };
   const { probability, votes } = cache.binProbability(
-    attribute as BinnedAttribute,
+    attribute,
     match,
     next[attribute],
     attribute === 'delay' ? undefined : next.pitch,
+    width,
   );
   return { q: probability, votes };
 }
@@ -149,7 +151,7 @@ export function fitRepetition(
 ): RepetitionFit {
   if (!predictions.binned) throw new Error('fitRepetition needs an ordered network (binned predictions)');
   const widths = REPETITION_WIDTHS;
-  const probe = (width: number): RepetitionConfig => ({
+  const probe: RepetitionConfig = {
     orders,
     lambda: {
       delay: orders.map(() => 0),
@@ -157,28 +159,29 @@ export function fitRepetition(
       duration: orders.map(() => 0),
       velocity: orders.map(() => 0),
     },
-    width: { delay: width, duration: width, velocity: width },
-  });
-  // For each width: per attribute, per order, the model's p and the cache's q of every matched note.
+    width: { delay: widths[0]!, duration: widths[0]!, velocity: widths[0]! },
+  };
+  // For each width: per attribute, per order, the model's p and the cache's q of every matched note
+  // (the pitch has no kernel: its samples are kept under the first width). One pass tries them all.
   const samples = widths.map(() =>
     Object.fromEntries(
       ATTRIBUTES.map((a) => [a, orders.map(() => ({ p: [] as number[], q: [] as number[] }))]),
     ),
   ) as Record<Attribute, { p: number[]; q: number[] }[]>[];
   const matched = orders.map(() => 0);
-  widths.forEach((width, w) => {
-    walk(probe(width), predictions, pieces, (cache, match, k, next) => {
-      if (w === 0) matched[match.order]!++;
-      const logP = modelLogProbs(predictions, k);
-      for (const attribute of ATTRIBUTES) {
-        if (attribute === 'pitch' && w > 0) continue; // the pitch has no kernel
-        const { q, votes } = cacheProbability(cache, match, attribute, next);
-        if (votes === 0) continue;
+  walk(probe, predictions, pieces, (cache, match, k, next) => {
+    matched[match.order]!++;
+    const logP = modelLogProbs(predictions, k);
+    for (const attribute of ATTRIBUTES) {
+      const p = Math.max(Math.exp(logP[attribute]), 1e-300);
+      for (let w = 0; w < (attribute === 'pitch' ? 1 : widths.length); w++) {
+        const { q, votes } = cacheProbability(cache, match, attribute, next, widths[w]);
+        if (votes === 0) break; // the same followers vote at every width
         const sample = samples[w]![attribute][match.order]!;
-        sample.p.push(Math.max(Math.exp(logP[attribute]), 1e-300));
+        sample.p.push(p);
         sample.q.push(q);
       }
-    });
+    }
   });
   const notes = predictions.count;
   const lambda = {} as Record<Attribute, number[]>;
@@ -231,19 +234,31 @@ export function withRepetition(
   };
   const target: Record<Attribute, Float64Array> = { pitch: pitchLogProb, ...binned };
   walk(config, predictions, pieces, (cache, match, k, next) => {
-    for (const attribute of ATTRIBUTES) {
-      const lambda = config.lambda[attribute][match.order]!;
-      if (lambda === 0) continue;
-      const { q, votes } = cacheProbability(cache, match, attribute, next);
-      if (votes === 0) continue;
-      target[attribute][k] = mixLogProb(target[attribute][k]!, lambda, q);
-    }
+    const mixed = mixAt(cache, match, modelLogProbs(predictions, k), next);
+    for (const attribute of ATTRIBUTES) target[attribute][k] = mixed[attribute];
   });
   return { ...predictions, pitchLogProb, binned };
 }
 
 /** A note's log-probability of each attribute. */
-export type LogProbs = Record<'delay' | 'pitch' | 'duration' | 'velocity', number>;
+export type LogProbs = Record<Attribute, number>;
+
+/** `logP` with the cache's probability of each real value mixed in, at the config's weights. */
+function mixAt(
+  cache: RepetitionCache,
+  match: NonNullable<ReturnType<RepetitionCache['match']>>,
+  logP: LogProbs,
+  next: RealNote,
+): LogProbs {
+  const out = { ...logP };
+  for (const attribute of ATTRIBUTES) {
+    const lambda = cache.config.lambda[attribute][match.order]!;
+    if (lambda === 0) continue;
+    const { q, votes } = cacheProbability(cache, match, attribute, next);
+    if (votes > 0) out[attribute] = mixLogProb(logP[attribute], lambda, q);
+  }
+  return out;
+}
 
 /**
  * A note's log-probabilities with the cache's mixed in, where it has a match (the cache holds the
@@ -256,20 +271,5 @@ export type LogProbs = Record<'delay' | 'pitch' | 'duration' | 'velocity', numbe
  */
 export function mixedLogProbs(cache: RepetitionCache, logP: LogProbs, row: V1Row): LogProbs {
   const match = cache.match();
-  if (match === null) return logP;
-  const { lambda } = cache.config;
-  const pitch = row[3] + 60;
-  const out = { ...logP };
-  out.pitch = mixLogProb(logP.pitch, lambda.pitch[match.order]!, cache.pitchProbability(match, pitch));
-  const bins = { delay: timeBin(row[0]), duration: timeBin(row[1]), velocity: velocityBin(row[2] * 127) };
-  for (const attribute of ['delay', 'duration', 'velocity'] as const) {
-    const { probability, votes } = cache.binProbability(
-      attribute,
-      match,
-      bins[attribute],
-      attribute === 'delay' ? undefined : pitch,
-    );
-    if (votes > 0) out[attribute] = mixLogProb(logP[attribute], lambda[attribute][match.order]!, probability);
-  }
-  return out;
+  return match === null ? logP : mixAt(cache, match, logP, realNote(row));
 }

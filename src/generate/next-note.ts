@@ -13,7 +13,8 @@ import {
   type ResolvedSampling,
 } from './sampling.js';
 import { PITCH_COUNT } from '../score/clamp-pitch.js';
-import { mixLogits, type RepetitionCache } from './repetition-cache.js';
+import type { RepetitionCache } from './repetition-cache.js';
+import { mixLogits } from './repetition-mix.js';
 
 /**
  * Turning the network's outputs into the next note, and notes into the rows the network reads.
@@ -234,52 +235,43 @@ function nextOrderedNote(
     greedy: false,
   });
   const { q } = cacheScratch;
-  let delayFrom = delayLogitsFrom(network, b, minDelay);
-  if (match) {
-    const { votes } = cache!.binProbabilities('delay', match, undefined, q);
-    delayFrom = mixed(delayFrom, TIME_BINS, weight('delay'), q, votes);
-  }
-  const delayTiming = timing(sampling.delayTemperature);
-  const delayBin = chooseIndex(delayFrom.logits, delayFrom.offset, TIME_BINS, delayTiming, rng).index;
-  let pitchFrom = withoutUnisons(
+  /** `from` with the cache's opinion of an attribute mixed in, where it has one. */
+  const withCache = (
+    attribute: 'delay' | 'pitch' | 'duration' | 'velocity',
+    from: { logits: Float32Array; offset: number },
+    count: number,
+    pitch?: number,
+  ): { logits: Float32Array; offset: number } => {
+    if (match === null) return from;
+    const into = q.subarray(0, count);
+    // A pitch no follower voted for in range leaves q empty: mixLogits then keeps the model alone.
+    const votes =
+      attribute === 'pitch'
+        ? (cache!.pitchProbabilities(match, into), 1)
+        : cache!.binProbabilities(attribute, match, pitch, into).votes;
+    return mixed(from, count, weight(attribute), q, votes);
+  };
+  const drawBin = (from: { logits: Float32Array; offset: number }, count: number, temperature: number) =>
+    chooseIndex(from.logits, from.offset, count, timing(temperature), rng).index;
+  const delayBin = drawBin(
+    withCache('delay', delayLogitsFrom(network, b, minDelay), TIME_BINS),
+    TIME_BINS,
+    sampling.delayTemperature,
+  );
+  const unmixed = withoutUnisons(
     network.pitchLogitsGiven(b, delayBin),
     0,
     delayBin === 0,
     previous,
     sampling,
   );
-  if (match) {
-    const votes = cache!.pitchProbabilities(match, q.subarray(0, PITCH_COUNT)).some((x) => x > 0) ? 1 : 0;
-    pitchFrom = mixed(pitchFrom, PITCH_COUNT, weight('pitch'), q, votes);
-  }
+  const pitchFrom = withCache('pitch', unmixed, PITCH_COUNT);
   const { pitch, logProb } = choosePitch(pitchFrom.logits, pitchFrom.offset, sampling, rng);
   const rest = network.restLogitsGiven(b, delayBin, pitch);
-  let durationFrom = { logits: rest.duration, offset: 0 };
-  if (match) {
-    const { votes } = cache!.binProbabilities('duration', match, pitch, q);
-    durationFrom = mixed(durationFrom, TIME_BINS, weight('duration'), q, votes);
-  }
-  const durationTiming = timing(sampling.durationTemperature);
-  const durationBin = chooseIndex(
-    durationFrom.logits,
-    durationFrom.offset,
-    TIME_BINS,
-    durationTiming,
-    rng,
-  ).index;
-  let velocityFrom = { logits: rest.velocity, offset: 0 };
-  if (match) {
-    const { votes } = cache!.binProbabilities('velocity', match, pitch, q.subarray(0, VELOCITY_BINS));
-    velocityFrom = mixed(velocityFrom, VELOCITY_BINS, weight('velocity'), q, votes);
-  }
-  const velocityTiming = timing(sampling.velocityTemperature);
-  const velocityBin = chooseIndex(
-    velocityFrom.logits,
-    velocityFrom.offset,
-    VELOCITY_BINS,
-    velocityTiming,
-    rng,
-  ).index;
+  const durationFrom = withCache('duration', { logits: rest.duration, offset: 0 }, TIME_BINS, pitch);
+  const durationBin = drawBin(durationFrom, TIME_BINS, sampling.durationTemperature);
+  const velocityFrom = withCache('velocity', { logits: rest.velocity, offset: 0 }, VELOCITY_BINS, pitch);
+  const velocityBin = drawBin(velocityFrom, VELOCITY_BINS, sampling.velocityTemperature);
   const delay = Math.max(minDelay, timeInBin(delayBin, rng, sampling.chords === 'together'));
   const duration = timeInBin(durationBin, rng);
   const step = Math.floor(rng.next() * VELOCITIES_PER_BIN);

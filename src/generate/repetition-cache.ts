@@ -3,9 +3,11 @@ import type { V1Row } from '../encoding/v1.js';
 import { PITCH_COUNT } from '../score/clamp-pitch.js';
 import type { RepetitionConfig } from './repetition-config.js';
 
+export { mixLogits, mixLogProb } from './repetition-mix.js';
 export {
   decodeRepetitionConfig,
   MODEL_REPETITION_FILE,
+  parseRepetitionConfig,
   validateRepetitionConfig,
   type RepetitionConfig,
 } from './repetition-config.js';
@@ -307,6 +309,7 @@ export class RepetitionCache {
    * @param match - from `match()`
    * @param bin - the bin
    * @param pitch - the next note's pitch (duration and velocity only)
+   * @param width - the kernel's width (default the config's; fitting tries several in one pass)
    * @returns the probability, and how many followers voted (0: the cache has no opinion)
    */
   binProbability(
@@ -314,8 +317,9 @@ export class RepetitionCache {
     match: RepetitionMatch,
     bin: number,
     pitch?: number,
+    width = this.config.width[attribute],
   ): { probability: number; votes: number } {
-    const rows = kernelRows(BINS[attribute], this.config.width[attribute]);
+    const rows = kernelRows(BINS[attribute], width);
     const values = this.bins[attribute];
     const interval = pitch === undefined ? undefined : pitch - this.pitches[this.length - 1]!;
     let sum = 0;
@@ -347,54 +351,4 @@ function powMod(base: number, exponent: number, mod: number): number {
   let result = 1;
   for (let i = 0; i < exponent; i++) result = mulMod(result, base, mod);
   return result;
-}
-
-/**
- * `ln((1 − λ) e^logP + λ q)`: a log-probability mixed with the cache's probability.
- *
- * @param logP - the model's log-probability
- * @param lambda - the cache's weight
- * @param q - the cache's probability
- * @returns the mixed log-probability
- */
-export function mixLogProb(logP: number, lambda: number, q: number): number {
-  return Math.log((1 - lambda) * Math.exp(logP) + lambda * q);
-}
-
-/**
- * Mixes a row of logits with the cache's probabilities, as logits (`ln` of the mixed
- * probabilities): what the sampler then draws from, temperature and top-p applied to it. A bin the
- * model rules out (`−∞`, e.g. a masked unison) stays ruled out.
- *
- * @param logits - the model's logits
- * @param offset - the row's first index
- * @param count - bins in the row
- * @param lambda - the cache's weight
- * @param q - the cache's probabilities (`count` of them)
- * @param into - receives the mixed logits (`count` of them)
- * @returns `into`
- */
-export function mixLogits(
-  logits: Float32Array,
-  offset: number,
-  count: number,
-  lambda: number,
-  q: Float64Array,
-  into: Float32Array,
-): Float32Array {
-  let max = -Infinity;
-  for (let i = 0; i < count; i++) max = Math.max(max, logits[offset + i]!);
-  let sum = 0;
-  for (let i = 0; i < count; i++) sum += Math.exp(logits[offset + i]! - max);
-  let cacheMass = 0;
-  for (let i = 0; i < count; i++) if (logits[offset + i]! > -Infinity) cacheMass += q[i]!;
-  // Votes on ruled-out bins are dropped and the rest renormalised; with none left, the model alone.
-  const weight = cacheMass > 0 ? lambda / cacheMass : 0;
-  const modelWeight = cacheMass > 0 ? 1 - lambda : 1;
-  for (let i = 0; i < count; i++) {
-    const l = logits[offset + i]!;
-    into[i] =
-      l === -Infinity ? -Infinity : Math.log((modelWeight * Math.exp(l - max)) / sum + weight * q[i]!);
-  }
-  return into;
 }

@@ -80,10 +80,23 @@ export function decodeRepetitionConfig(text: string, where: string): RepetitionC
   } catch (error) {
     throw new InvalidArgumentError(`${where}: not JSON (${(error as Error).message})`);
   }
-  if (typeof parsed === 'object' && parsed !== null && 'note' in parsed) {
-    const rest: Record<string, unknown> = { ...(parsed as Record<string, unknown>) };
-    delete rest.note;
-    parsed = rest;
+  return parseRepetitionConfig(parsed, where);
+}
+
+/**
+ * Checks a `repetition.json` already parsed (as `model/about.json` carries one): a `"note"` is
+ * dropped, the rest must be a valid config.
+ *
+ * @param value - the parsed JSON
+ * @param where - names the source in an error
+ * @returns the config
+ * @throws InvalidArgumentError naming `where` when it is not a valid config
+ */
+export function parseRepetitionConfig(value: unknown, where: string): RepetitionConfig {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value) && 'note' in value) {
+    const rest: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+    delete rest['note'];
+    return validateRepetitionConfig(rest, where);
   }
-  return validateRepetitionConfig(parsed, where);
+  return validateRepetitionConfig(value, where);
 }

@@ -193,6 +193,7 @@ export {
   mixLogits,
   mixLogProb,
   MODEL_REPETITION_FILE,
+  parseRepetitionConfig,
   RepetitionCache,
   validateRepetitionConfig,
   type RepetitionConfig,

@@ -1,7 +1,7 @@
 import {
   decodeRepetitionConfig,
   resolveSampling,
-  validateRepetitionConfig,
+  parseRepetitionConfig,
   type RepetitionConfig,
   type SamplingOptions,
 } from '../../src/public/index.js';
@@ -48,18 +48,12 @@ export function decodeModelRepetition(content: Uint8Array | string, where: strin
 
 /**
  * Checks a `repetition.json` already parsed (as `model/about.json` carries the default's; a
- * `"note"` is dropped).
+ * `"note"` is dropped): the library's `parseRepetitionConfig`.
  *
  * @throws InvalidArgumentError naming `where` when it is not a valid config
  */
-export function parseModelRepetition(value: unknown, where: string): RepetitionConfig {
-  if (typeof value === 'object' && value !== null && !Array.isArray(value) && 'note' in value) {
-    const rest: Record<string, unknown> = { ...value };
-    delete rest['note'];
-    return validateRepetitionConfig(rest, where);
-  }
-  return validateRepetitionConfig(value, where);
-}
+export const parseModelRepetition: (value: unknown, where: string) => RepetitionConfig =
+  parseRepetitionConfig;
 
 /** Which of the page's sliders act as multipliers on the model's tuned values. */
 export interface TunedSliders {
