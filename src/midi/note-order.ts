@@ -26,23 +26,9 @@ const CLAMPED = Uint8Array.from({ length: 128 }, (_, pitch) => clampPitch(pitch)
 const LONG_RUN = 32;
 
 const finalRows = scratchInt32();
-/** The tempo segment of each onset (`TempoMap.segments`), where the search for its release starts. */
-const onsetSegments = scratchInt32();
 const onsetSeconds = scratchFloat64();
 /** Onsets in centiseconds (Float64: a piece may run past 2^31 centiseconds). */
 const onsetCentis = scratchFloat64();
-
-/** The last segment that starts at or before `tick` (the first when none does), by binary search. */
-function segmentAt(startTicks: Float64Array, tick: number): number {
-  let lo = 0;
-  let hi = startTicks.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (startTicks[mid]! <= tick) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
 
 /**
  * Sorts `rows[from..to)` (with their `seconds`) by (clamped pitch, row): the notes of one
@@ -109,19 +95,12 @@ export function writeSortedNotes(
   const rows = finalRows.take(kept);
   const seconds = onsetSeconds.take(kept);
   const centis = onsetCentis.take(kept);
-  const segmentOf = onsetSegments.take(kept);
-  // Onsets come in tick order, so one cursor walks the tempo segments once (no search per note).
-  const { startTicks, startSeconds, secondsPerTick } = map.segments;
-  const last = startTicks.length - 1;
-  for (let j = 0, n = 0, k = 0; j < count; j++) {
+  for (let j = 0, n = 0; j < count; j++) {
     const i = byOnset[j]!;
     if (removed !== undefined && removed[i]) continue;
-    const tick = start[i]!;
-    while (k < last && startTicks[k + 1]! <= tick) k++;
-    const time = startSeconds[k]! + (tick - startTicks[k]!) * secondsPerTick[k]!;
+    const time = map.ticksToSeconds(start[i]!);
     rows[n] = i;
     seconds[n] = time;
-    segmentOf[n] = k;
     centis[n++] = Math.round(time * 100);
   }
   for (let from = 0; from < kept;) {
@@ -132,27 +111,16 @@ export function writeSortedNotes(
   }
 
   const out = reserve(kept);
-  const { time: outTime, duration: outDuration, pitch: outPitch, velocity: outVelocity } = out;
   let durationSeconds = 0;
   for (let n = 0, row = out.at; n < kept; n++, row++) {
     const i = rows[n]!;
     const time = seconds[n]!;
-    // A release is at or after its onset, mostly in the same segment or a few later: walk on from
-    // the onset's segment, and binary search only past a few steps (or for a release before it).
-    const tick = end[i]!;
-    let k = segmentOf[n]!;
-    let steps = 0;
-    while (k < last && startTicks[k + 1]! <= tick && steps < 8) {
-      k++;
-      steps++;
-    }
-    if (tick < startTicks[k]! || (k < last && startTicks[k + 1]! <= tick)) k = segmentAt(startTicks, tick);
-    const finish = startSeconds[k]! + (tick - startTicks[k]!) * secondsPerTick[k]!;
+    const finish = map.ticksToSeconds(end[i]!);
     const duration = finish > time ? finish - time : 0;
-    outTime[row] = time;
-    outDuration[row] = duration;
-    outPitch[row] = CLAMPED[pitch[i]!]!;
-    outVelocity[row] = velocity[i]!;
+    out.time[row] = time;
+    out.duration[row] = duration;
+    out.pitch[row] = CLAMPED[pitch[i]!]!;
+    out.velocity[row] = velocity[i]!;
     if (time + duration > durationSeconds) durationSeconds = time + duration;
   }
   return { count: kept, durationSeconds };

@@ -114,20 +114,6 @@ export class TempoMap {
   }
 
   /**
-   * The map's segments, for a caller that walks many ticks in order with its own cursor (as
-   * `writeSortedNotes` does): tick `t` in segment `k` (`startTicks[k] <= t`, and `t <
-   * startTicks[k + 1]` unless `k` is the last) is at `startSeconds[k] + (t - startTicks[k]) *
-   * secondsPerTick[k]` seconds, the same arithmetic as `ticksToSeconds`. Not copies: do not modify.
-   */
-  get segments(): {
-    readonly startTicks: Float64Array;
-    readonly startSeconds: Float64Array;
-    readonly secondsPerTick: Float64Array;
-  } {
-    return { startTicks: this.startTicks, startSeconds: this.startSeconds, secondsPerTick: this.secondsPerTick };
-  }
-
-  /**
    * @param tick A tick on the global line (>= 0).
    * @returns Seconds from the start of the piece.
    */
