@@ -87,6 +87,7 @@ declare global {
         answers: number;
         answered: number;
         takes: number;
+        cuts: number;
         recording: boolean;
         answering: boolean;
       };
@@ -1492,6 +1493,107 @@ describe.skipIf(!haveChromium)('the web composer in Chromium', () => {
     expect([...down]).toEqual([]);
     await page.selectOption('#midi-out', '');
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  });
+
+  it('echoes the keyboard through thru, clicks on the MIDI output, and cuts an answer off', async () => {
+    const midi = () => page.evaluate(() => window.howl.midi());
+    const sent = () => page.evaluate(() => window.fakeMidi.sent.map((m) => ({ ...m, data: [...m.data] })));
+    const clear = () => page.evaluate(() => (window.fakeMidi.sent.length = 0));
+    const blur = () => page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.click('#new');
+    // Thru: only for a MIDI device, off until ticked.
+    await page.selectOption('#midi-out', '');
+    expect(await page.locator('#midi-thru').isDisabled()).toBe(true);
+    await page.selectOption('#midi-out', 'fake-out');
+    expect(await page.locator('#midi-thru').isDisabled()).toBe(false);
+    expect(await page.locator('#midi-thru').isChecked()).toBe(false);
+    await clear();
+    await page.evaluate(() => window.fakeMidi.perform([[0, 0x90, 60, 90]]));
+    await page.evaluate(() => window.fakeMidi.perform([[0, 0x80, 60, 0]]));
+    expect(await sent()).toEqual([]); // thru off: nothing echoed
+    await page.check('#midi-thru');
+    const played: [number, number, number, number][] = [
+      [0, 0xb0, 64, 127],
+      [10, 0x90, 60, 90],
+      [20, 0xb0, 67, 127],
+      [30, 0xe0, 0, 64], // pitch bend: not echoed
+      [40, 0x90, 64, 70],
+      [50, 0x80, 60, 0],
+    ];
+    await page.evaluate((p) => window.fakeMidi.perform(p), played);
+    expect((await sent()).map((m) => [m.data, m.timestamp])).toEqual([
+      [[0xb0, 64, 127], 0], // each sent at once, without a timestamp
+      [[0x90, 60, 90], 0],
+      [[0xb0, 67, 127], 0],
+      [[0x90, 64, 70], 0],
+      [[0x80, 60, 0], 0],
+    ]);
+    await clear();
+    await page.uncheck('#midi-thru'); // what thru left down is let go
+    expect((await sent()).map((m) => m.data)).toEqual([
+      [0x80, 64, 0],
+      [0xb0, 64, 0],
+      [0xb0, 67, 0],
+    ]);
+    await blur();
+
+    // The metronome on the device: wood blocks on channel 10, a beat (0.5 s at 120 bpm) apart.
+    await openNotes('click.mid', playedPiece(120, 4, 2));
+    await setField('#bpm', '120');
+    await blur();
+    if ((await page.locator('#loop').getAttribute('aria-pressed')) === 'true') await page.keyboard.press('l');
+    if ((await page.locator('#click').getAttribute('aria-pressed')) !== 'true')
+      await page.keyboard.press('k');
+    await page.keyboard.press('Home');
+    await clear();
+    await page.keyboard.press('Space');
+    expect(await page.evaluate(() => window.howl.playing())).toBe(true);
+    expect(await page.locator('#click').getAttribute('aria-pressed')).toBe('true');
+    await page.waitForTimeout(1300);
+    await page.keyboard.press('Space');
+    const clicks = (await sent()).filter((m) => m.data[0] === 0x99);
+    expect(clicks.length).toBeGreaterThanOrEqual(3);
+    expect(clicks.every((m) => m.data[1] === 76 || m.data[1] === 77)).toBe(true);
+    for (let i = 1; i < clicks.length; i++)
+      expect(clicks[i]!.timestamp - clicks[i - 1]!.timestamp).toBeCloseTo(500, 0);
+    expect((await sent()).filter((m) => m.data[0] === 0x89)).toHaveLength(clicks.length); // short
+    await page.keyboard.press('k');
+
+    // A key over the answer cuts it off: the sound stops, the piece keeps what was heard.
+    await page.click('#new');
+    await page.selectOption('#answer-unit', 'notes');
+    await setField('#answer-pause', '0.5');
+    await setField('#answer-length', '40');
+    await blur();
+    await page.keyboard.press('a');
+    await page.evaluate(() =>
+      window.fakeMidi.perform([
+        [0, 0x90, 60, 90],
+        [200, 0x80, 60, 0],
+        [250, 0x90, 64, 80],
+        [450, 0x80, 64, 0],
+      ]),
+    );
+    await page.waitForFunction(() => window.howl.midi().phase === 'playing', null, { timeout: 10_000 });
+    const { answered } = await midi();
+    expect(answered).toBe(40);
+    await page.waitForTimeout(300);
+    await clear();
+    await page.evaluate(() => window.fakeMidi.perform([[0, 0x90, 72, 80]]));
+    expect(await midi()).toMatchObject({ phase: 'listening', cuts: 1 });
+    expect(await page.evaluate(() => window.howl.playing())).toBe(false);
+    expect((await sent()).some((m) => m.data[0] === 0xb0 && m.data[1] === 123)).toBe(true); // silenced
+    await page.waitForFunction(() => window.howl.state().notes.some((n) => n.pitch === 72));
+    const notes = (await view()).notes;
+    const key = notes.find((n) => n.pitch === 72)!;
+    const answer = notes.slice(2).filter((n) => n !== key);
+    expect(answer.length).toBeLessThan(answered); // the rest was never heard
+    expect(answer.every((n) => n.time < key.time && n.time + n.duration <= key.time + 1e-6)).toBe(true);
+    await page.evaluate(() => window.fakeMidi.perform([[0, 0x80, 72, 0]]));
+    await page.keyboard.press('a');
+    expect(await midi()).toMatchObject({ answering: false, phase: 'off' });
+    await page.selectOption('#midi-out', '');
+    await blur();
   });
 
   it('says in one line when Web MIDI is missing or denied, and everything else works', async () => {

@@ -1,14 +1,17 @@
 import type { Seconds } from '../../src/public/index.js';
-import { heldAfter, type MidiEvent, type Milliseconds } from './midi-input.js';
+import { MIN_DURATION, type EditorState } from './editor-state.js';
+import { heldAfter, isPedal, type MidiEvent, type Milliseconds } from './midi-input.js';
 
 /**
  * *Answer* mode, call and response, as a pure state machine (tested without a browser or a model):
  * it listens while the person plays; once they have played and then let go of every key for the
  * pause the settings give, it asks for an answer; the model writes it, the page plays it, and when
- * the answer has sounded it listens again. Keys played while the model writes or its answer
- * sounds count towards the next call (the person may come in over the end of the answer); the
- * pause is counted from the last key or the answer's end, whichever is later. The pedal alone is
- * not playing: a chord left ringing on the pedal is a pause.
+ * the answer has sounded it listens again. The person may cut in: a key struck while the model
+ * writes or its answer sounds stops the answer there (`cut`: the page stops the model and the
+ * sound, and `cutAnswer` keeps in the piece only what was heard) and it listens again, that key
+ * the start of the next call. The pause is counted from the last key or the answer's end,
+ * whichever is later. The pedals alone are not playing: a chord left ringing on the pedal is a
+ * pause, and a pedal pressed over the answer does not cut it.
  */
 
 /** How long an answer is: a number of notes, or seconds of music. */
@@ -84,46 +87,102 @@ export function startAnswering(time: Milliseconds, held: ReadonlySet<number> = n
   return { phase: 'listening', held, called: false, quietSince: time, playingUntil: null, answers: 0 };
 }
 
+/** What a step gives: the next state, and what the page is to do now. */
+export interface AnswerStep {
+  readonly state: AnswerState;
+  /** Ask the model for an answer. */
+  readonly answer: boolean;
+  /** A key came in while the model wrote or its answer sounded: stop both (`cutAnswer`). */
+  readonly cut: boolean;
+}
+
 /**
- * The next state, and whether to ask the model for an answer now.
+ * The next state, whether to ask the model for an answer now, and whether to cut the answer off.
  *
  * @example
  * let s = startAnswering(0);
  * s = answerStep(s, { type: 'midi', event: keyDown }, settings).state; // a key at 100 ms, then up
  * answerStep(s, { type: 'tick', time: 1700 }, settings).answer; // true with a 1.5 s pause
  */
-export function answerStep(
-  state: AnswerState,
-  input: AnswerInput,
-  settings: AnswerSettings,
-): { state: AnswerState; answer: boolean } {
-  const same = { state, answer: false };
+export function answerStep(state: AnswerState, input: AnswerInput, settings: AnswerSettings): AnswerStep {
+  const same = { state, answer: false, cut: false };
   switch (input.type) {
     case 'midi': {
       const { event } = input;
-      if (event.type === 'pedal') return same;
+      if (isPedal(event)) return same;
       const held = heldAfter(state.held, event);
       const called = state.called || event.type === 'note-on';
       const quietSince = Math.max(state.quietSince, event.time);
-      return { state: { ...state, held, called, quietSince }, answer: false };
+      const cut = event.type === 'note-on' && state.phase !== 'listening';
+      const phase = cut ? 'listening' : state.phase;
+      const playingUntil = cut ? null : state.playingUntil;
+      return { state: { ...state, phase, playingUntil, held, called, quietSince }, answer: false, cut };
     }
     case 'written': {
       if (state.phase !== 'writing') return same;
       if (input.until === null || input.until <= input.time) {
         const quietSince = Math.max(state.quietSince, input.time);
-        return { state: { ...state, phase: 'listening', playingUntil: null, quietSince }, answer: false };
+        const next: AnswerState = { ...state, phase: 'listening', playingUntil: null, quietSince };
+        return { state: next, answer: false, cut: false };
       }
-      return { state: { ...state, phase: 'playing', playingUntil: input.until }, answer: false };
+      return { state: { ...state, phase: 'playing', playingUntil: input.until }, answer: false, cut: false };
     }
     case 'tick': {
       if (state.phase === 'playing' && state.playingUntil !== null && input.time >= state.playingUntil) {
         const quietSince = Math.max(state.quietSince, state.playingUntil);
-        return { state: { ...state, phase: 'listening', playingUntil: null, quietSince }, answer: false };
+        const next: AnswerState = { ...state, phase: 'listening', playingUntil: null, quietSince };
+        return { state: next, answer: false, cut: false };
       }
       const paused = input.time - state.quietSince >= settings.pause * 1000;
       if (state.phase !== 'listening' || !state.called || state.held.size > 0 || !paused) return same;
       const next: AnswerState = { ...state, phase: 'writing', called: false, answers: state.answers + 1 };
-      return { state: next, answer: true };
+      return { state: next, answer: true, cut: false };
     }
   }
+}
+
+/**
+ * The piece after an answer is cut off: the answer's notes (`ids`) are kept as far as they were
+ * heard, and the rest goes. A musician who cuts in expects the roll to hold what was played
+ * between them, as a recording of the exchange would: notes of the answer that never sounded would
+ * lie under the new call (which lands where the answer was cut) and surprise them on the next
+ * *Play*. So notes starting at `heard` or later are removed, a note sounding there ends there, and
+ * with `heard` null (cut while the model wrote, or before its sound started) the whole answer
+ * goes. The notes change within the answer's own undo step (no new step); an answer cut to
+ * nothing that removed nothing leaves no step behind. The cursor goes back to `heard` (never
+ * later than it was), or to `cursor` (where it was before the answer) when nothing was heard. Other notes are left as they are
+ * (in *Insert* mode, the notes the answer moved later stay moved).
+ *
+ * @param heard - piece time the answer's sound had reached (null: nothing heard)
+ */
+export function cutAnswer(
+  state: EditorState,
+  ids: ReadonlySet<number>,
+  heard: Seconds | null,
+  cursor: Seconds,
+): EditorState {
+  const until = heard ?? -Infinity;
+  const removed = new Set<number>();
+  const notes = state.notes.flatMap((n) => {
+    if (!ids.has(n.id)) return [n];
+    if (n.time >= until) {
+      removed.add(n.id);
+      return [];
+    }
+    const duration = Math.max(MIN_DURATION, Math.min(n.duration, until - n.time));
+    return [duration === n.duration ? n : { ...n, duration }];
+  });
+  const before = state.past[state.past.length - 1];
+  const unchanged =
+    before !== undefined &&
+    before.notes.length === notes.length &&
+    before.notes.every((n, i) => n === notes[i]);
+  const selected = new Set([...state.selected].filter((id) => !removed.has(id)));
+  return {
+    ...state,
+    notes,
+    selected: removed.size === 0 ? state.selected : selected,
+    cursor: heard === null ? cursor : Math.max(0, Math.min(heard, state.cursor)),
+    past: unchanged && removed.size > 0 ? state.past.slice(0, -1) : state.past,
+  };
 }

@@ -3,6 +3,7 @@ import { ANSWER_LENGTH_RANGE, ANSWER_PAUSE_RANGE, type AnswerUnit } from './answ
 import { messageTime, parseMidiMessage } from './midi-input.js';
 import { createMidiPlayer, type MidiPlayer } from './midi-output.js';
 import { createMidiSession, type MidiSession, type MidiSessionHost } from './midi-session.js';
+import { createThru, type Thru } from './midi-thru.js';
 import type { OutputSwitch } from './output-switch.js';
 import { ui } from './page-elements.js';
 import type { MidiSettings } from './storage.js';
@@ -12,8 +13,9 @@ import type { MidiSettings } from './storage.js';
  * (at once where it was allowed before, otherwise on *Connect MIDI…*), lists the inputs and
  * outputs (again whenever a device comes or goes), listens to the chosen input's `onmidimessage`
  * and hands each message to the session (`midi-session.ts`), switches *Play* to the chosen output
- * (`output-switch.ts`), and keeps the *Answer* settings. Without Web MIDI, or where it is denied,
- * the row says so in one line and the rest of the page is as it was.
+ * (`output-switch.ts`), echoes the input to that output when *thru* is on (`midi-thru.ts`; a MIDI
+ * device only), and keeps the *Answer* settings. Without Web MIDI, or where it is denied, the row
+ * says so in one line and the rest of the page is as it was.
  */
 export interface MidiControlHost extends Omit<MidiSessionHost, 'answerSettings' | 'changed' | 'player'> {
   readonly output: OutputSwitch;
@@ -44,6 +46,9 @@ interface Row {
   listening: MIDIInput | null;
   /** A player for each output chosen so far. */
   readonly players: Map<string, MidiPlayer>;
+  /** The MIDI output chosen (null: the built-in piano), and thru to it while *thru* is on. */
+  output: MIDIOutput | null;
+  thru: Thru | null;
 }
 
 export function installMidiControls(host: MidiControlHost): MidiCommands {
@@ -55,11 +60,20 @@ export function installMidiControls(host: MidiControlHost): MidiCommands {
       get playing() {
         return host.output.playing;
       },
+      stop: () => host.output.stop(),
     },
     answerSettings: () => host.getSettings().answer,
     changed: () => show(row),
   });
-  const row: Row = { host, session, access: null, listening: null, players: new Map() };
+  const row: Row = {
+    host,
+    session,
+    access: null,
+    listening: null,
+    players: new Map(),
+    output: null,
+    thru: null,
+  };
   const change = (next: Partial<MidiSettings>): void => host.setSettings({ ...host.getSettings(), ...next });
   ui.midiIn.addEventListener('change', () => {
     change({ input: ui.midiIn.value || null });
@@ -68,6 +82,10 @@ export function installMidiControls(host: MidiControlHost): MidiCommands {
   ui.midiOut.addEventListener('change', () => {
     change({ output: ui.midiOut.value || null });
     refreshDevices(row);
+  });
+  ui.midiThru.addEventListener('change', () => {
+    change({ thru: ui.midiThru.checked });
+    setThru(row);
   });
   installAnswerInputs(host);
   ui.midiConnect.addEventListener('click', () => void connect(row));
@@ -157,17 +175,53 @@ function refreshDevices(row: Row): void {
     if (port !== null)
       port.onmidimessage = (event) => {
         if (event.data === null) return;
+        echo(row, event.data); // first: heard on the output before anything else is done
         const midi = parseMidiMessage(event.data, messageTime(event.timeStamp, performance.now()));
         if (midi !== null) row.session.message(midi);
       };
   }
-  const out = access.outputs.get(ui.midiOut.value);
-  if (out === undefined) host.output.setOutput(null);
+  const out = access.outputs.get(ui.midiOut.value) ?? null;
+  if (out === null) host.output.setOutput(null);
   else {
-    if (!row.players.has(out.id)) row.players.set(out.id, createMidiPlayer(out));
+    if (!row.players.has(out.id))
+      row.players.set(out.id, createMidiPlayer(out, undefined, liveKeys(row, out)));
     host.output.setOutput(row.players.get(out.id)!);
   }
+  if (out !== row.output) {
+    row.output = out;
+    setThru(row);
+  }
+  ui.midiThru.disabled = out === null;
   show(row);
+}
+
+/**
+ * Thru on or off, to the output chosen: on only where *thru* is ticked and the output is a MIDI
+ * device. What the old thru left down (keys, pedals) is let go.
+ */
+function setThru(row: Row): void {
+  try {
+    row.thru?.release();
+  } catch {
+    // the old output is gone (unplugged): nothing to let go of there
+  }
+  row.thru = row.host.getSettings().thru && row.output !== null ? createThru(row.output) : null;
+  ui.midiThru.checked = row.host.getSettings().thru;
+  ui.midiThru.disabled = row.output === null;
+}
+
+/** Echoes a message through thru, if on; an output unplugged a moment ago does not stop the input. */
+function echo(row: Row, data: Uint8Array): void {
+  try {
+    row.thru?.forward(data);
+  } catch (error) {
+    console.warn(`MIDI thru: ${String(error)}`);
+  }
+}
+
+/** For a player on `out`: the pitches a person holds there through thru (null: no thru to it). */
+function liveKeys(row: Row, out: MIDIOutput): () => ReadonlySet<number> | null {
+  return () => (row.thru !== null && row.output === out ? row.thru.held(0) : null);
 }
 
 /** The *Answer* settings' inputs: each change clamped, kept and shown. */
@@ -193,6 +247,7 @@ function installAnswerInputs(host: MidiControlHost): void {
   applyMidiToInputs(host.getSettings());
 }
 
+
 /** A menu's first entries: value and label. */
 type Option = [string, string];
 
@@ -208,12 +263,13 @@ function clampInput(input: HTMLInputElement, [lo, hi]: readonly [number, number]
   return input.value.trim() === '' || !Number.isFinite(x) ? fallback : Math.min(hi, Math.max(lo, x));
 }
 
-/** Shows the *Answer* settings in the row's inputs. */
+/** Shows the *Answer* settings and *thru* in the row's inputs. */
 export function applyMidiToInputs(settings: MidiSettings): void {
   const { pause, length, unit } = settings.answer;
   ui.answerPause.value = String(pause);
   ui.answerLength.value = String(length);
   ui.answerUnit.value = unit;
+  ui.midiThru.checked = settings.thru;
   const [lo, hi] = ANSWER_LENGTH_RANGE[unit];
   ui.answerLength.min = String(lo);
   ui.answerLength.max = String(hi);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { heldAfter, messageTime, parseMidiMessage } from './midi-input.js';
+import { heldAfter, isPedal, messageTime, parseMidiMessage } from './midi-input.js';
 
 describe('MIDI messages from a keyboard', () => {
   it('reads keys on any channel; a note-on of velocity 0 is a note-off', () => {
@@ -30,6 +30,28 @@ describe('MIDI messages from a keyboard', () => {
     expect(parseMidiMessage([0xb0, 64, 64], 5)).toMatchObject({ down: true });
     expect(parseMidiMessage([0xb0, 64, 63], 5)).toMatchObject({ down: false });
     expect(parseMidiMessage([0xb2, 64, 0], 5)).toMatchObject({ type: 'pedal', channel: 2, down: false });
+  });
+
+  it('reads the sostenuto (CC66) and soft (CC67) pedals, down from 64; they hold no key', () => {
+    expect(parseMidiMessage([0xb0, 66, 127], 7)).toEqual({
+      type: 'sostenuto',
+      time: 7,
+      channel: 0,
+      down: true,
+    });
+    expect(parseMidiMessage([0xb3, 66, 63], 7)).toEqual({
+      type: 'sostenuto',
+      time: 7,
+      channel: 3,
+      down: false,
+    });
+    expect(parseMidiMessage([0xb0, 67, 64], 8)).toEqual({ type: 'soft', time: 8, channel: 0, down: true });
+    expect(parseMidiMessage([0xb0, 67, 0], 8)).toMatchObject({ type: 'soft', down: false });
+    const held: ReadonlySet<number> = new Set([60]);
+    expect(heldAfter(held, parseMidiMessage([0xb0, 66, 127], 0)!)).toBe(held);
+    expect(heldAfter(held, parseMidiMessage([0xb0, 67, 127], 0)!)).toBe(held);
+    expect(isPedal(parseMidiMessage([0xb0, 67, 127], 0)!)).toBe(true);
+    expect(isPedal(parseMidiMessage([0x90, 60, 1], 0)!)).toBe(false);
   });
 
   it('reads all notes off and all sound off', () => {

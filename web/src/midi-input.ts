@@ -1,8 +1,9 @@
 /**
  * What a MIDI keyboard sends, as plain events (tested without a browser): Web MIDI hands the page
  * one complete message at a time, with the time it arrived (`MIDIMessageEvent.timeStamp`, the
- * clock of `performance.now()`). Keys, the sustain pedal (CC64) and *all notes off* become events;
- * everything else (clock, active sensing, other controllers, SysEx) is left out.
+ * clock of `performance.now()`). Keys, the three pedals (sustain CC64, sostenuto CC66, soft CC67)
+ * and *all notes off* become events; everything else (clock, active sensing, other controllers,
+ * SysEx) is left out.
  */
 
 /** Milliseconds on the page's clock (`performance.now()`), as Web MIDI stamps its messages. */
@@ -26,6 +27,15 @@ export type MidiEvent =
     }
   /** The sustain pedal: down from a CC64 value of 64, as the MIDI importer reads it. */
   | { readonly type: 'pedal'; readonly time: Milliseconds; readonly channel: number; readonly down: boolean }
+  /** The sostenuto pedal (CC66), down from 64: holds the keys down when it goes down. */
+  | {
+      readonly type: 'sostenuto';
+      readonly time: Milliseconds;
+      readonly channel: number;
+      readonly down: boolean;
+    }
+  /** The soft pedal (una corda, CC67), down from 64. */
+  | { readonly type: 'soft'; readonly time: Milliseconds; readonly channel: number; readonly down: boolean }
   /** CC123 (all notes off) or CC120 (all sound off): every key of the channel lets go. */
   | { readonly type: 'all-off'; readonly time: Milliseconds; readonly channel: number };
 
@@ -33,11 +43,13 @@ const NOTE_OFF = 0x80;
 const NOTE_ON = 0x90;
 const CONTROL = 0xb0;
 const SUSTAIN = 64;
+const SOSTENUTO = 66;
+const SOFT = 67;
 const ALL_SOUND_OFF = 120;
 const ALL_NOTES_OFF = 123;
 
 /**
- * The event of one MIDI message, or null when it is not a key, the pedal or *all notes off* (or is
+ * The event of one MIDI message, or null when it is not a key, a pedal or *all notes off* (or is
  * malformed: a data byte of 128 or more, bytes missing).
  *
  * @param data - the message's bytes (status first; Web MIDI never uses running status)
@@ -58,6 +70,8 @@ export function parseMidiMessage(data: ArrayLike<number>, time: Milliseconds): M
   if (kind === NOTE_ON || kind === NOTE_OFF) return { type: 'note-off', time, channel, pitch: d1 };
   if (kind !== CONTROL) return null;
   if (d1 === SUSTAIN) return { type: 'pedal', time, channel, down: d2 >= 64 };
+  if (d1 === SOSTENUTO) return { type: 'sostenuto', time, channel, down: d2 >= 64 };
+  if (d1 === SOFT) return { type: 'soft', time, channel, down: d2 >= 64 };
   if (d1 === ALL_NOTES_OFF || d1 === ALL_SOUND_OFF) return { type: 'all-off', time, channel };
   return null;
 }
@@ -89,6 +103,15 @@ export function heldAfter(held: ReadonlySet<number>, event: MidiEvent): Readonly
       return next.size === held.size ? held : next;
     }
     case 'pedal':
+    case 'sostenuto':
+    case 'soft':
       return held;
   }
+}
+
+/** Whether an event is one of the three pedals (which alone is not playing). */
+export function isPedal(
+  event: MidiEvent,
+): event is Extract<MidiEvent, { type: 'pedal' | 'sostenuto' | 'soft' }> {
+  return event.type === 'pedal' || event.type === 'sostenuto' || event.type === 'soft';
 }

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createMidiPlayer, noteMessages, silenceMessages } from './midi-output.js';
+import type { BeatGrid } from '../../src/public/index.js';
+import { clickMessages, createMidiPlayer, noteMessages, silenceMessages } from './midi-output.js';
 
 const note = (pitch: number, time: number, duration: number, velocity = 80) => ({
   pitch,
@@ -33,6 +34,22 @@ describe('playing on a MIDI output', () => {
       [0x80, 67, 0],
       [0xb0, 64, 0],
       [0xb0, 123, 0],
+    ]);
+  });
+
+  it('leaves the pedal and the keys a person holds alone when they play on the device too', () => {
+    expect(silenceMessages([60, 67], 0, new Set([67, 72]))).toEqual([[0x80, 60, 0]]);
+    expect(silenceMessages([60], 0, new Set())).toEqual([[0x80, 60, 0]]); // no pedal up, no all off
+  });
+
+  it('clicks the metronome on General MIDI channel 10: wood blocks, high on the downbeat, short', () => {
+    expect(clickMessages({ at: 2, downbeat: true })).toEqual([
+      { at: 2, data: [0x99, 76, 110] },
+      { at: 2.05, data: [0x89, 76, 0] },
+    ]);
+    expect(clickMessages({ at: 2.5, downbeat: false })).toEqual([
+      { at: 2.5, data: [0x99, 77, 80] },
+      { at: 2.55, data: [0x89, 77, 0] },
     ]);
   });
 
@@ -93,6 +110,50 @@ describe('playing on a MIDI output', () => {
       sent = [];
       advance(500);
       expect(sent).toEqual([]);
+    });
+
+    it('sends the metronome with the notes, stamped on the beats, while the click is on', () => {
+      const player = createMidiPlayer(sink, () => clock);
+      let grid: BeatGrid | null = { bpm: 120, meter: { numerator: 2, denominator: 4 }, offset: 0 };
+      // From 0.75 s at 120 bpm in 2/4: beats at 1 s (a downbeat), 1.5 s, 2 s (a downbeat)...
+      player.play([note(60, 0, 3)], 0.75, { click: () => grid });
+      advance(1100); // sent up to 0.25 s ahead: up to 1.3 s of playing
+      const clicks = () => sent.filter((m) => (m.data[0]! & 0x0f) === 9);
+      const ons = clicks().filter((m) => m.data[0] === 0x99);
+      expect(ons.map((m) => [m.data[1], m.at])).toEqual([
+        [76, 1300], // 0.25 s of playing, after the 50 ms start: 1050 + 250
+        [77, 1800],
+        [76, 2300],
+      ]);
+      const offs = clicks().filter((m) => m.data[0] === 0x89);
+      expect(offs.map((m) => [m.data[1], m.at])).toEqual([
+        [76, 1350],
+        [77, 1850],
+        [76, 2350],
+      ]);
+      expect(sent.filter((m) => m.data[0] === 0x90)).toHaveLength(1); // the notes go as before
+      grid = null; // the click turned off: no more clicks than those already sent
+      advance(1000);
+      expect(clicks()).toHaveLength(6);
+      player.stop();
+      sent = [];
+      player.play([note(60, 0, 1)], 0); // no click asked for
+      advance(1200);
+      expect(sent.some((m) => (m.data[0]! & 0x0f) === 9)).toBe(false);
+    });
+
+    it('on stop, lets go only of its own keys while a person plays on the device', () => {
+      const held = new Set([62]);
+      const player = createMidiPlayer(
+        sink,
+        () => clock,
+        () => held,
+      );
+      player.play([note(60, 0, 5), note(62, 0, 5)], 0);
+      advance(100);
+      sent = [];
+      player.stop();
+      expect(sent.map((m) => m.data)).toEqual([[0x80, 60, 0]]);
     });
 
     it('adds notes written while it plays, and goes round a loop', () => {

@@ -82,6 +82,87 @@ describe('recording a take from a MIDI keyboard', () => {
     ]);
   });
 
+  it('holds by the sostenuto pedal only the keys down when it went down, until it lifts', () => {
+    const played = events([
+      [0, 0x90, 48, 90], // down when the sostenuto goes down: held
+      [0, 0x90, 52, 80], // down too, but let go after the pedal lifts: its own length
+      [100, 0xb0, 66, 127],
+      [200, 0x80, 48, 0],
+      [300, 0x90, 60, 70], // struck under the sostenuto: not held
+      [400, 0x80, 60, 0],
+      [450, 0xb0, 66, 127], // pressed again while down: catches nothing more
+      [500, 0x90, 64, 60],
+      [600, 0x80, 64, 0],
+      [1000, 0xb0, 66, 0], // the sostenuto lifts: 48 ends here
+      [1200, 0x80, 52, 0],
+    ]);
+    expect(rounded(takeNotes(played, { piece: 0, clockMs: 0 }, 1500))).toEqual([
+      { pitch: 48, velocity: 90, time: 0, duration: 1 },
+      { pitch: 52, velocity: 80, time: 0, duration: 1.2 },
+      { pitch: 60, velocity: 70, time: 0.3, duration: 0.1 },
+      { pitch: 64, velocity: 60, time: 0.5, duration: 0.1 },
+    ]);
+  });
+
+  it('sostenuto: per channel, until now while down, cut by a re-strike, and under the sustain pedal', () => {
+    const stillDown = events([
+      [0, 0x90, 48, 90],
+      [0, 0x91, 50, 90], // channel 2: not caught by channel 1's pedal
+      [50, 0xb0, 66, 127],
+      [100, 0x80, 48, 0],
+      [100, 0x81, 50, 0],
+    ]);
+    expect(rounded(takeNotes(stillDown, { piece: 0, clockMs: 0 }, 900)).map((n) => n.duration)).toEqual([
+      0.9, 0.1,
+    ]);
+    const restruck = events([
+      [0, 0x90, 48, 90],
+      [50, 0xb0, 66, 127],
+      [100, 0x80, 48, 0],
+      [400, 0x90, 48, 70], // struck again while the sostenuto holds it: the first ends here
+      [500, 0x80, 48, 0], // and the second is not held
+      [1000, 0xb0, 66, 0],
+    ]);
+    expect(rounded(takeNotes(restruck, { piece: 0, clockMs: 0 }, 1100))).toEqual([
+      { pitch: 48, velocity: 90, time: 0, duration: 0.4 },
+      { pitch: 48, velocity: 70, time: 0.4, duration: 0.1 },
+    ]);
+    const withSustain = events([
+      [0, 0x90, 48, 90],
+      [50, 0xb0, 66, 127],
+      [100, 0x80, 48, 0],
+      [300, 0xb0, 64, 127], // the sustain pedal down when the sostenuto lifts...
+      [500, 0xb0, 66, 0],
+      [800, 0xb0, 64, 0], // ...holds the note on until it lifts too
+    ]);
+    expect(takeNotes(withSustain, { piece: 0, clockMs: 0 }, 900)[0]!.duration).toBeCloseTo(0.8);
+    const without = events([
+      [0, 0x90, 48, 90],
+      [100, 0x80, 48, 0],
+      [300, 0xb0, 64, 127],
+      [800, 0xb0, 64, 0],
+    ]);
+    expect(takeNotes(without, { piece: 0, clockMs: 0 }, 900)[0]!.duration).toBeCloseTo(0.1);
+  });
+
+  it('keeps the velocities as played under the soft pedal, and its lengths as without it', () => {
+    const plainly: [number, number, number, number][] = [
+      [0, 0x90, 60, 100],
+      [300, 0x80, 60, 0],
+      [400, 0x90, 62, 50],
+      [600, 0x80, 62, 0],
+    ];
+    const soft: [number, number, number, number][] = [
+      [0, 0xb0, 67, 127],
+      ...plainly.slice(0, 2),
+      [350, 0xb0, 67, 0],
+      ...plainly.slice(2),
+    ];
+    const expected = takeNotes(events(plainly), { piece: 1, clockMs: 0 }, 700);
+    expect(expected.map((n) => n.velocity)).toEqual([100, 50]);
+    expect(takeNotes(events(soft), { piece: 1, clockMs: 0 }, 700)).toEqual(expected);
+  });
+
   it('keeps the pedal to its channel, leaves channel 10 out, brings pitches into 0..119 by octave', () => {
     const played = events([
       [0, 0xb1, 64, 127], // pedal on channel 2 only

@@ -1,7 +1,7 @@
 import { clampPitch, type Note, type Seconds } from '../../src/public/index.js';
 import { applySustain } from '../../src/public/internals.js';
 import { applyEdit, MIN_DURATION, type EditorNote, type EditorState } from './editor-state.js';
-import type { MidiEvent, Milliseconds } from './midi-input.js';
+import { isPedal, type MidiEvent, type Milliseconds } from './midi-input.js';
 
 /**
  * Recording from a MIDI keyboard, as plain functions (tested without a browser): a *take* is the
@@ -14,6 +14,19 @@ import type { MidiEvent, Milliseconds } from './midi-input.js';
  * released while the pedal is down sounds until the pedal lifts; a key struck again under the
  * pedal ends the sound before it), pitches brought into the model's 0..119 by octave, channel 10
  * (drums) left out. A key still down, or a pedal still down, holds its notes until now.
+ *
+ * Two pedals the importer leaves out are read here too (a file's CC66 and CC67 are still ignored by
+ * `howl import`):
+ * - The sostenuto pedal (CC66), per channel: the notes whose keys are down at the moment it goes
+ *   down sound until it lifts (or until the key is let go, if later); notes struck while it is
+ *   down are not held by it. A held note struck again ends at the new onset (one key cannot sound
+ *   twice), and the new note lasts as played. The sustain pedal then applies on top, from the later
+ *   of the key's release and the sostenuto's: a damper falls only when the key, the sostenuto and
+ *   the sustain pedal have all let go of it.
+ * - The soft pedal (una corda, CC67) changes nothing in the notes: the piece's notes hold only a
+ *   pitch, a velocity and times, so their velocities are kept exactly as played (as the importer
+ *   keeps them), and the pedal is not scaled into them. It stays in the take's events, and *thru*
+ *   forwards it to a MIDI output as it is played (`midi-thru.ts`).
  */
 
 /** Where a take sits in the piece: its clock time `clockMs` is piece time `piece`. */
@@ -32,17 +45,29 @@ interface Played {
   readonly velocity: number;
   readonly start: Milliseconds;
   end: Milliseconds;
+  /** Caught by the sostenuto pedal: held until it lifts (NaN: while it is still down). */
+  sostenutoUntil?: Milliseconds;
 }
 
-/** The keys of `events` paired into notes (first in, first out); keys still down end at `now`. */
+/**
+ * The keys of `events` paired into notes (first in, first out); keys still down end at `now`.
+ * Notes whose keys are down when the sostenuto pedal goes down get `sostenutoUntil`.
+ */
 function pairKeys(events: readonly MidiEvent[], now: Milliseconds): Played[] {
   const played: Played[] = [];
   const open = new Map<number, Played[]>();
+  /** Per channel: the notes the sostenuto pedal holds while it is down. */
+  const caught = new Map<number, Played[]>();
   const release = (note: Played, time: Milliseconds): void => {
     note.end = Math.max(note.start, time);
   };
   for (const event of events) {
-    if (event.channel === DRUM_CHANNEL || event.type === 'pedal') continue;
+    if (event.channel === DRUM_CHANNEL) continue;
+    if (event.type === 'sostenuto') {
+      catchBySostenuto(event, open, caught);
+      continue;
+    }
+    if (isPedal(event)) continue;
     if (event.type === 'all-off') {
       for (const [key, notes] of open) {
         if (key >> 7 !== event.channel) continue;
@@ -65,7 +90,45 @@ function pairKeys(events: readonly MidiEvent[], now: Milliseconds): Played[] {
     }
   }
   for (const notes of open.values()) for (const note of notes) release(note, now);
+  holdBySostenuto(played, now);
   return played;
+}
+
+/**
+ * The sostenuto pedal going down catches the channel's keys down now; going up, it sets how long
+ * they are held. A press while it is already down catches nothing more (the pedal is held).
+ */
+function catchBySostenuto(
+  event: Extract<MidiEvent, { type: 'sostenuto' }>,
+  open: ReadonlyMap<number, readonly Played[]>,
+  caught: Map<number, Played[]>,
+): void {
+  const held = caught.get(event.channel);
+  if (event.down) {
+    if (held !== undefined) return;
+    const down: Played[] = [];
+    for (const [key, notes] of open) if (key >> 7 === event.channel) down.push(...notes);
+    for (const note of down) note.sostenutoUntil = NaN;
+    caught.set(event.channel, down);
+  } else if (held !== undefined) {
+    for (const note of held) note.sostenutoUntil = event.time;
+    caught.delete(event.channel);
+  }
+}
+
+/**
+ * Extends the notes the sostenuto pedal caught to its release (`now` while it is still down), but
+ * not past the next onset of the same key.
+ */
+function holdBySostenuto(played: Played[], now: Milliseconds): void {
+  played.forEach((note, i) => {
+    if (note.sostenutoUntil === undefined) return;
+    const until = Number.isNaN(note.sostenutoUntil) ? now : note.sostenutoUntil;
+    const next = played.find(
+      (n, j) => j > i && n.channel === note.channel && n.pitch === note.pitch && n.start >= note.start,
+    );
+    note.end = Math.max(note.end, Math.min(until, next?.start ?? Infinity));
+  });
 }
 
 /** Extends the notes' ends by the pedal (the importer's rules); returns the notes it removes. */

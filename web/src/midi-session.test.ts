@@ -7,11 +7,17 @@ import { createGenerationControl } from './generation-control.js';
 import { parseMidiMessage } from './midi-input.js';
 import { createMidiSession, type MidiSession } from './midi-session.js';
 
-/** A composer that answers with a rising line, a quarter second apart, after the prefix's last note. */
-function fakeComposer(): ComposerClient & { prefixes: Note[][] } {
+/**
+ * A composer that answers with a rising line, a quarter second apart, after the prefix's last note.
+ * With `hold`, it is still writing (its notes given) until it is stopped.
+ */
+function fakeComposer(): ComposerClient & { prefixes: Note[][]; hold: boolean; stops: number } {
   const prefixes: Note[][] = [];
-  return {
+  let stopped = (): void => {};
+  const composer = {
     prefixes,
+    hold: false,
+    stops: 0,
     loadUrl: () => Promise.reject(new Error('unused')),
     loadFiles: () => Promise.reject(new Error('unused')),
     generate({ prefix, count, until, onNotes }) {
@@ -24,25 +30,24 @@ function fakeComposer(): ComposerClient & { prefixes: Note[][] } {
         notes.push({ pitch: 60 + (i % 12), velocity: 64, time, duration: 0.2 });
       }
       onNotes(notes);
-      return Promise.resolve({
-        type: 'done',
-        id: 1,
-        made: notes.length,
-        fed: 0,
-        kept: 0,
-        ms: 1,
-        stopped: false,
-      });
+      const done = { type: 'done', id: 1, made: notes.length, fed: 0, kept: 0, ms: 1 } as const;
+      if (!composer.hold) return Promise.resolve({ ...done, stopped: false });
+      return new Promise((resolve) => (stopped = () => resolve({ ...done, stopped: true })));
     },
     fill: () => Promise.reject(new Error('unused')),
-    stop: () => {},
-  };
+    stop: () => {
+      composer.stops++;
+      stopped();
+    },
+  } satisfies ComposerClient & { prefixes: Note[][]; hold: boolean; stops: number };
+  return composer;
 }
 
 describe('the MIDI session: record and answer', () => {
   let clock: number;
   let state: EditorState;
   let played: { notes: Note[]; from: number; at: number }[];
+  let stops: () => number;
   let settings: AnswerSettings;
   let session: MidiSession;
   let composer: ReturnType<typeof fakeComposer>;
@@ -73,6 +78,11 @@ describe('the MIDI session: record and answer', () => {
     /** The answer plays from the clock time of `play` on. */
     const player = {
       playing: false,
+      stops: 0,
+      stop() {
+        player.stops++;
+        player.playing = false;
+      },
       play(notes: readonly Note[], from: number) {
         played.push({ notes: [...notes], from, at: clock });
         player.playing = true;
@@ -84,6 +94,7 @@ describe('the MIDI session: record and answer', () => {
         return last.from + (clock - last.at) / 1000;
       },
     };
+    stops = () => player.stops;
     session = createMidiSession({
       getState: () => state,
       write: update,
@@ -169,22 +180,77 @@ describe('the MIDI session: record and answer', () => {
     expect(played[0]!.from).toBe(2.5);
     expect(played[0]!.notes).toHaveLength(4);
     expect(session.figures).toMatchObject({ phase: 'playing', answers: 1, answered: 4 });
-    // ...and a key played over the answer lands where it was heard.
-    await wait(500);
+    await wait(played[0]!.at + 940 - clock);
+    expect(session.figures.phase).toBe('playing');
+    await wait(20);
+    expect(session.figures.phase).toBe('listening'); // the answer (0.95 s) has sounded
+    expect(stops()).toBe(0); // and was not cut
+    // A second call, answered too.
     send([0x90, 72, 80]);
     await wait(100);
     send([0x80, 72, 0]);
-    await wait(400);
-    expect(session.figures.phase).toBe('listening'); // the answer (0.95 s) has sounded
-    const c5 = state.notes.find((n) => n.pitch === 72)!;
-    expect(c5.time).toBeCloseTo(3.1, 2); // 0.6 s after the answer started at 2.5 s
-    expect(state.past).toHaveLength(3); // the call, the answer, the next call: one step each
-    await wait(1500);
-    expect(session.figures.answers).toBe(2); // that call is answered too
+    await wait(1600);
+    expect(session.figures.answers).toBe(2);
     expect(composer.prefixes[1]!.at(-1)!.pitch).toBe(72);
+    expect(state.past).toHaveLength(4); // the calls and the answers: one step each
     session.toggleAnswer();
     expect(session.recording).toBe(false); // answer mode started the recording, and ends it
     expect(session.figures.phase).toBe('off');
+  });
+
+  it('a key over the answer cuts it off: the sound stops, the piece keeps what was heard', async () => {
+    session.toggleAnswer();
+    send([0x90, 60, 90]);
+    await wait(250);
+    send([0x80, 60, 0]);
+    await wait(1600); // the pause: the answer (61, 62, 63, 64 from 2.25 s) plays
+    expect(session.figures.phase).toBe('playing');
+    const answerSteps = state.past.length;
+    expect(played[0]!.from).toBe(2.25);
+    await wait(played[0]!.at + 600 - clock); // the sound is at 2.85 s: 63 (2.75 s) sounds
+    send([0x90, 72, 80]);
+    expect(stops()).toBe(1);
+    expect(session.figures).toMatchObject({ phase: 'listening', cuts: 1 });
+    expect(plain(state.notes)).toEqual([
+      [60, 90, 2, 0.25],
+      [61, 64, 2.25, 0.2],
+      [62, 64, 2.5, 0.2],
+      [63, 64, 2.75, 0.1], // cut where the sound was; 64 (3 s) was never heard
+      [72, 80, 2.85, 0.01], // the new call starts there
+    ]);
+    expect(state.past).toHaveLength(answerSteps + 1); // the cut is within the answer's step
+    await wait(200);
+    send([0x80, 72, 0]);
+    expect(session.figures.phase).toBe('listening');
+    await wait(1600);
+    expect(session.figures.answers).toBe(2); // the call that cut in is answered in its turn
+    expect(composer.prefixes[1]!.map((n) => n.pitch)).toEqual([60, 61, 62, 63, 72]);
+  });
+
+  it('a key while the model writes stops it, and nothing of its answer stays', async () => {
+    composer.hold = true;
+    session.toggleAnswer();
+    send([0x90, 60, 90]);
+    await wait(250);
+    send([0x80, 60, 0]);
+    await wait(1600);
+    expect(session.figures.phase).toBe('writing');
+    expect(state.notes).toHaveLength(5); // the model's notes are in, it writes on
+    send([0x90, 67, 80]);
+    expect(composer.stops).toBe(1);
+    expect(session.figures).toMatchObject({ phase: 'listening', cuts: 1 });
+    await wait(60); // the next tick writes the take
+    expect(played).toHaveLength(0); // never played
+    expect(plain(state.notes).map((n) => n.slice(0, 3))).toEqual([
+      [60, 90, 2],
+      [67, 80, 2.25], // at the cursor, after the call (held: growing)
+    ]);
+    expect(state.past).toHaveLength(2); // the call, the new take: the answer left no step
+    send([0x80, 67, 0]);
+    composer.hold = false;
+    await wait(1600);
+    expect(session.figures.answers).toBe(2);
+    expect(played).toHaveLength(1);
   });
 
   it('answers for a number of seconds', async () => {

@@ -2,14 +2,16 @@ import type { Note, Seconds } from '../../src/public/index.js';
 import {
   answerLimit,
   answerStep,
+  cutAnswer,
   startAnswering,
   type AnswerInput,
+  type AnswerPhase,
   type AnswerSettings,
   type AnswerState,
 } from './answer-mode.js';
 import { cursorIndex, setCursor, type EditorState } from './editor-state.js';
 import type { GenerationControl } from './generation-control.js';
-import { heldAfter, type MidiEvent, type Milliseconds } from './midi-input.js';
+import { heldAfter, isPedal, type MidiEvent, type Milliseconds } from './midi-input.js';
 import {
   takeAnchor,
   takeEnd,
@@ -24,8 +26,11 @@ import {
  * *Record* and *Answer* with a MIDI keyboard: the keyboard's events become a take in the piece
  * (`midi-recorder.ts`), written as they come, and in *Answer* mode the pause detector
  * (`answer-mode.ts`) asks the model to continue from them through the page's own generation
- * (the composer worker), then plays the answer and listens again. No DOM here: the page's wiring
- * (`midi-control.ts`) feeds it messages and shows its state.
+ * (the composer worker), then plays the answer and listens again. A key struck while the model
+ * writes or the answer sounds cuts the answer off: the model and the sound stop, the piece keeps
+ * the answer as far as it was heard (`cutAnswer`), and that key starts the next call, where the
+ * answer stopped. No DOM here: the page's wiring (`midi-control.ts`) feeds it messages and shows
+ * its state.
  */
 export interface MidiSessionHost {
   readonly getState: () => EditorState;
@@ -39,6 +44,8 @@ export interface MidiSessionHost {
     /** Where the sound is in the piece, or null when nothing plays. */
     position(): Seconds | null;
     readonly playing: boolean;
+    /** Stops the sound at once (an answer cut off). */
+    stop(): void;
   };
   readonly answerSettings: () => AnswerSettings;
   readonly modelReady: () => boolean;
@@ -66,6 +73,8 @@ export interface MidiSession {
     takes: number;
     /** Notes in the piece the model answered with, last time. */
     answered: number;
+    /** Answers cut off by a key. */
+    cuts: number;
   };
 }
 
@@ -78,9 +87,23 @@ interface Take {
   anchor: TakeAnchor | null;
   ids: TakeIds;
   held: ReadonlySet<number>;
+  /** The sustain or the sostenuto pedal is down (notes grow until it lifts). */
   pedal: boolean;
+  sostenuto: boolean;
   dirty: boolean;
   notes: Note[];
+}
+
+/** The answer being written or played: what a cut needs to know. */
+interface Reply {
+  /** Ids from here on are the model's (nothing else is written while it writes). */
+  readonly firstId: number;
+  /** The cursor before the answer (where it goes back to when nothing was heard). */
+  readonly cursor: Seconds;
+  /** The answer's notes, once written. */
+  ids: ReadonlySet<number> | null;
+  /** A key cut it off. */
+  cut: boolean;
 }
 
 /** What the session's parts share. */
@@ -91,6 +114,7 @@ interface Session {
   /** *Answer* turned recording on (and so turns it off). */
   answerStartedRecording: boolean;
   answer: AnswerState | null;
+  reply: Reply | null;
   take: Take | null;
   /** After an answer: how piece time follows the clock, so the next call lands where it was heard. */
   follow: Follow | null;
@@ -140,8 +164,50 @@ function step(s: Session, input: AnswerInput): void {
   s.answer = next.state;
   s.figures.phase = s.answer.phase;
   s.figures.answers = s.answer.answers;
+  if (next.cut) cutOff(s, before, input.type === 'midi' ? input.event.time : s.now());
   if (next.answer) void respond(s);
   if (s.answer.phase !== before) s.host.changed();
+}
+
+/**
+ * A key came in over the answer at `time`: stops the model (the answer is trimmed once it has
+ * stopped) or the sound, and keeps in the piece what was heard up to the key; the take then starts
+ * right there.
+ */
+function cutOff(s: Session, phase: AnswerPhase, time: Milliseconds): void {
+  const { reply, host } = s;
+  if (reply === null || reply.cut) return;
+  reply.cut = true;
+  s.figures.cuts++;
+  host.say('Cut in: the answer stops where you came in.');
+  if (phase === 'writing') {
+    if (host.getState().generation !== null) return host.generation.stop(); // `respond` trims
+    host.player.stop(); // its sound may be starting (`respond` stops it again once it has)
+    return trim(s, reply, null);
+  }
+  const at = host.player.position();
+  host.player.stop();
+  if (at === null) return trim(s, reply, Infinity); // it had just ended: all of it was heard
+  // Where the sound was when the key came (a moment before it was handled here).
+  const now = s.now();
+  const heard = Math.max(0, at - Math.max(0, now - time) / 1000);
+  s.follow = { piece: heard, clockMs: time, latest: heard };
+  trim(s, reply, heard);
+}
+
+/** Keeps of a cut answer what was heard up to `heard` (null: none of it). */
+function trim(s: Session, reply: Reply, heard: Seconds | null): void {
+  if (s.reply === reply) s.reply = null;
+  const ids =
+    reply.ids ??
+    new Set(
+      s.host
+        .getState()
+        .notes.filter((n) => n.id >= reply.firstId)
+        .map((n) => n.id),
+    );
+  if (heard === null) s.follow = null; // nothing was heard: the next call goes at the cursor
+  s.host.write((state) => cutAnswer(state, ids, heard, reply.cursor));
 }
 
 /** The pause came: the model continues from the call, and the answer is played. */
@@ -155,14 +221,22 @@ async function respond(s: Session): Promise<void> {
     return step(s, { type: 'written', time: now(), until: null });
   }
   const firstId = host.getState().nextId;
+  const reply: Reply = { firstId, cursor: host.getState().cursor, ids: null, cut: false };
+  s.reply = reply;
   const limit = answerLimit(settings);
   await generation.start(cursorIndex(host.getState()), limit.count, limit.seconds);
+  if (reply.cut) return trim(s, reply, null);
   const notes = host.getState().notes.filter((n) => n.id >= firstId);
+  reply.ids = new Set(notes.map((n) => n.id));
   s.figures.answered = notes.length;
-  if (s.answer === null || notes.length === 0) return step(s, { type: 'written', time: now(), until: null });
+  if (s.answer === null || notes.length === 0) {
+    if (s.reply === reply) s.reply = null;
+    return step(s, { type: 'written', time: now(), until: null });
+  }
   const first = notes[0]!.time;
   const last = takeEnd(notes)!;
   await host.player.play(notes, first);
+  if (reply.cut) return host.player.stop(); // cut in before the sound started: already trimmed
   const at = host.player.position() ?? first;
   s.follow = { piece: at, clockMs: now(), latest: last + settings.pause };
   step(s, { type: 'written', time: now(), until: now() + (last - at) * 1000 });
@@ -176,7 +250,7 @@ function setRecording(s: Session, on: boolean): void {
   if (on) {
     s.timer = setInterval(() => {
       const { take } = s;
-      if (take !== null && (take.dirty || take.held.size > 0 || take.pedal)) flush(s);
+      if (take !== null && (take.dirty || take.held.size > 0 || take.pedal || take.sostenuto)) flush(s);
       step(s, { type: 'tick', time: s.now() });
     }, TICK_MS);
   } else {
@@ -188,6 +262,7 @@ function setRecording(s: Session, on: boolean): void {
 
 function stopAnswering(s: Session): void {
   s.answer = null;
+  s.reply = null;
   s.follow = null;
   s.figures.phase = 'off';
 }
@@ -212,10 +287,11 @@ export function createMidiSession(host: MidiSessionHost): MidiSession {
     recording: false,
     answerStartedRecording: false,
     answer: null,
+    reply: null,
     take: null,
     follow: null,
     timer: undefined,
-    figures: { phase: 'off', answers: 0, takes: 0, answered: 0 },
+    figures: { phase: 'off', answers: 0, takes: 0, answered: 0, cuts: 0 },
   };
   return {
     message(event) {
@@ -226,15 +302,17 @@ export function createMidiSession(host: MidiSessionHost): MidiSession {
         ids: [],
         held: new Set(),
         pedal: false,
+        sostenuto: false,
         dirty: false,
         notes: [],
       });
       take.events.push(event);
       take.held = heldAfter(take.held, event);
       if (event.type === 'pedal') take.pedal = event.down;
+      if (event.type === 'sostenuto') take.sostenuto = event.down;
       take.dirty = true;
       step(s, { type: 'midi', event });
-      if (event.type !== 'pedal') flush(s);
+      if (!isPedal(event)) flush(s);
     },
     toggleRecord() {
       s.answerStartedRecording = false;

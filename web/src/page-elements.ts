@@ -65,6 +65,7 @@ export const ui = {
   midiControls: $<HTMLElement>('midi-controls'),
   midiIn: $<HTMLSelectElement>('midi-in'),
   midiOut: $<HTMLSelectElement>('midi-out'),
+  midiThru: $<HTMLInputElement>('midi-thru'),
   record: $<HTMLButtonElement>('record'),
   answer: $<HTMLButtonElement>('answer'),
   answerPause: $<HTMLInputElement>('answer-pause'),

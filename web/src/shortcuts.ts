@@ -57,7 +57,7 @@ export const SHORTCUT_HELP: readonly (readonly [string, string])[] = [
   ['S', 'snap to the grid on / off (alt while dragging: free)'],
   ['L, K', 'loop the ruler range, metronome click'],
   ['R', 'record from the MIDI keyboard at the cursor / stop recording'],
-  ['A', 'answer mode: the model answers when you pause playing / off'],
+  ['A', 'answer mode: the model answers when you pause playing (a key cuts the answer off) / off'],
   ['F, Shift+F', 'fill the ruler range from before and after it; fill again (another take)'],
   ['Shift+L', 'lock / unlock the selected notes (a fill keeps them)'],
   ['↑ ↓ (Shift: octave)', 'move the selection in pitch'],

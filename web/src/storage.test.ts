@@ -39,7 +39,12 @@ const work: SavedWork = {
       loop: true,
       click: true,
     },
-    midi: { input: 'input-1', output: 'output-2', answer: { pause: 2.5, length: 12, unit: 'seconds' } },
+    midi: {
+      input: 'input-1',
+      output: 'output-2',
+      thru: true,
+      answer: { pause: 2.5, length: 12, unit: 'seconds' },
+    },
   },
 };
 
@@ -133,11 +138,13 @@ describe('storage', () => {
     const record = (midi: object): string =>
       JSON.stringify({ version: 1, notes: [], cursor: 0, settings: { midi } });
     expect(decodeWork(record({ input: 'x' }))?.settings.midi).toEqual({ ...DEFAULT_MIDI, input: 'x' });
-    const bad = { input: 5, output: {}, answer: { pause: 0, length: 9999, unit: 'bars' } };
+    const bad = { input: 5, output: {}, thru: 'yes', answer: { pause: 0, length: 9999, unit: 'bars' } };
     expect(decodeWork(record(bad))?.settings.midi).toEqual(DEFAULT_MIDI);
+    expect(decodeWork(record({ thru: true }))?.settings.midi.thru).toBe(true);
     expect(DEFAULT_MIDI).toEqual({
       input: null,
       output: null,
+      thru: false, // off until asked for
       answer: { pause: 1.5, length: 16, unit: 'notes' },
     });
   });

@@ -55,16 +55,23 @@ export interface MidiSettings {
   readonly input: string | null;
   /** Null: the built-in piano. */
   readonly output: string | null;
+  /** Echo the input to the output (a MIDI device only; `midi-thru.ts`). */
+  readonly thru: boolean;
   readonly answer: AnswerSettings;
 }
 
-export const DEFAULT_MIDI: MidiSettings = { input: null, output: null, answer: DEFAULT_ANSWER };
+export const DEFAULT_MIDI: MidiSettings = { input: null, output: null, thru: false, answer: DEFAULT_ANSWER };
 
 /** The MIDI settings of a stored record, each bad or missing one at its default. */
 export function midiSettingsOf(value: unknown): MidiSettings {
   const m = recordOf(value);
   const id = (x: unknown): string | null => (typeof x === 'string' && x.length <= 256 ? x : null);
-  return { input: id(m['input']), output: id(m['output']), answer: answerSettingsOf(m['answer']) };
+  return {
+    input: id(m['input']),
+    output: id(m['output']),
+    thru: m['thru'] === true,
+    answer: answerSettingsOf(m['answer']),
+  };
 }
 
 /** The generation controls, and the grid's. */
