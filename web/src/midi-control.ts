@@ -247,7 +247,6 @@ function installAnswerInputs(host: MidiControlHost): void {
   applyMidiToInputs(host.getSettings());
 }
 
-
 /** A menu's first entries: value and label. */
 type Option = [string, string];
 
