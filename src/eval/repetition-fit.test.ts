@@ -36,7 +36,7 @@ const orders = [8, 4, 2];
 
 describe('fitRepetition', () => {
   test('music that repeats: large weights on long contexts, and a large gain', () => {
-    const fit = fitRepetition(uniform(repeated), repeated, orders);
+    const fit = fitRepetition(uniform(repeated), repeated, { orders, chordOrders: false });
     expect(fit.notes).toBe(3 * 47);
     expect(fit.config.orders).toEqual(orders);
     expect(fit.config.lambda.pitch[0]).toBeGreaterThan(0.9);
@@ -48,7 +48,7 @@ describe('fitRepetition', () => {
   });
 
   test('music that does not repeat: small weights, and the fit never loses likelihood', () => {
-    const fit = fitRepetition(uniform(random), random, orders);
+    const fit = fitRepetition(uniform(random), random, { orders, chordOrders: false });
     for (const attribute of ['pitch', 'delay', 'duration', 'velocity'] as const) {
       expect(fit.gain[attribute]).toBeGreaterThanOrEqual(-1e-3);
     }
@@ -58,7 +58,7 @@ describe('fitRepetition', () => {
 
 describe('withRepetition', () => {
   test('raises the log-probability of matched notes, leaves the others and its input alone', () => {
-    const { config } = fitRepetition(uniform(repeated), repeated, orders);
+    const { config } = fitRepetition(uniform(repeated), repeated, { orders, chordOrders: false });
     const pieces = [repeated[0]!, random[0]!];
     const before = uniform(pieces);
     const copy = Float64Array.from(before.pitchLogProb);
@@ -72,5 +72,43 @@ describe('withRepetition', () => {
     expect(mean(after.binned!.delay.slice(30, 47))).toBeGreaterThan(
       mean(before.binned!.delay.slice(30, 47)) + 1,
     );
+  });
+});
+
+describe('fitRepetition with the chord cache', () => {
+  /** Chords of 3 notes 10 ms apart (0.5 s between chords), each time in a random order. */
+  const chords = [
+    [48, 52, 55],
+    [50, 53, 57],
+    [52, 55, 59],
+    [47, 53, 55],
+    [48, 52, 60],
+    [45, 52, 57],
+  ];
+  const shuffled = (r: ReturnType<typeof createRng>): V1Row[] =>
+    Array.from({ length: 8 }, () => chords)
+      .flat()
+      .flatMap((chord) => {
+        const order = [...chord];
+        for (let i = order.length - 1; i > 0; i--) {
+          const j = r.int(0, i);
+          [order[i], order[j]] = [order[j]!, order[i]!];
+        }
+        return order.map((p, i): V1Row => [i === 0 ? 0.5 : 0.01, 0.4, 80 / 127, p - 60]);
+      });
+  const chordRng = createRng(11);
+  const performed = [shuffled(chordRng), shuffled(chordRng)];
+
+  test('chords played in another order each time: the chord cache gains on the interval cache', () => {
+    const fit = fitRepetition(uniform(performed), performed, { orders, chordOrders: [6, 3] });
+    expect(fit.config.chords?.chordBins).toBe(3);
+    expect(fit.config.chords?.orders).toEqual([6, 3]);
+    expect(fit.chords!.matched[0]).toBeGreaterThan(200);
+    expect(fit.chords!.gain.pitch).toBeGreaterThan(0.5);
+    expect(fit.config.chords!.lambda.pitch[0]).toBeGreaterThan(0.5);
+    // Scoring with it gives what the fit found, over both caches.
+    const scored = withRepetition(uniform(performed), performed, fit.config);
+    const gain = scored.pitchLogProb.reduce((a, b) => a + b, 0) / scored.count + Math.log(120);
+    expect(gain).toBeCloseTo(fit.gain.pitch, 6);
   });
 });

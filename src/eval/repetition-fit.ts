@@ -1,12 +1,13 @@
 import { timeBin, velocityBin } from '../encoding/grid.js';
 import type { V1Row } from '../encoding/v1.js';
-import {
-  RepetitionCache,
-  type BinnedAttribute,
-  type RepetitionConfig,
-} from '../generate/repetition-cache.js';
+import type { ChordCache, ChordMatch } from '../generate/chord-cache.js';
+import { RepetitionCache, type RepetitionConfig } from '../generate/repetition-cache.js';
+import type { ChordCacheConfig } from '../generate/repetition-config.js';
 import { mixLogProb } from '../generate/repetition-mix.js';
+import { fitMixture, REPETITION_WIDTHS } from './mixture-weights.js';
 import type { Predictions } from './predict.js';
+
+export { REPETITION_WIDTHS } from './mixture-weights.js';
 
 /**
  * Fitting a repetition cache's weights (`src/generate/repetition-cache.ts`) to a model, and
@@ -18,8 +19,11 @@ import type { Predictions } from './predict.js';
 /** The context lengths a cache is fitted with, longest first. */
 export const DEFAULT_REPETITION_ORDERS: readonly number[] = [32, 20, 12, 8, 6, 4, 3, 2];
 
-/** Kernel widths tried for the binned attributes, in ln(bin + 1). */
-export const REPETITION_WIDTHS: readonly number[] = [0.02, 0.05, 0.1, 0.2, 0.4];
+/** The chord cache's context lengths (intervals of the chords' pitch-ordered notes), longest first. */
+export const DEFAULT_CHORD_ORDERS: readonly number[] = [24, 16, 12, 8, 6, 4, 3, 2];
+
+/** Delay bins within which a note belongs to the chord before it (3: under 40 ms). */
+export const DEFAULT_CHORD_BINS = 3;
 
 const ATTRIBUTES = ['delay', 'pitch', 'duration', 'velocity'] as const;
 type Attribute = (typeof ATTRIBUTES)[number];
@@ -79,6 +83,27 @@ function walk(
   });
 }
 
+/** `walk` for the chord cache of a fed `RepetitionCache`: `visit` for each note its chord cache has a match for. */
+function walkChords(
+  config: RepetitionConfig,
+  predictions: Predictions,
+  pieces: readonly (readonly V1Row[])[],
+  visit: (cache: ChordCache, match: ChordMatch, k: number, next: RealNote) => void,
+): void {
+  const cache = new RepetitionCache(config).chords!;
+  pieces.forEach((rows, p) => {
+    if (rows.length < 2) return;
+    cache.clear();
+    cache.push(rows[0]!);
+    for (let t = 0; t + 1 < rows.length; t++) {
+      const next = realNote(rows[t + 1]!);
+      const match = cache.match();
+      if (match) visit(cache, match, predictions.offsets[p]! + t, next);
+      cache.pushBins(next.pitch, next.delay, next.duration, next.velocity);
+    }
+  });
+}
+
 /** The cache's probability of a note's real attribute (and whether it had an opinion). */
 function cacheProbability(
   cache: RepetitionCache,
@@ -98,30 +123,6 @@ function cacheProbability(
   return { q: probability, votes };
 }
 
-/** λ maximising Σ ln((1 − λ) p_i + λ q_i), by EM from 0.5 (the objective is concave in λ). */
-function fitWeight(p: readonly number[], q: readonly number[]): { lambda: number; gain: number } {
-  if (p.length === 0) return { lambda: 0, gain: 0 };
-  let lambda = 0.5;
-  for (let iteration = 0; iteration < 200; iteration++) {
-    let share = 0;
-    for (let i = 0; i < p.length; i++) {
-      const mixed = (1 - lambda) * p[i]! + lambda * q[i]!;
-      share += mixed > 0 ? (lambda * q[i]!) / mixed : 0;
-    }
-    const next = Math.min(0.99, share / p.length);
-    if (Math.abs(next - lambda) < 1e-6) {
-      lambda = next;
-      break;
-    }
-    lambda = next;
-  }
-  lambda = Math.round(lambda * 1000) / 1000;
-  let gain = 0;
-  for (let i = 0; i < p.length; i++)
-    gain += Math.log((1 - lambda) * p[i]! + lambda * q[i]!) - Math.log(p[i]!);
-  return { lambda, gain };
-}
-
 /** What `fitRepetition` found: the config, and the nats it gains on the notes it was fitted on. */
 export interface RepetitionFit {
   readonly config: RepetitionConfig;
@@ -129,85 +130,114 @@ export interface RepetitionFit {
   readonly notes: number;
   /** Notes with a match, per order. */
   readonly matched: readonly number[];
-  /** Mean gain in nats per note (over all notes read) of each attribute on the fitting notes. */
+  /** Mean gain in nats per note (over all notes read) of each attribute on the fitting notes, both caches. */
   readonly gain: Readonly<Record<Attribute, number>>;
+  /** The chord cache's part: notes with a match per order, and its gain over the interval cache's. */
+  readonly chords?: {
+    readonly matched: readonly number[];
+    readonly gain: Readonly<Record<Attribute, number>>;
+  };
 }
+
+/** Options of `fitRepetition`. */
+export interface RepetitionFitOptions {
+  /** The interval cache's context lengths, longest first (default `DEFAULT_REPETITION_ORDERS`). */
+  readonly orders?: readonly number[];
+  /** The chord cache's, or false for none (default `DEFAULT_CHORD_ORDERS`). */
+  readonly chordOrders?: readonly number[] | false;
+  /** Its chord threshold in delay bins (default `DEFAULT_CHORD_BINS`). */
+  readonly chordBins?: number;
+}
+
+const zeroWeights = (orders: readonly number[]): RepetitionConfig['lambda'] => ({
+  delay: orders.map(() => 0),
+  pitch: orders.map(() => 0),
+  duration: orders.map(() => 0),
+  velocity: orders.map(() => 0),
+});
 
 /**
  * Fits a cache's weights: for each attribute and context length, the λ that maximises the
  * likelihood of the real notes (EM), and for each binned attribute the kernel width (of
- * `REPETITION_WIDTHS`) that does. Fit it on training pieces, never on the music it will be scored on.
+ * `REPETITION_WIDTHS`) that does; then the chord cache's (`chord-cache.ts`) the same way, mixed
+ * over the model with the interval cache. Fit it on training pieces, never on the music it will be
+ * scored on.
  *
  * @param predictions - the model's teacher-forced predictions of `pieces` (an ordered network's)
  * @param pieces - the pieces, as V1 rows
- * @param orders - context lengths, longest first
+ * @param options - context lengths, and whether to fit a chord cache
  * @returns the fitted config and what it gains on these pieces
  * @example const { config } = fitRepetition(predictPieces(create, rows), rows);
  */
 export function fitRepetition(
   predictions: Predictions,
   pieces: readonly (readonly V1Row[])[],
-  orders: readonly number[] = DEFAULT_REPETITION_ORDERS,
+  options: RepetitionFitOptions = {},
 ): RepetitionFit {
   if (!predictions.binned) throw new Error('fitRepetition needs an ordered network (binned predictions)');
+  const orders = options.orders ?? DEFAULT_REPETITION_ORDERS;
   const widths = REPETITION_WIDTHS;
+  const notes = predictions.count;
   const probe: RepetitionConfig = {
     orders,
-    lambda: {
-      delay: orders.map(() => 0),
-      pitch: orders.map(() => 0),
-      duration: orders.map(() => 0),
-      velocity: orders.map(() => 0),
-    },
+    lambda: zeroWeights(orders),
     width: { delay: widths[0]!, duration: widths[0]!, velocity: widths[0]! },
   };
-  // For each width: per attribute, per order, the model's p and the cache's q of every matched note
-  // (the pitch has no kernel: its samples are kept under the first width). One pass tries them all.
-  const samples = widths.map(() =>
-    Object.fromEntries(
-      ATTRIBUTES.map((a) => [a, orders.map(() => ({ p: [] as number[], q: [] as number[] }))]),
-    ),
-  ) as Record<Attribute, { p: number[]; q: number[] }[]>[];
   const matched = orders.map(() => 0);
-  walk(probe, predictions, pieces, (cache, match, k, next) => {
-    matched[match.order]!++;
-    const logP = modelLogProbs(predictions, k);
-    for (const attribute of ATTRIBUTES) {
-      const p = Math.max(Math.exp(logP[attribute]), 1e-300);
-      for (let w = 0; w < (attribute === 'pitch' ? 1 : widths.length); w++) {
-        const { q, votes } = cacheProbability(cache, match, attribute, next, widths[w]);
-        if (votes === 0) break; // the same followers vote at every width
-        const sample = samples[w]![attribute][match.order]!;
-        sample.p.push(p);
-        sample.q.push(q);
+  const intervals = fitMixture(orders.length, notes, (add) =>
+    walk(probe, predictions, pieces, (cache, match, k, next) => {
+      matched[match.order]!++;
+      const logP = modelLogProbs(predictions, k);
+      for (const attribute of ATTRIBUTES) {
+        const p = Math.max(Math.exp(logP[attribute]), 1e-300);
+        for (let w = 0; w < (attribute === 'pitch' ? 1 : widths.length); w++) {
+          const { q, votes } = cacheProbability(cache, match, attribute, next, widths[w]);
+          if (votes === 0) break; // the same followers vote at every width
+          add(attribute, w, match.order, p, q);
+        }
       }
-    }
-  });
-  const notes = predictions.count;
-  const lambda = {} as Record<Attribute, number[]>;
-  const gain = {} as Record<Attribute, number>;
-  const width = {} as Record<BinnedAttribute, number>;
-  for (const attribute of ATTRIBUTES) {
-    let best = { w: 0, lambdas: [] as number[], gain: -Infinity };
-    const tried = attribute === 'pitch' ? [0] : widths.map((_, w) => w);
-    for (const w of tried) {
-      const fits = samples[w]![attribute].map((s) => fitWeight(s.p, s.q));
-      const total = fits.reduce((sum, f) => sum + f.gain, 0);
-      if (total > best.gain) best = { w, lambdas: fits.map((f) => f.lambda), gain: total };
-    }
-    lambda[attribute] = best.lambdas;
-    gain[attribute] = notes > 0 ? best.gain / notes : 0;
-    if (attribute !== 'pitch') width[attribute] = widths[best.w]!;
-  }
+    }),
+  );
+  const config: RepetitionConfig = { orders: [...orders], lambda: intervals.lambda, width: intervals.width };
+  if (options.chordOrders === false) return { config, notes, matched, gain: intervals.gain };
+
+  const chordOrders = options.chordOrders ?? DEFAULT_CHORD_ORDERS;
+  const chordProbe: ChordCacheConfig = {
+    chordBins: options.chordBins ?? DEFAULT_CHORD_BINS,
+    orders: chordOrders,
+    lambda: zeroWeights(chordOrders),
+    width: probe.width,
+  };
+  // The chord cache is mixed over the model with the interval cache already mixed in.
+  const base = withRepetition(predictions, pieces, config);
+  const chordMatched = chordOrders.map(() => 0);
+  const chords = fitMixture(chordOrders.length, notes, (add) =>
+    walkChords({ ...config, chords: chordProbe }, base, pieces, (cache, match, k, next) => {
+      chordMatched[match.order]!++;
+      const logP = modelLogProbs(base, k);
+      for (const attribute of ATTRIBUTES) {
+        const p = Math.max(Math.exp(logP[attribute]), 1e-300);
+        for (let w = 0; w < (attribute === 'pitch' ? 1 : widths.length); w++) {
+          const { probability, votes } = cache.probability(attribute, match, next, widths[w]);
+          if (votes === 0) break;
+          add(attribute, w, match.order, p, probability);
+        }
+      }
+    }),
+  );
+  const gain = Object.fromEntries(ATTRIBUTES.map((a) => [a, intervals.gain[a] + chords.gain[a]])) as Record<
+    Attribute,
+    number
+  >;
   return {
     config: {
-      orders: [...orders],
-      lambda,
-      width,
+      ...config,
+      chords: { ...chordProbe, orders: [...chordOrders], lambda: chords.lambda, width: chords.width },
     },
     notes,
     matched,
     gain,
+    chords: { matched: chordMatched, gain: chords.gain },
   };
 }
 
@@ -237,7 +267,13 @@ export function withRepetition(
     const mixed = mixAt(cache, match, modelLogProbs(predictions, k), next);
     for (const attribute of ATTRIBUTES) target[attribute][k] = mixed[attribute];
   });
-  return { ...predictions, pitchLogProb, binned };
+  const mixed: Predictions = { ...predictions, pitchLogProb, binned };
+  if (config.chords === undefined) return mixed;
+  walkChords(config, mixed, pieces, (cache, match, k, next) => {
+    const logP = mixChordsAt(cache, match, modelLogProbs(mixed, k), next);
+    for (const attribute of ATTRIBUTES) target[attribute][k] = logP[attribute];
+  });
+  return mixed;
 }
 
 /** A note's log-probability of each attribute. */
@@ -260,9 +296,21 @@ function mixAt(
   return out;
 }
 
+/** `logP` with the chord cache's probability of each real value mixed in, at its weights. */
+function mixChordsAt(cache: ChordCache, match: ChordMatch, logP: LogProbs, next: RealNote): LogProbs {
+  const out = { ...logP };
+  for (const attribute of ATTRIBUTES) {
+    const lambda = cache.config.lambda[attribute][match.order]!;
+    if (lambda === 0) continue;
+    const { probability, votes } = cache.probability(attribute, match, next);
+    if (votes > 0) out[attribute] = mixLogProb(logP[attribute], lambda, probability);
+  }
+  return out;
+}
+
 /**
  * A note's log-probabilities with the cache's mixed in, where it has a match (the cache holds the
- * notes before this one).
+ * notes before this one), then its chord cache's, where it has one.
  *
  * @param cache - the piece's cache
  * @param logP - the model's log-probability of each of the note's attributes
@@ -270,6 +318,9 @@ function mixAt(
  * @returns the mixed log-probabilities (`logP` itself when the cache has no match)
  */
 export function mixedLogProbs(cache: RepetitionCache, logP: LogProbs, row: V1Row): LogProbs {
+  const next = realNote(row);
   const match = cache.match();
-  return match === null ? logP : mixAt(cache, match, logP, realNote(row));
+  const mixed = match === null ? logP : mixAt(cache, match, logP, next);
+  const chordMatch = cache.chords?.match() ?? null;
+  return chordMatch === null ? mixed : mixChordsAt(cache.chords!, chordMatch, mixed, next);
 }

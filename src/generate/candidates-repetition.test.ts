@@ -158,3 +158,56 @@ describe('a composer with a repetition cache', () => {
     expect(strip(a)).toEqual(strip(b));
   });
 });
+
+describe('generateCandidates with a chord cache', () => {
+  // Four chords played twice, their notes in another order the second time, then the first two again.
+  const progression = [
+    [48, 52, 55],
+    [53, 57, 60],
+    [43, 55, 59],
+    [45, 52, 57],
+  ];
+  const orders = [
+    [0, 1, 2],
+    [2, 0, 1],
+    [1, 2, 0],
+  ];
+  const played = [...progression, ...progression, ...progression.slice(0, 2)].flatMap((chord, c) =>
+    orders[c % 3]!.map((i, k) => ({
+      pitch: chord[i]!,
+      velocity: 80,
+      time: c * 0.5 + k * 0.01,
+      duration: 0.4,
+    })),
+  );
+  const chordsOnly: RepetitionConfig = {
+    orders: [6, 3],
+    lambda: { delay: [0, 0], pitch: [0, 0], duration: [0, 0], velocity: [0, 0] },
+    width: { delay: 0.05, duration: 0.05, velocity: 0.05 },
+    chords: {
+      chordBins: 3,
+      orders: [5, 2],
+      lambda: { delay: [0.95, 0.9], pitch: [0.98, 0.95], duration: [0.9, 0.9], velocity: [0.9, 0.9] },
+      width: { delay: 0.05, duration: 0.05, velocity: 0.05 },
+    },
+  };
+  /** Share of the first 6 notes drawn that are notes of the progression's third and fourth chords. */
+  const share = (repetition: number): number => {
+    const expected = new Set([...progression[2]!, ...progression[3]!]);
+    const candidates = generateCandidates(network, {
+      start: played,
+      count: 4,
+      notes: 6,
+      seed: 5,
+      sampling: { repetition },
+      repetition: chordsOnly,
+    });
+    const pitches = candidates.flatMap((c) => c.notes.map((n) => n.pitch));
+    return pitches.filter((p) => expected.has(p)).length / pitches.length;
+  };
+
+  test('carries on a progression whose chords are played in another order each time', () => {
+    expect(share(1)).toBeGreaterThan(0.8);
+    expect(share(0)).toBeLessThan(0.3);
+  });
+});

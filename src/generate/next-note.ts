@@ -194,6 +194,7 @@ export const MAX_CACHED_PLAYS = 4;
 const cacheScratch = {
   q: new Float64Array(TIME_BINS),
   logits: new Float32Array(TIME_BINS),
+  chordLogits: new Float32Array(TIME_BINS),
 };
 
 /** Logits mixed with the cache's probabilities when it has an opinion, else the logits as they are. */
@@ -203,9 +204,10 @@ function mixed(
   lambda: number,
   q: Float64Array,
   votes: number,
+  into = cacheScratch.logits,
 ): { logits: Float32Array; offset: number } {
   if (!(lambda > 0) || votes === 0) return from;
-  return { logits: mixLogits(from.logits, from.offset, count, lambda, q, cacheScratch.logits), offset: 0 };
+  return { logits: mixLogits(from.logits, from.offset, count, lambda, q, into), offset: 0 };
 }
 
 function nextOrderedNote(
@@ -225,6 +227,11 @@ function nextOrderedNote(
   const match = found !== null && cache!.consecutivePlays(found) < MAX_CACHED_PLAYS ? found : null;
   const weight = (attribute: 'delay' | 'pitch' | 'duration' | 'velocity'): number =>
     match === null ? 0 : Math.min(0.99, strength * cache!.config.lambda[attribute][match.order]!);
+  // The chord cache (when the config has one) is mixed in after it, and held back by the same rule.
+  const chords = strength > 0 && (found === null || match !== null) ? (cache?.chords ?? null) : null;
+  const chordMatch = chords === null ? null : chords.match();
+  const chordWeight = (attribute: 'delay' | 'pitch' | 'duration' | 'velocity'): number =>
+    chordMatch === null ? 0 : Math.min(0.99, strength * chords!.config.lambda[attribute][chordMatch.order]!);
   const previousTime = previous.time;
   const timing = (temperature: number): IndexSampling => ({
     temperature,
@@ -235,21 +242,37 @@ function nextOrderedNote(
     greedy: false,
   });
   const { q } = cacheScratch;
-  /** `from` with the cache's opinion of an attribute mixed in, where it has one. */
+  /**
+   * `from` with the caches' opinions of an attribute mixed in, where they have one: the interval
+   * cache's, then the chord cache's (given the delay bin drawn, and the pitch for duration and velocity).
+   */
   const withCache = (
     attribute: 'delay' | 'pitch' | 'duration' | 'velocity',
     from: { logits: Float32Array; offset: number },
     count: number,
+    delayBin?: number,
     pitch?: number,
   ): { logits: Float32Array; offset: number } => {
-    if (match === null) return from;
     const into = q.subarray(0, count);
-    // A pitch no follower voted for in range leaves q empty: mixLogits then keeps the model alone.
-    const votes =
-      attribute === 'pitch'
-        ? (cache!.pitchProbabilities(match, into), 1)
-        : cache!.binProbabilities(attribute, match, pitch, into).votes;
-    return mixed(from, count, weight(attribute), q, votes);
+    let out = from;
+    if (match !== null) {
+      // A pitch no follower voted for in range leaves q empty: mixLogits then keeps the model alone.
+      const votes =
+        attribute === 'pitch'
+          ? (cache!.pitchProbabilities(match, into), 1)
+          : cache!.binProbabilities(attribute, match, pitch, into).votes;
+      out = mixed(out, count, weight(attribute), q, votes);
+    }
+    if (chordMatch !== null) {
+      const votes =
+        attribute === 'delay'
+          ? chords!.delayProbabilities(chordMatch, into)
+          : attribute === 'pitch'
+            ? chords!.pitchProbabilities(chordMatch, delayBin!, into)
+            : chords!.binProbabilities(attribute, chordMatch, delayBin!, pitch!, into);
+      out = mixed(out, count, chordWeight(attribute), q, votes, cacheScratch.chordLogits);
+    }
+    return out;
   };
   const drawBin = (from: { logits: Float32Array; offset: number }, count: number, temperature: number) =>
     chooseIndex(from.logits, from.offset, count, timing(temperature), rng).index;
@@ -265,12 +288,24 @@ function nextOrderedNote(
     previous,
     sampling,
   );
-  const pitchFrom = withCache('pitch', unmixed, PITCH_COUNT);
+  const pitchFrom = withCache('pitch', unmixed, PITCH_COUNT, delayBin);
   const { pitch, logProb } = choosePitch(pitchFrom.logits, pitchFrom.offset, sampling, rng);
   const rest = network.restLogitsGiven(b, delayBin, pitch);
-  const durationFrom = withCache('duration', { logits: rest.duration, offset: 0 }, TIME_BINS, pitch);
+  const durationFrom = withCache(
+    'duration',
+    { logits: rest.duration, offset: 0 },
+    TIME_BINS,
+    delayBin,
+    pitch,
+  );
   const durationBin = drawBin(durationFrom, TIME_BINS, sampling.durationTemperature);
-  const velocityFrom = withCache('velocity', { logits: rest.velocity, offset: 0 }, VELOCITY_BINS, pitch);
+  const velocityFrom = withCache(
+    'velocity',
+    { logits: rest.velocity, offset: 0 },
+    VELOCITY_BINS,
+    delayBin,
+    pitch,
+  );
   const velocityBin = drawBin(velocityFrom, VELOCITY_BINS, sampling.velocityTemperature);
   const delay = Math.max(minDelay, timeInBin(delayBin, rng, sampling.chords === 'together'));
   const duration = timeInBin(durationBin, rng);

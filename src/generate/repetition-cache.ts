@@ -1,7 +1,12 @@
-import { TIME_BINS, timeBin, VELOCITY_BINS, velocityBin } from '../encoding/grid.js';
+import { timeBin, velocityBin } from '../encoding/grid.js';
 import type { V1Row } from '../encoding/v1.js';
 import { PITCH_COUNT } from '../score/clamp-pitch.js';
+import { ATTRIBUTE_BINS, kernelRows, type BinnedAttribute } from './bin-kernel.js';
+import { ChordCache } from './chord-cache.js';
+import { grown, IntervalContexts } from './interval-contexts.js';
 import type { RepetitionConfig } from './repetition-config.js';
+
+export type { BinnedAttribute } from './bin-kernel.js';
 
 export { mixLogits, mixLogProb } from './repetition-mix.js';
 export {
@@ -29,44 +34,8 @@ export {
  * as in sampling; it reads only the piece's own earlier notes.
  */
 
-/** The binned attributes a cache predicts besides the pitch. */
-export type BinnedAttribute = 'delay' | 'duration' | 'velocity';
-
-const BINS: Record<BinnedAttribute, number> = {
-  delay: TIME_BINS,
-  duration: TIME_BINS,
-  velocity: VELOCITY_BINS,
-};
-
 /** The pitch `separate` records: its intervals never match a real one. */
-const BREAK_PITCH = -10_000;
-
-/** Two hashes of a run of intervals, each modulo a prime under 2^26, so products stay exact. */
-const MOD1 = 67_108_859;
-const MOD2 = 67_108_837;
-const BASE1 = 1_000_003;
-const BASE2 = 999_983;
-const mulMod = (a: number, b: number, m: number): number => (a * b) % m;
-
-/** Normalised kernels `k(bin | centre)` over an attribute's bins, made once per (bins, width). */
-const kernelCache = new Map<string, Float64Array[]>();
-
-function kernelRows(bins: number, width: number): Float64Array[] {
-  const key = `${bins}:${width}`;
-  let rows = kernelCache.get(key);
-  if (rows) return rows;
-  rows = [];
-  for (let centre = 0; centre < bins; centre++) {
-    const row = new Float64Array(bins);
-    const c = Math.log(centre + 1);
-    let sum = 0;
-    for (let bin = 0; bin < bins; bin++) sum += row[bin] = Math.exp(-Math.abs(Math.log(bin + 1) - c) / width);
-    for (let bin = 0; bin < bins; bin++) row[bin]! /= sum;
-    rows.push(row);
-  }
-  kernelCache.set(key, rows);
-  return rows;
-}
+export const BREAK_PITCH = -10_000;
 
 /** The earlier notes that followed the longest matching context, for the next note. */
 export interface RepetitionMatch {
@@ -91,23 +60,16 @@ export class RepetitionCache {
     duration: new Int16Array(256),
     velocity: new Int16Array(256),
   };
-  /** Prefix hashes of the intervals: `hash[t]` covers intervals 1..t. */
-  private hash1 = new Float64Array(256);
-  private hash2 = new Float64Array(256);
-  private readonly power1: number[];
-  private readonly power2: number[];
-  /** Per order: the latest context end with a key, and the chain to earlier ones. */
-  private readonly latest: Map<number, number>[];
-  private previous: Int32Array[];
+  private readonly contexts: IntervalContexts;
   private length = 0;
   private readonly maxMatches: number;
+  /** The chord cache mixed in after this one, when the config has one (`chord-cache.ts`). */
+  readonly chords: ChordCache | null;
 
   constructor(readonly config: RepetitionConfig) {
     this.maxMatches = config.maxMatches ?? 32;
-    this.latest = config.orders.map(() => new Map());
-    this.previous = config.orders.map(() => new Int32Array(256));
-    this.power1 = config.orders.map((k) => powMod(BASE1, k, MOD1));
-    this.power2 = config.orders.map((k) => powMod(BASE2, k, MOD2));
+    this.contexts = new IntervalContexts(config.orders);
+    this.chords = config.chords === undefined ? null : new ChordCache(config.chords);
   }
 
   /** Notes pushed so far. */
@@ -121,13 +83,15 @@ export class RepetitionCache {
    */
   separate(): void {
     // A sentinel far outside 0..119: the intervals to and from it occur nowhere else.
-    this.pushBins(BREAK_PITCH, 0, 0, 0);
+    this.pushNote(BREAK_PITCH, 0, 0, 0);
+    this.chords?.separate();
   }
 
   /** Forgets the piece. */
   clear(): void {
     this.length = 0;
-    for (const map of this.latest) map.clear();
+    this.contexts.clear();
+    this.chords?.clear();
   }
 
   /**
@@ -148,56 +112,31 @@ export class RepetitionCache {
    * @param velocity - velocity bin
    */
   pushBins(pitch: number, delay: number, duration: number, velocity: number): void {
+    this.pushNote(pitch, delay, duration, velocity);
+    this.chords?.pushBins(pitch, delay, duration, velocity);
+  }
+
+  private pushNote(pitch: number, delay: number, duration: number, velocity: number): void {
     const t = this.length;
     if (t === this.pitches.length) this.grow();
     this.pitches[t] = pitch;
     this.bins.delay[t] = delay;
     this.bins.duration[t] = duration;
     this.bins.velocity[t] = velocity;
-    if (t === 0) {
-      this.hash1[0] = 0;
-      this.hash2[0] = 0;
-    } else {
-      const interval = pitch - this.pitches[t - 1]! + 128; // 8..247, never 0
-      this.hash1[t] = (mulMod(this.hash1[t - 1]!, BASE1, MOD1) + interval) % MOD1;
-      this.hash2[t] = (mulMod(this.hash2[t - 1]!, BASE2, MOD2) + interval) % MOD2;
-      // The context that ends at the note before this one is now followed: remember it.
-      this.config.orders.forEach((k, o) => {
-        const end = t - 1;
-        if (end < k) return;
-        const key = this.key(o, end);
-        const chain = this.latest[o]!;
-        this.previous[o]![end] = chain.get(key) ?? -1;
-        chain.set(key, end);
-      });
-    }
+    this.contexts.push(pitch);
+    // The context that ends at the note before this one is now followed: remember it.
+    if (t > 0) this.config.orders.forEach((_, o) => this.contexts.remember(o, t - 1, t - 1));
     this.length = t + 1;
-  }
-
-  /** The hash of the `orders[o]` intervals that end at note `end`. */
-  private key(o: number, end: number): number {
-    const start = end - this.config.orders[o]!;
-    const h1 = (this.hash1[end]! - mulMod(this.hash1[start]!, this.power1[o]!, MOD1) + MOD1) % MOD1;
-    const h2 = (this.hash2[end]! - mulMod(this.hash2[start]!, this.power2[o]!, MOD2) + MOD2) % MOD2;
-    return h1 * MOD2 + h2;
   }
 
   private grow(): void {
     const size = this.pitches.length * 2;
-    const grown = <T extends Int16Array | Float64Array | Int32Array>(a: T): T => {
-      const b = new (a.constructor as new (n: number) => T)(size);
-      b.set(a);
-      return b;
-    };
-    this.pitches = grown(this.pitches);
+    this.pitches = grown(this.pitches, size);
     this.bins = {
-      delay: grown(this.bins.delay),
-      duration: grown(this.bins.duration),
-      velocity: grown(this.bins.velocity),
+      delay: grown(this.bins.delay, size),
+      duration: grown(this.bins.duration, size),
+      velocity: grown(this.bins.velocity, size),
     };
-    this.hash1 = grown(this.hash1);
-    this.hash2 = grown(this.hash2);
-    this.previous = this.previous.map(grown);
   }
 
   /**
@@ -209,15 +148,8 @@ export class RepetitionCache {
   match(): RepetitionMatch | null {
     const end = this.length - 1;
     for (let o = 0; o < this.config.orders.length; o++) {
-      if (end < this.config.orders[o]!) continue;
-      let at = this.latest[o]!.get(this.key(o, end));
-      if (at === undefined) continue;
-      const followers: number[] = [];
-      while (at >= 0 && followers.length < this.maxMatches) {
-        followers.push(at + 1);
-        at = this.previous[o]![at]!;
-      }
-      return { order: o, followers };
+      const ends = this.contexts.occurrences(o, end, this.maxMatches);
+      if (ends !== null) return { order: o, followers: ends.map((at) => at + 1) };
     }
     return null;
   }
@@ -285,10 +217,10 @@ export class RepetitionCache {
     attribute: BinnedAttribute,
     match: RepetitionMatch,
     pitch?: number,
-    into = new Float64Array(BINS[attribute]),
+    into = new Float64Array(ATTRIBUTE_BINS[attribute]),
   ): { probabilities: Float64Array; votes: number } {
     into.fill(0);
-    const rows = kernelRows(BINS[attribute], this.config.width[attribute]);
+    const rows = kernelRows(ATTRIBUTE_BINS[attribute], this.config.width[attribute]);
     const values = this.bins[attribute];
     const interval = pitch === undefined ? undefined : pitch - this.pitches[this.length - 1]!;
     let votes = 0;
@@ -319,7 +251,7 @@ export class RepetitionCache {
     pitch?: number,
     width = this.config.width[attribute],
   ): { probability: number; votes: number } {
-    const rows = kernelRows(BINS[attribute], width);
+    const rows = kernelRows(ATTRIBUTE_BINS[attribute], width);
     const values = this.bins[attribute];
     const interval = pitch === undefined ? undefined : pitch - this.pitches[this.length - 1]!;
     let sum = 0;
@@ -345,10 +277,4 @@ export class RepetitionCache {
     for (const f of match.followers) if (last + this.intervalAt(f) === pitch) hits++;
     return hits / match.followers.length;
   }
-}
-
-function powMod(base: number, exponent: number, mod: number): number {
-  let result = 1;
-  for (let i = 0; i < exponent; i++) result = mulMod(result, base, mod);
-  return result;
 }

@@ -20,6 +20,22 @@ export interface RepetitionConfig {
   readonly width: { readonly delay: number; readonly duration: number; readonly velocity: number };
   /** Most earlier occurrences that vote (the most recent ones; default 32). */
   readonly maxMatches?: number;
+  /** The chord cache mixed in after this one (`chord-cache.ts`); absent in files fitted before it. */
+  readonly chords?: ChordCacheConfig;
+}
+
+/** A fitted chord cache (`chord-cache.ts`): the `chords` of a `repetition.json`. */
+export interface ChordCacheConfig {
+  /** A note whose delay bin is at most this belongs to the chord before it (3: under 40 ms). */
+  readonly chordBins: number;
+  /** Context lengths in intervals of the chords' pitch-ordered notes, longest first. */
+  readonly orders: readonly number[];
+  /** λ of each attribute, one per order (0 <= λ < 1). */
+  readonly lambda: RepetitionConfig['lambda'];
+  /** Width of each binned attribute's kernel, in ln(bin + 1) (> 0). */
+  readonly width: RepetitionConfig['width'];
+  /** Most earlier occurrences that vote (default 32). */
+  readonly maxMatches?: number;
 }
 
 /**
@@ -58,6 +74,13 @@ export function validateRepetitionConfig(value: unknown, where = 'repetition con
   }
   if (config.maxMatches !== undefined && !(Number.isInteger(config.maxMatches) && config.maxMatches >= 1)) {
     fail('maxMatches is not a whole number >= 1');
+  }
+  if (config.chords !== undefined) {
+    const chords = config.chords as Partial<ChordCacheConfig>;
+    const bins = chords?.chordBins;
+    if (!(Number.isInteger(bins) && bins! >= 0 && bins! <= 100))
+      fail('chords.chordBins is not a whole number in 0..100');
+    validateRepetitionConfig({ ...chords, chords: undefined }, `${where}: chords`);
   }
   return config as RepetitionConfig;
 }

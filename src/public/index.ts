@@ -199,11 +199,16 @@ export {
   type RepetitionConfig,
   type RepetitionMatch,
 } from '../generate/repetition-cache.js';
+export { ChordCache, type ChordMatch, type ChordVote } from '../generate/chord-cache.js';
+export type { ChordCacheConfig } from '../generate/repetition-config.js';
 export {
+  DEFAULT_CHORD_BINS,
+  DEFAULT_CHORD_ORDERS,
   DEFAULT_REPETITION_ORDERS,
   fitRepetition,
   withRepetition,
   type RepetitionFit,
+  type RepetitionFitOptions,
 } from '../eval/repetition-fit.js';
 export { randomFirstNote } from '../generate/next-note.js';
 export type { ScoredNote } from '../generate/next-note.js';

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { decodeDataset, fileIndicesOf, fileNotes } from '../../data/dataset-format.js';
 import { encodeV1 } from '../../encoding/v1.js';
 import { predictPieces } from '../../eval/predict.js';
-import { DEFAULT_REPETITION_ORDERS, fitRepetition } from '../../eval/repetition-fit.js';
+import { fitRepetition } from '../../eval/repetition-fit.js';
 import { createStepNetwork } from '../../inference/create-step-network.js';
 import { defaultModelDir, loadModel } from '../../node/load-model.js';
 import { writeModelRepetition } from '../../node/model-sampling.js';
@@ -29,7 +29,7 @@ export function registerFitRepetition(program: Command): void {
   program
     .command('fit-repetition')
     .description(
-      "fit a model's repetition cache on training pieces (the notes that followed the same run of intervals earlier in the piece, mixed into its predictions) and write repetition.json into the model folder",
+      "fit a model's repetition caches on training pieces (the notes that followed the same run of intervals, and the same chords in any order, earlier in the piece, mixed into its predictions) and write repetition.json into the model folder",
     )
     .option('--model <dir>', 'an ordered model folder (default: the shipped model)')
     .option('--data <file.howl>', "the model's training data: its train split is read")
@@ -55,14 +55,18 @@ export function registerFitRepetition(program: Command): void {
         throw new CliError(`${options.data}: the train split has no piece of 2 notes or more`);
       const started = performance.now();
       const predictions = predictPieces((b) => createStepNetwork(model.config.model, model.weights, b), rows);
-      const fit = fitRepetition(predictions, rows, DEFAULT_REPETITION_ORDERS);
+      const fit = fitRepetition(predictions, rows);
       const seconds = (performance.now() - started) / 1000;
-      const note = `Fitted by howl fit-repetition on ${rows.length} training pieces (${fit.notes} notes) of ${options.data}; gain on them, nats per note: pitch ${fit.gain.pitch.toFixed(3)}, delay ${fit.gain.delay.toFixed(3)}, duration ${fit.gain.duration.toFixed(3)}, velocity ${fit.gain.velocity.toFixed(3)}.`;
+      const gains = (g: typeof fit.gain): string =>
+        `pitch ${g.pitch.toFixed(3)}, delay ${g.delay.toFixed(3)}, duration ${g.duration.toFixed(3)}, velocity ${g.velocity.toFixed(3)}`;
+      const chordPart = fit.chords ? ` (the chord cache's share: ${gains(fit.chords.gain)})` : '';
+      const note = `Fitted by howl fit-repetition on ${rows.length} training pieces (${fit.notes} notes) of ${options.data}; gain on them, nats per note: ${gains(fit.gain)}${chordPart}.`;
       const file = await writeModelRepetition(modelPath, fit.config, note);
       const matched = fit.matched.reduce((a, b) => a + b, 0);
       process.stdout.write(
         `${file}: fitted on ${rows.length} training pieces, ${fit.notes} notes (${((100 * matched) / Math.max(1, fit.notes)).toFixed(0)} % with an earlier match) in ${seconds.toFixed(0)} s\n` +
-          `gain on them, nats per note: pitch ${fit.gain.pitch.toFixed(3)}, delay ${fit.gain.delay.toFixed(3)}, duration ${fit.gain.duration.toFixed(3)}, velocity ${fit.gain.velocity.toFixed(3)}\n`,
+          `gain on them, nats per note: ${gains(fit.gain)}\n` +
+          (fit.chords ? `of which the chord cache's: ${gains(fit.chords.gain)}\n` : ''),
       );
     });
 }
