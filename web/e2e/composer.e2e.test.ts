@@ -94,7 +94,8 @@ declare global {
     };
     /** The test's MIDI devices (`fakeMidi`). */
     fakeMidi: {
-      sent: { data: number[]; timestamp: number }[];
+      /** What the page sent the synthesizer: the bytes, their timestamp, and when it sent them (ms). */
+      sent: { data: number[]; timestamp: number; at: number }[];
       perform(events: [number, number, number, number][]): Promise<number>;
       plug(id: string, name: string): void;
     };
@@ -106,7 +107,7 @@ declare global {
  * `navigator.requestMIDIAccess` gives them (and the MIDI permission reads as granted, so the page
  * connects at once). `fakeMidi.perform` plays messages on the keyboard, each at its time after the
  * call (ms), by calling the page's own `onmidimessage` handler with the bytes and that timestamp;
- * the synthesizer keeps what the page sends it.
+ * the synthesizer keeps what the page sends it (and when).
  */
 function fakeMidi(): void {
   const port = (id: string, name: string, type: 'input' | 'output') => ({
@@ -122,12 +123,12 @@ function fakeMidi(): void {
     addEventListener: () => {},
     removeEventListener: () => {},
   });
-  const sent: { data: number[]; timestamp: number }[] = [];
+  const sent: { data: number[]; timestamp: number; at: number }[] = [];
   const keyboard = port('fake-in', 'Test keyboard', 'input');
   const synth = {
     ...port('fake-out', 'Test synth', 'output'),
     send: (data: number[], timestamp?: number) =>
-      void sent.push({ data: [...data], timestamp: timestamp ?? 0 }),
+      void sent.push({ data: [...data], timestamp: timestamp ?? 0, at: performance.now() }),
   };
   const access = {
     inputs: new Map([[keyboard.id, keyboard]]),
@@ -1065,6 +1066,96 @@ describe.skipIf(!haveChromium)('the web composer in Chromium', () => {
     expect(plain(reloaded.notes)).toEqual(plain(lockedBefore.notes));
     const lockedAgain = reloaded.notes.filter((n) => (n as { locked?: boolean }).locked === true);
     expect(plain(lockedAgain)).toEqual(plain([a, b]).map((n) => ({ ...n, locked: true })));
+  });
+
+  it('hears a fill made while playing: its notes as they come, none of those it replaced', async () => {
+    const original = playedPiece(120, 4, 8); // 16 s
+    const before = await openNotes('fill-while-playing.mid', original);
+    // Sounded on the stand-in synthesizer, which keeps every message and its time stamp.
+    await page.selectOption('#midi-out', 'fake-out');
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.evaluate(() =>
+      window.howl.setViewport({ ...window.howl.viewport(), startTime: 0, pxPerSecond: 80, topPitch: 84 }),
+    );
+    await page.waitForTimeout(50);
+    const box = (await page.locator('.roll-canvas').boundingBox())!;
+    const ruler = async (time: number): Promise<number> => (await rollPoint(time, 60))[0];
+    // Play from 2 s; while it plays, drag on the ruler from 4.5 to 8.5 s and press F.
+    await page.mouse.click(await ruler(2), box.y + 12);
+    await page.keyboard.press('Space');
+    expect(await page.evaluate(() => window.howl.playing())).toBe(true);
+    await page.mouse.move(await ruler(4.5), box.y + 12);
+    await page.mouse.down();
+    await page.mouse.move(await ruler(6.5), box.y + 12, { steps: 3 });
+    await page.mouse.move(await ruler(8.5), box.y + 12, { steps: 3 });
+    await page.mouse.up();
+    const range = (await view()).range!;
+    expect(range.start).toBeCloseTo(4.5, 1);
+    const pressed = await page.evaluate(() => window.fakeMidi.sent.length);
+    const pressedAt = (await page.evaluate(() => window.howl.position()))!;
+    expect(pressedAt).toBeLessThan(range.start - 1); // the range is ahead of the playhead
+    await page.keyboard.press('f');
+    await page.waitForFunction(
+      () =>
+        window.howl.status() === 'idle' && /^Filled /.test(document.querySelector('#message')!.textContent!),
+      undefined,
+      { timeout: 20_000 },
+    );
+    const filledAt = (await page.evaluate(() => window.howl.position()))!;
+    // Where the sound's time stamps are in the piece: the page's clock and the playhead, read together.
+    await page.waitForTimeout(400);
+    const clock = await page.evaluate(() => ({ now: performance.now(), at: window.howl.position()! }));
+    await page.waitForFunction((end) => window.howl.position()! > end + 0.4, range.end, { timeout: 15_000 });
+    const sent = await page.evaluate((from) => window.fakeMidi.sent.slice(from), pressed);
+    await page.keyboard.press('Space');
+    expect(await page.evaluate(() => window.howl.playing())).toBe(false);
+    await page.selectOption('#midi-out', '');
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+
+    const inRange = (time: number): boolean => time >= range.start - 1e-6 && time < range.end - 1e-6;
+    const key = (pitch: number, velocity: number, time: number): string =>
+      `${pitch}/${velocity}@${time.toFixed(3)}`;
+    const filled = (await view()).notes.filter((n) => inRange(n.time));
+    expect(filled.length).toBeGreaterThan(4);
+    expect(filled.every((n) => !before.notes.some((o) => o.id === n.id))).toBe(true); // all written
+    // The notes struck with their time in the range: the filled ones, each once.
+    const struck = sent
+      .filter((m) => m.data[0] === 0x90 && m.data[2]! > 0)
+      .map((m) => ({
+        pitch: m.data[1]!,
+        velocity: m.data[2]!,
+        time: clock.at + (m.timestamp - clock.now) / 1000,
+      }))
+      .filter((n) => inRange(n.time));
+    // Each filled note struck once, at its time within 10 ms (the clock and the playhead are read
+    // a moment apart), and nothing else struck in the range.
+    const unmatched = [...struck];
+    const missing = filled.filter((n) => {
+      const i = unmatched.findIndex(
+        (m) =>
+          m.pitch === n.pitch && m.velocity === Math.round(n.velocity) && Math.abs(m.time - n.time) < 0.01,
+      );
+      if (i < 0) return true;
+      unmatched.splice(i, 1);
+      return false;
+    });
+    expect(missing.map((n) => key(n.pitch, Math.round(n.velocity), n.time))).toEqual([]);
+    expect(unmatched.map((n) => key(n.pitch, n.velocity, n.time))).toEqual([]);
+    // None of the notes it replaced.
+    const replaced = before.notes.filter((n) => inRange(n.time));
+    const unheard = replaced.filter(
+      (n) => !filled.some((f) => f.pitch === n.pitch && Math.abs(f.time - n.time) < 0.005),
+    );
+    expect(unheard.length).toBeGreaterThan(4);
+    for (const n of unheard)
+      expect(struck.filter((m) => m.pitch === n.pitch && Math.abs(m.time - n.time) < 0.005)).toEqual([]);
+    // The sound restarted once, when the fill began (without the range's notes); the notes the
+    // model wrote were added to it as they came, not by restarting it. Each restart silences the
+    // synthesizer at once: an all-notes-off stamped with the moment it is sent.
+    const restarts = sent.filter((m) => m.data[0] === 0xb0 && m.data[1] === 123 && m.timestamp - m.at < 1);
+    expect(restarts).toHaveLength(1);
+    figures['fill while playing'] =
+      `${filled.length} notes in ${range.start.toFixed(2)}–${range.end.toFixed(2)} s, pressed at ${pressedAt.toFixed(2)} s, written by ${filledAt.toFixed(2)} s; all heard, one restart`;
   });
 
   it('says why a model does not load, and keeps the one it has', async () => {

@@ -135,7 +135,7 @@ const roll = createPianoRoll(ui.roll, {
 const generation = createGenerationControl({
   composer,
   getState: () => state,
-  update,
+  update: (change) => update(change, false), // what the model writes is heard through `live`
   sampling,
   // A fixed seed writes the same notes again; otherwise a short random one, shown after the run.
   seed: () => settings.seed ?? Math.floor(Math.random() * 1_000_000),
