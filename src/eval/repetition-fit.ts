@@ -2,7 +2,7 @@ import { timeBin, velocityBin } from '../encoding/grid.js';
 import type { V1Row } from '../encoding/v1.js';
 import type { ChordCache, ChordMatch } from '../generate/chord-cache.js';
 import { RepetitionCache, type RepetitionConfig } from '../generate/repetition-cache.js';
-import type { ChordCacheConfig } from '../generate/repetition-config.js';
+import { chordWeights, type ChordCacheConfig } from '../generate/repetition-config.js';
 import { mixLogProb } from '../generate/repetition-mix.js';
 import { fitMixture, REPETITION_WIDTHS } from './mixture-weights.js';
 import type { Predictions } from './predict.js';
@@ -24,6 +24,9 @@ export const DEFAULT_CHORD_ORDERS: readonly number[] = [24, 16, 12, 8, 6, 4, 3, 
 
 /** Delay bins within which a note belongs to the chord before it (3: under 40 ms). */
 export const DEFAULT_CHORD_BINS = 3;
+
+/** An interval-cache match of this many intervals or more picks the chord cache's `afterLong` weights. */
+export const DEFAULT_LONG_CONTEXT = 12;
 
 const ATTRIBUTES = ['delay', 'pitch', 'duration', 'velocity'] as const;
 type Attribute = (typeof ATTRIBUTES)[number];
@@ -83,22 +86,41 @@ function walk(
   });
 }
 
-/** `walk` for the chord cache of a fed `RepetitionCache`: `visit` for each note its chord cache has a match for. */
+/**
+ * `walk` for the chord cache: `visit` for each note its chord cache has a match for, with the
+ * length of the interval cache's match for the same note (null: none), which picks its weights.
+ */
 function walkChords(
   config: RepetitionConfig,
   predictions: Predictions,
   pieces: readonly (readonly V1Row[])[],
-  visit: (cache: ChordCache, match: ChordMatch, k: number, next: RealNote) => void,
+  visit: (
+    cache: ChordCache,
+    match: ChordMatch,
+    intervalContext: number | null,
+    k: number,
+    next: RealNote,
+  ) => void,
 ): void {
-  const cache = new RepetitionCache(config).chords!;
+  const cache = new RepetitionCache(config);
+  const chords = cache.chords!;
   pieces.forEach((rows, p) => {
     if (rows.length < 2) return;
     cache.clear();
     cache.push(rows[0]!);
     for (let t = 0; t + 1 < rows.length; t++) {
       const next = realNote(rows[t + 1]!);
-      const match = cache.match();
-      if (match) visit(cache, match, predictions.offsets[p]! + t, next);
+      const match = chords.match();
+      if (match) {
+        const interval = cache.match();
+        visit(
+          chords,
+          match,
+          interval === null ? null : config.orders[interval.order]!,
+          predictions.offsets[p]! + t,
+          next,
+        );
+      }
       cache.pushBins(next.pitch, next.delay, next.duration, next.velocity);
     }
   });
@@ -147,6 +169,8 @@ export interface RepetitionFitOptions {
   readonly chordOrders?: readonly number[] | false;
   /** Its chord threshold in delay bins (default `DEFAULT_CHORD_BINS`). */
   readonly chordBins?: number;
+  /** Where an interval match counts as long for its weights (default `DEFAULT_LONG_CONTEXT`). */
+  readonly longContext?: number;
 }
 
 const zeroWeights = (orders: readonly number[]): RepetitionConfig['lambda'] => ({
@@ -202,29 +226,41 @@ export function fitRepetition(
   if (options.chordOrders === false) return { config, notes, matched, gain: intervals.gain };
 
   const chordOrders = options.chordOrders ?? DEFAULT_CHORD_ORDERS;
+  const zero = zeroWeights(chordOrders);
   const chordProbe: ChordCacheConfig = {
     chordBins: options.chordBins ?? DEFAULT_CHORD_BINS,
     orders: chordOrders,
-    lambda: zeroWeights(chordOrders),
+    longContext: options.longContext ?? DEFAULT_LONG_CONTEXT,
+    lambda: { afterNone: zero, afterShort: zero, afterLong: zero },
     width: probe.width,
   };
-  // The chord cache is mixed over the model with the interval cache already mixed in.
+  // The chord cache is mixed over the model with the interval cache already mixed in, with a set
+  // of weights for each case of the interval cache's match: fitted as one mixture whose "orders"
+  // are (case, chord order) pairs.
   const base = withRepetition(predictions, pieces, config);
+  const n = chordOrders.length;
+  const setOf = (intervalContext: number | null): number =>
+    intervalContext === null ? 0 : intervalContext >= chordProbe.longContext ? 2 : 1;
   const chordMatched = chordOrders.map(() => 0);
-  const chords = fitMixture(chordOrders.length, notes, (add) =>
-    walkChords({ ...config, chords: chordProbe }, base, pieces, (cache, match, k, next) => {
+  const chords = fitMixture(3 * n, notes, (add) =>
+    walkChords({ ...config, chords: chordProbe }, base, pieces, (cache, match, intervalContext, k, next) => {
       chordMatched[match.order]!++;
+      const cell = setOf(intervalContext) * n + match.order;
       const logP = modelLogProbs(base, k);
       for (const attribute of ATTRIBUTES) {
         const p = Math.max(Math.exp(logP[attribute]), 1e-300);
         for (let w = 0; w < (attribute === 'pitch' ? 1 : widths.length); w++) {
           const { probability, votes } = cache.probability(attribute, match, next, widths[w]);
           if (votes === 0) break;
-          add(attribute, w, match.order, p, probability);
+          add(attribute, w, cell, p, probability);
         }
       }
     }),
   );
+  const weightSet = (set: number): RepetitionConfig['lambda'] =>
+    Object.fromEntries(
+      ATTRIBUTES.map((a) => [a, chords.lambda[a].slice(set * n, (set + 1) * n)]),
+    ) as unknown as RepetitionConfig['lambda'];
   const gain = Object.fromEntries(ATTRIBUTES.map((a) => [a, intervals.gain[a] + chords.gain[a]])) as Record<
     Attribute,
     number
@@ -232,7 +268,12 @@ export function fitRepetition(
   return {
     config: {
       ...config,
-      chords: { ...chordProbe, orders: [...chordOrders], lambda: chords.lambda, width: chords.width },
+      chords: {
+        ...chordProbe,
+        orders: [...chordOrders],
+        lambda: { afterNone: weightSet(0), afterShort: weightSet(1), afterLong: weightSet(2) },
+        width: chords.width,
+      },
     },
     notes,
     matched,
@@ -269,8 +310,8 @@ export function withRepetition(
   });
   const mixed: Predictions = { ...predictions, pitchLogProb, binned };
   if (config.chords === undefined) return mixed;
-  walkChords(config, mixed, pieces, (cache, match, k, next) => {
-    const logP = mixChordsAt(cache, match, modelLogProbs(mixed, k), next);
+  walkChords(config, mixed, pieces, (cache, match, intervalContext, k, next) => {
+    const logP = mixChordsAt(cache, match, intervalContext, modelLogProbs(mixed, k), next);
     for (const attribute of ATTRIBUTES) target[attribute][k] = logP[attribute];
   });
   return mixed;
@@ -297,10 +338,17 @@ function mixAt(
 }
 
 /** `logP` with the chord cache's probability of each real value mixed in, at its weights. */
-function mixChordsAt(cache: ChordCache, match: ChordMatch, logP: LogProbs, next: RealNote): LogProbs {
+function mixChordsAt(
+  cache: ChordCache,
+  match: ChordMatch,
+  intervalContext: number | null,
+  logP: LogProbs,
+  next: RealNote,
+): LogProbs {
   const out = { ...logP };
+  const weights = chordWeights(cache.config, intervalContext);
   for (const attribute of ATTRIBUTES) {
-    const lambda = cache.config.lambda[attribute][match.order]!;
+    const lambda = weights[attribute][match.order]!;
     if (lambda === 0) continue;
     const { probability, votes } = cache.probability(attribute, match, next);
     if (votes > 0) out[attribute] = mixLogProb(logP[attribute], lambda, probability);
@@ -322,5 +370,12 @@ export function mixedLogProbs(cache: RepetitionCache, logP: LogProbs, row: V1Row
   const match = cache.match();
   const mixed = match === null ? logP : mixAt(cache, match, logP, next);
   const chordMatch = cache.chords?.match() ?? null;
-  return chordMatch === null ? mixed : mixChordsAt(cache.chords!, chordMatch, mixed, next);
+  if (chordMatch === null) return mixed;
+  return mixChordsAt(
+    cache.chords!,
+    chordMatch,
+    match === null ? null : cache.config.orders[match.order]!,
+    mixed,
+    next,
+  );
 }

@@ -180,6 +180,12 @@ describe('generateCandidates with a chord cache', () => {
       duration: 0.4,
     })),
   );
+  const strongChords = {
+    delay: [0.95, 0.9],
+    pitch: [0.98, 0.95],
+    duration: [0.9, 0.9],
+    velocity: [0.9, 0.9],
+  };
   const chordsOnly: RepetitionConfig = {
     orders: [6, 3],
     lambda: { delay: [0, 0], pitch: [0, 0], duration: [0, 0], velocity: [0, 0] },
@@ -187,7 +193,8 @@ describe('generateCandidates with a chord cache', () => {
     chords: {
       chordBins: 3,
       orders: [5, 2],
-      lambda: { delay: [0.95, 0.9], pitch: [0.98, 0.95], duration: [0.9, 0.9], velocity: [0.9, 0.9] },
+      longContext: 12,
+      lambda: { afterNone: strongChords, afterShort: strongChords, afterLong: strongChords },
       width: { delay: 0.05, duration: 0.05, velocity: 0.05 },
     },
   };

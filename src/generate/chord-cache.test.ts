@@ -2,17 +2,19 @@ import { describe, expect, test } from 'vitest';
 import { PITCH_COUNT } from '../score/clamp-pitch.js';
 import { TIME_BINS, VELOCITY_BINS } from '../encoding/grid.js';
 import { ChordCache } from './chord-cache.js';
-import { validateRepetitionConfig, type ChordCacheConfig } from './repetition-config.js';
+import { chordWeights, validateRepetitionConfig, type ChordCacheConfig } from './repetition-config.js';
 
+const weights = {
+  delay: [0.9, 0.5],
+  pitch: [0.9, 0.5],
+  duration: [0.9, 0.5],
+  velocity: [0.9, 0.5],
+};
 const config: ChordCacheConfig = {
   chordBins: 3,
   orders: [4, 2],
-  lambda: {
-    delay: [0.9, 0.5],
-    pitch: [0.9, 0.5],
-    duration: [0.9, 0.5],
-    velocity: [0.9, 0.5],
-  },
+  longContext: 12,
+  lambda: { afterNone: weights, afterShort: weights, afterLong: { ...weights, pitch: [0.1, 0.05] } },
   width: { delay: 0.05, duration: 0.05, velocity: 0.05 },
 };
 
@@ -137,7 +139,7 @@ describe('ChordCache', () => {
 describe('repetition config with a chord cache', () => {
   const base = {
     orders: [4, 2],
-    lambda: config.lambda,
+    lambda: weights,
     width: config.width,
   };
   test('accepts chords, and names what is wrong in them', () => {
@@ -145,11 +147,19 @@ describe('repetition config with a chord cache', () => {
     expect(() => validateRepetitionConfig({ ...base, chords: { ...config, chordBins: -1 } })).toThrow(
       /chords.chordBins/,
     );
-    expect(() =>
-      validateRepetitionConfig({
-        ...base,
-        chords: { ...config, lambda: { ...config.lambda, pitch: [0.5] } },
-      }),
-    ).toThrow(/chords: lambda.pitch/);
+    expect(() => validateRepetitionConfig({ ...base, chords: { ...config, longContext: 0 } })).toThrow(
+      /chords.longContext/,
+    );
+    const short = { ...config.lambda, afterShort: { ...weights, pitch: [0.5] } };
+    expect(() => validateRepetitionConfig({ ...base, chords: { ...config, lambda: short } })).toThrow(
+      /chords \(afterShort\): lambda.pitch/,
+    );
+  });
+
+  test('the weights follow what the interval cache matched', () => {
+    expect(chordWeights(config, null)).toBe(config.lambda.afterNone);
+    expect(chordWeights(config, 8)).toBe(config.lambda.afterShort);
+    expect(chordWeights(config, 12)).toBe(config.lambda.afterLong);
+    expect(chordWeights(config, 32)).toBe(config.lambda.afterLong);
   });
 });

@@ -14,6 +14,7 @@ import {
 } from './sampling.js';
 import { PITCH_COUNT } from '../score/clamp-pitch.js';
 import type { RepetitionCache } from './repetition-cache.js';
+import { chordWeights } from './repetition-config.js';
 import { mixLogits } from './repetition-mix.js';
 
 /**
@@ -230,8 +231,12 @@ function nextOrderedNote(
   // The chord cache (when the config has one) is mixed in after it, and held back by the same rule.
   const chords = strength > 0 && (found === null || match !== null) ? (cache?.chords ?? null) : null;
   const chordMatch = chords === null ? null : chords.match();
+  const chordLambda =
+    chordMatch === null
+      ? null
+      : chordWeights(chords!.config, found === null ? null : cache!.config.orders[found.order]!);
   const chordWeight = (attribute: 'delay' | 'pitch' | 'duration' | 'velocity'): number =>
-    chordMatch === null ? 0 : Math.min(0.99, strength * chords!.config.lambda[attribute][chordMatch.order]!);
+    chordMatch === null ? 0 : Math.min(0.99, strength * chordLambda![attribute][chordMatch.order]!);
   const previousTime = previous.time;
   const timing = (temperature: number): IndexSampling => ({
     temperature,

@@ -30,12 +30,40 @@ export interface ChordCacheConfig {
   readonly chordBins: number;
   /** Context lengths in intervals of the chords' pitch-ordered notes, longest first. */
   readonly orders: readonly number[];
-  /** λ of each attribute, one per order (0 <= λ < 1). */
-  readonly lambda: RepetitionConfig['lambda'];
+  /** An interval-cache match of this many intervals or more is long (`lambda.afterLong`). */
+  readonly longContext: number;
+  /**
+   * λ of each attribute, one per order, in three sets by what the interval cache matched for the
+   * same note: nothing, a context shorter than `longContext`, or a long one (where it is often
+   * right already: sequenced music repeats note for note, and its weights there are small).
+   */
+  readonly lambda: {
+    readonly afterNone: RepetitionConfig['lambda'];
+    readonly afterShort: RepetitionConfig['lambda'];
+    readonly afterLong: RepetitionConfig['lambda'];
+  };
   /** Width of each binned attribute's kernel, in ln(bin + 1) (> 0). */
   readonly width: RepetitionConfig['width'];
   /** Most earlier occurrences that vote (default 32). */
   readonly maxMatches?: number;
+}
+
+/** The cases of the interval cache's match that the chord cache has weights for. */
+export const CHORD_WEIGHT_SETS = ['afterNone', 'afterShort', 'afterLong'] as const;
+
+/**
+ * The chord cache's weights for a note, by the interval cache's match for it.
+ *
+ * @param chords - the chord cache's config
+ * @param intervalContext - the length of the interval cache's match, or null when it has none
+ * @returns λ of each attribute, one per chord order
+ */
+export function chordWeights(
+  chords: ChordCacheConfig,
+  intervalContext: number | null,
+): RepetitionConfig['lambda'] {
+  if (intervalContext === null) return chords.lambda.afterNone;
+  return intervalContext >= chords.longContext ? chords.lambda.afterLong : chords.lambda.afterShort;
 }
 
 /**
@@ -80,7 +108,20 @@ export function validateRepetitionConfig(value: unknown, where = 'repetition con
     const bins = chords?.chordBins;
     if (!(Number.isInteger(bins) && bins! >= 0 && bins! <= 100))
       fail('chords.chordBins is not a whole number in 0..100');
-    validateRepetitionConfig({ ...chords, chords: undefined }, `${where}: chords`);
+    const long = chords.longContext;
+    if (!(Number.isInteger(long) && long! >= 1)) fail('chords.longContext is not a whole number >= 1');
+    for (const set of CHORD_WEIGHT_SETS) {
+      // Each set is checked as an interval cache's weights are, against the chords' orders.
+      validateRepetitionConfig(
+        {
+          orders: chords.orders,
+          lambda: chords.lambda?.[set],
+          width: chords.width,
+          maxMatches: chords.maxMatches,
+        },
+        `${where}: chords (${set})`,
+      );
+    }
   }
   return config as RepetitionConfig;
 }
