@@ -35,10 +35,11 @@ describe('a model folder’s sampling.json', () => {
 
   test('the shipped default model carries the sampling measured for it; the others none', async () => {
     const shipped = await loadModel(join(repoRoot, 'models/piano-asap-ordered-lstm'));
-    expect(shipped.sampling).toEqual({ topP: 1, repetition: 1.25 });
+    expect(shipped.sampling).toEqual({ topP: 1, repetition: 1.75 });
+    expect(shipped.repetition?.chords?.orders).toEqual([24, 16, 12, 8, 6, 4, 3, 2]);
     expect(shipped.repetition?.orders).toEqual([32, 20, 12, 8, 6, 4, 3, 2]);
     const resolved = resolveSampling(shipped.sampling);
-    expect([resolved.topP, resolved.delayTemperature, resolved.repetition]).toEqual([1, 1, 1.25]);
+    expect([resolved.topP, resolved.delayTemperature, resolved.repetition]).toEqual([1, 1, 1.75]);
     const plain = await loadModel(join(repoRoot, 'models/piano-transformer'));
     expect(plain.sampling).toEqual({});
     expect(plain.repetition).toBeUndefined();

@@ -335,12 +335,12 @@ describe.skipIf(!haveChromium)('the web composer in Chromium', () => {
     expect(await noteCount()).toBe(0);
     // The default plays as measured for it (its sampling.json, with model/about.json): top-p 1, its
     // timing heads as drawn (no tuned temperature, so the timing slider is plain), and its
-    // repetition cache at 1.25.
+    // repetition cache at 1.75.
     expect(await page.locator('#top-p').inputValue()).toBe('1');
     expect(await page.locator('#top-p-value').innerText()).toBe('1.00');
     expect(await page.locator('#timing-temperature-field span').innerText()).toBe('timing');
     const onLoad = await page.evaluate(() => window.howl.sampling());
-    expect(onLoad).toMatchObject({ topP: 1, temperature: 1, timingTemperature: 1, repetition: 1.25 });
+    expect(onLoad).toMatchObject({ topP: 1, temperature: 1, timingTemperature: 1, repetition: 1.75 });
     expect(onLoad.delayTemperature).toBeUndefined();
     // The four shipped models, each naming its licence, then "load a model…".
     const entries = await page
@@ -444,7 +444,7 @@ describe.skipIf(!haveChromium)('the web composer in Chromium', () => {
     expect(sent.delayTemperature).toBeUndefined();
     // ...with its repetition cache: repetition.json (with model/about.json) in the worker's
     // composer, mixed in at sampling.json's strength (no slider scales it).
-    expect(sent.repetition).toBe(1.25);
+    expect(sent.repetition).toBe(1.75);
     const cache = (await page.evaluate(() => window.howl.repetition()))!;
     const shipped = JSON.parse(
       readFileSync(join(root, 'models/piano-asap-ordered-lstm/repetition.json'), 'utf8'),
