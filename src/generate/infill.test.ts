@@ -233,4 +233,19 @@ describe('filling a gap with a repetition cache', () => {
     const pitches = filled.written.slice(0, 4).map((n) => n.pitch);
     expect(pitches).toEqual(phrase.slice(7, 11));
   });
+
+  test('a pause remembered from elsewhere in the piece does not end the fill early', () => {
+    // After the gap the phrase pauses 3 s after its 8th note; the network always plays on at 0.25 s.
+    const paused = [...at(phrase.slice(0, 8), 6), ...at(phrase.slice(8), 6 + 7 * 0.25 + 3)];
+    const filled = fillGap(fixedDelayNetwork(0.25), [...before, ...paused], {
+      from: 3.25,
+      to: 5.9,
+      seed: 5,
+      sampling: { repetition: 1 },
+      repetition: strong,
+    });
+    expect(filled.written[0]!.pitch).toBe(phrase[7]); // the cache is at work
+    // The cache's 3 s delay would land past the gap's end: dropped, so the fill plays on to it.
+    expect(5.9 - filled.written.at(-1)!.time).toBeLessThan(0.3);
+  });
 });

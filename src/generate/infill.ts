@@ -344,6 +344,7 @@ export function* gapWriter(
     const onset = lastOnset(read, parts.before);
     const { note, row } = nextNote(network, 0, onset, sampling, rng, {
       minDelay: Math.max(0, from - time),
+      cacheDelayLimit: to - time,
       ...draw,
     });
     const kept = keep[read.length - written];

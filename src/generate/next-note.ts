@@ -113,6 +113,12 @@ export interface NextNoteOptions {
    * caller pushes the note drawn.
    */
   readonly repetition?: RepetitionCache;
+  /**
+   * Seconds after the previous onset from which the caches' delay votes are dropped (a gap's end:
+   * what came next earlier in the piece knows nothing of the gap, and a remembered pause would
+   * end the fill early). The network's own delay distribution is not cut; default none.
+   */
+  readonly cacheDelayLimit?: number;
 }
 
 /**
@@ -137,7 +143,7 @@ export function nextNote(
 ): NextNote {
   const minDelay = options.minDelay ?? 0;
   if (network.kind === 'ordered') {
-    return nextOrderedNote(network, b, previous, sampling, rng, minDelay, options.repetition);
+    return nextOrderedNote(network, b, previous, sampling, rng, minDelay, options);
   }
   if (minDelay > 0)
     throw new InvalidArgumentError('a least delay needs a network with a timing distribution');
@@ -218,9 +224,12 @@ function nextOrderedNote(
   sampling: ResolvedSampling,
   rng: Rng,
   minDelay = 0,
-  cache?: RepetitionCache,
+  options: NextNoteOptions = {},
 ): NextNote {
+  const cache = options.repetition;
   const strength = sampling.repetition;
+  // Delay bins past the limit: the caches' votes there are dropped (the bin holding it is kept).
+  const cutFrom = options.cacheDelayLimit === undefined ? TIME_BINS : timeBin(options.cacheDelayLimit) + 1;
   const found = cache !== undefined && strength > 0 ? cache.match() : null;
   // A passage already played MAX_CACHED_PLAYS times in a row is not carried on by the cache again:
   // the network alone decides whether the loop goes on (without this a strong cache could repeat a
@@ -266,6 +275,7 @@ function nextOrderedNote(
         attribute === 'pitch'
           ? (cache!.pitchProbabilities(match, into), 1)
           : cache!.binProbabilities(attribute, match, pitch, into).votes;
+      if (attribute === 'delay') into.fill(0, cutFrom);
       out = mixed(out, count, weight(attribute), q, votes);
     }
     if (chordMatch !== null) {
@@ -275,6 +285,7 @@ function nextOrderedNote(
           : attribute === 'pitch'
             ? chords!.pitchProbabilities(chordMatch, delayBin!, into)
             : chords!.binProbabilities(attribute, chordMatch, delayBin!, pitch!, into);
+      if (attribute === 'delay') into.fill(0, cutFrom);
       out = mixed(out, count, chordWeight(attribute), q, votes, cacheScratch.chordLogits);
     }
     return out;
