@@ -10,6 +10,9 @@ import { ATTRIBUTES, type Attribute } from '../encoding/grid.js';
 /** Kernel widths tried for the binned attributes, in ln(bin + 1). */
 export const REPETITION_WIDTHS: readonly number[] = [0.02, 0.05, 0.1, 0.2, 0.4];
 
+/** Kernel widths tried for the release vote: it votes for exact ends, so narrower ones. */
+export const RELEASE_WIDTHS: readonly number[] = [0.002, 0.005, 0.01, 0.02];
+
 /** λ maximising Σ ln((1 − λ) p_i + λ q_i), by EM from 0.5 (the objective is concave in λ). */
 export function fitWeight(p: readonly number[], q: readonly number[]): { lambda: number; gain: number } {
   if (p.length === 0) return { lambda: 0, gain: 0 };
@@ -51,12 +54,12 @@ export function fitMixture(
   orderCount: number,
   notes: number,
   collect: (add: AddSample) => void,
+  widths: readonly number[] = REPETITION_WIDTHS,
 ): {
   lambda: Record<Attribute, number[]>;
   width: Record<BinnedAttribute, number>;
   gain: Record<Attribute, number>;
 } {
-  const widths = REPETITION_WIDTHS;
   // For each width: per attribute, per order, the model's p and the cache's q of every matched note
   // (the pitch has no kernel: its samples are kept under the first width). One pass tries them all.
   const samples = widths.map(() =>

@@ -1,11 +1,21 @@
-import { timeBin, velocityBin } from '../encoding/grid.js';
 import type { V1Row } from '../encoding/v1.js';
 import type { ChordCache, ChordMatch } from '../generate/chord-cache.js';
 import { RepetitionCache, type RepetitionConfig } from '../generate/repetition-cache.js';
-import { chordWeights, type ChordCacheConfig } from '../generate/repetition-config.js';
+import { chordWeights, type ChordCacheConfig, type ReleaseConfig } from '../generate/repetition-config.js';
 import { mixLogProb } from '../generate/repetition-mix.js';
-import { fitMixture, REPETITION_WIDTHS } from './mixture-weights.js';
+import { fitMixture, RELEASE_WIDTHS, REPETITION_WIDTHS } from './mixture-weights.js';
 import type { Predictions } from './predict.js';
+import {
+  ATTRIBUTES,
+  cacheProbability,
+  modelLogProbs,
+  realNote,
+  walk,
+  walkChords,
+  walkRelease,
+  type Attribute,
+  type RealNote,
+} from './repetition-walk.js';
 
 export { REPETITION_WIDTHS } from './mixture-weights.js';
 
@@ -28,122 +38,8 @@ export const DEFAULT_CHORD_BINS = 3;
 /** An interval-cache match of this many intervals or more picks the chord cache's `afterLong` weights. */
 export const DEFAULT_LONG_CONTEXT = 12;
 
-const ATTRIBUTES = ['delay', 'pitch', 'duration', 'velocity'] as const;
-type Attribute = (typeof ATTRIBUTES)[number];
-
-/** A note's real bins, the values the cache is asked about. */
-interface RealNote {
-  readonly pitch: number;
-  readonly delay: number;
-  readonly duration: number;
-  readonly velocity: number;
-}
-
-const realNote = (row: V1Row): RealNote => ({
-  pitch: row[3] + 60,
-  delay: timeBin(row[0]),
-  duration: timeBin(row[1]),
-  velocity: velocityBin(row[2] * 127),
-});
-
-/** The model's log-probability of each attribute of predicted note `k`. */
-function modelLogProbs(predictions: Predictions, k: number): Record<Attribute, number> {
-  const binned = predictions.binned!;
-  return {
-    delay: binned.delay[k]!,
-    pitch: predictions.pitchLogProb[k]!,
-    duration: binned.duration[k]!,
-    velocity: binned.velocity[k]!,
-  };
-}
-
-/**
- * Walks every predicted note of every piece with a cache fed the piece's real notes, and calls
- * `visit` for each note the cache has a match for.
- */
-function walk(
-  config: RepetitionConfig,
-  predictions: Predictions,
-  pieces: readonly (readonly V1Row[])[],
-  visit: (
-    cache: RepetitionCache,
-    match: NonNullable<ReturnType<RepetitionCache['match']>>,
-    k: number,
-    next: RealNote,
-  ) => void,
-): void {
-  const cache = new RepetitionCache(config);
-  pieces.forEach((rows, p) => {
-    if (rows.length < 2) return;
-    cache.clear();
-    cache.push(rows[0]!);
-    for (let t = 0; t + 1 < rows.length; t++) {
-      const next = realNote(rows[t + 1]!);
-      const match = cache.match();
-      if (match) visit(cache, match, predictions.offsets[p]! + t, next);
-      cache.pushBins(next.pitch, next.delay, next.duration, next.velocity);
-    }
-  });
-}
-
-/**
- * `walk` for the chord cache: `visit` for each note its chord cache has a match for, with the
- * length of the interval cache's match for the same note (null: none), which picks its weights.
- */
-function walkChords(
-  config: RepetitionConfig,
-  predictions: Predictions,
-  pieces: readonly (readonly V1Row[])[],
-  visit: (
-    cache: ChordCache,
-    match: ChordMatch,
-    intervalContext: number | null,
-    k: number,
-    next: RealNote,
-  ) => void,
-): void {
-  const cache = new RepetitionCache(config);
-  const chords = cache.chords!;
-  pieces.forEach((rows, p) => {
-    if (rows.length < 2) return;
-    cache.clear();
-    cache.push(rows[0]!);
-    for (let t = 0; t + 1 < rows.length; t++) {
-      const next = realNote(rows[t + 1]!);
-      const match = chords.match();
-      if (match) {
-        const interval = cache.match();
-        visit(
-          chords,
-          match,
-          interval === null ? null : config.orders[interval.order]!,
-          predictions.offsets[p]! + t,
-          next,
-        );
-      }
-      cache.pushBins(next.pitch, next.delay, next.duration, next.velocity);
-    }
-  });
-}
-
-/** The cache's probability of a note's real attribute (and whether it had an opinion). */
-function cacheProbability(
-  cache: RepetitionCache,
-  match: NonNullable<ReturnType<RepetitionCache['match']>>,
-  attribute: Attribute,
-  next: RealNote,
-  width?: number,
-): { q: number; votes: number } {
-  if (attribute === 'pitch') return { q: cache.pitchProbability(match, next.pitch), votes: 1 };
-  const { probability, votes } = cache.binProbability(
-    attribute,
-    match,
-    next[attribute],
-    attribute === 'delay' ? undefined : next.pitch,
-    width,
-  );
-  return { q: probability, votes };
-}
+/** Notes before the next one whose ends the release vote offers it. */
+export const DEFAULT_RELEASE_RECENT = 8;
 
 /** What `fitRepetition` found: the config, and the nats it gains on the notes it was fitted on. */
 export interface RepetitionFit {
@@ -159,6 +55,8 @@ export interface RepetitionFit {
     readonly matched: readonly number[];
     readonly gain: Readonly<Record<Attribute, number>>;
   };
+  /** The release vote's part: notes it voted for, and its gain on durations over both caches. */
+  readonly release?: { readonly matched: number; readonly gain: number };
 }
 
 /** Options of `fitRepetition`. */
@@ -171,6 +69,8 @@ export interface RepetitionFitOptions {
   readonly chordBins?: number;
   /** Where an interval match counts as long for its weights (default `DEFAULT_LONG_CONTEXT`). */
   readonly longContext?: number;
+  /** Notes the release vote looks back, or false for none (default `DEFAULT_RELEASE_RECENT`). */
+  readonly releaseRecent?: number | false;
 }
 
 const zeroWeights = (orders: readonly number[]): RepetitionConfig['lambda'] => ({
@@ -225,26 +125,55 @@ export function fitRepetition(
   const config: RepetitionConfig = { orders: [...orders], lambda: intervals.lambda, width: intervals.width };
   if (options.chordOrders === false) return { config, notes, matched, gain: intervals.gain };
 
-  const chordOrders = options.chordOrders ?? DEFAULT_CHORD_ORDERS;
+  const withChords = fitChordStage(predictions, pieces, config, options);
+  const gain = Object.fromEntries(
+    ATTRIBUTES.map((a) => [a, intervals.gain[a] + withChords.gain[a]]),
+  ) as Record<Attribute, number>;
+  const fitted = { notes, matched, gain, chords: { matched: withChords.matched, gain: withChords.gain } };
+  if (options.releaseRecent === false) return { ...fitted, config: withChords.config };
+  const release = fitReleaseStage(
+    predictions,
+    pieces,
+    withChords.config,
+    options.releaseRecent ?? DEFAULT_RELEASE_RECENT,
+  );
+  return {
+    ...fitted,
+    gain: { ...gain, duration: gain.duration + release.gain },
+    config: { ...withChords.config, release: release.config },
+    release: { matched: release.matched, gain: release.gain },
+  };
+}
+
+/**
+ * The chord cache's weights, over the model with the interval cache (`config`) mixed in, with a set
+ * of weights for each case of the interval cache's match: fitted as one mixture whose "orders" are
+ * (case, chord order) pairs.
+ */
+function fitChordStage(
+  predictions: Predictions,
+  pieces: readonly (readonly V1Row[])[],
+  config: RepetitionConfig,
+  options: RepetitionFitOptions,
+): { config: RepetitionConfig; matched: number[]; gain: Record<Attribute, number> } {
+  const widths = REPETITION_WIDTHS;
+  const chordOrders = options.chordOrders || DEFAULT_CHORD_ORDERS;
   const zero = zeroWeights(chordOrders);
   const chordProbe: ChordCacheConfig = {
     chordBins: options.chordBins ?? DEFAULT_CHORD_BINS,
     orders: chordOrders,
     longContext: options.longContext ?? DEFAULT_LONG_CONTEXT,
     lambda: { afterNone: zero, afterShort: zero, afterLong: zero },
-    width: probe.width,
+    width: config.width,
   };
-  // The chord cache is mixed over the model with the interval cache already mixed in, with a set
-  // of weights for each case of the interval cache's match: fitted as one mixture whose "orders"
-  // are (case, chord order) pairs.
   const base = withRepetition(predictions, pieces, config);
   const n = chordOrders.length;
   const setOf = (intervalContext: number | null): number =>
     intervalContext === null ? 0 : intervalContext >= chordProbe.longContext ? 2 : 1;
-  const chordMatched = chordOrders.map(() => 0);
-  const chords = fitMixture(3 * n, notes, (add) =>
+  const matched = chordOrders.map(() => 0);
+  const chords = fitMixture(3 * n, predictions.count, (add) =>
     walkChords({ ...config, chords: chordProbe }, base, pieces, (cache, match, intervalContext, k, next) => {
-      chordMatched[match.order]!++;
+      matched[match.order]!++;
       const cell = setOf(intervalContext) * n + match.order;
       const logP = modelLogProbs(base, k);
       for (const attribute of ATTRIBUTES) {
@@ -261,10 +190,6 @@ export function fitRepetition(
     Object.fromEntries(
       ATTRIBUTES.map((a) => [a, chords.lambda[a].slice(set * n, (set + 1) * n)]),
     ) as unknown as RepetitionConfig['lambda'];
-  const gain = Object.fromEntries(ATTRIBUTES.map((a) => [a, intervals.gain[a] + chords.gain[a]])) as Record<
-    Attribute,
-    number
-  >;
   return {
     config: {
       ...config,
@@ -275,10 +200,43 @@ export function fitRepetition(
         width: chords.width,
       },
     },
-    notes,
     matched,
-    gain,
-    chords: { matched: chordMatched, gain: chords.gain },
+    gain: chords.gain,
+  };
+}
+
+/**
+ * The release vote's weights, over the model with both caches (`config`) mixed in: one per count of
+ * distinct ends (1, 2, 3 or more), and the kernel width of `RELEASE_WIDTHS` that scores best.
+ */
+function fitReleaseStage(
+  predictions: Predictions,
+  pieces: readonly (readonly V1Row[])[],
+  config: RepetitionConfig,
+  recent: number,
+): { config: ReleaseConfig; matched: number; gain: number } {
+  const cached = withRepetition(predictions, pieces, config);
+  let matched = 0;
+  const probe: ReleaseConfig = { recent, width: RELEASE_WIDTHS[0]!, lambda: [0] };
+  const release = fitMixture(
+    3,
+    predictions.count,
+    (add) =>
+      walkRelease(probe, cached, pieces, (vote, k, delay, bin) => {
+        const p = Math.max(Math.exp(cached.binned!.duration[k]!), 1e-300);
+        RELEASE_WIDTHS.forEach((width, w) => {
+          const { probability, votes } = vote.probability(delay, bin, width);
+          if (votes === 0) return;
+          if (w === 0) matched++;
+          add('duration', w, Math.min(votes, 3) - 1, p, probability);
+        });
+      }),
+    RELEASE_WIDTHS,
+  );
+  return {
+    config: { recent, width: release.width.duration, lambda: release.lambda.duration },
+    matched,
+    gain: release.gain.duration,
   };
 }
 
@@ -313,6 +271,11 @@ export function withRepetition(
   walkChords(config, mixed, pieces, (cache, match, intervalContext, k, next) => {
     const logP = mixChordsAt(cache, match, intervalContext, modelLogProbs(mixed, k), next);
     for (const attribute of ATTRIBUTES) target[attribute][k] = logP[attribute];
+  });
+  if (config.release === undefined) return mixed;
+  walkRelease(config.release, mixed, pieces, (vote, k, delay, bin) => {
+    const { probability, votes } = vote.probability(delay, bin);
+    if (votes > 0) binned.duration[k] = mixLogProb(binned.duration[k]!, vote.weight(votes), probability);
   });
   return mixed;
 }
@@ -370,12 +333,20 @@ export function mixedLogProbs(cache: RepetitionCache, logP: LogProbs, row: V1Row
   const match = cache.match();
   const mixed = match === null ? logP : mixAt(cache, match, logP, next);
   const chordMatch = cache.chords?.match() ?? null;
-  if (chordMatch === null) return mixed;
-  return mixChordsAt(
-    cache.chords!,
-    chordMatch,
-    match === null ? null : cache.config.orders[match.order]!,
-    mixed,
-    next,
-  );
+  const withChords =
+    chordMatch === null
+      ? mixed
+      : mixChordsAt(
+          cache.chords!,
+          chordMatch,
+          match === null ? null : cache.config.orders[match.order]!,
+          mixed,
+          next,
+        );
+  const release = cache.release;
+  if (release === null) return withChords;
+  const { probability, votes } = release.probability(row[0], next.duration);
+  return votes === 0
+    ? withChords
+    : { ...withChords, duration: mixLogProb(withChords.duration, release.weight(votes), probability) };
 }

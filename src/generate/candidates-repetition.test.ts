@@ -218,3 +218,38 @@ describe('generateCandidates with a chord cache', () => {
     expect(share(0)).toBeLessThan(0.3);
   });
 });
+
+describe('generateCandidates with the release vote', () => {
+  // Four notes held by a pedal until 3 s.
+  const held = [0, 0.25, 0.5, 0.75].map((time, i) => ({
+    pitch: 60 + 4 * i,
+    velocity: 70,
+    time,
+    duration: 3 - time,
+  }));
+  const releaseOnly: RepetitionConfig = {
+    ...strong,
+    lambda: { delay: [0, 0], pitch: [0, 0], duration: [0, 0], velocity: [0, 0] },
+    release: { recent: 8, width: 0.002, lambda: [0.95, 0.95, 0.95] },
+  };
+  /** Share of the drawn notes starting before 2.9 s that end within 20 ms of 3 s. */
+  const together = (repetition: number): number => {
+    const notes = generateCandidates(network, {
+      start: held,
+      count: 4,
+      notes: 3,
+      seed: 8,
+      sampling: { repetition },
+      repetition: releaseOnly,
+    })
+      .flatMap((c) => c.notes)
+      .filter((n) => n.time < 2.9);
+    expect(notes.length).toBeGreaterThan(3);
+    return notes.filter((n) => Math.abs(n.time + n.duration - 3) < 0.02).length / notes.length;
+  };
+
+  test('a new note ends with the notes still sounding; strength 0 leaves the network alone', () => {
+    expect(together(1)).toBeGreaterThan(0.7);
+    expect(together(0)).toBeLessThan(0.3);
+  });
+});

@@ -14,8 +14,9 @@ import {
 } from './sampling.js';
 import { PITCH_COUNT } from '../score/clamp-pitch.js';
 import type { RepetitionCache } from './repetition-cache.js';
-import { chordWeights } from './repetition-config.js';
-import { mixLogits } from './repetition-mix.js';
+
+export { MAX_CACHED_PLAYS } from './cache-mixer.js';
+import { cacheMixer } from './cache-mixer.js';
 
 /**
  * Turning the network's outputs into the next note, and notes into the rows the network reads.
@@ -195,28 +196,6 @@ function delayLogitsFrom(
   return { logits: delayScratch, offset: 0 };
 }
 
-/** Consecutive playings of a passage after which the repetition cache stops carrying it on. */
-export const MAX_CACHED_PLAYS = 4;
-
-const cacheScratch = {
-  q: new Float64Array(TIME_BINS),
-  logits: new Float32Array(TIME_BINS),
-  chordLogits: new Float32Array(TIME_BINS),
-};
-
-/** Logits mixed with the cache's probabilities when it has an opinion, else the logits as they are. */
-function mixed(
-  from: { logits: Float32Array; offset: number },
-  count: number,
-  lambda: number,
-  q: Float64Array,
-  votes: number,
-  into = cacheScratch.logits,
-): { logits: Float32Array; offset: number } {
-  if (!(lambda > 0) || votes === 0) return from;
-  return { logits: mixLogits(from.logits, from.offset, count, lambda, q, into), offset: 0 };
-}
-
 function nextOrderedNote(
   network: OrderedStepNetwork,
   b: number,
@@ -226,26 +205,6 @@ function nextOrderedNote(
   minDelay = 0,
   options: NextNoteOptions = {},
 ): NextNote {
-  const cache = options.repetition;
-  const strength = sampling.repetition;
-  // Delay bins past the limit: the caches' votes there are dropped (the bin holding it is kept).
-  const cutFrom = options.cacheDelayLimit === undefined ? TIME_BINS : timeBin(options.cacheDelayLimit) + 1;
-  const found = cache !== undefined && strength > 0 ? cache.match() : null;
-  // A passage already played MAX_CACHED_PLAYS times in a row is not carried on by the cache again:
-  // the network alone decides whether the loop goes on (without this a strong cache could repeat a
-  // four-note figure for the rest of a piece).
-  const match = found !== null && cache!.consecutivePlays(found) < MAX_CACHED_PLAYS ? found : null;
-  const weight = (attribute: 'delay' | 'pitch' | 'duration' | 'velocity'): number =>
-    match === null ? 0 : Math.min(0.99, strength * cache!.config.lambda[attribute][match.order]!);
-  // The chord cache (when the config has one) is mixed in after it, and held back by the same rule.
-  const chords = strength > 0 && (found === null || match !== null) ? (cache?.chords ?? null) : null;
-  const chordMatch = chords === null ? null : chords.match();
-  const chordLambda =
-    chordMatch === null
-      ? null
-      : chordWeights(chords!.config, found === null ? null : cache!.config.orders[found.order]!);
-  const chordWeight = (attribute: 'delay' | 'pitch' | 'duration' | 'velocity'): number =>
-    chordMatch === null ? 0 : Math.min(0.99, strength * chordLambda![attribute][chordMatch.order]!);
   const previousTime = previous.time;
   const timing = (temperature: number): IndexSampling => ({
     temperature,
@@ -255,41 +214,8 @@ function nextOrderedNote(
     // every note, so greedy timing would stack the whole piece into a few chords.
     greedy: false,
   });
-  const { q } = cacheScratch;
-  /**
-   * `from` with the caches' opinions of an attribute mixed in, where they have one: the interval
-   * cache's, then the chord cache's (given the delay bin drawn, and the pitch for duration and velocity).
-   */
-  const withCache = (
-    attribute: 'delay' | 'pitch' | 'duration' | 'velocity',
-    from: { logits: Float32Array; offset: number },
-    count: number,
-    delayBin?: number,
-    pitch?: number,
-  ): { logits: Float32Array; offset: number } => {
-    const into = q.subarray(0, count);
-    let out = from;
-    if (match !== null) {
-      // A pitch no follower voted for in range leaves q empty: mixLogits then keeps the model alone.
-      const votes =
-        attribute === 'pitch'
-          ? (cache!.pitchProbabilities(match, into), 1)
-          : cache!.binProbabilities(attribute, match, pitch, into).votes;
-      if (attribute === 'delay') into.fill(0, cutFrom);
-      out = mixed(out, count, weight(attribute), q, votes);
-    }
-    if (chordMatch !== null) {
-      const votes =
-        attribute === 'delay'
-          ? chords!.delayProbabilities(chordMatch, into)
-          : attribute === 'pitch'
-            ? chords!.pitchProbabilities(chordMatch, delayBin!, into)
-            : chords!.binProbabilities(attribute, chordMatch, delayBin!, pitch!, into);
-      if (attribute === 'delay') into.fill(0, cutFrom);
-      out = mixed(out, count, chordWeight(attribute), q, votes, cacheScratch.chordLogits);
-    }
-    return out;
-  };
+  const caches = cacheMixer(options.repetition, sampling, options.cacheDelayLimit);
+  const withCache = caches.mix;
   const drawBin = (from: { logits: Float32Array; offset: number }, count: number, temperature: number) =>
     chooseIndex(from.logits, from.offset, count, timing(temperature), rng).index;
   const delayBin = drawBin(
@@ -307,12 +233,14 @@ function nextOrderedNote(
   const pitchFrom = withCache('pitch', unmixed, PITCH_COUNT, delayBin);
   const { pitch, logProb } = choosePitch(pitchFrom.logits, pitchFrom.offset, sampling, rng);
   const rest = network.restLogitsGiven(b, delayBin, pitch);
-  const durationFrom = withCache(
-    'duration',
-    { logits: rest.duration, offset: 0 },
-    TIME_BINS,
-    delayBin,
-    pitch,
+  const delayTime = (): number =>
+    Math.max(minDelay, timeInBin(delayBin, rng, sampling.chords === 'together'));
+  // The release vote (`release-vote.ts`) needs the onset, so with one the delay's time is drawn
+  // here; without, after the bins as it always was (the same draws, note for note).
+  const early = caches.release === null ? undefined : delayTime();
+  const durationFrom = caches.withRelease(
+    withCache('duration', { logits: rest.duration, offset: 0 }, TIME_BINS, delayBin, pitch),
+    early,
   );
   const durationBin = drawBin(durationFrom, TIME_BINS, sampling.durationTemperature);
   const velocityFrom = withCache(
@@ -323,7 +251,7 @@ function nextOrderedNote(
     pitch,
   );
   const velocityBin = drawBin(velocityFrom, VELOCITY_BINS, sampling.velocityTemperature);
-  const delay = Math.max(minDelay, timeInBin(delayBin, rng, sampling.chords === 'together'));
+  const delay = early ?? delayTime();
   const duration = timeInBin(durationBin, rng);
   const step = Math.floor(rng.next() * VELOCITIES_PER_BIN);
   const velocity = Math.min(127, Math.max(1, velocityBin * VELOCITIES_PER_BIN + step));

@@ -1,9 +1,10 @@
-import { timeBin, velocityBin } from '../encoding/grid.js';
+import { TIME_BIN_SECONDS, timeBin, velocityBin } from '../encoding/grid.js';
 import type { V1Row } from '../encoding/v1.js';
 import { PITCH_COUNT } from '../score/clamp-pitch.js';
 import { ATTRIBUTE_BINS, kernelRows, type BinnedAttribute } from './bin-kernel.js';
 import { ChordCache } from './chord-cache.js';
 import { grown, IntervalContexts } from './interval-contexts.js';
+import { ReleaseVote } from './release-vote.js';
 import type { RepetitionConfig } from './repetition-config.js';
 
 export type { BinnedAttribute } from './bin-kernel.js';
@@ -65,11 +66,14 @@ export class RepetitionCache {
   private readonly maxMatches: number;
   /** The chord cache mixed in after this one, when the config has one (`chord-cache.ts`). */
   readonly chords: ChordCache | null;
+  /** The release vote mixed into durations after both, when the config has one (`release-vote.ts`). */
+  readonly release: ReleaseVote | null;
 
   constructor(readonly config: RepetitionConfig) {
     this.maxMatches = config.maxMatches ?? 32;
     this.contexts = new IntervalContexts(config.orders);
     this.chords = config.chords === undefined ? null : new ChordCache(config.chords);
+    this.release = config.release === undefined ? null : new ReleaseVote(config.release);
   }
 
   /** Notes pushed so far. */
@@ -85,6 +89,7 @@ export class RepetitionCache {
     // A sentinel far outside 0..119: the intervals to and from it occur nowhere else.
     this.pushNote(BREAK_PITCH, 0, 0, 0);
     this.chords?.separate();
+    this.release?.separate();
   }
 
   /** Forgets the piece. */
@@ -92,6 +97,7 @@ export class RepetitionCache {
     this.length = 0;
     this.contexts.clear();
     this.chords?.clear();
+    this.release?.clear();
   }
 
   /**
@@ -100,11 +106,14 @@ export class RepetitionCache {
    * @param row - `[delay, duration, volume, pitch − 60]`
    */
   push(row: V1Row): void {
-    this.pushBins(row[3] + 60, timeBin(row[0]), timeBin(row[1]), velocityBin(row[2] * 127));
+    this.pushNote(row[3] + 60, timeBin(row[0]), timeBin(row[1]), velocityBin(row[2] * 127));
+    this.chords?.push(row);
+    this.release?.push(row);
   }
 
   /**
-   * Adds the next note by its pitch and grid bins.
+   * Adds the next note by its pitch and grid bins (the release vote, which needs times, reads each
+   * bin's middle: `push` a row where the times are known).
    *
    * @param pitch - MIDI pitch 0..119
    * @param delay - delay bin
@@ -114,6 +123,12 @@ export class RepetitionCache {
   pushBins(pitch: number, delay: number, duration: number, velocity: number): void {
     this.pushNote(pitch, delay, duration, velocity);
     this.chords?.pushBins(pitch, delay, duration, velocity);
+    this.release?.push([
+      (delay + 0.5) * TIME_BIN_SECONDS,
+      (duration + 0.5) * TIME_BIN_SECONDS,
+      0,
+      pitch - 60,
+    ]);
   }
 
   private pushNote(pitch: number, delay: number, duration: number, velocity: number): void {

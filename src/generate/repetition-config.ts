@@ -22,6 +22,18 @@ export interface RepetitionConfig {
   readonly maxMatches?: number;
   /** The chord cache mixed in after this one (`chord-cache.ts`); absent in files fitted before it. */
   readonly chords?: ChordCacheConfig;
+  /** The release vote mixed into durations after both (`release-vote.ts`); absent before it. */
+  readonly release?: ReleaseConfig;
+}
+
+/** A fitted release vote (`release-vote.ts`): the `release` of a `repetition.json`. */
+export interface ReleaseConfig {
+  /** Notes before the next one that may share its end. */
+  readonly recent: number;
+  /** Width of the kernel around each voted duration bin, in ln(bin + 1) (> 0). */
+  readonly width: number;
+  /** λ by the number of distinct ends voted: 1, 2, 3 or more (each 0 <= λ < 1). */
+  readonly lambda: readonly number[];
 }
 
 /** A fitted chord cache (`chord-cache.ts`): the `chords` of a `repetition.json`. */
@@ -122,6 +134,18 @@ export function validateRepetitionConfig(value: unknown, where = 'repetition con
         `${where}: chords (${set})`,
       );
     }
+  }
+  if (config.release !== undefined) {
+    const release = config.release as Partial<ReleaseConfig>;
+    if (!(Number.isInteger(release?.recent) && release.recent! >= 1 && release.recent! <= 256))
+      fail('release.recent is not a whole number in 1..256');
+    if (!(typeof release.width === 'number' && release.width > 0 && Number.isFinite(release.width)))
+      fail('release.width is not a positive number');
+    const weights = release.lambda;
+    if (!Array.isArray(weights) || weights.length === 0) fail('release.lambda is not a non-empty list');
+    (weights as number[]).forEach((w, i) => {
+      if (!(typeof w === 'number' && w >= 0 && w < 1)) fail(`release.lambda[${i}] is not in [0, 1)`);
+    });
   }
   return config as RepetitionConfig;
 }

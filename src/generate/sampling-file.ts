@@ -22,6 +22,7 @@ const NUMBERS = [
   'durationTemperature',
   'velocityTemperature',
   'repetition',
+  'release',
 ] as const;
 
 /**

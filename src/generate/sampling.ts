@@ -61,6 +61,13 @@ export interface SamplingOptions {
    * music does, so a model's `sampling.json` may set more than 1, measured against real music).
    */
   readonly repetition?: number;
+  /**
+   * Strength of the release vote when the model's `repetition.json` has one (`release-vote.ts`),
+   * 0 to 4: its fitted weights are multiplied by this (capped at 0.99); 1 (default) is the
+   * distribution scored. It is off whenever `repetition` is 0. Running free, a strong vote chains
+   * notes to one release and lengthens them, so a model's `sampling.json` may set less than 1.
+   */
+  readonly release?: number;
 }
 
 /**
@@ -91,6 +98,7 @@ export interface ResolvedSampling {
   readonly velocityTemperature: number;
   readonly chords: 'rolled' | 'together';
   readonly repetition: number;
+  readonly release: number;
 }
 
 /**
@@ -114,7 +122,11 @@ export function resolveSampling(options: SamplingOptions = {}): ResolvedSampling
     velocityTemperature = timingTemperature,
     chords = 'rolled',
     repetition = 1,
+    release = 1,
   } = options;
+  if (!(Number.isFinite(release) && release >= 0 && release <= 4)) {
+    throw new InvalidArgumentError(`release ${release} is not a number in [0, 4]`);
+  }
   if (!(Number.isFinite(repetition) && repetition >= 0 && repetition <= 4)) {
     throw new InvalidArgumentError(`repetition ${repetition} is not a number in [0, 4]`);
   }
@@ -162,6 +174,7 @@ export function resolveSampling(options: SamplingOptions = {}): ResolvedSampling
     velocityTemperature,
     chords,
     repetition,
+    release,
   };
 }
 

@@ -340,7 +340,13 @@ describe.skipIf(!haveChromium)('the web composer in Chromium', () => {
     expect(await page.locator('#top-p-value').innerText()).toBe('1.00');
     expect(await page.locator('#timing-temperature-field span').innerText()).toBe('timing');
     const onLoad = await page.evaluate(() => window.howl.sampling());
-    expect(onLoad).toMatchObject({ topP: 1, temperature: 1, timingTemperature: 1, repetition: 1.75 });
+    expect(onLoad).toMatchObject({
+      topP: 1,
+      temperature: 1,
+      timingTemperature: 1,
+      repetition: 1.75,
+      release: 0,
+    });
     expect(onLoad.delayTemperature).toBeUndefined();
     // The four shipped models, each naming its licence, then "load a model…".
     const entries = await page

@@ -29,7 +29,7 @@ export function registerFitRepetition(program: Command): void {
   program
     .command('fit-repetition')
     .description(
-      "fit a model's repetition caches on training pieces (the notes that followed the same run of intervals, and the same chords in any order, earlier in the piece, mixed into its predictions) and write repetition.json into the model folder",
+      "fit a model's repetition caches on training pieces (the notes that followed the same run of intervals, and the same chords in any order, earlier in the piece, and durations that end with a note still sounding, mixed into its predictions) and write repetition.json into the model folder",
     )
     .option('--model <dir>', 'an ordered model folder (default: the shipped model)')
     .option('--data <file.howl>', "the model's training data: its train split is read")
@@ -59,14 +59,18 @@ export function registerFitRepetition(program: Command): void {
       const seconds = (performance.now() - started) / 1000;
       const gains = (g: typeof fit.gain): string =>
         `pitch ${g.pitch.toFixed(3)}, delay ${g.delay.toFixed(3)}, duration ${g.duration.toFixed(3)}, velocity ${g.velocity.toFixed(3)}`;
-      const chordPart = fit.chords ? ` (the chord cache's share: ${gains(fit.chords.gain)})` : '';
+      const chordPart =
+        (fit.chords ? ` (the chord cache's share: ${gains(fit.chords.gain)}` : '') +
+        (fit.release ? `; the release vote's, on durations: ${fit.release.gain.toFixed(3)}` : '') +
+        (fit.chords ? ')' : '');
       const note = `Fitted by howl fit-repetition on ${rows.length} training pieces (${fit.notes} notes) of ${options.data}; gain on them, nats per note: ${gains(fit.gain)}${chordPart}.`;
       const file = await writeModelRepetition(modelPath, fit.config, note);
       const matched = fit.matched.reduce((a, b) => a + b, 0);
       process.stdout.write(
         `${file}: fitted on ${rows.length} training pieces, ${fit.notes} notes (${((100 * matched) / Math.max(1, fit.notes)).toFixed(0)} % with an earlier match) in ${seconds.toFixed(0)} s\n` +
           `gain on them, nats per note: ${gains(fit.gain)}\n` +
-          (fit.chords ? `of which the chord cache's: ${gains(fit.chords.gain)}\n` : ''),
+          (fit.chords ? `of which the chord cache's: ${gains(fit.chords.gain)}\n` : '') +
+          (fit.release ? `and the release vote's, on durations: ${fit.release.gain.toFixed(3)}\n` : ''),
       );
     });
 }

@@ -1,0 +1,154 @@
+import { timeBin, velocityBin } from '../encoding/grid.js';
+import type { V1Row } from '../encoding/v1.js';
+import type { ChordCache, ChordMatch } from '../generate/chord-cache.js';
+import { ReleaseVote } from '../generate/release-vote.js';
+import { RepetitionCache, type RepetitionConfig } from '../generate/repetition-cache.js';
+import type { Predictions } from './predict.js';
+
+/**
+ * Walking held-out or training pieces with the repetition caches fed their real notes
+ * (`repetition-fit.ts` fits and scores with these): for each predicted note, the caches' state
+ * before it, the note's real values, and where its model log-probabilities are.
+ */
+
+/** The attributes a cache predicts, in the order they are mixed. */
+export const ATTRIBUTES = ['delay', 'pitch', 'duration', 'velocity'] as const;
+/** One of `ATTRIBUTES`. */
+export type Attribute = (typeof ATTRIBUTES)[number];
+
+/** A note's real bins, the values the cache is asked about. */
+export interface RealNote {
+  readonly pitch: number;
+  readonly delay: number;
+  readonly duration: number;
+  readonly velocity: number;
+}
+
+export const realNote = (row: V1Row): RealNote => ({
+  pitch: row[3] + 60,
+  delay: timeBin(row[0]),
+  duration: timeBin(row[1]),
+  velocity: velocityBin(row[2] * 127),
+});
+
+/** The model's log-probability of each attribute of predicted note `k`. */
+export function modelLogProbs(predictions: Predictions, k: number): Record<Attribute, number> {
+  const binned = predictions.binned!;
+  return {
+    delay: binned.delay[k]!,
+    pitch: predictions.pitchLogProb[k]!,
+    duration: binned.duration[k]!,
+    velocity: binned.velocity[k]!,
+  };
+}
+
+/**
+ * Walks every predicted note of every piece with a cache fed the piece's real notes, and calls
+ * `visit` for each note the cache has a match for.
+ */
+export function walk(
+  config: RepetitionConfig,
+  predictions: Predictions,
+  pieces: readonly (readonly V1Row[])[],
+  visit: (
+    cache: RepetitionCache,
+    match: NonNullable<ReturnType<RepetitionCache['match']>>,
+    k: number,
+    next: RealNote,
+  ) => void,
+): void {
+  const cache = new RepetitionCache(config);
+  pieces.forEach((rows, p) => {
+    if (rows.length < 2) return;
+    cache.clear();
+    cache.push(rows[0]!);
+    for (let t = 0; t + 1 < rows.length; t++) {
+      const next = realNote(rows[t + 1]!);
+      const match = cache.match();
+      if (match) visit(cache, match, predictions.offsets[p]! + t, next);
+      cache.push(rows[t + 1]!);
+    }
+  });
+}
+
+/**
+ * `walk` for the chord cache: `visit` for each note its chord cache has a match for, with the
+ * length of the interval cache's match for the same note (null: none), which picks its weights.
+ */
+export function walkChords(
+  config: RepetitionConfig,
+  predictions: Predictions,
+  pieces: readonly (readonly V1Row[])[],
+  visit: (
+    cache: ChordCache,
+    match: ChordMatch,
+    intervalContext: number | null,
+    k: number,
+    next: RealNote,
+  ) => void,
+): void {
+  const cache = new RepetitionCache(config);
+  const chords = cache.chords!;
+  pieces.forEach((rows, p) => {
+    if (rows.length < 2) return;
+    cache.clear();
+    cache.push(rows[0]!);
+    for (let t = 0; t + 1 < rows.length; t++) {
+      const next = realNote(rows[t + 1]!);
+      const match = chords.match();
+      if (match) {
+        const interval = cache.match();
+        visit(
+          chords,
+          match,
+          interval === null ? null : config.orders[interval.order]!,
+          predictions.offsets[p]! + t,
+          next,
+        );
+      }
+      cache.push(rows[t + 1]!);
+    }
+  });
+}
+
+/**
+ * `walk` for the release vote (`release-vote.ts`): `visit` for every predicted note, with the vote
+ * fed the notes before it, and the note's real delay (seconds) and duration bin.
+ */
+export function walkRelease(
+  config: NonNullable<RepetitionConfig['release']>,
+  predictions: Predictions,
+  pieces: readonly (readonly V1Row[])[],
+  visit: (vote: ReleaseVote, k: number, delay: number, durationBin: number) => void,
+): void {
+  const vote = new ReleaseVote(config);
+  pieces.forEach((rows, p) => {
+    if (rows.length < 2) return;
+    vote.clear();
+    vote.push(rows[0]!);
+    for (let t = 0; t + 1 < rows.length; t++) {
+      const row = rows[t + 1]!;
+      visit(vote, predictions.offsets[p]! + t, row[0], timeBin(row[1]));
+      vote.push(row);
+    }
+  });
+}
+
+/** The cache's probability of a note's real attribute (and whether it had an opinion). */
+export function cacheProbability(
+  cache: RepetitionCache,
+  match: NonNullable<ReturnType<RepetitionCache['match']>>,
+  attribute: Attribute,
+  next: RealNote,
+  width?: number,
+): { q: number; votes: number } {
+  if (attribute === 'pitch') return { q: cache.pitchProbability(match, next.pitch), votes: 1 };
+  const { probability, votes } = cache.binProbability(
+    attribute,
+    match,
+    next[attribute],
+    attribute === 'delay' ? undefined : next.pitch,
+    width,
+  );
+  return { q: probability, votes };
+}
