@@ -206,8 +206,8 @@ function fitChordStage(
 }
 
 /**
- * The release vote's weights, over the model with both caches (`config`) mixed in: one per count of
- * distinct ends (1, 2, 3 or more), and the kernel width of `RELEASE_WIDTHS` that scores best.
+ * The release vote's weight, over the model with both caches (`config`) mixed in, and the kernel
+ * width of `RELEASE_WIDTHS` that scores best.
  */
 function fitReleaseStage(
   predictions: Predictions,
@@ -219,7 +219,7 @@ function fitReleaseStage(
   let matched = 0;
   const probe: ReleaseConfig = { recent, width: RELEASE_WIDTHS[0]!, lambda: [0] };
   const release = fitMixture(
-    3,
+    1,
     predictions.count,
     (add) =>
       walkRelease(probe, cached, pieces, (vote, k, delay, bin) => {
@@ -228,7 +228,7 @@ function fitReleaseStage(
           const { probability, votes } = vote.probability(delay, bin, width);
           if (votes === 0) return;
           if (w === 0) matched++;
-          add('duration', w, Math.min(votes, 3) - 1, p, probability);
+          add('duration', w, 0, p, probability);
         });
       }),
     RELEASE_WIDTHS,

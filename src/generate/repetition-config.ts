@@ -32,7 +32,7 @@ export interface ReleaseConfig {
   readonly recent: number;
   /** Width of the kernel around each voted duration bin, in ln(bin + 1) (> 0). */
   readonly width: number;
-  /** λ by the number of distinct ends voted: 1, 2, 3 or more (each 0 <= λ < 1). */
+  /** The vote's weight λ, as a list of one (0 <= λ < 1). */
   readonly lambda: readonly number[];
 }
 
