@@ -43,8 +43,30 @@ export function modelLogProbs(predictions: Predictions, k: number): Record<Attri
 }
 
 /**
- * Walks every predicted note of every piece with a cache fed the piece's real notes, and calls
- * `visit` for each note the cache has a match for.
+ * Feeds `fed` each piece's notes in order, and calls `visit` before each predicted note (the second
+ * note of a piece on) with its index in the predictions and its row.
+ */
+function eachPredicted(
+  fed: { clear(): void; push(row: V1Row): void },
+  predictions: Predictions,
+  pieces: readonly (readonly V1Row[])[],
+  visit: (k: number, row: V1Row) => void,
+): void {
+  pieces.forEach((rows, p) => {
+    if (rows.length < 2) return;
+    fed.clear();
+    fed.push(rows[0]!);
+    for (let t = 0; t + 1 < rows.length; t++) {
+      const row = rows[t + 1]!;
+      visit(predictions.offsets[p]! + t, row);
+      fed.push(row);
+    }
+  });
+}
+
+/**
+ * Walks every predicted note of every piece with an interval cache fed the piece's real notes, and
+ * calls `visit` for each note the cache has a match for.
  */
 export function walk(
   config: RepetitionConfig,
@@ -57,17 +79,16 @@ export function walk(
     next: RealNote,
   ) => void,
 ): void {
-  const cache = new RepetitionCache(config);
-  pieces.forEach((rows, p) => {
-    if (rows.length < 2) return;
-    cache.clear();
-    cache.push(rows[0]!);
-    for (let t = 0; t + 1 < rows.length; t++) {
-      const next = realNote(rows[t + 1]!);
-      const match = cache.match();
-      if (match) visit(cache, match, predictions.offsets[p]! + t, next);
-      cache.push(rows[t + 1]!);
-    }
+  // The interval cache alone: the chord cache and release vote are not read here.
+  const cache = new RepetitionCache({
+    orders: config.orders,
+    lambda: config.lambda,
+    width: config.width,
+    ...maxMatches(config),
+  });
+  eachPredicted(cache, predictions, pieces, (k, row) => {
+    const match = cache.match();
+    if (match) visit(cache, match, k, realNote(row));
   });
 }
 
@@ -87,27 +108,13 @@ export function walkChords(
     next: RealNote,
   ) => void,
 ): void {
-  const cache = new RepetitionCache(config);
+  const cache = new RepetitionCache(withoutRelease(config));
   const chords = cache.chords!;
-  pieces.forEach((rows, p) => {
-    if (rows.length < 2) return;
-    cache.clear();
-    cache.push(rows[0]!);
-    for (let t = 0; t + 1 < rows.length; t++) {
-      const next = realNote(rows[t + 1]!);
-      const match = chords.match();
-      if (match) {
-        const interval = cache.match();
-        visit(
-          chords,
-          match,
-          interval === null ? null : config.orders[interval.order]!,
-          predictions.offsets[p]! + t,
-          next,
-        );
-      }
-      cache.push(rows[t + 1]!);
-    }
+  eachPredicted(cache, predictions, pieces, (k, row) => {
+    const match = chords.match();
+    if (match === null) return;
+    const interval = cache.match();
+    visit(chords, match, interval === null ? null : config.orders[interval.order]!, k, realNote(row));
   });
 }
 
@@ -122,16 +129,17 @@ export function walkRelease(
   visit: (vote: ReleaseVote, k: number, delay: number, durationBin: number) => void,
 ): void {
   const vote = new ReleaseVote(config);
-  pieces.forEach((rows, p) => {
-    if (rows.length < 2) return;
-    vote.clear();
-    vote.push(rows[0]!);
-    for (let t = 0; t + 1 < rows.length; t++) {
-      const row = rows[t + 1]!;
-      visit(vote, predictions.offsets[p]! + t, row[0], timeBin(row[1]));
-      vote.push(row);
-    }
-  });
+  eachPredicted(vote, predictions, pieces, (k, row) => visit(vote, k, row[0], timeBin(row[1])));
+}
+
+const maxMatches = (config: RepetitionConfig): { maxMatches?: number } =>
+  config.maxMatches === undefined ? {} : { maxMatches: config.maxMatches };
+
+/** The config with its release vote left out (the chord walk does not read it). */
+function withoutRelease(config: RepetitionConfig): RepetitionConfig {
+  const copy = { ...config };
+  delete (copy as { release?: unknown }).release;
+  return copy;
 }
 
 /** The cache's probability of a note's real attribute (and whether it had an opinion). */

@@ -2,6 +2,7 @@ import { timeBin, velocityBin } from '../encoding/grid.js';
 import type { V1Row } from '../encoding/v1.js';
 import { PITCH_COUNT } from '../score/clamp-pitch.js';
 import { ATTRIBUTE_BINS, kernelRows } from './bin-kernel.js';
+import { BinnedNotes } from './binned-notes.js';
 import { grown, IntervalContexts } from './interval-contexts.js';
 import type { ChordCacheConfig } from './repetition-config.js';
 
@@ -58,18 +59,12 @@ export interface ChordVote {
  * const match = cache.match(); // null when the recent chords never occurred before
  */
 export class ChordCache {
-  private pitches = new Int16Array(256);
-  private bins = {
-    delay: new Int16Array(256),
-    duration: new Int16Array(256),
-    velocity: new Int16Array(256),
-  };
+  private readonly notes = new BinnedNotes();
   /** Where each chord starts (a position in the piece); the last chord is still open. */
   private chordStart = new Int32Array(64);
   /** Each closed chord's last place in the pitch-ordered stream of `contexts`. */
   private chordEnd = new Int32Array(64);
   private chordCount = 0;
-  private length = 0;
   /** The next note starts a chord whatever its delay (after `separate`). */
   private breakNext = false;
   private readonly contexts: IntervalContexts;
@@ -82,7 +77,7 @@ export class ChordCache {
 
   /** Forgets the piece. */
   clear(): void {
-    this.length = 0;
+    this.notes.clear();
     this.chordCount = 0;
     this.breakNext = false;
     this.contexts.clear();
@@ -113,25 +108,20 @@ export class ChordCache {
    * @param velocity - velocity bin
    */
   pushBins(pitch: number, delay: number, duration: number, velocity: number): void {
-    const t = this.length;
-    if (t === this.pitches.length) this.growNotes();
+    const t = this.notes.length;
     if (t === 0 || this.breakNext || delay > this.config.chordBins) {
       if (this.chordCount > 0) this.closeChord();
       if (this.chordCount === this.chordStart.length) this.growChords();
       this.chordStart[this.chordCount++] = t;
       this.breakNext = false;
     }
-    this.pitches[t] = pitch;
-    this.bins.delay[t] = delay;
-    this.bins.duration[t] = duration;
-    this.bins.velocity[t] = velocity;
-    this.length = t + 1;
+    this.notes.push(pitch, delay, duration, velocity);
   }
 
   /** Adds the open chord's notes, in pitch order, to the stream; the chord before it is now followed. */
   private closeChord(): void {
     const c = this.chordCount - 1;
-    const sorted = this.pitches.slice(this.chordStart[c]!, this.length).sort();
+    const sorted = this.notes.pitches.slice(this.chordStart[c]!, this.notes.length).sort();
     for (const pitch of sorted) this.contexts.push(pitch);
     this.chordEnd[c] = this.contexts.length - 1;
     if (c >= 1) this.config.orders.forEach((_, o) => this.contexts.remember(o, this.chordEnd[c - 1]!, c - 1));
@@ -164,18 +154,18 @@ export class ChordCache {
   private voteOf(c: number, shift: number): ChordVote | null {
     const open = this.chordCount - 1;
     const from = this.chordStart[c + 1]!;
-    const to = c + 2 <= open ? this.chordStart[c + 2]! : this.length;
+    const to = c + 2 <= open ? this.chordStart[c + 2]! : this.notes.length;
     const rest: number[] = [];
     for (let i = from; i < to; i++) rest.push(i);
-    const played = this.length - this.chordStart[open]!;
-    for (let i = this.chordStart[open]!; i < this.length; i++) {
-      const j = rest.findIndex((r) => this.pitches[r]! + shift === this.pitches[i]);
+    const played = this.notes.length - this.chordStart[open]!;
+    for (let i = this.chordStart[open]!; i < this.notes.length; i++) {
+      const j = rest.findIndex((r) => this.notes.pitches[r]! + shift === this.notes.pitches[i]);
       if (j < 0) return null;
       rest.splice(j, 1);
     }
     const next: number[] = [];
     if (c + 3 <= open) for (let i = this.chordStart[c + 2]!; i < this.chordStart[c + 3]!; i++) next.push(i);
-    const follower = from + played < this.length ? from + played : -1;
+    const follower = from + played < this.notes.length ? from + played : -1;
     return { shift, follower, rest, next };
   }
 
@@ -198,7 +188,7 @@ export class ChordCache {
     let votes = 0;
     for (const vote of match.votes) {
       if (vote.follower < 0) continue;
-      const row = rows[this.bins.delay[vote.follower]!]!;
+      const row = rows[this.notes.bins.delay[vote.follower]!]!;
       for (let bin = 0; bin < into.length; bin++) into[bin]! += row[bin]!;
       votes++;
     }
@@ -222,7 +212,7 @@ export class ChordCache {
       if (notes.length === 0) continue;
       votes++;
       for (const i of notes) {
-        const pitch = this.pitches[i]! + vote.shift;
+        const pitch = this.notes.pitches[i]! + vote.shift;
         if (pitch >= 0 && pitch < PITCH_COUNT) into[pitch]! += 1 / notes.length;
       }
     }
@@ -255,8 +245,8 @@ export class ChordCache {
     let votes = 0;
     for (const vote of match.votes) {
       for (const i of this.candidates(vote, delay)) {
-        if (this.pitches[i]! + vote.shift !== pitch) continue;
-        const row = rows[this.bins[attribute][i]!]!;
+        if (this.notes.pitches[i]! + vote.shift !== pitch) continue;
+        const row = rows[this.notes.bins[attribute][i]!]!;
         for (let bin = 0; bin < into.length; bin++) into[bin]! += row[bin]!;
         votes++;
       }
@@ -293,11 +283,12 @@ export class ChordCache {
         const notes = this.candidates(vote, next.delay);
         if (notes.length === 0) continue;
         votes++;
-        for (const i of notes) if (this.pitches[i]! + vote.shift === next.pitch) sum += 1 / notes.length;
+        for (const i of notes)
+          if (this.notes.pitches[i]! + vote.shift === next.pitch) sum += 1 / notes.length;
       }
     } else {
       const rows = kernelRows(ATTRIBUTE_BINS[attribute], width ?? this.config.width[attribute]);
-      const values = this.bins[attribute];
+      const values = this.notes.bins[attribute];
       const bin = next[attribute];
       for (const vote of match.votes) {
         if (attribute === 'delay') {
@@ -307,23 +298,13 @@ export class ChordCache {
           continue;
         }
         for (const i of this.candidates(vote, next.delay)) {
-          if (this.pitches[i]! + vote.shift !== next.pitch) continue;
+          if (this.notes.pitches[i]! + vote.shift !== next.pitch) continue;
           sum += rows[values[i]!]![bin]!;
           votes++;
         }
       }
     }
     return { probability: votes > 0 ? sum / votes : 0, votes };
-  }
-
-  private growNotes(): void {
-    const size = this.pitches.length * 2;
-    this.pitches = grown(this.pitches, size);
-    this.bins = {
-      delay: grown(this.bins.delay, size),
-      duration: grown(this.bins.duration, size),
-      velocity: grown(this.bins.velocity, size),
-    };
   }
 
   private growChords(): void {

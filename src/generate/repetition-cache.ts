@@ -3,7 +3,8 @@ import type { V1Row } from '../encoding/v1.js';
 import { PITCH_COUNT } from '../score/clamp-pitch.js';
 import { ATTRIBUTE_BINS, kernelRows, type BinnedAttribute } from './bin-kernel.js';
 import { ChordCache } from './chord-cache.js';
-import { grown, IntervalContexts } from './interval-contexts.js';
+import { BinnedNotes } from './binned-notes.js';
+import { IntervalContexts } from './interval-contexts.js';
 import { ReleaseVote } from './release-vote.js';
 import type { RepetitionConfig } from './repetition-config.js';
 
@@ -55,14 +56,8 @@ export interface RepetitionMatch {
  * const match = cache.match(); // null when the recent intervals never occurred before
  */
 export class RepetitionCache {
-  private pitches = new Int16Array(256);
-  private bins: Record<BinnedAttribute, Int16Array> = {
-    delay: new Int16Array(256),
-    duration: new Int16Array(256),
-    velocity: new Int16Array(256),
-  };
+  private readonly notes = new BinnedNotes();
   private readonly contexts: IntervalContexts;
-  private length = 0;
   private readonly maxMatches: number;
   /** The chord cache mixed in after this one, when the config has one (`chord-cache.ts`). */
   readonly chords: ChordCache | null;
@@ -78,7 +73,7 @@ export class RepetitionCache {
 
   /** Notes pushed so far. */
   get size(): number {
-    return this.length;
+    return this.notes.length;
   }
 
   /**
@@ -94,7 +89,7 @@ export class RepetitionCache {
 
   /** Forgets the piece. */
   clear(): void {
-    this.length = 0;
+    this.notes.clear();
     this.contexts.clear();
     this.chords?.clear();
     this.release?.clear();
@@ -132,26 +127,10 @@ export class RepetitionCache {
   }
 
   private pushNote(pitch: number, delay: number, duration: number, velocity: number): void {
-    const t = this.length;
-    if (t === this.pitches.length) this.grow();
-    this.pitches[t] = pitch;
-    this.bins.delay[t] = delay;
-    this.bins.duration[t] = duration;
-    this.bins.velocity[t] = velocity;
+    const t = this.notes.push(pitch, delay, duration, velocity);
     this.contexts.push(pitch);
     // The context that ends at the note before this one is now followed: remember it.
     if (t > 0) this.config.orders.forEach((_, o) => this.contexts.remember(o, t - 1, t - 1));
-    this.length = t + 1;
-  }
-
-  private grow(): void {
-    const size = this.pitches.length * 2;
-    this.pitches = grown(this.pitches, size);
-    this.bins = {
-      delay: grown(this.bins.delay, size),
-      duration: grown(this.bins.duration, size),
-      velocity: grown(this.bins.velocity, size),
-    };
   }
 
   /**
@@ -161,7 +140,7 @@ export class RepetitionCache {
    * @returns the match, or null when no context length matches
    */
   match(): RepetitionMatch | null {
-    const end = this.length - 1;
+    const end = this.notes.length - 1;
     for (let o = 0; o < this.config.orders.length; o++) {
       const ends = this.contexts.occurrences(o, end, this.maxMatches);
       if (ends !== null) return { order: o, followers: ends.map((at) => at + 1) };
@@ -182,16 +161,21 @@ export class RepetitionCache {
   consecutivePlays(match: RepetitionMatch): number {
     const f = match.followers[0];
     if (f === undefined) return 1;
-    const period = this.length - f;
+    const period = this.notes.length - f;
     if (period <= 0) return 1;
     let run = 0;
-    for (let t = this.length - 1; t - period >= 0 && this.pitches[t] === this.pitches[t - period]; t--) run++;
+    for (
+      let t = this.notes.length - 1;
+      t - period >= 0 && this.notes.pitches[t] === this.notes.pitches[t - period];
+      t--
+    )
+      run++;
     return 1 + Math.floor(run / period);
   }
 
   /** The pitch interval from the note before `position` to it. */
   private intervalAt(position: number): number {
-    return this.pitches[position]! - this.pitches[position - 1]!;
+    return this.notes.pitches[position]! - this.notes.pitches[position - 1]!;
   }
 
   /**
@@ -204,7 +188,7 @@ export class RepetitionCache {
    */
   pitchProbabilities(match: RepetitionMatch, into = new Float64Array(PITCH_COUNT)): Float64Array {
     into.fill(0);
-    const last = this.pitches[this.length - 1]!;
+    const last = this.notes.pitches[this.notes.length - 1]!;
     let votes = 0;
     for (const f of match.followers) {
       const pitch = last + this.intervalAt(f);
@@ -236,8 +220,8 @@ export class RepetitionCache {
   ): { probabilities: Float64Array; votes: number } {
     into.fill(0);
     const rows = kernelRows(ATTRIBUTE_BINS[attribute], this.config.width[attribute]);
-    const values = this.bins[attribute];
-    const interval = pitch === undefined ? undefined : pitch - this.pitches[this.length - 1]!;
+    const values = this.notes.bins[attribute];
+    const interval = pitch === undefined ? undefined : pitch - this.notes.pitches[this.notes.length - 1]!;
     let votes = 0;
     for (const f of match.followers) {
       if (interval !== undefined && attribute !== 'delay' && this.intervalAt(f) !== interval) continue;
@@ -267,8 +251,8 @@ export class RepetitionCache {
     width = this.config.width[attribute],
   ): { probability: number; votes: number } {
     const rows = kernelRows(ATTRIBUTE_BINS[attribute], width);
-    const values = this.bins[attribute];
-    const interval = pitch === undefined ? undefined : pitch - this.pitches[this.length - 1]!;
+    const values = this.notes.bins[attribute];
+    const interval = pitch === undefined ? undefined : pitch - this.notes.pitches[this.notes.length - 1]!;
     let sum = 0;
     let votes = 0;
     for (const f of match.followers) {
@@ -287,7 +271,7 @@ export class RepetitionCache {
    * @returns its share of the followers' votes
    */
   pitchProbability(match: RepetitionMatch, pitch: number): number {
-    const last = this.pitches[this.length - 1]!;
+    const last = this.notes.pitches[this.notes.length - 1]!;
     let hits = 0;
     for (const f of match.followers) if (last + this.intervalAt(f) === pitch) hits++;
     return hits / match.followers.length;
