@@ -58,7 +58,7 @@ class LrSchedule:
     min_factor: float = 0.1
 
     def to_json(self) -> dict:
-        out = {"kind": self.kind, "lr": self.lr, "warmupSteps": self.warmup_steps}
+        out = {"kind": self.kind, "lr": self.lr, "warmupSteps": self.warmup_steps, "minFactor": self.min_factor}
         if self.total_steps is not None:
             out["totalSteps"] = self.total_steps
         return out
@@ -96,7 +96,7 @@ class TrainingBudget:
         warmup = options["warmupSteps"]
         if self.max_steps is not None:
             warmup = min(warmup, self.max_steps // 10)
-        self.schedule = LrSchedule(kind, options["lr"], warmup, self.max_steps)
+        self.schedule = LrSchedule(kind, options["lr"], warmup, self.max_steps, options.get("lrFinal", 0.1))
 
     def fraction_done(self, step: int, elapsed: float) -> Optional[float]:
         fractions = []

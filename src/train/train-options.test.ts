@@ -5,6 +5,7 @@ import {
   microBatchStepsForWorkers,
   resolveTrainOptions,
 } from './train-options.js';
+import { learningRateAt } from './lr-schedule.js';
 
 describe('training options and budget', () => {
   test('micro-batch steps for workers split batches evenly', () => {
@@ -47,6 +48,11 @@ describe('training options and budget', () => {
       message: 'reached the time limit after 3 steps',
     });
     expect(bySteps.fractionDone({ step: 2, epoch: 0, elapsedSeconds: 50 })).toBe(0.5);
+    expect(bySteps.schedule.minFactor).toBe(0.1);
+    const annealed = createTrainingBudget(resolveTrainOptions({ steps: 10, lrFinal: 0.01 }), 40);
+    expect(annealed.schedule).toMatchObject({ kind: 'cosine', totalSteps: 10, minFactor: 0.01 });
+    expect(learningRateAt(annealed.schedule, 10)).toBeCloseTo(1e-5, 12);
+    expect(() => resolveTrainOptions({ lrFinal: 1.5 })).toThrow(/final learning-rate factor 1.5 is not in \[0, 1\]/);
     const byTime = createTrainingBudget(resolveTrainOptions({ timeSeconds: 60 }), 40);
     expect(byTime.maxSteps).toBeUndefined();
     expect(byTime.schedule).toMatchObject({ kind: 'constant', warmupSteps: 20 });

@@ -21,6 +21,8 @@ export interface TrainOptions {
   readonly schedule?: 'auto' | 'constant' | 'cosine';
   /** Linear warm-up steps (default 20, capped at a tenth of a step budget). */
   readonly warmupSteps?: number;
+  /** The cosine's last rate as a share of `lr` (default 0.1); a resumed run may lower it. */
+  readonly lrFinal?: number;
   /** Global gradient-norm limit (default 1; 0 turns clipping off). */
   readonly clipNorm?: number;
   /** Seed of the crops, augmentation and dropout (default 1). */
@@ -114,6 +116,7 @@ export function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions
     lr: options.lr ?? 1e-3,
     schedule: options.schedule ?? 'auto',
     warmupSteps: options.warmupSteps ?? 20,
+    lrFinal: options.lrFinal ?? 0.1,
     clipNorm: options.clipNorm ?? 1,
     seed: options.seed ?? 1,
     augment: options.augment ?? true,
@@ -146,6 +149,9 @@ export function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions
     throw new InvalidArgumentError(`schedule ${resolved.schedule} is not auto, constant or cosine`);
   }
   positiveInt(resolved.warmupSteps, 'warm-up steps', true);
+  if (!(resolved.lrFinal >= 0 && resolved.lrFinal <= 1)) {
+    throw new InvalidArgumentError(`final learning-rate factor ${resolved.lrFinal} is not in [0, 1]`);
+  }
   if (!(resolved.clipNorm >= 0 && Number.isFinite(resolved.clipNorm))) {
     throw new InvalidArgumentError(`gradient clip norm ${resolved.clipNorm} is not a number >= 0`);
   }
@@ -285,6 +291,7 @@ function scheduleFor(options: ResolvedTrainOptions, maxSteps: number | undefined
     kind,
     lr: options.lr,
     warmupSteps,
+    minFactor: options.lrFinal,
     ...(maxSteps === undefined ? {} : { totalSteps: maxSteps }),
   });
 }

@@ -17,6 +17,7 @@ export interface TrainCommandOptions {
   batch?: string;
   length?: string;
   lr?: string;
+  lrFinal?: string;
   seed?: string;
   augment?: string;
   timeScale?: string;

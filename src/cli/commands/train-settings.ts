@@ -54,6 +54,7 @@ function parseOverrides(options: TrainCommandOptions): TrainOptions {
     min: 1,
   });
   const workers = parseNumberOption(options.workers, '--workers', { integer: true, min: 1 });
+  const lrFinal = parseNumberOption(options.lrFinal, '--lr-final', { min: 0, max: 1 });
   const given = {
     steps,
     epochs,
@@ -64,6 +65,7 @@ function parseOverrides(options: TrainCommandOptions): TrainOptions {
     patience,
     microBatchSteps,
     workers,
+    lrFinal,
   };
   return Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as TrainOptions;
 }

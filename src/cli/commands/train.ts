@@ -19,8 +19,8 @@ Resume: --resume RUN continues a run from its last checkpoint, with its dataset 
 RUN/run.json) and its saved settings (batch, length, learning rate, intervals, backend). Limits
 count in all: a new --steps, --epochs or --time replaces the saved ones and extends the run
 (howl train --resume runs/x --steps 2400). A run already at its limit says so and exits with 0.
---checkpoint-every, --val-every, --val-crops, --patience, --workers and --backend may be changed
-on resume; metrics.jsonl is cut back to the checkpoint's step, so each step is logged once.
+--checkpoint-every, --val-every, --val-crops, --patience, --workers, --lr-final and --backend may be
+changed on resume; metrics.jsonl is cut back to the checkpoint's step, so each step is logged once.
 `;
 
 /**
@@ -73,6 +73,10 @@ export function registerTrain(program: Command): void {
     .option('--val-every <n>', 'validate every this many steps (default 200)')
     .option('--val-crops <n>', 'fixed validation crops (default 2 × batch)')
     .option('--warmup <n>', 'learning-rate warm-up steps (default 20)')
+    .option(
+      '--lr-final <factor>',
+      "where the cosine decay ends, as a share of the peak rate (default 0.1; may be changed on resume, e.g. 0.01 to anneal further)",
+    )
     .option('--patience <n>', 'stop after this many validations without a new best')
     .option(
       '--micro-batch-steps <n>',
