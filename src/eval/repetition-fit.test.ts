@@ -150,3 +150,36 @@ describe('fitRepetition with the release vote', () => {
     expect(without.gain.duration).toBeLessThan(fit.gain.duration - 2);
   });
 });
+
+describe('fitRepetition with the neighbour vote', () => {
+  /** Two hands that never repeat a pattern: the low one plays soft and long, the high one loud and short. */
+  const hands = (r: ReturnType<typeof createRng>): V1Row[] =>
+    Array.from({ length: 120 }, () => {
+      const low = r.next() < 0.5;
+      const pitch = low ? r.int(36, 48) : r.int(72, 84);
+      return [0.12, low ? 0.8 : 0.1, (low ? 40 : 100) / 127, pitch - 60];
+    });
+  const handRng = createRng(11);
+  const pieces = [hands(handRng), hands(handRng)];
+
+  test('notes near in pitch share their touch: large weights, a pitch scale, and a gain', () => {
+    const fit = fitRepetition(uniform(pieces), pieces, { orders, chordOrders: [4, 2] });
+    const neighbours = fit.config.neighbours!;
+    expect(neighbours.recent).toBe(64);
+    expect(neighbours.velocity.lambda).toBeGreaterThan(0.5);
+    // The hands are 24+ semitones apart: the vote must not let the other hand in.
+    expect(neighbours.velocity.pitchScale).toBeLessThanOrEqual(4);
+    expect(fit.neighbours!.gain.velocity).toBeGreaterThan(1);
+    // Scoring with it gives what the fit found.
+    const scored = withRepetition(uniform(pieces), pieces, fit.config);
+    const mean = scored.binned!.velocity.reduce((a, b) => a + b, 0) / scored.count;
+    expect(mean + Math.log(VELOCITY_BINS)).toBeCloseTo(fit.gain.velocity, 6);
+    const without = fitRepetition(uniform(pieces), pieces, {
+      orders,
+      chordOrders: [4, 2],
+      neighbourRecent: false,
+    });
+    expect(without.config.neighbours).toBeUndefined();
+    expect(without.gain.velocity).toBeLessThan(fit.gain.velocity - 1);
+  });
+});

@@ -2,8 +2,10 @@ import type { V1Row } from '../encoding/v1.js';
 import type { ChordCache, ChordMatch } from '../generate/chord-cache.js';
 import { RepetitionCache, type RepetitionConfig } from '../generate/repetition-cache.js';
 import { chordWeights, type ChordCacheConfig, type ReleaseConfig } from '../generate/repetition-config.js';
+import { NEIGHBOUR_ATTRIBUTES } from '../generate/neighbour-vote.js';
 import { mixLogProb } from '../generate/repetition-mix.js';
 import { fitMixture, RELEASE_WIDTHS, REPETITION_WIDTHS } from './mixture-weights.js';
+import { DEFAULT_NEIGHBOUR_RECENT, fitNeighbourStage, mixNeighbours } from './neighbour-fit.js';
 import type { Predictions } from './predict.js';
 import {
   ATTRIBUTES,
@@ -57,6 +59,8 @@ export interface RepetitionFit {
   };
   /** The release vote's part: notes it voted for, and its gain on durations over both caches. */
   readonly release?: { readonly matched: number; readonly gain: number };
+  /** The neighbour vote's part: its gain on durations and velocities over all the rest. */
+  readonly neighbours?: { readonly gain: { readonly duration: number; readonly velocity: number } };
 }
 
 /** Options of `fitRepetition`. */
@@ -71,6 +75,8 @@ export interface RepetitionFitOptions {
   readonly longContext?: number;
   /** Notes the release vote looks back, or false for none (default `DEFAULT_RELEASE_RECENT`). */
   readonly releaseRecent?: number | false;
+  /** Notes the neighbour vote looks back, or false for none (default `DEFAULT_NEIGHBOUR_RECENT`). */
+  readonly neighbourRecent?: number | false;
 }
 
 const zeroWeights = (orders: readonly number[]): RepetitionConfig['lambda'] => ({
@@ -137,11 +143,27 @@ export function fitRepetition(
     withChords.config,
     options.releaseRecent ?? DEFAULT_RELEASE_RECENT,
   );
-  return {
+  const withRelease = {
     ...fitted,
     gain: { ...gain, duration: gain.duration + release.gain },
     config: { ...withChords.config, release: release.config },
     release: { matched: release.matched, gain: release.gain },
+  };
+  if (options.neighbourRecent === false) return withRelease;
+  const neighbours = fitNeighbourStage(
+    withRepetition(predictions, pieces, withRelease.config),
+    pieces,
+    options.neighbourRecent ?? DEFAULT_NEIGHBOUR_RECENT,
+  );
+  return {
+    ...withRelease,
+    gain: {
+      ...withRelease.gain,
+      duration: withRelease.gain.duration + neighbours.gain.duration,
+      velocity: withRelease.gain.velocity + neighbours.gain.velocity,
+    },
+    config: { ...withRelease.config, neighbours: neighbours.config },
+    neighbours: { gain: neighbours.gain },
   };
 }
 
@@ -272,11 +294,13 @@ export function withRepetition(
     const logP = mixChordsAt(cache, match, intervalContext, modelLogProbs(mixed, k), next);
     for (const attribute of ATTRIBUTES) target[attribute][k] = logP[attribute];
   });
-  if (config.release === undefined) return mixed;
-  walkRelease(config.release, mixed, pieces, (vote, k, delay, bin) => {
-    const { probability, votes } = vote.probability(delay, bin);
-    if (votes > 0) binned.duration[k] = mixLogProb(binned.duration[k]!, vote.weight(votes), probability);
-  });
+  if (config.release !== undefined) {
+    walkRelease(config.release, mixed, pieces, (vote, k, delay, bin) => {
+      const { probability, votes } = vote.probability(delay, bin);
+      if (votes > 0) binned.duration[k] = mixLogProb(binned.duration[k]!, vote.weight(votes), probability);
+    });
+  }
+  mixNeighbours(config, mixed, pieces, binned);
   return mixed;
 }
 
@@ -343,10 +367,19 @@ export function mixedLogProbs(cache: RepetitionCache, logP: LogProbs, row: V1Row
           mixed,
           next,
         );
+  const out = { ...withChords };
   const release = cache.release;
-  if (release === null) return withChords;
-  const { probability, votes } = release.probability(row[0], next.duration);
-  return votes === 0
-    ? withChords
-    : { ...withChords, duration: mixLogProb(withChords.duration, release.weight(votes), probability) };
+  if (release !== null) {
+    const { probability, votes } = release.probability(row[0], next.duration);
+    if (votes > 0) out.duration = mixLogProb(out.duration, release.weight(votes), probability);
+  }
+  const neighbours = cache.neighbours;
+  if (neighbours !== null) {
+    for (const attribute of NEIGHBOUR_ATTRIBUTES) {
+      const lambda = neighbours.config[attribute].lambda;
+      const q = lambda > 0 ? neighbours.probability(attribute, next.pitch, next[attribute]) : null;
+      if (q !== null) out[attribute] = mixLogProb(out[attribute], lambda, q);
+    }
+  }
+  return out;
 }

@@ -1,6 +1,7 @@
 import { timeBin, velocityBin } from '../encoding/grid.js';
 import type { V1Row } from '../encoding/v1.js';
 import type { ChordCache, ChordMatch } from '../generate/chord-cache.js';
+import { NeighbourVote } from '../generate/neighbour-vote.js';
 import { ReleaseVote } from '../generate/release-vote.js';
 import { RepetitionCache, type RepetitionConfig } from '../generate/repetition-cache.js';
 import type { Predictions } from './predict.js';
@@ -108,7 +109,7 @@ export function walkChords(
     next: RealNote,
   ) => void,
 ): void {
-  const cache = new RepetitionCache(withoutRelease(config));
+  const cache = new RepetitionCache(withoutVotes(config));
   const chords = cache.chords!;
   eachPredicted(cache, predictions, pieces, (k, row) => {
     const match = chords.match();
@@ -132,13 +133,28 @@ export function walkRelease(
   eachPredicted(vote, predictions, pieces, (k, row) => visit(vote, k, row[0], timeBin(row[1])));
 }
 
+/**
+ * `walk` for the neighbour vote (`neighbour-vote.ts`): `visit` for every predicted note, with the
+ * vote fed the notes before it, and the note's real bins.
+ */
+export function walkNeighbours(
+  config: NonNullable<RepetitionConfig['neighbours']>,
+  predictions: Predictions,
+  pieces: readonly (readonly V1Row[])[],
+  visit: (vote: NeighbourVote, k: number, next: RealNote) => void,
+): void {
+  const vote = new NeighbourVote(config);
+  eachPredicted(vote, predictions, pieces, (k, row) => visit(vote, k, realNote(row)));
+}
+
 const maxMatches = (config: RepetitionConfig): { maxMatches?: number } =>
   config.maxMatches === undefined ? {} : { maxMatches: config.maxMatches };
 
-/** The config with its release vote left out (the chord walk does not read it). */
-function withoutRelease(config: RepetitionConfig): RepetitionConfig {
+/** The config with its release and neighbour votes left out (the chord walk does not read them). */
+function withoutVotes(config: RepetitionConfig): RepetitionConfig {
   const copy = { ...config };
   delete (copy as { release?: unknown }).release;
+  delete (copy as { neighbours?: unknown }).neighbours;
   return copy;
 }
 

@@ -1,4 +1,5 @@
-import { TIME_BINS, timeBin } from '../encoding/grid.js';
+import { TIME_BINS, timeBin, VELOCITY_BINS } from '../encoding/grid.js';
+import type { NeighbourAttribute } from './neighbour-vote.js';
 import type { ReleaseVote } from './release-vote.js';
 import type { RepetitionCache } from './repetition-cache.js';
 import { chordWeights } from './repetition-config.js';
@@ -8,7 +9,7 @@ import type { ResolvedSampling } from './sampling.js';
 /**
  * How the sampler (`next-note.ts`) mixes a piece's repetition caches into an ordered network's
  * distributions for one note: the interval cache, then the chord cache, into each head; the release
- * vote into the duration. The rules that are the sampler's own, not the scored model's, live here:
+ * vote into the duration; last the neighbour vote into the duration and velocity. The rules that are the sampler's own, not the scored model's, live here:
  * the loop rule (`MAX_CACHED_PLAYS`), the gap's end for the delay votes, and the strengths.
  */
 
@@ -28,6 +29,7 @@ const scratch = {
   logits: new Float32Array(TIME_BINS),
   chordLogits: new Float32Array(TIME_BINS),
   releaseLogits: new Float32Array(TIME_BINS),
+  neighbourLogits: new Float32Array(TIME_BINS),
 };
 
 /** Logits mixed with a cache's probabilities when it has an opinion, else the logits as they are. */
@@ -47,6 +49,8 @@ export interface CacheMixer {
   readonly release: ReleaseVote | null;
   /** Duration logits with the release vote mixed in, given the next note's delay in seconds. */
   withRelease(from: LogitRow, delay: number | undefined): LogitRow;
+  /** Duration or velocity logits with the neighbour vote mixed in, given the pitch drawn. */
+  withNeighbours(head: NeighbourAttribute, from: LogitRow, pitch: number): LogitRow;
 }
 
 /**
@@ -82,6 +86,7 @@ export function cacheMixer(
   const chordWeight = (head: Head): number =>
     chordMatch === null ? 0 : Math.min(0.99, strength * chordLambda![head][chordMatch.order]!);
   const release = strength > 0 && sampling.release > 0 ? (cache?.release ?? null) : null;
+  const neighbours = strength > 0 && sampling.neighbours > 0 ? (cache?.neighbours ?? null) : null;
   return {
     release,
     mix(head, from, count, delayBin, pitch) {
@@ -113,6 +118,13 @@ export function cacheMixer(
       const votes = release.probabilities(delay, scratch.q.subarray(0, TIME_BINS));
       const lambda = votes > 0 ? Math.min(0.99, sampling.release * release.weight(votes)) : 0;
       return mixed(from, TIME_BINS, lambda, votes, scratch.releaseLogits);
+    },
+    withNeighbours(head, from, pitch) {
+      if (neighbours === null) return from;
+      const count = head === 'duration' ? TIME_BINS : VELOCITY_BINS;
+      const voted = neighbours.probabilities(head, pitch, scratch.q.subarray(0, count));
+      const lambda = Math.min(0.99, sampling.neighbours * neighbours.config[head].lambda);
+      return mixed(from, count, lambda, voted ? 1 : 0, scratch.neighbourLogits);
     },
   };
 }

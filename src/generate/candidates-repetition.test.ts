@@ -253,3 +253,35 @@ describe('generateCandidates with the release vote', () => {
     expect(together(0)).toBeLessThan(0.3);
   });
 });
+
+describe('generateCandidates with a neighbour vote', () => {
+  // A primer played at one touch, velocity 30 (bin 7), which a random network does not know.
+  const soft = primer.map((n) => ({ ...n, velocity: 30 }));
+  const neighboursOnly: RepetitionConfig = {
+    ...strong,
+    lambda: { delay: [0, 0], pitch: [0, 0], duration: [0, 0], velocity: [0, 0] },
+    neighbours: {
+      recent: 16,
+      duration: { decay: 0.95, pitchScale: 1000, width: 0.02, lambda: 0 },
+      velocity: { decay: 0.95, pitchScale: 1000, width: 0.02, lambda: 0.95 },
+    },
+  };
+  /** Share of the drawn notes played at the primer's touch (velocity 28-31). */
+  const atTouch = (sampling: { repetition: number; neighbours?: number }): number => {
+    const notes = generateCandidates(network, {
+      start: soft,
+      count: 4,
+      notes: 6,
+      seed: 9,
+      sampling,
+      repetition: neighboursOnly,
+    }).flatMap((c) => c.notes);
+    return notes.filter((n) => n.velocity >= 28 && n.velocity <= 31).length / notes.length;
+  };
+
+  test('new notes keep the touch of the notes before them; strength 0 leaves the network alone', () => {
+    expect(atTouch({ repetition: 1 })).toBeGreaterThan(0.7);
+    expect(atTouch({ repetition: 1, neighbours: 0 })).toBeLessThan(0.3);
+    expect(atTouch({ repetition: 0 })).toBeLessThan(0.3);
+  });
+});

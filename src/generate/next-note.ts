@@ -238,16 +238,18 @@ function nextOrderedNote(
   // The release vote (`release-vote.ts`) needs the onset, so with one the delay's time is drawn
   // here; without, after the bins as it always was (the same draws, note for note).
   const early = caches.release === null ? undefined : delayTime();
-  const durationFrom = caches.withRelease(
-    withCache('duration', { logits: rest.duration, offset: 0 }, TIME_BINS, delayBin, pitch),
-    early,
+  const durationFrom = caches.withNeighbours(
+    'duration',
+    caches.withRelease(
+      withCache('duration', { logits: rest.duration, offset: 0 }, TIME_BINS, delayBin, pitch),
+      early,
+    ),
+    pitch,
   );
   const durationBin = drawBin(durationFrom, TIME_BINS, sampling.durationTemperature);
-  const velocityFrom = withCache(
+  const velocityFrom = caches.withNeighbours(
     'velocity',
-    { logits: rest.velocity, offset: 0 },
-    VELOCITY_BINS,
-    delayBin,
+    withCache('velocity', { logits: rest.velocity, offset: 0 }, VELOCITY_BINS, delayBin, pitch),
     pitch,
   );
   const velocityBin = drawBin(velocityFrom, VELOCITY_BINS, sampling.velocityTemperature);

@@ -5,6 +5,7 @@ import { ATTRIBUTE_BINS, kernelRows, type BinnedAttribute } from './bin-kernel.j
 import { ChordCache } from './chord-cache.js';
 import { BinnedNotes } from './binned-notes.js';
 import { IntervalContexts } from './interval-contexts.js';
+import { NeighbourVote } from './neighbour-vote.js';
 import { ReleaseVote } from './release-vote.js';
 import type { RepetitionConfig } from './repetition-config.js';
 
@@ -63,12 +64,15 @@ export class RepetitionCache {
   readonly chords: ChordCache | null;
   /** The release vote mixed into durations after both, when the config has one (`release-vote.ts`). */
   readonly release: ReleaseVote | null;
+  /** The neighbour vote mixed into durations and velocities last, when the config has one (`neighbour-vote.ts`). */
+  readonly neighbours: NeighbourVote | null;
 
   constructor(readonly config: RepetitionConfig) {
     this.maxMatches = config.maxMatches ?? 32;
     this.contexts = new IntervalContexts(config.orders);
     this.chords = config.chords === undefined ? null : new ChordCache(config.chords);
     this.release = config.release === undefined ? null : new ReleaseVote(config.release);
+    this.neighbours = config.neighbours === undefined ? null : new NeighbourVote(config.neighbours);
   }
 
   /** Notes pushed so far. */
@@ -85,6 +89,7 @@ export class RepetitionCache {
     this.pushNote(BREAK_PITCH, 0, 0, 0);
     this.chords?.separate();
     this.release?.separate();
+    this.neighbours?.separate();
   }
 
   /** Forgets the piece. */
@@ -93,6 +98,7 @@ export class RepetitionCache {
     this.contexts.clear();
     this.chords?.clear();
     this.release?.clear();
+    this.neighbours?.clear();
   }
 
   /**
@@ -104,6 +110,7 @@ export class RepetitionCache {
     this.pushNote(row[3] + 60, timeBin(row[0]), timeBin(row[1]), velocityBin(row[2] * 127));
     this.chords?.push(row);
     this.release?.push(row);
+    this.neighbours?.push(row);
   }
 
   /**
@@ -124,6 +131,7 @@ export class RepetitionCache {
       0,
       pitch - 60,
     ]);
+    this.neighbours?.pushBins(pitch, duration, velocity);
   }
 
   private pushNote(pitch: number, delay: number, duration: number, velocity: number): void {

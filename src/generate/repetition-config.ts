@@ -24,6 +24,28 @@ export interface RepetitionConfig {
   readonly chords?: ChordCacheConfig;
   /** The release vote mixed into durations after both (`release-vote.ts`); absent before it. */
   readonly release?: ReleaseConfig;
+  /** The neighbour vote mixed into durations and velocities last (`neighbour-vote.ts`); absent before it. */
+  readonly neighbours?: NeighbourConfig;
+}
+
+/** One attribute's neighbour vote: how the recent notes are weighted, spread and mixed. */
+export interface NeighbourHeadConfig {
+  /** Each note further back weighs this much less (0 < decay <= 1). */
+  readonly decay: number;
+  /** A note `d` semitones away weighs `exp(−d / pitchScale)` (> 0). */
+  readonly pitchScale: number;
+  /** Width of the kernel around each voted bin, in ln(bin + 1) (> 0). */
+  readonly width: number;
+  /** The vote's weight λ (0 <= λ < 1). */
+  readonly lambda: number;
+}
+
+/** A fitted neighbour vote (`neighbour-vote.ts`): the `neighbours` of a `repetition.json`. */
+export interface NeighbourConfig {
+  /** Notes back that vote. */
+  readonly recent: number;
+  readonly duration: NeighbourHeadConfig;
+  readonly velocity: NeighbourHeadConfig;
 }
 
 /** A fitted release vote (`release-vote.ts`): the `release` of a `repetition.json`. */
@@ -147,7 +169,28 @@ export function validateRepetitionConfig(value: unknown, where = 'repetition con
       if (!(typeof w === 'number' && w >= 0 && w < 1)) fail(`release.lambda[${i}] is not in [0, 1)`);
     });
   }
+  if (config.neighbours !== undefined) validateNeighbours(config.neighbours, fail);
   return config as RepetitionConfig;
+}
+
+function validateNeighbours(value: unknown, fail: (why: string) => never): void {
+  const neighbours = value as Partial<NeighbourConfig> | null;
+  if (!(Number.isInteger(neighbours?.recent) && neighbours!.recent! >= 1 && neighbours!.recent! <= 1024))
+    fail('neighbours.recent is not a whole number in 1..1024');
+  for (const attribute of ['duration', 'velocity'] as const) {
+    const head = neighbours![attribute] as Partial<NeighbourHeadConfig> | undefined;
+    const at = `neighbours.${attribute}`;
+    if (typeof head !== 'object' || head === null) fail(`${at} is not an object`);
+    if (!(typeof head!.decay === 'number' && head!.decay > 0 && head!.decay <= 1))
+      fail(`${at}.decay is not in (0, 1]`);
+    for (const key of ['pitchScale', 'width'] as const) {
+      const v = head![key];
+      if (!(typeof v === 'number' && v > 0 && Number.isFinite(v)))
+        fail(`${at}.${key} is not a positive number`);
+    }
+    if (!(typeof head!.lambda === 'number' && head!.lambda >= 0 && head!.lambda < 1))
+      fail(`${at}.lambda is not in [0, 1)`);
+  }
 }
 
 /** The file a model folder keeps its fitted cache in. */

@@ -23,6 +23,7 @@ const NUMBERS = [
   'velocityTemperature',
   'repetition',
   'release',
+  'neighbours',
 ] as const;
 
 /**

@@ -92,6 +92,9 @@ describe('choosePitch', () => {
     expect(() => resolveSampling({ repetition: -0.5 })).toThrow('repetition -0.5 is not a number in [0, 4]');
     expect(resolveSampling({}).repetition).toBe(1);
     expect(resolveSampling({ repetition: 1.25 }).repetition).toBe(1.25);
+    expect(() => resolveSampling({ release: 5 })).toThrow('release 5 is not a number in [0, 4]');
+    expect(() => resolveSampling({ neighbours: -1 })).toThrow('neighbours -1 is not a number in [0, 4]');
+    expect(resolveSampling({}).neighbours).toBe(1);
     expect(() => resolveSampling({ minPitch: 130 })).toThrow('lowest pitch 130');
     expect(() => resolveSampling({ minPitch: 70, maxPitch: 60 })).toThrow('the pitch range is empty');
   });

@@ -68,6 +68,12 @@ export interface SamplingOptions {
    * notes to one release and lengthens them, so a model's `sampling.json` may set less than 1.
    */
   readonly release?: number;
+  /**
+   * Strength of the neighbour vote when the model's `repetition.json` has one (`neighbour-vote.ts`),
+   * 0 to 4: its fitted weights are multiplied by this (capped at 0.99); 1 (default) is the
+   * distribution scored. It is off whenever `repetition` is 0.
+   */
+  readonly neighbours?: number;
 }
 
 /**
@@ -99,6 +105,7 @@ export interface ResolvedSampling {
   readonly chords: 'rolled' | 'together';
   readonly repetition: number;
   readonly release: number;
+  readonly neighbours: number;
 }
 
 /**
@@ -123,9 +130,13 @@ export function resolveSampling(options: SamplingOptions = {}): ResolvedSampling
     chords = 'rolled',
     repetition = 1,
     release = 1,
+    neighbours = 1,
   } = options;
   if (!(Number.isFinite(release) && release >= 0 && release <= 4)) {
     throw new InvalidArgumentError(`release ${release} is not a number in [0, 4]`);
+  }
+  if (!(Number.isFinite(neighbours) && neighbours >= 0 && neighbours <= 4)) {
+    throw new InvalidArgumentError(`neighbours ${neighbours} is not a number in [0, 4]`);
   }
   if (!(Number.isFinite(repetition) && repetition >= 0 && repetition <= 4)) {
     throw new InvalidArgumentError(`repetition ${repetition} is not a number in [0, 4]`);
@@ -175,6 +186,7 @@ export function resolveSampling(options: SamplingOptions = {}): ResolvedSampling
     chords,
     repetition,
     release,
+    neighbours,
   };
 }
 

@@ -52,7 +52,9 @@ describe('training options and budget', () => {
     const annealed = createTrainingBudget(resolveTrainOptions({ steps: 10, lrFinal: 0.01 }), 40);
     expect(annealed.schedule).toMatchObject({ kind: 'cosine', totalSteps: 10, minFactor: 0.01 });
     expect(learningRateAt(annealed.schedule, 10)).toBeCloseTo(1e-5, 12);
-    expect(() => resolveTrainOptions({ lrFinal: 1.5 })).toThrow(/final learning-rate factor 1.5 is not in \[0, 1\]/);
+    expect(() => resolveTrainOptions({ lrFinal: 1.5 })).toThrow(
+      /final learning-rate factor 1.5 is not in \[0, 1\]/,
+    );
     const byTime = createTrainingBudget(resolveTrainOptions({ timeSeconds: 60 }), 40);
     expect(byTime.maxSteps).toBeUndefined();
     expect(byTime.schedule).toMatchObject({ kind: 'constant', warmupSteps: 20 });

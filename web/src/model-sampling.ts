@@ -16,8 +16,9 @@ import {
  * - *timing* is a multiplier on the model's tuned per-head temperatures (delay, duration, velocity;
  *   1: as tuned); for a model without them it is the plain timing temperature.
  * - *temp* likewise multiplies the model's pitch temperature, if it gives one.
- * - `chords`, `greedy`, `repetition` (the strength of its repetition caches) and `release` (of its
- *   release vote), which have no control on the page, come from the model.
+ * - `chords`, `greedy`, `repetition` (the strength of its repetition caches), `release` (of its
+ *   release vote) and `neighbours` (of its neighbour vote), which have no control on the page,
+ *   come from the model.
  *
  * A model folder may also hold a `repetition.json` (its fitted repetition cache, read and checked by
  * the library's `decodeRepetitionConfig`, as `loadModel` reads it), which the composer worker
@@ -115,6 +116,7 @@ export function samplingFor(page: PageSampling, tuned: SamplingOptions): Samplin
     ...(tuned.greedy === undefined ? {} : { greedy: tuned.greedy }),
     ...(tuned.repetition === undefined ? {} : { repetition: tuned.repetition }),
     ...(tuned.release === undefined ? {} : { release: tuned.release }),
+    ...(tuned.neighbours === undefined ? {} : { neighbours: tuned.neighbours }),
   };
 }
 

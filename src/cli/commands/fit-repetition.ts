@@ -59,9 +59,14 @@ export function registerFitRepetition(program: Command): void {
       const seconds = (performance.now() - started) / 1000;
       const gains = (g: typeof fit.gain): string =>
         `pitch ${g.pitch.toFixed(3)}, delay ${g.delay.toFixed(3)}, duration ${g.duration.toFixed(3)}, velocity ${g.velocity.toFixed(3)}`;
+      const neighbourGains = (g: { duration: number; velocity: number }): string =>
+        `${g.duration.toFixed(3)} and velocities ${g.velocity.toFixed(3)}`;
       const chordPart =
         (fit.chords ? ` (the chord cache's share: ${gains(fit.chords.gain)}` : '') +
         (fit.release ? `; the release vote's, on durations: ${fit.release.gain.toFixed(3)}` : '') +
+        (fit.neighbours
+          ? `; the neighbour vote's, on durations ${neighbourGains(fit.neighbours.gain)}`
+          : '') +
         (fit.chords ? ')' : '');
       const note = `Fitted by howl fit-repetition on ${rows.length} training pieces (${fit.notes} notes) of ${options.data}; gain on them, nats per note: ${gains(fit.gain)}${chordPart}.`;
       const file = await writeModelRepetition(modelPath, fit.config, note);
@@ -70,7 +75,10 @@ export function registerFitRepetition(program: Command): void {
         `${file}: fitted on ${rows.length} training pieces, ${fit.notes} notes (${((100 * matched) / Math.max(1, fit.notes)).toFixed(0)} % with an earlier match) in ${seconds.toFixed(0)} s\n` +
           `gain on them, nats per note: ${gains(fit.gain)}\n` +
           (fit.chords ? `of which the chord cache's: ${gains(fit.chords.gain)}\n` : '') +
-          (fit.release ? `and the release vote's, on durations: ${fit.release.gain.toFixed(3)}\n` : ''),
+          (fit.release ? `and the release vote's, on durations: ${fit.release.gain.toFixed(3)}\n` : '') +
+          (fit.neighbours
+            ? `and the neighbour vote's, on durations ${neighbourGains(fit.neighbours.gain)}\n`
+            : ''),
       );
     });
 }

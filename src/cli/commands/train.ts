@@ -75,7 +75,7 @@ export function registerTrain(program: Command): void {
     .option('--warmup <n>', 'learning-rate warm-up steps (default 20)')
     .option(
       '--lr-final <factor>',
-      "where the cosine decay ends, as a share of the peak rate (default 0.1; may be changed on resume, e.g. 0.01 to anneal further)",
+      'where the cosine decay ends, as a share of the peak rate (default 0.1; may be changed on resume, e.g. 0.01 to anneal further)',
     )
     .option('--patience <n>', 'stop after this many validations without a new best')
     .option(
