@@ -32,7 +32,7 @@ export { REPETITION_WIDTHS } from './mixture-weights.js';
 export const DEFAULT_REPETITION_ORDERS: readonly number[] = [32, 20, 12, 8, 6, 4, 3, 2];
 
 /** The chord cache's context lengths (intervals of the chords' pitch-ordered notes), longest first. */
-export const DEFAULT_CHORD_ORDERS: readonly number[] = [24, 16, 12, 8, 6, 4, 3, 2];
+export const DEFAULT_CHORD_ORDERS: readonly number[] = [24, 16, 12, 8, 6, 4, 3, 2, 1];
 
 /** Delay bins within which a note belongs to the chord before it (3: under 40 ms). */
 export const DEFAULT_CHORD_BINS = 3;

@@ -152,7 +152,7 @@ function likelihoodLines(result: EvalResult, context: ReportContext): string[] {
     '',
     ...(l.withoutRepetition
       ? [
-          "The model is the network with its repetition cache (the model folder's `repetition.json`, fitted on training pieces by `howl fit-repetition`): before each note the longest run of recent pitch intervals heard earlier in the same piece is looked up, and the notes that followed it there are mixed into the network's distributions; where `repetition.json` has them, so are the chord cache's (the same chords in any order) and the release vote's (durations that end the note with one still sounding). The network alone is the row below it.",
+          "The model is the network with its repetition cache (the model folder's `repetition.json`, fitted on training pieces by `howl fit-repetition`): before each note the longest run of recent pitch intervals heard earlier in the same piece is looked up, and the notes that followed it there are mixed into the network's distributions; where `repetition.json` has them, so are the chord cache's (the same chords in any order), the release vote's (durations that end the note with one still sounding) and the neighbour vote's (the durations and velocities of the recent notes near in pitch). The network alone is the row below it.",
           '',
         ]
       : []),

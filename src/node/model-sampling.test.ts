@@ -35,12 +35,13 @@ describe('a model folder’s sampling.json', () => {
 
   test('the shipped default model carries the sampling measured for it; the others none', async () => {
     const shipped = await loadModel(join(repoRoot, 'models/piano-asap-ordered-lstm'));
-    expect(shipped.sampling).toEqual({ topP: 1, repetition: 1.75, release: 0 });
+    expect(shipped.sampling).toEqual({ topP: 1, repetition: 2, release: 1, neighbours: 0 });
     expect(shipped.repetition?.release?.recent).toBe(8);
-    expect(shipped.repetition?.chords?.orders).toEqual([24, 16, 12, 8, 6, 4, 3, 2]);
+    expect(shipped.repetition?.chords?.orders).toEqual([24, 16, 12, 8, 6, 4, 3, 2, 1]);
+    expect(shipped.repetition?.neighbours?.recent).toBe(64);
     expect(shipped.repetition?.orders).toEqual([32, 20, 12, 8, 6, 4, 3, 2]);
     const resolved = resolveSampling(shipped.sampling);
-    expect([resolved.topP, resolved.delayTemperature, resolved.repetition]).toEqual([1, 1, 1.75]);
+    expect([resolved.topP, resolved.delayTemperature, resolved.repetition]).toEqual([1, 1, 2]);
     const plain = await loadModel(join(repoRoot, 'models/piano-transformer'));
     expect(plain.sampling).toEqual({});
     expect(plain.repetition).toBeUndefined();

@@ -335,7 +335,7 @@ describe.skipIf(!haveChromium)('the web composer in Chromium', () => {
     expect(await noteCount()).toBe(0);
     // The default plays as measured for it (its sampling.json, with model/about.json): top-p 1, its
     // timing heads as drawn (no tuned temperature, so the timing slider is plain), and its
-    // repetition cache at 1.75.
+    // repetition cache at 2, its release vote at 1 and its neighbour vote off.
     expect(await page.locator('#top-p').inputValue()).toBe('1');
     expect(await page.locator('#top-p-value').innerText()).toBe('1.00');
     expect(await page.locator('#timing-temperature-field span').innerText()).toBe('timing');
@@ -344,8 +344,9 @@ describe.skipIf(!haveChromium)('the web composer in Chromium', () => {
       topP: 1,
       temperature: 1,
       timingTemperature: 1,
-      repetition: 1.75,
-      release: 0,
+      repetition: 2,
+      release: 1,
+      neighbours: 0,
     });
     expect(onLoad.delayTemperature).toBeUndefined();
     // The four shipped models, each naming its licence, then "load a model…".
@@ -450,7 +451,7 @@ describe.skipIf(!haveChromium)('the web composer in Chromium', () => {
     expect(sent.delayTemperature).toBeUndefined();
     // ...with its repetition cache: repetition.json (with model/about.json) in the worker's
     // composer, mixed in at sampling.json's strength (no slider scales it).
-    expect(sent.repetition).toBe(1.75);
+    expect(sent.repetition).toBe(2);
     const cache = (await page.evaluate(() => window.howl.repetition()))!;
     const shipped = JSON.parse(
       readFileSync(join(root, 'models/piano-asap-ordered-lstm/repetition.json'), 'utf8'),

@@ -19,7 +19,12 @@ const models = join(import.meta.dirname, '../../models');
 describe('a model sampling.json on the page', () => {
   it("reads the default model's file as howl generate does", () => {
     const bytes = readFileSync(join(models, SHIPPED_MODELS[0]!.folder, 'sampling.json'));
-    expect(decodeModelSampling(bytes, 'sampling.json')).toEqual({ topP: 1, repetition: 1.75, release: 0 });
+    expect(decodeModelSampling(bytes, 'sampling.json')).toEqual({
+      topP: 1,
+      repetition: 2,
+      release: 1,
+      neighbours: 0,
+    });
   });
 
   it('the catalogue says which shipped models have one (the page fetches only those)', () => {

@@ -82,14 +82,14 @@ describe('howl eval (shipped model)', () => {
       delayTemperature: 1,
       durationTemperature: 1,
       velocityTemperature: 1,
-      repetition: 1.75,
-      line: 'temperature 1, repetition cache × 1.75',
+      repetition: 2,
+      line: 'temperature 1, repetition cache × 2',
     });
     expect(await sampling('--top-p', '0.9', '--timing-temperature', '0.9,1,1')).toMatchObject({
       topP: 0.9,
       delayTemperature: 0.9,
       durationTemperature: 1,
-      line: 'temperature 1, top-p 0.9, timing temperatures 0.9 / 1 / 1 (delay / duration / velocity), repetition cache × 1.75',
+      line: 'temperature 1, top-p 0.9, timing temperatures 0.9 / 1 / 1 (delay / duration / velocity), repetition cache × 2',
     });
   });
 

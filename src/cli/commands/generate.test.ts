@@ -167,7 +167,7 @@ describe('howl generate (shipped model)', () => {
       return readFileSync(out);
     };
     const byDefault = await piece('sampling-default');
-    // models/piano-asap-ordered-lstm/sampling.json: top-p 1, the timing heads at 1 (and its caches at 1.75).
+    // models/piano-asap-ordered-lstm/sampling.json: top-p 1, the timing heads at 1 (and its caches at 2).
     expect(await piece('sampling-spelt', '--top-p', '1', '--timing-temperature', '1')).toEqual(byDefault);
     expect(await piece('sampling-raw', '--top-p', '0.95', '--timing-temperature', '1')).not.toEqual(
       byDefault,
