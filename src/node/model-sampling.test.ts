@@ -35,7 +35,14 @@ describe('a model folder’s sampling.json', () => {
 
   test('the shipped default model carries the sampling measured for it; the others none', async () => {
     const shipped = await loadModel(join(repoRoot, 'models/piano-asap-ordered-lstm'));
-    expect(shipped.sampling).toEqual({ topP: 1, repetition: 2, release: 1, neighbours: 0 });
+    expect(shipped.sampling).toEqual({
+      topP: 1,
+      repetition: 2,
+      release: 1,
+      neighbours: 0,
+      minPitch: 21,
+      maxPitch: 108,
+    });
     expect(shipped.repetition?.release?.recent).toBe(8);
     expect(shipped.repetition?.chords?.orders).toEqual([24, 16, 12, 8, 6, 4, 3, 2, 1]);
     expect(shipped.repetition?.neighbours?.recent).toBe(64);

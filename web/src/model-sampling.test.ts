@@ -24,6 +24,8 @@ describe('a model sampling.json on the page', () => {
       repetition: 2,
       release: 1,
       neighbours: 0,
+      minPitch: 21,
+      maxPitch: 108,
     });
   });
 

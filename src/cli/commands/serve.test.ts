@@ -43,7 +43,7 @@ describe('howl serve', () => {
       expect(shipped.repetition?.orders[0]).toBe(32);
       expect(await (await fetch(`${running.url}model/about.json`)).json()).toEqual({
         label: 'the default',
-        sampling: { topP: 1, repetition: 2, release: 1, neighbours: 0 },
+        sampling: { topP: 1, repetition: 2, release: 1, neighbours: 0, minPitch: 21, maxPitch: 108 },
         repetition: shipped.repetition,
       });
       const other = await fetch(`${running.url}models/piano-transformer/config.json`);
@@ -77,7 +77,7 @@ describe('howl serve', () => {
     running = await startComposerServer({ port: 0, host: '127.0.0.1', web, model: tuned });
     try {
       expect(await (await fetch(`${running.url}model/about.json`)).json()).toEqual({
-        sampling: { topP: 1, repetition: 2, release: 1, neighbours: 0 },
+        sampling: { topP: 1, repetition: 2, release: 1, neighbours: 0, minPitch: 21, maxPitch: 108 },
         repetition: (await loadModel(tuned)).repetition,
       });
       expect((await fetch(`${running.url}model/about.json`, { method: 'HEAD' })).status).toBe(200);
