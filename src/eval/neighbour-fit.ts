@@ -1,5 +1,9 @@
 import type { V1Row } from '../encoding/v1.js';
-import { NEIGHBOUR_ATTRIBUTES } from '../generate/neighbour-vote.js';
+import {
+  NEIGHBOUR_ATTRIBUTES,
+  type NeighbourAttribute,
+  type NeighbourVote,
+} from '../generate/neighbour-vote.js';
 import type {
   NeighbourConfig,
   NeighbourHeadConfig,
@@ -8,7 +12,7 @@ import type {
 import { mixLogProb } from '../generate/repetition-mix.js';
 import { fitMixture } from './mixture-weights.js';
 import type { Predictions } from './predict.js';
-import { walkNeighbours } from './repetition-walk.js';
+import { walkNeighbours, type RealNote } from './repetition-walk.js';
 
 /**
  * Fitting the neighbour vote (`src/generate/neighbour-vote.ts`) over a model with its repetition
@@ -26,8 +30,8 @@ export const DEFAULT_NEIGHBOUR_RECENT = 64;
 const DECAYS = [0.8, 0.9, 0.95];
 const PITCH_SCALES = [1, 2, 4, 8];
 const WIDTHS = [0.05, 0.1];
-const TRIED: readonly Omit<NeighbourHeadConfig, 'lambda'>[] = DECAYS.flatMap((decay) =>
-  PITCH_SCALES.flatMap((pitchScale) => WIDTHS.map((width) => ({ decay, pitchScale, width }))),
+const TRIED: readonly NeighbourHeadConfig[] = DECAYS.flatMap((decay) =>
+  PITCH_SCALES.flatMap((pitchScale) => WIDTHS.map((width) => ({ decay, pitchScale, width, lambda: 0 }))),
 );
 
 /**
@@ -46,8 +50,8 @@ export function fitNeighbourStage(
 ): { config: NeighbourConfig; gain: { duration: number; velocity: number } } {
   const probe: NeighbourConfig = {
     recent,
-    duration: { ...TRIED[0]!, lambda: 0 },
-    velocity: { ...TRIED[0]!, lambda: 0 },
+    duration: TRIED[0]!,
+    velocity: TRIED[0]!,
   };
   const fit = fitMixture(
     1,
@@ -57,7 +61,7 @@ export function fitNeighbourStage(
         for (const attribute of NEIGHBOUR_ATTRIBUTES) {
           const p = Math.max(Math.exp(cached.binned![attribute][k]!), 1e-300);
           TRIED.forEach((head, t) => {
-            const q = vote.probability(attribute, next.pitch, next[attribute], { ...head, lambda: 0 });
+            const q = vote.probability(attribute, next.pitch, next[attribute], head);
             if (q !== null) add(attribute, t, 0, p, q);
           });
         }
@@ -92,10 +96,29 @@ export function mixNeighbours(
   if (neighbours === undefined) return;
   walkNeighbours(neighbours, predictions, pieces, (vote, k, next) => {
     for (const attribute of NEIGHBOUR_ATTRIBUTES) {
-      const lambda = neighbours[attribute].lambda;
-      if (!(lambda > 0)) continue;
-      const q = vote.probability(attribute, next.pitch, next[attribute]);
-      if (q !== null) binned[attribute][k] = mixLogProb(binned[attribute][k]!, lambda, q);
+      binned[attribute][k] = withNeighbourVote(vote, attribute, binned[attribute][k]!, next);
     }
   });
+}
+
+/**
+ * One attribute's log-probability with the neighbour vote mixed in at its weight (unchanged when
+ * the weight is 0 or no note votes).
+ *
+ * @param vote - the vote, fed the notes before this one
+ * @param attribute - duration or velocity
+ * @param logP - the log-probability of the real value so far
+ * @param next - the note's real pitch and bins
+ * @returns the mixed log-probability
+ */
+export function withNeighbourVote(
+  vote: NeighbourVote,
+  attribute: NeighbourAttribute,
+  logP: number,
+  next: RealNote,
+): number {
+  const lambda = vote.config[attribute].lambda;
+  if (!(lambda > 0)) return logP;
+  const q = vote.probability(attribute, next.pitch, next[attribute]);
+  return q === null ? logP : mixLogProb(logP, lambda, q);
 }

@@ -5,7 +5,12 @@ import { chordWeights, type ChordCacheConfig, type ReleaseConfig } from '../gene
 import { NEIGHBOUR_ATTRIBUTES } from '../generate/neighbour-vote.js';
 import { mixLogProb } from '../generate/repetition-mix.js';
 import { fitMixture, RELEASE_WIDTHS, REPETITION_WIDTHS } from './mixture-weights.js';
-import { DEFAULT_NEIGHBOUR_RECENT, fitNeighbourStage, mixNeighbours } from './neighbour-fit.js';
+import {
+  DEFAULT_NEIGHBOUR_RECENT,
+  fitNeighbourStage,
+  mixNeighbours,
+  withNeighbourVote,
+} from './neighbour-fit.js';
 import type { Predictions } from './predict.js';
 import {
   ATTRIBUTES,
@@ -376,9 +381,7 @@ export function mixedLogProbs(cache: RepetitionCache, logP: LogProbs, row: V1Row
   const neighbours = cache.neighbours;
   if (neighbours !== null) {
     for (const attribute of NEIGHBOUR_ATTRIBUTES) {
-      const lambda = neighbours.config[attribute].lambda;
-      const q = lambda > 0 ? neighbours.probability(attribute, next.pitch, next[attribute]) : null;
-      if (q !== null) out[attribute] = mixLogProb(out[attribute], lambda, q);
+      out[attribute] = withNeighbourVote(neighbours, attribute, out[attribute], next);
     }
   }
   return out;

@@ -1,4 +1,5 @@
-import { TIME_BINS, timeBin, VELOCITY_BINS } from '../encoding/grid.js';
+import { TIME_BINS, timeBin } from '../encoding/grid.js';
+import { ATTRIBUTE_BINS } from './bin-kernel.js';
 import type { NeighbourAttribute } from './neighbour-vote.js';
 import type { ReleaseVote } from './release-vote.js';
 import type { RepetitionCache } from './repetition-cache.js';
@@ -121,7 +122,7 @@ export function cacheMixer(
     },
     withNeighbours(head, from, pitch) {
       if (neighbours === null) return from;
-      const count = head === 'duration' ? TIME_BINS : VELOCITY_BINS;
+      const count = ATTRIBUTE_BINS[head];
       const voted = neighbours.probabilities(head, pitch, scratch.q.subarray(0, count));
       const lambda = Math.min(0.99, sampling.neighbours * neighbours.config[head].lambda);
       return mixed(from, count, lambda, voted ? 1 : 0, scratch.neighbourLogits);

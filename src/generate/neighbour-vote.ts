@@ -1,6 +1,6 @@
-import { TIME_BINS, timeBin, VELOCITY_BINS, velocityBin } from '../encoding/grid.js';
+import { timeBin, velocityBin } from '../encoding/grid.js';
 import type { V1Row } from '../encoding/v1.js';
-import { kernelRows } from './bin-kernel.js';
+import { ATTRIBUTE_BINS, kernelRows } from './bin-kernel.js';
 import type { NeighbourConfig, NeighbourHeadConfig } from './repetition-config.js';
 
 /**
@@ -19,8 +19,6 @@ export type NeighbourAttribute = 'duration' | 'velocity';
 
 /** The attributes, in the order they are mixed. */
 export const NEIGHBOUR_ATTRIBUTES: readonly NeighbourAttribute[] = ['duration', 'velocity'];
-
-const BINS: Readonly<Record<NeighbourAttribute, number>> = { duration: TIME_BINS, velocity: VELOCITY_BINS };
 
 /** A pitch distance's factor, per scale, made once: `exp(−d / scale)` for d = 0..255. */
 const pitchFactors = new Map<number, Float64Array>();
@@ -136,7 +134,7 @@ export class NeighbourVote {
   probabilities(attribute: NeighbourAttribute, pitch: number, into: Float64Array): boolean {
     into.fill(0);
     const head = this.config[attribute];
-    const count = BINS[attribute];
+    const count = ATTRIBUTE_BINS[attribute];
     const rows = kernelRows(count, head.width);
     const total = this.eachVote(attribute, head, pitch, (centre, weight) => {
       const row = rows[centre]!;
@@ -162,7 +160,7 @@ export class NeighbourVote {
     bin: number,
     head: NeighbourHeadConfig = this.config[attribute],
   ): number | null {
-    const rows = kernelRows(BINS[attribute], head.width);
+    const rows = kernelRows(ATTRIBUTE_BINS[attribute], head.width);
     let sum = 0;
     const total = this.eachVote(attribute, head, pitch, (centre, weight) => {
       sum += weight * rows[centre]![bin]!;
