@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Import at corpus scale: `npm run bench:import-scale` (builds first). Times the whole command,
 // `node bin/howl.js import DIR -o FILE` in a fresh process, on piano-midi-de (337 files) and ASAP
-// (1,067 files): the default (what a user gets) against the main-thread reader (`--workers 0`), in
-// the same run and interleaved, so that a busy machine slows both alike; optionally also against
+// (1,067 files): the default (what a user gets: the native reader where it runs, and worker
+// threads on a large corpus), the native reader on the main thread alone, and the TypeScript
+// reader (HOWL_NATIVE=0) by default and on the main thread alone, the baseline of the ratios; all
+// in the same run and interleaved, so that a busy machine slows them alike; optionally also against
 // an older Howl (`--baseline-ref REF`: that commit, unpacked and built in a temporary folder). It
 // checks that every variant wrote the same dataset (the `created` stamp aside), then imports a
 // synthetic corpus of --files small MIDI files (default 100,000, written to a temporary folder and
@@ -58,7 +60,24 @@ function buildBaseline(ref) {
 
 const variants = [
   { name: 'default', bin: join(root, 'bin', 'howl.js'), extra: [] },
-  { name: 'main thread (--workers 0)', bin: join(root, 'bin', 'howl.js'), extra: ['--workers', '0'] },
+  {
+    name: 'native reader, main thread (--workers 0)',
+    bin: join(root, 'bin', 'howl.js'),
+    extra: ['--workers', '0'],
+  },
+  {
+    name: 'TypeScript reader (HOWL_NATIVE=0)',
+    bin: join(root, 'bin', 'howl.js'),
+    extra: [],
+    env: { HOWL_NATIVE: '0' },
+  },
+  {
+    name: 'TypeScript reader, main thread',
+    bin: join(root, 'bin', 'howl.js'),
+    extra: ['--workers', '0'],
+    env: { HOWL_NATIVE: '0' },
+    base: true,
+  },
 ];
 if (baselineRef) {
   console.log(`building the baseline ${baselineRef} ...`);
@@ -74,6 +93,7 @@ function runImport(variant, dir, out) {
   const start = performance.now();
   const result = spawnSync(process.execPath, [variant.bin, 'import', dir, '-o', out, ...variant.extra], {
     encoding: 'utf8',
+    env: { ...process.env, ...variant.env },
   });
   const seconds = (performance.now() - start) / 1000;
   if (result.status !== 0) throw new Error(`${variant.name} failed: ${result.stderr}`);
@@ -118,6 +138,7 @@ for (const corpus of corpora) {
       s,
       times: times[v],
       same: same[v],
+      base: variant.base === true,
     });
   });
 }
@@ -129,12 +150,12 @@ const header = [
   'seconds',
   'files/s',
   'MB/s',
-  'vs main thread',
+  'vs TS main thread',
   'same dataset',
   'range',
 ];
 const table = rows.map((row) => {
-  const base = rows.find((r) => r.corpus === row.corpus && r.variant.startsWith('main thread'));
+  const base = rows.find((r) => r.corpus === row.corpus && r.base);
   return [
     row.corpus,
     row.variant,

@@ -106,6 +106,9 @@ export function contentHash64(bytes: Uint8Array): Hash64 {
   return { high: finish(high, bytes.length), low: finish(low, bytes.length) };
 }
 
+/** Whether this platform stores words little-endian (every one Node and browsers run on, in practice). */
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
 /**
  * `contentHash64` of bytes that arrive in pieces: `update` each piece in order, then `digest`. Gives
  * the same hash as `contentHash64` of the pieces joined, however they are cut, so a file can be
@@ -145,6 +148,16 @@ export class ContentHasher {
     }
     let high = this.high;
     let low = this.low;
+    if (LITTLE_ENDIAN && (bytes.byteOffset + i) % 4 === 0 && n - i >= 64) {
+      // Whole words read as words where they are aligned: the same values, a quarter of the loads.
+      const words = new Uint32Array(bytes.buffer, bytes.byteOffset + i, (n - i) >>> 2);
+      for (let w = 0; w < words.length; w++) {
+        const k = mixWord(words[w]!);
+        high = mixState(high, k);
+        low = mixState(low, k);
+      }
+      i += words.length * 4;
+    }
     for (; i + 4 <= n; i += 4) {
       const k = mixWord(bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24));
       high = mixState(high, k);

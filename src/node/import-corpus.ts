@@ -69,10 +69,13 @@ export const AUTO_INLINE_MAX_FILES = 64;
 /**
  * Below this many bytes of MIDI (estimated from a sample of the files' sizes), the default import
  * reads on the calling thread alone; above it, on the calling thread and one worker per other core.
- * A worker costs about 0.3 s of CPU before it reads at full speed (starting, then running cold
- * code while V8 optimises it again, in its own isolate), which pays back only on a corpus that
- * takes this thread over half a second, about 25 MB: on 2 cores piano-midi-de (8 MB) imports
- * faster on one thread, ASAP (46 MB) faster on two (bench/import-scale.js).
+ * With the TypeScript reader a worker costs about 0.3 s of CPU before it reads at full speed
+ * (starting, then running cold code while V8 optimises it again, in its own isolate), which pays
+ * back only on a corpus that takes this thread over half a second, about 25 MB: on 2 cores
+ * piano-midi-de (8 MB) imports faster on one thread, ASAP (46 MB) faster on two
+ * (bench/import-scale.js). With the native reader (`native-midi.ts`) a worker costs only its
+ * start, but piano-midi-de is read by this thread in about as long as a worker takes to start, so
+ * the threshold stands.
  */
 export const AUTO_WORKERS_MIN_BYTES = 24 << 20;
 

@@ -11,6 +11,7 @@ import { MidiFormatError } from '../errors.js';
 import type { NoteColumnsSlot } from '../midi/note-order.js';
 import { DEFAULT_MAX_NOTES, readMidiInto } from '../midi/read-midi.js';
 import { warmUpFiles } from '../midi/warm-up.js';
+import { nativeMidiReader } from './native-midi.js';
 
 /** How every file of an import is read. */
 export interface FileImportSettings {
@@ -109,6 +110,28 @@ function readOptions(settings: FileImportSettings): {
 }
 
 /**
+ * A file's notes into `builder`'s reserved rows: by the native reader where it runs and takes the
+ * file, else by `readMidiInto` (the same notes; it also throws the reader's errors).
+ */
+function readNotes(
+  bytes: Uint8Array,
+  settings: FileImportSettings,
+  builder: ColumnBuilder,
+): { count: number; durationSeconds: number } {
+  const native = nativeMidiReader();
+  if (native !== null) {
+    const options = readOptions(settings);
+    const count = native.read(bytes, options.includeDrums, options.sustain, options.maxNotes);
+    if (count >= 0) {
+      const slot = builder.reserve(count);
+      const durationSeconds = native.take(slot.time, slot.duration, slot.pitch, slot.velocity, slot.at);
+      return { count, durationSeconds };
+    }
+  }
+  return readMidiInto(bytes, readOptions(settings), (n) => builder.reserve(n));
+}
+
+/**
  * Reads and parses one file into `builder` (its notes are committed only when it is kept); never
  * throws.
  */
@@ -128,10 +151,11 @@ function importFile(path: string, settings: FileImportSettings, builder: ColumnB
     return { ok: false, reason: `cannot read the file (${code ?? (error as Error).message})` };
   }
   try {
-    const { count, durationSeconds } = readMidiInto(bytes, readOptions(settings), (n) => builder.reserve(n));
+    const { count, durationSeconds } = readNotes(bytes, settings, builder);
     if (count < MIN_NOTES) return { ok: false, reason: `fewer than ${MIN_NOTES} notes (${count})` };
     builder.commit(count);
-    return { ok: true, hash: contentHash(bytes), count, durationSeconds, bytes: bytes.length };
+    const hash = nativeMidiReader()?.hash(bytes) ?? contentHash(bytes);
+    return { ok: true, hash, count, durationSeconds, bytes: bytes.length };
   } catch (error) {
     if (error instanceof MidiFormatError) return { ok: false, reason: error.message };
     const message = error instanceof Error ? error.message : String(error);
@@ -239,11 +263,13 @@ let warmedUp = false;
 
 /**
  * Reads `warmUpFiles` once per thread, exactly as `importFile` reads a file (a Buffer, into a
- * batch's Float32 columns), so that the optimiser has seen every path before the corpus.
+ * batch's Float32 columns), so that the optimiser has seen every path before the corpus; not
+ * where the native reader runs.
  */
 function warmUp(settings: FileImportSettings): void {
   if (warmedUp) return;
   warmedUp = true;
+  if (nativeMidiReader() !== null) return; // the native reader needs no warming, and takes nearly every file
   const builder = new ColumnBuilder(4096);
   for (const file of warmUpFiles()) {
     const bytes = Buffer.from(file);

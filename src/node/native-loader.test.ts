@@ -66,11 +66,18 @@ describe('native kernels: loading and fallback', () => {
     },
   );
 
-  test('the shipped binary was built from the committed source (scripts/build-native.sh)', () => {
-    const source = readFileSync(path.join(root, 'native/howl-native.c'));
-    const recorded = readFileSync(path.join(root, 'native/prebuilt/linux-x64/SOURCE.sha256'), 'utf8').trim();
-    expect(createHash('sha256').update(source).digest('hex'), 'rebuild with scripts/build-native.sh').toBe(
-      recorded,
-    );
-  });
+  test.each(['howl-native.c', 'howl-midi.c'])(
+    'the shipped binary of native/%s was built from the committed source (scripts/build-native.sh)',
+    (file) => {
+      const source = readFileSync(path.join(root, 'native', file));
+      // sha256sum's lines: "<hex>  native/<file>".
+      const recorded = readFileSync(path.join(root, 'native/prebuilt/linux-x64/SOURCE.sha256'), 'utf8')
+        .split('\n')
+        .find((line) => line.endsWith(`native/${file}`))
+        ?.split(' ')[0];
+      expect(createHash('sha256').update(source).digest('hex'), 'rebuild with scripts/build-native.sh').toBe(
+        recorded,
+      );
+    },
+  );
 });

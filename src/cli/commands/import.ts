@@ -10,6 +10,7 @@ import {
   type ImportProgress,
 } from '../../node/import-corpus.js';
 import { importCorpusToFile } from '../../node/import-to-file.js';
+import { nativeMidiStatus } from '../../node/native-midi.js';
 import { printableText } from '../../printable.js';
 import { createProgressLine, parseNumberOption } from '../cli-helpers.js';
 import { CliError } from '../cli-error.js';
@@ -186,9 +187,10 @@ async function runImport(dirs: readonly string[], options: ImportCommandOptions)
       : result.mainThreadReads
         ? `main thread and ${workerThreads}`
         : workerThreads;
+  const reader = nativeMidiStatus();
   out.push(
     `time       ${elapsedSeconds.toFixed(2)} s, ${integer(Math.round(found / elapsedSeconds))} files/s, ` +
-      `${(totals.bytes / 2 ** 20 / elapsedSeconds).toFixed(1)} MB/s (${mode})`,
+      `${(totals.bytes / 2 ** 20 / elapsedSeconds).toFixed(1)} MB/s (${mode}; ${reader})`,
   );
   if (bytesWritten > 0) out.push(`wrote      ${output} (${megabytes(bytesWritten)})`);
   process.stdout.write(out.join('\n') + '\n');
