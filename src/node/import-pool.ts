@@ -39,7 +39,8 @@ export async function runInline(
 ): Promise<void> {
   for (let i = 0; i < jobs.length; i += batchSize) {
     const batch = jobs.slice(i, i + batchSize);
-    accept(importBatch(batch, settings), batch.length);
+    // In order, so each batch's notes are copied out before the next: its columns are reused.
+    accept(importBatch(batch, settings, true), batch.length);
     await yieldToEventLoop(); // let progress output and signals through
   }
 }

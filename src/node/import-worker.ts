@@ -204,6 +204,23 @@ class ColumnBuilder {
     this.length += count;
   }
 
+  /** Empties the columns, keeping their memory. */
+  clear(): this {
+    this.length = 0;
+    return this;
+  }
+
+  /** Views of the `length` committed rows (valid until the columns are cleared or grow). */
+  views(): NoteColumns {
+    const { time, duration, pitch, velocity } = this.columns;
+    return {
+      time: time.subarray(0, this.length),
+      duration: duration.subarray(0, this.length),
+      pitch: pitch.subarray(0, this.length),
+      velocity: velocity.subarray(0, this.length),
+    };
+  }
+
   /** Columns of exactly `length` rows (copies, so that the transferred buffers hold no slack). */
   finish(): NoteColumns {
     const { time, duration, pitch, velocity } = this.columns;
@@ -233,13 +250,22 @@ function allocateColumns(capacity: number): NoteColumns {
  *
  * @param jobs - the files, with their indices
  * @param settings - reader options and the size limit
+ * @param reuseColumns - read into this thread's reused columns and return views of them, valid
+ *   until the next such call (for a caller that copies each batch's notes out at once); else new
+ *   columns of exactly the notes, which a worker transfers
  * @returns the imported files with their notes in four typed arrays, and the skipped ones
  * @example
  * importBatch([{ index: 0, path: 'a.mid' }], { sustain: true, includeDrums: false, maxFileBytes: 2 ** 26 });
  */
-export function importBatch(jobs: readonly ImportJob[], settings: FileImportSettings): BatchResult {
+export function importBatch(
+  jobs: readonly ImportJob[],
+  settings: FileImportSettings,
+  reuseColumns = false,
+): BatchResult {
   warmUp(settings);
-  const builder = new ColumnBuilder(Math.ceil(lastBatchNotes * 1.25));
+  const builder = reuseColumns
+    ? (reusedBuilder ??= new ColumnBuilder(Math.ceil(lastBatchNotes * 1.25))).clear()
+    : new ColumnBuilder(Math.ceil(lastBatchNotes * 1.25));
   const imported: ImportedFile[] = [];
   const skipped: SkippedFile[] = [];
   for (const { index, path } of jobs) {
@@ -253,8 +279,11 @@ export function importBatch(jobs: readonly ImportJob[], settings: FileImportSett
     imported.push({ index, hash, offset, count, durationSeconds, bytes });
   }
   lastBatchNotes = builder.length;
-  return { imported, skipped, notes: builder.finish() };
+  return { imported, skipped, notes: reuseColumns ? builder.views() : builder.finish() };
 }
+
+/** The columns of `importBatch(…, true)`, reused batch after batch. */
+let reusedBuilder: ColumnBuilder | undefined;
 
 /** Notes in the last batch: the next one's first guess, so that its columns rarely grow. */
 let lastBatchNotes = 0;

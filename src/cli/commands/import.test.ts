@@ -59,7 +59,9 @@ describe('howl import / howl inspect (built CLI)', () => {
     expect(stdout).toMatch(
       /^split {6}train \d+ files? \([\d,]+ notes\), validation \d+ files? \([\d,]+ notes\); 3 groups by file$/m,
     );
-    expect(stdout).toMatch(/^time {7}[\d.]+ s, [\d,]+ files\/s, [\d.]+ MB\/s \(2 workers\)$/m);
+    expect(stdout).toMatch(
+      /^time {7}[\d.]+ s, [\d,]+ files\/s, [\d.]+ MB\/s \(2 workers; (native reader|TypeScript reader \(.+\))\)$/m,
+    );
     expect(stdout).toMatch(/^wrote {6}out\.howl \([\d.]+ MB\)$/m);
     const dataset = decodeDataset(readFileSync(join(work, 'out.howl')));
     expect(dataset.files.map((f) => f.path)).toHaveLength(3);
