@@ -16,6 +16,10 @@
  * Layout: batch-major sequences, x [B·T, I] (row b·T + t), weights as Keras stores them:
  * W [I, G·H], U [H, G·H]. No transposes are formed: BLAS reads the strided rows of step t in place.
  *
+ * Threads: the large products (input projections, weight gradients) use OpenBLAS's threads; the
+ * step-by-step loops of the recurrent layers split the batch's rows between as many threads of
+ * their own, each with single-threaded BLAS (`over_batch`).
+ *
  * Every entry point checks the length of every array it is given against the sizes it is told,
  * and throws a TypeError instead of reading or writing past an end.
  *
@@ -26,6 +30,7 @@
 #include <node_api.h>
 #include <dlfcn.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,6 +183,53 @@ VECTOR_CLONES static void gru_row_backward(const float *restrict g3, const float
     dh3[2 * H + k] = dnp * r;
     carry[k] = dh * z;
   }
+}
+
+/* ---- the batch split over threads --------------------------------------------------------- */
+
+/*
+ * The recurrent loops run step after step, each step a small product ([B, H]·[H, G]) that BLAS's
+ * own threads share poorly. The rows of the batch are independent, so instead each thread takes a
+ * slice of the rows through every step, with single-threaded BLAS inside: no synchronisation until
+ * the end of the sequence.
+ */
+typedef void (*slice_fn)(const void *job, int64_t b0, int64_t b1);
+
+#define MAX_SPLIT 16
+
+typedef struct {
+  slice_fn fn;
+  const void *job;
+  int64_t b0, b1;
+} Part;
+
+static void *run_part(void *arg) {
+  const Part *part = arg;
+  part->fn(part->job, part->b0, part->b1);
+  return NULL;
+}
+
+/* fn over rows [0, B), in as many slices as BLAS has threads (at least 4 rows a slice). */
+static void over_batch(slice_fn fn, const void *job, int64_t B) {
+  int threads = blas_get_threads != NULL ? blas_get_threads() : 1;
+  if (threads > MAX_SPLIT) threads = MAX_SPLIT;
+  if (threads > B / 4) threads = (int)(B / 4);
+  if (threads <= 1 || blas_set_threads == NULL) {
+    fn(job, 0, B);
+    return;
+  }
+  blas_set_threads(1);
+  Part parts[MAX_SPLIT];
+  pthread_t ids[MAX_SPLIT];
+  int started[MAX_SPLIT] = {0};
+  for (int k = 0; k < threads; k++) parts[k] = (Part){fn, job, B * k / threads, B * (k + 1) / threads};
+  for (int k = 1; k < threads; k++) started[k] = pthread_create(&ids[k], NULL, run_part, &parts[k]) == 0;
+  run_part(&parts[0]);
+  for (int k = 1; k < threads; k++) {
+    if (started[k]) pthread_join(ids[k], NULL);
+    else run_part(&parts[k]); /* no thread to be had: this one does it */
+  }
+  blas_set_threads(threads);
 }
 
 /* ---- argument reading ---------------------------------------------------------------------- */
@@ -351,6 +403,49 @@ static int weight_gradients(int64_t B, int64_t T, int64_t I, int64_t H, int64_t 
 
 /* ---- LSTM --------------------------------------------------------------------------------- */
 
+/* The steps of an LSTM layer for batch rows [b0, b1) (`over_batch`); the state buffers are shared,
+ * each slice touching only its own rows. */
+typedef struct {
+  int64_t T, H;
+  const float *U, *bias, *h0, *c0;
+  float *out, *acts, *cs, *z;
+  const float *dOut;
+  float *dhNext, *dc;
+} LstmJob;
+
+static void lstm_forward_rows(const void *arg, int64_t b0, int64_t b1) {
+  const LstmJob *j = arg;
+  int64_t T = j->T, H = j->H, G = 4 * H;
+  for (int64_t t = 0; t < T; t++) {
+    const float *hp = t == 0 ? j->h0 + b0 * H : j->out + (b0 * T + t - 1) * H;
+    gemm(0, 0, (int)(b1 - b0), (int)G, (int)H, hp, (int)(t == 0 ? H : T * H), j->U, (int)G, 0.0f, j->z + b0 * G,
+         (int)G);
+    for (int64_t b = b0; b < b1; b++) {
+      int64_t row = b * T + t;
+      const float *cprev = t == 0 ? j->c0 + b * H : j->cs + (row - 1) * H;
+      lstm_row(j->acts + row * G, j->z + b * G, j->bias, cprev, j->cs + row * H, j->out + row * H, H);
+    }
+  }
+}
+
+/* Backwards through the steps for rows [b0, b1): dZ (in j->z, [B·T, 4H]), dh carried in dhNext and
+ * dc in dc. */
+static void lstm_backward_rows(const void *arg, int64_t b0, int64_t b1) {
+  const LstmJob *j = arg;
+  int64_t T = j->T, H = j->H, G = 4 * H;
+  float *dZ = j->z;
+  for (int64_t t = T - 1; t >= 0; t--) {
+    for (int64_t b = b0; b < b1; b++) {
+      int64_t row = b * T + t;
+      const float *cprev = t == 0 ? j->c0 + b * H : j->cs + (row - 1) * H;
+      lstm_row_backward(j->acts + row * G, j->cs + row * H, cprev, j->dOut + row * H, j->dhNext + b * H,
+                        j->dc + b * H, dZ + row * G, H);
+    }
+    gemm(0, 1, (int)(b1 - b0), (int)H, (int)G, dZ + (b0 * T + t) * G, (int)(T * G), j->U, (int)G, 0.0f,
+         j->dhNext + b0 * H, (int)H);
+  }
+}
+
 /*
  * lstmForward(B, T, I, H, x, W, U, b, h0, c0, out, acts, cs)
  *   x [B·T, I], W [I, 4H], U [H, 4H], b [4H], h0 c0 [B, H]
@@ -374,15 +469,8 @@ static napi_value js_lstm_forward(napi_env env, napi_callback_info info) {
     return NULL;
   }
   gemm(0, 0, (int)R, (int)G, (int)I, x, (int)I, W, (int)G, 0.0f, acts, (int)G);
-  for (int64_t t = 0; t < T; t++) {
-    const float *hp = t == 0 ? h0 : out + (t - 1) * H;
-    gemm(0, 0, (int)B, (int)G, (int)H, hp, (int)(t == 0 ? H : T * H), U, (int)G, 0.0f, z, (int)G);
-    for (int64_t b = 0; b < B; b++) {
-      int64_t row = b * T + t;
-      const float *cprev = t == 0 ? c0 + b * H : cs + (row - 1) * H;
-      lstm_row(acts + row * G, z + b * G, bias, cprev, cs + row * H, out + row * H, H);
-    }
-  }
+  LstmJob job = {T, H, U, bias, h0, c0, out, acts, cs, z, NULL, NULL, NULL};
+  over_batch(lstm_forward_rows, &job, B);
   free(z);
   return NULL;
 }
@@ -413,15 +501,8 @@ static napi_value js_lstm_backward(napi_env env, napi_callback_info info) {
     return NULL;
   }
   memcpy(dc0, dcT, sizeof(float) * (size_t)(B * H)); /* dc0 carries dc backwards through time */
-  for (int64_t t = T - 1; t >= 0; t--) {
-    for (int64_t b = 0; b < B; b++) {
-      int64_t row = b * T + t;
-      const float *cprev = t == 0 ? c0 + b * H : cs + (row - 1) * H;
-      lstm_row_backward(acts + row * G, cs + row * H, cprev, dOut + row * H, dhNext + b * H, dc0 + b * H,
-                        dZ + row * G, H);
-    }
-    gemm(0, 1, (int)B, (int)H, (int)G, dZ + t * G, (int)(T * G), U, (int)G, 0.0f, dhNext, (int)H);
-  }
+  LstmJob job = {T, H, U, NULL, h0, c0, out, acts, cs, dZ, dOut, dhNext, dc0};
+  over_batch(lstm_backward_rows, &job, B);
   memcpy(dh0, dhNext, sizeof(float) * (size_t)(B * H));
   free(dhNext);
   if (!weight_gradients(B, T, I, H, G, x, h0, out, dZ, dZ, dW, dU, db, NULL)) fail(&a, "howl-native: out of memory");
@@ -429,6 +510,47 @@ static napi_value js_lstm_backward(napi_env env, napi_callback_info info) {
 }
 
 /* ---- GRU (reset_after) -------------------------------------------------------------------- */
+
+/* The steps of a GRU layer for batch rows [b0, b1) (`over_batch`). */
+typedef struct {
+  int64_t T, H;
+  const float *U, *bIn, *bRec, *h0;
+  float *out, *gates, *hpn, *hp;
+  const float *dOut;
+  float *dhNext, *dXP, *dHP;
+} GruJob;
+
+static void gru_forward_rows(const void *arg, int64_t b0, int64_t b1) {
+  const GruJob *j = arg;
+  int64_t T = j->T, H = j->H, G = 3 * H;
+  for (int64_t t = 0; t < T; t++) {
+    const float *hprevAll = t == 0 ? j->h0 : j->out + (t - 1) * H;
+    int64_t ld = t == 0 ? H : T * H;
+    gemm(0, 0, (int)(b1 - b0), (int)G, (int)H, hprevAll + b0 * ld, (int)ld, j->U, (int)G, 0.0f, j->hp + b0 * G,
+         (int)G);
+    for (int64_t b = b0; b < b1; b++) {
+      int64_t row = b * T + t;
+      gru_row(j->gates + row * G, j->hp + b * G, j->bIn, j->bRec, hprevAll + b * ld, j->hpn + row * H,
+              j->out + row * H, H);
+    }
+  }
+}
+
+static void gru_backward_rows(const void *arg, int64_t b0, int64_t b1) {
+  const GruJob *j = arg;
+  int64_t T = j->T, H = j->H, G = 3 * H;
+  for (int64_t t = T - 1; t >= 0; t--) {
+    for (int64_t b = b0; b < b1; b++) {
+      int64_t row = b * T + t;
+      const float *hprev = t == 0 ? j->h0 + b * H : j->out + (row - 1) * H;
+      /* carry: the direct path h' = z ⊙ h + …; the matrix path is added by the product below */
+      gru_row_backward(j->gates + row * G, hprev, j->hpn + row * H, j->dOut + row * H, j->dhNext + b * H,
+                       j->dXP + row * G, j->dHP + row * G, H);
+    }
+    gemm(0, 1, (int)(b1 - b0), (int)H, (int)G, j->dHP + (b0 * T + t) * G, (int)(T * G), j->U, (int)G, 1.0f,
+         j->dhNext + b0 * H, (int)H);
+  }
+}
 
 /*
  * gruForward(B, T, I, H, x, W, U, b, h0, out, gates, hpn)
@@ -452,15 +574,8 @@ static napi_value js_gru_forward(napi_env env, napi_callback_info info) {
   }
   const float *bIn = bias, *bRec = bias + G;
   gemm(0, 0, (int)R, (int)G, (int)I, x, (int)I, W, (int)G, 0.0f, gates, (int)G);
-  for (int64_t t = 0; t < T; t++) {
-    const float *hprevAll = t == 0 ? h0 : out + (t - 1) * H;
-    int64_t ld = t == 0 ? H : T * H;
-    gemm(0, 0, (int)B, (int)G, (int)H, hprevAll, (int)ld, U, (int)G, 0.0f, hp, (int)G);
-    for (int64_t b = 0; b < B; b++) {
-      int64_t row = b * T + t;
-      gru_row(gates + row * G, hp + b * G, bIn, bRec, hprevAll + b * ld, hpn + row * H, out + row * H, H);
-    }
-  }
+  GruJob job = {T, H, U, bIn, bRec, h0, out, gates, hpn, hp, NULL, NULL, NULL, NULL};
+  over_batch(gru_forward_rows, &job, B);
   free(hp);
   return NULL;
 }
@@ -490,16 +605,8 @@ static napi_value js_gru_backward(napi_env env, napi_callback_info info) {
     fail(&a, "howl-native: out of memory");
     return NULL;
   }
-  for (int64_t t = T - 1; t >= 0; t--) {
-    for (int64_t b = 0; b < B; b++) {
-      int64_t row = b * T + t;
-      const float *hprev = t == 0 ? h0 + b * H : out + (row - 1) * H;
-      /* carry: the direct path h' = z ⊙ h + …; the matrix path is added by the product below */
-      gru_row_backward(gates + row * G, hprev, hpn + row * H, dOut + row * H, dhNext + b * H, dXP + row * G,
-                       dHP + row * G, H);
-    }
-    gemm(0, 1, (int)B, (int)H, (int)G, dHP + t * G, (int)(T * G), U, (int)G, 1.0f, dhNext, (int)H);
-  }
+  GruJob job = {T, H, U, NULL, NULL, h0, out, gates, hpn, NULL, dOut, dhNext, dXP, dHP};
+  over_batch(gru_backward_rows, &job, B);
   memcpy(dh0, dhNext, sizeof(float) * (size_t)(B * H));
   free(dhNext);
   int ok = weight_gradients(B, T, I, H, G, x, h0, out, dXP, dHP, dW, dU, db, db + G);

@@ -16,7 +16,7 @@ if [ -z "$headers" ]; then echo "build-native: node_api.h not found (install Nod
 out=native/prebuilt/linux-x64
 mkdir -p "$out"
 gcc -O3 -march=x86-64 -mtune=generic -fno-trapping-math -fno-math-errno -fPIC -shared -fvisibility=hidden -Wall -Wextra -Wno-unused-parameter \
-  -DNODE_GYP_MODULE_NAME=howl_native -I"$headers" native/howl-native.c -o "$out/howl-native.node.tmp" -ldl -lm
+  -DNODE_GYP_MODULE_NAME=howl_native -I"$headers" native/howl-native.c -o "$out/howl-native.node.tmp" -ldl -lm -lpthread
 strip --strip-unneeded "$out/howl-native.node.tmp"
 mv "$out/howl-native.node.tmp" "$out/howl-native.node"
 # The reader must give the TypeScript reader's doubles bit for bit: no fused multiply-adds, no
