@@ -20,12 +20,18 @@
  *       Float32Array or Float64Array, pitch and velocity Uint8Array).
  *   hash(bytes)                                  -> contentHash(bytes) (src/data/content-hash.ts),
  *       the file's identity in a dataset.
+ *   readMany(files, includeDrums, sustain, maxNotes, threads) -> a Float64Array of each file's
+ *       count of notes, or -1: `read` of every file, on `threads` threads (this one among them),
+ *       each file taken from a shared queue; the notes are kept for takeMany.
+ *   takeMany(k, time, duration, pitch, velocity, at) -> `take` of file k of the last readMany.
  *
- * State is per thread (import workers each load the addon). Build: scripts/build-native.sh.
+ * State is per Node environment (import workers each load the addon). Build: scripts/build-native.sh.
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -788,6 +794,100 @@ static int64_t read_file(Reader *r, const uint8_t *bytes, size_t length, int inc
   return (int64_t)r->outCount;
 }
 
+/* ---- a batch of files on several threads -------------------------------------------------- */
+
+#define MAX_LANES 16
+
+/* One thread's reader, and the notes of the files it read, one after another. */
+typedef struct {
+  Reader reader;
+  Buffer time, duration, pitch, velocity;
+  size_t used;
+} Lane;
+
+/* What readMany leaves for takeMany: each file's lane, first row, count (-1: declined) and end. */
+typedef struct {
+  Reader single; /* read and take */
+  Lane *lanes[MAX_LANES];
+  Buffer fileLane, fileOffset, fileCount, fileDuration;
+  size_t files;
+} Instance;
+
+typedef struct {
+  Instance *instance;
+  const uint8_t **bytes;
+  const size_t *lengths;
+  size_t files;
+  atomic_size_t next;
+  int includeDrums, sustain;
+  double maxNotes;
+} ManyJob;
+
+typedef struct {
+  ManyJob *job;
+  int lane;
+} LaneStart;
+
+/* Reads files from the shared queue until it is empty, keeping their notes in the lane. */
+static void *run_lane(void *arg) {
+  const LaneStart *start = arg;
+  ManyJob *job = start->job;
+  Instance *in = job->instance;
+  Lane *lane = in->lanes[start->lane];
+  int32_t *fileLane = ARR(in->fileLane, int32_t);
+  size_t *fileOffset = ARR(in->fileOffset, size_t);
+  int64_t *fileCount = ARR(in->fileCount, int64_t);
+  double *fileDuration = ARR(in->fileDuration, double);
+  for (;;) {
+    size_t k = atomic_fetch_add(&job->next, 1);
+    if (k >= job->files) break;
+    Reader *r = &lane->reader;
+    int64_t count = read_file(r, job->bytes[k], job->lengths[k], job->includeDrums, job->sustain, job->maxNotes);
+    size_t at = lane->used, need = at + (count > 0 ? (size_t)count : 0);
+    if (count >= 0 && (!WANT(lane->time, need, double) || !WANT(lane->duration, need, double) ||
+                       !WANT(lane->pitch, need, uint8_t) || !WANT(lane->velocity, need, uint8_t)))
+      count = DECLINE; /* out of memory: the TypeScript reader tries */
+    fileCount[k] = count;
+    fileLane[k] = start->lane;
+    fileOffset[k] = at;
+    if (count <= 0) continue;
+    fileDuration[k] = r->durationSeconds;
+    memcpy(ARR(lane->time, double) + at, r->outTime.data, (size_t)count * sizeof(double));
+    memcpy(ARR(lane->duration, double) + at, r->outDuration.data, (size_t)count * sizeof(double));
+    memcpy(ARR(lane->pitch, uint8_t) + at, r->outPitch.data, (size_t)count);
+    memcpy(ARR(lane->velocity, uint8_t) + at, r->outVelocity.data, (size_t)count);
+    lane->used = need;
+  }
+  return NULL;
+}
+
+/* Reads the files on `threads` threads (this one among them); 0 when out of memory. */
+static int read_many(Instance *in, const uint8_t **bytes, const size_t *lengths, size_t files, int threads,
+                     int includeDrums, int sustain, double maxNotes) {
+  if (threads < 1) threads = 1;
+  if (threads > MAX_LANES) threads = MAX_LANES;
+  if ((size_t)threads > files) threads = files > 0 ? (int)files : 1;
+  if (!WANT(in->fileLane, files, int32_t) || !WANT(in->fileOffset, files, size_t) ||
+      !WANT(in->fileCount, files, int64_t) || !WANT(in->fileDuration, files, double))
+    return 0;
+  for (int k = 0; k < threads; k++) {
+    if (in->lanes[k] == NULL && (in->lanes[k] = calloc(1, sizeof(Lane))) == NULL) return 0;
+    in->lanes[k]->used = 0;
+  }
+  ManyJob job = {in, bytes, lengths, files, 0, includeDrums, sustain, maxNotes};
+  atomic_init(&job.next, 0);
+  LaneStart starts[MAX_LANES];
+  pthread_t ids[MAX_LANES];
+  int started[MAX_LANES] = {0};
+  for (int k = 0; k < threads; k++) starts[k] = (LaneStart){&job, k};
+  for (int k = 1; k < threads; k++) started[k] = pthread_create(&ids[k], NULL, run_lane, &starts[k]) == 0;
+  run_lane(&starts[0]);
+  for (int k = 1; k < threads; k++)
+    if (started[k]) pthread_join(ids[k], NULL);
+  in->files = files;
+  return 1;
+}
+
 /* ---- the file's content hash (src/data/content-hash.ts: two MurmurHash3 x86_32 lanes) -------- */
 
 static inline uint32_t mix_word(uint32_t word) {
@@ -847,11 +947,16 @@ static int typed(napi_env env, napi_value value, napi_typedarray_type *type, siz
   return napi_get_typedarray_info(env, value, type, length, data, NULL, NULL) == napi_ok;
 }
 
-/* This thread's reader: one per Node environment (each import worker loads the addon). */
-static Reader *reader_of(napi_env env) {
+/* This environment's state (each import worker loads the addon, and gets its own). */
+static Instance *instance_of(napi_env env) {
   void *data = NULL;
   napi_get_instance_data(env, &data);
   return data;
+}
+
+static Reader *reader_of(napi_env env) {
+  Instance *in = instance_of(env);
+  return in != NULL ? &in->single : NULL;
 }
 
 static napi_value js_read(napi_env env, napi_callback_info info) {
@@ -873,41 +978,129 @@ static napi_value js_read(napi_env env, napi_callback_info info) {
   return number(env, (double)read_file(r, bytes, length, includeDrums, sustain, maxNotes));
 }
 
+/*
+ * Copies n notes into the columns argv[0..3] from row argv[4] (time Float64Array, duration
+ * Float32Array or Float64Array, pitch and velocity Uint8Array); 0, with a TypeError thrown, when
+ * they are not such arrays with room for the notes.
+ */
+static int copy_out(napi_env env, napi_value *argv, const double *time, const double *duration,
+                    const uint8_t *pitch, const uint8_t *velocity, size_t n, const char *usage) {
+  napi_typedarray_type tt = napi_int8_array, dt = napi_int8_array, pt = napi_int8_array, vt = napi_int8_array;
+  size_t tl = 0, dl = 0, pl = 0, vl = 0;
+  double at = -1;
+  void *t = NULL, *d = NULL, *p = NULL, *v = NULL;
+  int ok = typed(env, argv[0], &tt, &tl, &t) && typed(env, argv[1], &dt, &dl, &d) && typed(env, argv[2], &pt, &pl, &p) &&
+           typed(env, argv[3], &vt, &vl, &v) && napi_get_value_double(env, argv[4], &at) == napi_ok;
+  if (!ok || tt != napi_float64_array || (dt != napi_float32_array && dt != napi_float64_array) ||
+      pt != napi_uint8_array || vt != napi_uint8_array || !(at >= 0) || at != floor(at) || tl < (size_t)at + n ||
+      dl < (size_t)at + n || pl < (size_t)at + n || vl < (size_t)at + n) {
+    napi_throw_type_error(env, NULL, usage);
+    return 0;
+  }
+  if (n == 0) return 1;
+  size_t from = (size_t)at;
+  memcpy((double *)t + from, time, n * sizeof(double));
+  if (dt == napi_float64_array) {
+    memcpy((double *)d + from, duration, n * sizeof(double));
+  } else {
+    float *out = (float *)d + from;
+    for (size_t i = 0; i < n; i++) out[i] = (float)duration[i];
+  }
+  memcpy((uint8_t *)p + from, pitch, n);
+  memcpy((uint8_t *)v + from, velocity, n);
+  return 1;
+}
+
 static napi_value js_take(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value argv[5];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  napi_typedarray_type tt = napi_int8_array, dt = napi_int8_array, pt = napi_int8_array, vt = napi_int8_array;
-  size_t tl = 0, dl = 0, pl = 0, vl = 0;
-  double at = -1;
-  void *time = NULL, *duration = NULL, *pitch = NULL, *velocity = NULL;
   Reader *r = reader_of(env);
-  int ok = r != NULL && argc == 5 && typed(env, argv[0], &tt, &tl, &time) && typed(env, argv[1], &dt, &dl, &duration) &&
-           typed(env, argv[2], &pt, &pl, &pitch) && typed(env, argv[3], &vt, &vl, &velocity) &&
-           napi_get_value_double(env, argv[4], &at) == napi_ok;
-  size_t n = r != NULL ? r->outCount : 0;
-  if (!ok || tt != napi_float64_array ||
-      (dt != napi_float32_array && dt != napi_float64_array) || pt != napi_uint8_array || vt != napi_uint8_array ||
-      !(at >= 0) || at != floor(at) || tl < (size_t)at + n || dl < (size_t)at + n || pl < (size_t)at + n ||
-      vl < (size_t)at + n) {
-    napi_throw_type_error(env, NULL,
-                          "howl-midi: take(time: Float64Array, duration: Float32Array | Float64Array, pitch: "
-                          "Uint8Array, velocity: Uint8Array, at) with room for the notes");
+  const char *usage = "howl-midi: take(time: Float64Array, duration: Float32Array | Float64Array, pitch: "
+                      "Uint8Array, velocity: Uint8Array, at) with room for the notes";
+  if (r == NULL || argc != 5) {
+    napi_throw_type_error(env, NULL, usage);
     return NULL;
   }
-  if (n == 0) return number(env, r->durationSeconds);
-  size_t from = (size_t)at;
-  const double *d = ARR(r->outDuration, double);
-  memcpy((double *)time + from, r->outTime.data, n * sizeof(double));
-  if (dt == napi_float64_array) {
-    memcpy((double *)duration + from, d, n * sizeof(double));
-  } else {
-    float *out = (float *)duration + from;
-    for (size_t i = 0; i < n; i++) out[i] = (float)d[i];
-  }
-  memcpy((uint8_t *)pitch + from, r->outPitch.data, n);
-  memcpy((uint8_t *)velocity + from, r->outVelocity.data, n);
+  if (!copy_out(env, argv, r->outTime.data, r->outDuration.data, r->outPitch.data, r->outVelocity.data, r->outCount,
+                usage))
+    return NULL;
   return number(env, r->durationSeconds);
+}
+
+static napi_value js_read_many(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  Instance *in = instance_of(env);
+  bool isArray = false, includeDrums = false, sustain = true;
+  uint32_t files = 0;
+  double maxNotes = 0, threads = 1;
+  const char *usage = "howl-midi: readMany(files: Uint8Array[], includeDrums, sustain, maxNotes, threads)";
+  if (in == NULL || argc != 5 || napi_is_array(env, argv[0], &isArray) != napi_ok || !isArray ||
+      napi_get_array_length(env, argv[0], &files) != napi_ok || napi_get_value_bool(env, argv[1], &includeDrums) != napi_ok ||
+      napi_get_value_bool(env, argv[2], &sustain) != napi_ok || napi_get_value_double(env, argv[3], &maxNotes) != napi_ok ||
+      napi_get_value_double(env, argv[4], &threads) != napi_ok) {
+    napi_throw_type_error(env, NULL, usage);
+    return NULL;
+  }
+  const uint8_t **bytes = calloc(files ? files : 1, sizeof(uint8_t *));
+  size_t *lengths = calloc(files ? files : 1, sizeof(size_t));
+  int ok = bytes != NULL && lengths != NULL;
+  for (uint32_t k = 0; ok && k < files; k++) {
+    napi_value file;
+    napi_typedarray_type type = napi_int8_array;
+    void *data = NULL;
+    ok = napi_get_element(env, argv[0], k, &file) == napi_ok && typed(env, file, &type, &lengths[k], &data) &&
+         type == napi_uint8_array;
+    bytes[k] = data;
+  }
+  if (!ok) {
+    free(bytes);
+    free(lengths);
+    napi_throw_type_error(env, NULL, usage);
+    return NULL;
+  }
+  /* JavaScript waits in this call, so the files' bytes stay where they are while the threads read. */
+  int read = read_many(in, bytes, lengths, files, threads >= 1 && threads <= MAX_LANES ? (int)threads : 1,
+                       includeDrums, sustain, maxNotes);
+  free(bytes);
+  free(lengths);
+  napi_value buffer, counts;
+  void *data = NULL;
+  if (napi_create_arraybuffer(env, (size_t)files * sizeof(double), &data, &buffer) != napi_ok ||
+      napi_create_typedarray(env, napi_float64_array, files, buffer, 0, &counts) != napi_ok)
+    return NULL;
+  for (uint32_t k = 0; k < files; k++) ((double *)data)[k] = read ? (double)ARR(in->fileCount, int64_t)[k] : DECLINE;
+  if (!read) in->files = 0;
+  return counts;
+}
+
+static napi_value js_take_many(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  Instance *in = instance_of(env);
+  double k = -1;
+  const char *usage = "howl-midi: takeMany(file, time: Float64Array, duration: Float32Array | Float64Array, "
+                      "pitch: Uint8Array, velocity: Uint8Array, at), file a file of the last readMany that it read, "
+                      "with room for its notes";
+  if (in == NULL || argc != 6 || napi_get_value_double(env, argv[0], &k) != napi_ok || !(k >= 0) || k != floor(k) ||
+      k >= (double)in->files || ARR(in->fileCount, int64_t)[(size_t)k] < 0) {
+    napi_throw_type_error(env, NULL, usage);
+    return NULL;
+  }
+  size_t file = (size_t)k, n = (size_t)ARR(in->fileCount, int64_t)[file];
+  if (n == 0) {
+    if (!copy_out(env, argv + 1, NULL, NULL, NULL, NULL, 0, usage)) return NULL;
+    return number(env, 0);
+  }
+  Lane *lane = in->lanes[ARR(in->fileLane, int32_t)[file]];
+  size_t at = ARR(in->fileOffset, size_t)[file];
+  if (!copy_out(env, argv + 1, ARR(lane->time, double) + at, ARR(lane->duration, double) + at,
+                ARR(lane->pitch, uint8_t) + at, ARR(lane->velocity, uint8_t) + at, n, usage))
+    return NULL;
+  return number(env, ARR(in->fileDuration, double)[file]);
 }
 
 static napi_value js_hash(napi_env env, napi_callback_info info) {
@@ -927,8 +1120,7 @@ static napi_value js_hash(napi_env env, napi_callback_info info) {
   return result;
 }
 
-static void free_reader(napi_env env, void *data, void *hint) {
-  Reader *r = data;
+static void free_buffers(Reader *r) {
   Buffer *buffers[] = {&r->start, &r->end, &r->channel, &r->pitch, &r->velocity, &r->pedalTick, &r->pedalChannel,
                        &r->pedalDown, &r->tempoTick, &r->tempoMicros, &r->slotTick, &r->slotVelocity, &r->slotNext,
                        &r->opened, &r->keptStart, &r->keptEnd, &r->keptGroup, &r->keptPitch, &r->keptVelocity,
@@ -938,13 +1130,32 @@ static void free_reader(napi_env env, void *data, void *hint) {
                        &r->outTime, &r->outDuration, &r->outPitch, &r->outVelocity, &r->layout.trackStart,
                        &r->layout.trackEnd};
   for (size_t i = 0; i < sizeof buffers / sizeof buffers[0]; i++) free(buffers[i]->data);
-  free(r);
+}
+
+static void free_instance(napi_env env, void *data, void *hint) {
+  Instance *in = data;
+  free_buffers(&in->single);
+  for (int k = 0; k < MAX_LANES; k++) {
+    Lane *lane = in->lanes[k];
+    if (lane == NULL) continue;
+    free_buffers(&lane->reader);
+    free(lane->time.data);
+    free(lane->duration.data);
+    free(lane->pitch.data);
+    free(lane->velocity.data);
+    free(lane);
+  }
+  free(in->fileLane.data);
+  free(in->fileOffset.data);
+  free(in->fileCount.data);
+  free(in->fileDuration.data);
+  free(in);
 }
 
 static napi_value init(napi_env env, napi_value exports) {
-  Reader *r = calloc(1, sizeof(Reader));
-  if (r == NULL || napi_set_instance_data(env, r, free_reader, NULL) != napi_ok) {
-    free(r);
+  Instance *in = calloc(1, sizeof(Instance));
+  if (in == NULL || napi_set_instance_data(env, in, free_instance, NULL) != napi_ok) {
+    free(in);
     napi_throw_error(env, NULL, "howl-midi: out of memory");
     return NULL;
   }
@@ -955,7 +1166,11 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "take", fn);
   napi_create_function(env, "hash", NAPI_AUTO_LENGTH, js_hash, NULL, &fn);
   napi_set_named_property(env, exports, "hash", fn);
-  napi_create_string_utf8(env, "howl-midi 1", NAPI_AUTO_LENGTH, &abi);
+  napi_create_function(env, "readMany", NAPI_AUTO_LENGTH, js_read_many, NULL, &fn);
+  napi_set_named_property(env, exports, "readMany", fn);
+  napi_create_function(env, "takeMany", NAPI_AUTO_LENGTH, js_take_many, NULL, &fn);
+  napi_set_named_property(env, exports, "takeMany", fn);
+  napi_create_string_utf8(env, "howl-midi 2", NAPI_AUTO_LENGTH, &abi);
   napi_set_named_property(env, exports, "abi", abi);
   return exports;
 }

@@ -22,7 +22,7 @@ mv "$out/howl-native.node.tmp" "$out/howl-native.node"
 # The reader must give the TypeScript reader's doubles bit for bit: no fused multiply-adds, no
 # fast-math; the baseline instruction set.
 gcc -O2 -march=x86-64 -mtune=generic -ffp-contract=off -fno-math-errno -fPIC -shared -fvisibility=hidden -Wall -Wextra -Wno-unused-parameter \
-  -DNODE_GYP_MODULE_NAME=howl_midi -I"$headers" native/howl-midi.c -o "$out/howl-midi.node.tmp" -lm
+  -DNODE_GYP_MODULE_NAME=howl_midi -I"$headers" native/howl-midi.c -o "$out/howl-midi.node.tmp" -lm -lpthread
 strip --strip-unneeded "$out/howl-midi.node.tmp"
 mv "$out/howl-midi.node.tmp" "$out/howl-midi.node"
 sha256sum native/howl-native.c native/howl-midi.c > "$out/SOURCE.sha256"

@@ -184,6 +184,8 @@ export async function runImport(
     );
   }
   const { workerCount, mainThreadReads } = readersFor(found, options.workers);
+  // Read on this thread alone, the native reader reads each batch on every core; beside workers, on one.
+  settings.readerThreads = workerCount === 0 ? Math.min(16, availableParallelism()) : 1;
 
   const records = new FileRecords(grouping.rules);
   let failed: { error: unknown } | undefined;

@@ -11,7 +11,7 @@ import { MidiFormatError } from '../errors.js';
 import type { NoteColumnsSlot } from '../midi/note-order.js';
 import { DEFAULT_MAX_NOTES, readMidiInto } from '../midi/read-midi.js';
 import { warmUpFiles } from '../midi/warm-up.js';
-import { nativeMidiReader } from './native-midi.js';
+import { nativeMidiReader, type NativeMidiReader } from './native-midi.js';
 
 /** How every file of an import is read. */
 export interface FileImportSettings {
@@ -23,6 +23,8 @@ export interface FileImportSettings {
   maxFileBytes: number;
   /** Files with more notes are skipped (default: `readMidi`'s, 2,000,000). */
   maxNotes?: number;
+  /** Threads the native reader reads a batch's files on, this one among them (default 1). */
+  readerThreads?: number;
 }
 
 /** One file to import: its position in the sorted file list, and its path. */
@@ -109,52 +111,67 @@ function readOptions(settings: FileImportSettings): {
   };
 }
 
+/** What the native reader made of a batch's files: each loaded file's count of notes, or -1. */
+interface NativeReads {
+  reader: NativeMidiReader;
+  counts: Float64Array;
+}
+
 /**
- * A file's notes into `builder`'s reserved rows: by the native reader where it runs and takes the
- * file, else by `readMidiInto` (the same notes; it also throws the reader's errors).
+ * A file's notes into `builder`'s reserved rows: those the native reader read (file `k` of its
+ * last `readMany`), else by `readMidiInto` (the same notes; it also throws the reader's errors).
  */
 function readNotes(
   bytes: Uint8Array,
   settings: FileImportSettings,
   builder: ColumnBuilder,
+  native: NativeReads | undefined,
+  k: number,
 ): { count: number; durationSeconds: number } {
-  const native = nativeMidiReader();
-  if (native !== null) {
-    const options = readOptions(settings);
-    const count = native.read(bytes, options.includeDrums, options.sustain, options.maxNotes);
-    if (count >= 0) {
-      const slot = builder.reserve(count);
-      const durationSeconds = native.take(slot.time, slot.duration, slot.pitch, slot.velocity, slot.at);
-      return { count, durationSeconds };
-    }
+  const count = native?.counts[k] ?? -1;
+  if (native !== undefined && count >= 0) {
+    const slot = builder.reserve(count);
+    const durationSeconds = native.reader.takeMany(
+      k,
+      slot.time,
+      slot.duration,
+      slot.pitch,
+      slot.velocity,
+      slot.at,
+    );
+    return { count, durationSeconds };
   }
   return readMidiInto(bytes, readOptions(settings), (n) => builder.reserve(n));
 }
 
-/**
- * Reads and parses one file into `builder` (its notes are committed only when it is kept); never
- * throws.
- */
-function importFile(path: string, settings: FileImportSettings, builder: ColumnBuilder): FileOutcome {
-  let bytes: Uint8Array;
+/** A file's bytes, or why they cannot be had (over the size limit, a file-system error). */
+function loadFile(path: string, settings: FileImportSettings): Uint8Array | string {
   try {
     const read = readWithin(path, settings.maxFileBytes);
-    if (typeof read === 'number') {
-      return {
-        ok: false,
-        reason: `file is ${formatMb(read)}, over the ${formatMb(settings.maxFileBytes)} limit`,
-      };
-    }
-    bytes = read;
+    if (typeof read !== 'number') return read;
+    return `file is ${formatMb(read)}, over the ${formatMb(settings.maxFileBytes)} limit`;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return { ok: false, reason: `cannot read the file (${code ?? (error as Error).message})` };
+    return `cannot read the file (${code ?? (error as Error).message})`;
   }
+}
+
+/**
+ * Parses one loaded file into `builder` (its notes are committed only when it is kept); never
+ * throws.
+ */
+function importFile(
+  bytes: Uint8Array,
+  settings: FileImportSettings,
+  builder: ColumnBuilder,
+  native: NativeReads | undefined,
+  k: number,
+): FileOutcome {
   try {
-    const { count, durationSeconds } = readNotes(bytes, settings, builder);
+    const { count, durationSeconds } = readNotes(bytes, settings, builder, native, k);
     if (count < MIN_NOTES) return { ok: false, reason: `fewer than ${MIN_NOTES} notes (${count})` };
     builder.commit(count);
-    const hash = nativeMidiReader()?.hash(bytes) ?? contentHash(bytes);
+    const hash = native?.reader.hash(bytes) ?? contentHash(bytes);
     return { ok: true, hash, count, durationSeconds, bytes: bytes.length };
   } catch (error) {
     if (error instanceof MidiFormatError) return { ok: false, reason: error.message };
@@ -268,15 +285,46 @@ export function importBatch(
     : new ColumnBuilder(Math.ceil(lastBatchNotes * 1.25));
   const imported: ImportedFile[] = [];
   const skipped: SkippedFile[] = [];
-  for (const { index, path } of jobs) {
-    const offset = builder.length;
-    const outcome = importFile(path, settings, builder);
-    if (!outcome.ok) {
-      skipped.push({ index, reason: outcome.reason });
-      continue;
+  const reader = nativeMidiReader();
+  const options = readOptions(settings);
+  for (let next = 0; next < jobs.length;) {
+    // Files loaded up to READ_GROUP_BYTES, then read by the native reader together, on its threads.
+    const group: (Uint8Array | string)[] = [];
+    let groupBytes = 0;
+    for (; next < jobs.length && (group.length === 0 || groupBytes < READ_GROUP_BYTES); next++) {
+      const file = loadFile(jobs[next]!.path, settings);
+      group.push(file);
+      if (typeof file !== 'string') groupBytes += file.length;
     }
-    const { hash, count, durationSeconds, bytes } = outcome;
-    imported.push({ index, hash, offset, count, durationSeconds, bytes });
+    const loaded = group.filter((file): file is Uint8Array => typeof file !== 'string');
+    const native: NativeReads | undefined =
+      reader === null
+        ? undefined
+        : {
+            reader,
+            counts: reader.readMany(
+              loaded,
+              options.includeDrums,
+              options.sustain,
+              options.maxNotes,
+              settings.readerThreads ?? 1,
+            ),
+          };
+    let k = 0;
+    group.forEach((file, g) => {
+      const { index } = jobs[next - group.length + g]!;
+      const offset = builder.length;
+      const outcome =
+        typeof file === 'string'
+          ? { ok: false as const, reason: file }
+          : importFile(file, settings, builder, native, k++);
+      if (!outcome.ok) {
+        skipped.push({ index, reason: outcome.reason });
+        return;
+      }
+      const { hash, count, durationSeconds, bytes } = outcome;
+      imported.push({ index, hash, offset, count, durationSeconds, bytes });
+    });
   }
   lastBatchNotes = builder.length;
   return { imported, skipped, notes: reuseColumns ? builder.views() : builder.finish() };
@@ -284,6 +332,9 @@ export function importBatch(
 
 /** The columns of `importBatch(…, true)`, reused batch after batch. */
 let reusedBuilder: ColumnBuilder | undefined;
+
+/** Bytes of files loaded before the native reader reads them together (bounds a batch's memory). */
+const READ_GROUP_BYTES = 8 << 20;
 
 /** Notes in the last batch: the next one's first guess, so that its columns rarely grow. */
 let lastBatchNotes = 0;

@@ -238,6 +238,64 @@ describeNative('the native MIDI reader (native/howl-midi.c)', () => {
     );
   });
 
+  test('readMany on 1, 2 and 3 threads gives each file what read gives, declines included', () => {
+    const rng = createRng(11);
+    const pieces = midiFiles(pianoSubsetDir)
+      .slice(0, 4)
+      .map((file) => readFileSync(file));
+    const files = [
+      ...pieces,
+      ...Array.from({ length: 40 }, () => randomMidi(rng)),
+      ...pieces.map((bytes) => mutate(bytes, rng)[0]),
+      Uint8Array.of(1, 2, 3), // declined
+      new Uint8Array(0),
+    ];
+    const single = files.map((bytes) => readNative(native, bytes));
+    for (const threads of [1, 2, 3]) {
+      const counts = native.readMany(files, false, true, MAX_NOTES, threads);
+      expect(counts.length).toBe(files.length);
+      files.forEach((_, k) => {
+        const expected = single[k]!;
+        if (expected.kind === 'declined') {
+          expect(counts[k], `file ${k}`).toBe(-1);
+          expect(() =>
+            native.takeMany(
+              k,
+              new Float64Array(0),
+              new Float64Array(0),
+              new Uint8Array(0),
+              new Uint8Array(0),
+              0,
+            ),
+          ).toThrow(TypeError);
+          return;
+        }
+        const n = counts[k]!;
+        expect(n, `file ${k}`).toBe(expected.time.length);
+        const got = {
+          time: new Float64Array(n),
+          duration: new Float64Array(n),
+          pitch: new Uint8Array(n),
+          velocity: new Uint8Array(n),
+        };
+        const end = native.takeMany(k, got.time, got.duration, got.pitch, got.velocity, 0);
+        for (const column of ['time', 'duration', 'pitch', 'velocity'] as const)
+          expectSameBits(got[column], expected[column], `file ${k} ${column}`);
+        expect(end).toBe(expected.end);
+      });
+    }
+    expect(() =>
+      native.takeMany(
+        files.length,
+        new Float64Array(0),
+        new Float64Array(0),
+        new Uint8Array(0),
+        new Uint8Array(0),
+        0,
+      ),
+    ).toThrow(TypeError);
+  });
+
   test('hash is contentHash, for every length mod 4', () => {
     const rng = createRng(3);
     for (let length = 0; length < 70; length++) {

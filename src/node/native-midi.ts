@@ -29,14 +29,34 @@ export interface NativeMidiReader {
     velocity: Uint8Array,
     at: number,
   ): number;
+  /**
+   * `read` of each file, on `threads` threads (this one among them): each file's count of notes,
+   * or -1. The notes are kept for `takeMany`, until the next `readMany`.
+   */
+  readMany(
+    files: Uint8Array[],
+    includeDrums: boolean,
+    sustain: boolean,
+    maxNotes: number,
+    threads: number,
+  ): Float64Array;
+  /** `take` of file `k` of the last `readMany` (one it read: count >= 0). */
+  takeMany(
+    k: number,
+    time: Float64Array,
+    duration: Float32Array | Float64Array,
+    pitch: Uint8Array,
+    velocity: Uint8Array,
+    at: number,
+  ): number;
   /** `contentHash(bytes)` (src/data/content-hash.ts), the same 16 hex digits. */
   hash(bytes: Uint8Array): string;
-  /** The interface's version, "howl-midi 1". */
+  /** The interface's version, "howl-midi 2". */
   readonly abi: string;
 }
 
 const ADDON = '../../native/prebuilt/linux-x64/howl-midi.node';
-const ABI = 'howl-midi 1';
+const ABI = 'howl-midi 2';
 
 let loaded: { reader: NativeMidiReader | null; why: string } | undefined;
 
