@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { orderedInputFeatures } from '../encoding/ordered-input.js';
 import type { V1Row } from '../encoding/v1.js';
@@ -60,6 +61,12 @@ describe('ordered batch', () => {
 });
 
 describe('ordered-rnn', () => {
+  test('creating and disposing the model leaves no tensor behind', () => {
+    const before = tf.memory().numTensors;
+    createModel(tiny, { seed: 1 }).dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   for (const pitchEncoding of ['one-hot', 'octave-class'] as const) {
     test(`${pitchEncoding}: an untrained model's loss is about the sum of log(bins); it overfits one piece`, () => {
       const model = createModel({ ...tiny, pitchEncoding }, { seed: 3 });

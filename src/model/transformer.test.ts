@@ -46,6 +46,12 @@ beforeAll(async () => {
 });
 
 describe('transformer', () => {
+  test('creating and disposing the model leaves no tensor behind', () => {
+    const before = tf.memory().numTensors;
+    createModel(tiny, { seed: 1 }).dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   test('ALiBi slopes are the geometric series 2^(-8h/H)', () => {
     expect([...alibiSlopes(4)]).toEqual([0.25, 0.0625, 0.015625, 0.00390625]);
     expect(alibiSlopes(8)[7]).toBe(2 ** -8);

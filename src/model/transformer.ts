@@ -84,8 +84,9 @@ function createTransformerTrunk(
     return layer;
   };
   const norm = (name: string): Norm => {
-    const gamma = tf.variable(tf.ones([d]), true, `${prefix}${name}/gamma`);
-    const beta = tf.variable(tf.zeros([d]), true, `${prefix}${name}/beta`);
+    // In a tidy: the initial values would otherwise stay tracked after the variables are disposed.
+    const gamma = tf.tidy(() => tf.variable(tf.ones([d]), true, `${prefix}${name}/gamma`));
+    const beta = tf.tidy(() => tf.variable(tf.zeros([d]), true, `${prefix}${name}/beta`));
     weights.push({ name: `${name}/gamma`, variable: gamma }, { name: `${name}/beta`, variable: beta });
     return { gamma, beta };
   };

@@ -63,8 +63,12 @@ export function createAdam(weights: readonly NamedVariable[], options: AdamOptio
   const beta2 = options.beta2 ?? 0.999;
   const epsilon = options.epsilon ?? 1e-7;
   const prefix = `adam${++instances}/`;
-  const m = weights.map((w) => tf.variable(tf.zerosLike(w.variable), false, `${prefix}m/${w.name}`));
-  const v = weights.map((w) => tf.variable(tf.zerosLike(w.variable), false, `${prefix}v/${w.name}`));
+  // In a tidy: a variable shares its initial value's data, and the zeros tensor itself would stay
+  // tracked (and its data held) after the variable is disposed.
+  const moment = (w: NamedVariable, kind: string): tf.Variable =>
+    tf.tidy(() => tf.variable(tf.zerosLike(w.variable), false, `${prefix}${kind}/${w.name}`));
+  const m = weights.map((w) => moment(w, 'm'));
+  const v = weights.map((w) => moment(w, 'v'));
   let step = 0;
   return {
     get step() {

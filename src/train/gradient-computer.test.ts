@@ -74,6 +74,18 @@ describe('train with a gradient computer', () => {
     expect({ ...two.result.state, elapsedSeconds: 0 }).toEqual({ ...one.result.state, elapsedSeconds: 0 });
   });
 
+  test('training leaves no tensor behind (a leak of the loss parts grew by 2-4 tensors a step)', async () => {
+    const run = async (steps: number): Promise<number> => {
+      const before = tf.memory().numTensors;
+      const model = createModel(config, { seed: 2 });
+      await train(model, makeTinyDataset(), { steps, batchSize: 2, length: 8, validateEvery: 0 });
+      model.dispose();
+      return tf.memory().numTensors - before;
+    };
+    expect(await run(6)).toBe(await run(2));
+    expect(await run(2)).toBe(0);
+  });
+
   test('a worker whose wasm heap overflows is an OutOfMemoryError that says what to lower', async () => {
     const model = createModel(config, { seed: 1 });
     const overflowing = {

@@ -81,9 +81,12 @@ export function passGradientTensors(
   }, model.variables as tf.Variable[]);
   const names = Object.keys(parts);
   const gradList = model.variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
+  const losses = tf.stack([value, ...names.map((n) => parts[n] as tf.Scalar)]) as tf.Tensor1D;
+  // Kept to outlive variableGrads' own scope, the parts escape the caller's tidy too: free them here.
+  tf.dispose(Object.values(parts));
   return {
     grads: weight === 1 ? gradList : gradList.map((g) => tf.mul(g, weight)),
-    losses: tf.stack([value, ...names.map((n) => parts[n] as tf.Scalar)]) as tf.Tensor1D,
+    losses,
     names,
   };
 }

@@ -73,7 +73,7 @@ export function createDense(
   );
   const kernel = tf.variable(kernelValue, true, `${prefix}${name}/kernel`);
   kernelValue.dispose();
-  const bias = tf.variable(tf.zeros([units]), true, `${prefix}${name}/bias`);
+  const bias = tf.tidy(() => tf.variable(tf.zeros([units]), true, `${prefix}${name}/bias`));
   const layer: Dense = {
     inputSize,
     units,
