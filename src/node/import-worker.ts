@@ -288,14 +288,8 @@ export function importBatch(
   const reader = nativeMidiReader();
   const options = readOptions(settings);
   for (let next = 0; next < jobs.length;) {
-    // Files loaded up to READ_GROUP_BYTES, then read by the native reader together, on its threads.
-    const group: (Uint8Array | string)[] = [];
-    let groupBytes = 0;
-    for (; next < jobs.length && (group.length === 0 || groupBytes < READ_GROUP_BYTES); next++) {
-      const file = loadFile(jobs[next]!.path, settings);
-      group.push(file);
-      if (typeof file !== 'string') groupBytes += file.length;
-    }
+    const group = loadGroup(jobs, next, settings);
+    next += group.length;
     const loaded = group.filter((file): file is Uint8Array => typeof file !== 'string');
     const native: NativeReads | undefined =
       reader === null
@@ -328,6 +322,25 @@ export function importBatch(
   }
   lastBatchNotes = builder.length;
   return { imported, skipped, notes: reuseColumns ? builder.views() : builder.finish() };
+}
+
+/**
+ * The files from `jobs[from]` on, loaded until READ_GROUP_BYTES (at least one): the native reader
+ * then reads them together, on its threads. A file that cannot be loaded is the reason.
+ */
+function loadGroup(
+  jobs: readonly ImportJob[],
+  from: number,
+  settings: FileImportSettings,
+): (Uint8Array | string)[] {
+  const group: (Uint8Array | string)[] = [];
+  let bytes = 0;
+  for (let next = from; next < jobs.length && (group.length === 0 || bytes < READ_GROUP_BYTES); next++) {
+    const file = loadFile(jobs[next]!.path, settings);
+    group.push(file);
+    if (typeof file !== 'string') bytes += file.length;
+  }
+  return group;
 }
 
 /** The columns of `importBatch(…, true)`, reused batch after batch. */
