@@ -14,16 +14,14 @@
  * data bytes, running status and unterminated notes are mirrored; only its warnings are not
  * written, which `howl import` does not keep).
  *
- *   read(bytes, includeDrums, sustain, maxNotes) -> count of notes, or -1 (read it in JavaScript)
- *   take(time, duration, pitch, velocity, at)    -> the end of the last note, in seconds; copies
- *       the notes of the last read into the columns from row `at` (time Float64Array, duration
- *       Float32Array or Float64Array, pitch and velocity Uint8Array).
- *   hash(bytes)                                  -> contentHash(bytes) (src/data/content-hash.ts),
- *       the file's identity in a dataset.
  *   readMany(files, includeDrums, sustain, maxNotes, threads) -> a Float64Array of each file's
- *       count of notes, or -1: `read` of every file, on `threads` threads (this one among them),
- *       each file taken from a shared queue; the notes are kept for takeMany.
- *   takeMany(k, time, duration, pitch, velocity, at) -> `take` of file k of the last readMany.
+ *       count of notes, or -1 (read that file in JavaScript); the files are read on `threads`
+ *       threads (this one among them), each taking files from a shared queue, and their notes kept
+ *       for takeMany until the next readMany.
+ *   takeMany(k, time, duration, pitch, velocity, at) -> the end of file k's last note, in seconds;
+ *       copies its notes into the columns from row `at` (time Float64Array, duration Float32Array or
+ *       Float64Array, pitch and velocity Uint8Array).
+ *   hash(bytes) -> contentHash(bytes) (src/data/content-hash.ts), the file's identity in a dataset.
  *
  * State is per Node environment (import workers each load the addon). Build: scripts/build-native.sh.
  */
@@ -99,6 +97,7 @@ typedef struct {
   Layout layout;
   size_t segments, hint; /* the tempo map's segments, and the last one looked up */
   int32_t counts[2048];  /* the radix sort's */
+  int32_t bucketStart[KEYS + 1], bucketFill[KEYS]; /* the sustain's (channel, pitch) buckets */
 } Reader;
 
 #define ARR(buffer, type) ((type *)(buffer).data)
@@ -262,6 +261,21 @@ static size_t first_status_byte(const uint8_t *bytes, size_t from, size_t count)
   return (size_t)-1;
 }
 
+/* A variable-length quantity at *pos (its first 4 bytes count; the reader clamps longer ones), or 0
+ * when the track ends inside it. */
+static int read_vlq(const uint8_t *bytes, size_t *pos, size_t end, double *value) {
+  double v = 0;
+  int n = 0, b;
+  do {
+    if (*pos >= end) return 0;
+    b = bytes[(*pos)++];
+    if (n < 4) v = v * 128 + (b & 0x7f);
+    n++;
+  } while (b & 0x80);
+  *value = v;
+  return 1;
+}
+
 /* One track, as scanTrack: returns the tick of its last event. *budget counts note-ons left. */
 static double scan_track(Reader *r, const uint8_t *bytes, size_t start, size_t end, double *budget, int *over) {
   size_t pos = start;
@@ -271,17 +285,8 @@ static double scan_track(Reader *r, const uint8_t *bytes, size_t start, size_t e
     if (pendingStatus) {
       pendingStatus = 0;
     } else {
-      int b = bytes[pos++];
-      double delta = b & 0x7f;
-      if (b & 0x80) {
-        int n = 1;
-        do {
-          if (pos >= end) return lastTick;
-          b = bytes[pos++];
-          if (n < 4) delta = delta * 128 + (b & 0x7f);
-          n++;
-        } while (b & 0x80);
-      }
+      double delta;
+      if (!read_vlq(bytes, &pos, end, &delta)) return lastTick;
       tick += delta;
       if (pos >= end) return lastTick;
     }
@@ -330,14 +335,8 @@ static double scan_track(Reader *r, const uint8_t *bytes, size_t start, size_t e
         if (pos >= end) return lastTick;
         type = bytes[pos++];
       }
-      double length = 0;
-      int n = 0, b;
-      do {
-        if (pos >= end) return lastTick;
-        b = bytes[pos++];
-        if (n < 4) length = length * 128 + (b & 0x7f);
-        n++;
-      } while (b & 0x80);
+      double length;
+      if (!read_vlq(bytes, &pos, end, &length)) return lastTick;
       if ((double)pos + length > (double)end) return lastTick;
       lastTick = tick;
       size_t len = (size_t)length;
@@ -573,27 +572,21 @@ static int apply_sustain(Reader *r, size_t count, const double *start, double *e
   if (!any) return 1;
 
   /* The notes of each (channel, pitch) in onset order, and the pedal change at each onset. */
-  int32_t *bucketStart = calloc(16 * 128 + 1, sizeof(int32_t));
+  int32_t *bucketStart = r->bucketStart;
   int32_t *bucketOf = WANT(r->bucketOf, count, int32_t);
   int32_t *atOnset = WANT(r->atOnset, count, int32_t);
   int32_t *order = WANT(r->spare, count, int32_t);
-  if (!bucketStart || !bucketOf || !atOnset || !order) {
-    free(bucketStart);
-    return 0;
-  }
+  if (!bucketOf || !atOnset || !order) return 0;
+  memset(bucketStart, 0, sizeof r->bucketStart);
   for (size_t i = 0; i < count; i++) {
     int32_t g = group[i];
     int32_t bucket = g < 0 || changes[g] == 0 ? -1 : g * 128 + pitch[i];
     bucketOf[i] = bucket;
     if (bucket >= 0) bucketStart[bucket + 1]++;
   }
-  for (int b = 1; b <= 16 * 128; b++) bucketStart[b] += bucketStart[b - 1];
-  int32_t *put = malloc(sizeof(int32_t) * 16 * 128);
-  if (!put) {
-    free(bucketStart);
-    return 0;
-  }
-  memcpy(put, bucketStart, sizeof(int32_t) * 16 * 128);
+  for (int b = 1; b <= KEYS; b++) bucketStart[b] += bucketStart[b - 1];
+  int32_t *put = r->bucketFill;
+  memcpy(put, bucketStart, sizeof r->bucketFill);
   int32_t cursor[16];
   for (int c = 0; c < 16; c++) cursor[c] = -1;
   for (size_t n = 0; n < count; n++) {
@@ -607,8 +600,7 @@ static int apply_sustain(Reader *r, size_t count, const double *start, double *e
     cursor[c] = at;
     atOnset[i] = at;
   }
-  free(put);
-  for (int bucket = 0; bucket < 16 * 128; bucket++) {
+  for (int bucket = 0; bucket < KEYS; bucket++) {
     int32_t first = bucketStart[bucket], last = bucketStart[bucket + 1];
     if (first == last) continue;
     int c = bucket >> 7;
@@ -631,7 +623,6 @@ static int apply_sustain(Reader *r, size_t count, const double *start, double *e
       if (at >= 0 && down[at]) restrike = onset;
     }
   }
-  free(bucketStart);
   return 1;
 }
 
@@ -807,7 +798,6 @@ typedef struct {
 
 /* What readMany leaves for takeMany: each file's lane, first row, count (-1: declined) and end. */
 typedef struct {
-  Reader single; /* read and take */
   Lane *lanes[MAX_LANES];
   Buffer fileLane, fileOffset, fileCount, fileDuration;
   size_t files;
@@ -954,30 +944,6 @@ static Instance *instance_of(napi_env env) {
   return data;
 }
 
-static Reader *reader_of(napi_env env) {
-  Instance *in = instance_of(env);
-  return in != NULL ? &in->single : NULL;
-}
-
-static napi_value js_read(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  napi_typedarray_type type = napi_int8_array;
-  size_t length = 0;
-  void *bytes = NULL;
-  bool includeDrums = false, sustain = true;
-  double maxNotes = 0;
-  Reader *r = reader_of(env);
-  if (r == NULL || argc != 4 || !typed(env, argv[0], &type, &length, &bytes) || type != napi_uint8_array || napi_get_value_bool(env, argv[1], &includeDrums) != napi_ok ||
-      napi_get_value_bool(env, argv[2], &sustain) != napi_ok ||
-      napi_get_value_double(env, argv[3], &maxNotes) != napi_ok) {
-    napi_throw_type_error(env, NULL, "howl-midi: read(bytes: Uint8Array, includeDrums, sustain, maxNotes)");
-    return NULL;
-  }
-  return number(env, (double)read_file(r, bytes, length, includeDrums, sustain, maxNotes));
-}
-
 /*
  * Copies n notes into the columns argv[0..3] from row argv[4] (time Float64Array, duration
  * Float32Array or Float64Array, pitch and velocity Uint8Array); 0, with a TypeError thrown, when
@@ -1009,23 +975,6 @@ static int copy_out(napi_env env, napi_value *argv, const double *time, const do
   memcpy((uint8_t *)p + from, pitch, n);
   memcpy((uint8_t *)v + from, velocity, n);
   return 1;
-}
-
-static napi_value js_take(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  Reader *r = reader_of(env);
-  const char *usage = "howl-midi: take(time: Float64Array, duration: Float32Array | Float64Array, pitch: "
-                      "Uint8Array, velocity: Uint8Array, at) with room for the notes";
-  if (r == NULL || argc != 5) {
-    napi_throw_type_error(env, NULL, usage);
-    return NULL;
-  }
-  if (!copy_out(env, argv, r->outTime.data, r->outDuration.data, r->outPitch.data, r->outVelocity.data, r->outCount,
-                usage))
-    return NULL;
-  return number(env, r->durationSeconds);
 }
 
 static napi_value js_read_many(napi_env env, napi_callback_info info) {
@@ -1134,7 +1083,6 @@ static void free_buffers(Reader *r) {
 
 static void free_instance(napi_env env, void *data, void *hint) {
   Instance *in = data;
-  free_buffers(&in->single);
   for (int k = 0; k < MAX_LANES; k++) {
     Lane *lane = in->lanes[k];
     if (lane == NULL) continue;
@@ -1160,17 +1108,13 @@ static napi_value init(napi_env env, napi_value exports) {
     return NULL;
   }
   napi_value fn, abi;
-  napi_create_function(env, "read", NAPI_AUTO_LENGTH, js_read, NULL, &fn);
-  napi_set_named_property(env, exports, "read", fn);
-  napi_create_function(env, "take", NAPI_AUTO_LENGTH, js_take, NULL, &fn);
-  napi_set_named_property(env, exports, "take", fn);
   napi_create_function(env, "hash", NAPI_AUTO_LENGTH, js_hash, NULL, &fn);
   napi_set_named_property(env, exports, "hash", fn);
   napi_create_function(env, "readMany", NAPI_AUTO_LENGTH, js_read_many, NULL, &fn);
   napi_set_named_property(env, exports, "readMany", fn);
   napi_create_function(env, "takeMany", NAPI_AUTO_LENGTH, js_take_many, NULL, &fn);
   napi_set_named_property(env, exports, "takeMany", fn);
-  napi_create_string_utf8(env, "howl-midi 2", NAPI_AUTO_LENGTH, &abi);
+  napi_create_string_utf8(env, "howl-midi 3", NAPI_AUTO_LENGTH, &abi);
   napi_set_named_property(env, exports, "abi", abi);
   return exports;
 }

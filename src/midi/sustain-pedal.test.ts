@@ -4,14 +4,10 @@ import { describe, expect, it } from 'vitest';
 import type { Note } from '../score/note.js';
 import { pianoMidiDir } from '../test-support/shared-data.js';
 import { readMidi } from './read-midi.js';
+import { vlq } from './warm-up.js';
 
 // Tiny SMF builder (PPQ 96, 120 bpm: 96 ticks = 0.5 s). A track is a list of [delta, ...bytes].
 const u32 = (n: number): number[] => [(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];
-function vlq(n: number): number[] {
-  const out = [n & 0x7f];
-  for (let rest = n >> 7; rest > 0; rest >>= 7) out.unshift((rest & 0x7f) | 0x80);
-  return out;
-}
 function smf(tracks: [number, ...number[]][][], format = 1): Uint8Array {
   const bytes = [0x4d, 0x54, 0x68, 0x64, ...u32(6), 0, format, 0, tracks.length, 0, 96];
   for (const events of tracks) {

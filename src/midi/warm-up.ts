@@ -15,7 +15,15 @@
 
 const u32 = (n: number): number[] => [(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];
 
-function vlq(n: number): number[] {
+/**
+ * The bytes of a MIDI variable-length quantity (7 bits a byte, the high bit on all but the last),
+ * for building files: the warm-up's here, and the tests'.
+ *
+ * @param n - 0 .. 2^28 - 1
+ * @returns the bytes, most significant first
+ * @example vlq(200); // [0x81, 0x48]
+ */
+export function vlq(n: number): number[] {
   const out = [n & 0x7f];
   for (let rest = n >>> 7; rest > 0; rest >>>= 7) out.unshift((rest & 0x7f) | 0x80);
   return out;

@@ -1,11 +1,12 @@
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { contentHash } from '../data/content-hash.js';
 import { readMidiColumns, readMidiInto } from '../midi/read-midi.js';
+import { vlq } from '../midi/warm-up.js';
 import { createRng, type Rng } from '../random/rng.js';
 import { mutate } from '../test-support/midi-mutations.js';
 import { edgeSubsetDir, pianoSubsetDir } from '../test-support/shared-data.js';
+import { findMidiFiles } from './find-midi-files.js';
 import { nativeMidiReader, nativeMidiStatus, type NativeMidiReader } from './native-midi.js';
 
 const reader = nativeMidiReader();
@@ -13,14 +14,6 @@ if (reader === null) console.log(`native-midi tests skipped: ${nativeMidiStatus(
 const describeNative = reader === null ? describe.skip : describe;
 
 const MAX_NOTES = 2_000_000;
-
-/** Every MIDI file below `dir`. */
-function midiFiles(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .filter((name) => /\.(mid|midi|kar|rmi)$/i.test(name))
-    .sort()
-    .map((name) => join(dir, name));
-}
 
 type Outcome =
   | { kind: 'declined' }
@@ -33,7 +26,7 @@ type Outcome =
       end: number;
     };
 
-/** The native reader's notes (durations as Float64), or that it declined. */
+/** The native reader's notes of one file (durations as Float64), or that it declined. */
 function readNative(
   native: NativeMidiReader,
   bytes: Uint8Array,
@@ -41,13 +34,13 @@ function readNative(
   sustain = true,
   maxNotes = MAX_NOTES,
 ): Outcome {
-  const count = native.read(bytes, includeDrums, sustain, maxNotes);
+  const [count = -1] = native.readMany([bytes], includeDrums, sustain, maxNotes, 1);
   if (count < 0) return { kind: 'declined' };
   const time = new Float64Array(count);
   const duration = new Float64Array(count);
   const pitch = new Uint8Array(count);
   const velocity = new Uint8Array(count);
-  const end = native.take(time, duration, pitch, velocity, 0);
+  const end = native.takeMany(0, time, duration, pitch, velocity, 0);
   return { kind: 'read', time, duration, pitch, velocity, end };
 }
 
@@ -90,13 +83,6 @@ function expectSameBits(
   expect(`${what}: ${ours.length} values, row ${at}: ${ours[at]}`).toBe(
     `${what}: ${theirs.length} values, row ${at}: ${theirs[at]}`,
   );
-}
-
-/** The bytes of a variable-length quantity. */
-function vlq(n: number): number[] {
-  const bytes = [n & 0x7f];
-  for (let rest = n >>> 7; rest > 0; rest >>>= 7) bytes.unshift((rest & 0x7f) | 0x80);
-  return bytes;
 }
 
 /**
@@ -153,15 +139,16 @@ function randomMidi(rng: Rng): Uint8Array {
 describeNative('the native MIDI reader (native/howl-midi.c)', () => {
   const native = reader as NativeMidiReader;
 
-  test('reads every piano-midi.de file of the test corpus as the TypeScript reader does, bit for bit', () => {
-    const files = midiFiles(pianoSubsetDir);
+  test('reads every piano-midi.de file of the test corpus as the TypeScript reader does, bit for bit', async () => {
+    const files = await findMidiFiles(pianoSubsetDir);
     expect(files.length).toBeGreaterThan(4);
     for (const file of files) expect(agree(native, readFileSync(file)), file).toBe('same');
   });
 
-  test('agrees on the edge cases, and declines only what it leaves to the TypeScript reader', () => {
+  test('agrees on the edge cases, and declines only what it leaves to the TypeScript reader', async () => {
     let same = 0;
-    for (const file of midiFiles(edgeSubsetDir)) if (agree(native, readFileSync(file)) === 'same') same++;
+    for (const file of await findMidiFiles(edgeSubsetDir))
+      if (agree(native, readFileSync(file)) === 'same') same++;
     expect(same).toBeGreaterThan(10); // it is not declining everything
   });
 
@@ -176,10 +163,11 @@ describeNative('the native MIDI reader (native/howl-midi.c)', () => {
     expect(outcomes.declined).toBe(0);
   });
 
-  test('agrees on 1,500 damaged files: the same notes, or it declines', () => {
-    const sources = [...midiFiles(pianoSubsetDir).slice(0, 3), ...midiFiles(edgeSubsetDir).slice(0, 20)].map(
-      (file) => readFileSync(file),
-    );
+  test('agrees on 1,500 damaged files: the same notes, or it declines', async () => {
+    const sources = [
+      ...(await findMidiFiles(pianoSubsetDir)).slice(0, 3),
+      ...(await findMidiFiles(edgeSubsetDir)).slice(0, 20),
+    ].map((file) => readFileSync(file));
     const rng = createRng(7);
     const outcomes = { same: 0, declined: 0 };
     for (let i = 0; i < 1500; i++) {
@@ -193,15 +181,15 @@ describeNative('the native MIDI reader (native/howl-midi.c)', () => {
     expect(outcomes.same).toBeGreaterThan(250); // the rest declined, or rejected by both
   });
 
-  test('declines a file over maxNotes (the TypeScript reader says why)', () => {
-    const bytes = readFileSync(midiFiles(pianoSubsetDir)[0]!);
-    expect(native.read(bytes, false, true, 10)).toBe(-1);
-    expect(native.read(bytes, false, true, MAX_NOTES)).toBeGreaterThan(10);
+  test('declines a file over maxNotes (the TypeScript reader says why)', async () => {
+    const bytes = readFileSync((await findMidiFiles(pianoSubsetDir))[0]!);
+    expect(native.readMany([bytes], false, true, 10, 1)[0]).toBe(-1);
+    expect(native.readMany([bytes], false, true, MAX_NOTES, 1)[0]).toBeGreaterThan(10);
   });
 
-  test('writes Float32 durations as a Float32Array store rounds them, from any row', () => {
-    const bytes = readFileSync(midiFiles(pianoSubsetDir)[0]!);
-    const count = native.read(bytes, false, true, MAX_NOTES);
+  test('writes Float32 durations as a Float32Array store rounds them, from any row', async () => {
+    const bytes = readFileSync((await findMidiFiles(pianoSubsetDir))[0]!);
+    const [count = -1] = native.readMany([bytes], false, true, MAX_NOTES, 1);
     const at = 3;
     const slot = {
       time: new Float64Array(count + at),
@@ -210,7 +198,7 @@ describeNative('the native MIDI reader (native/howl-midi.c)', () => {
       velocity: new Uint8Array(count + at),
       at,
     };
-    native.take(slot.time, slot.duration, slot.pitch, slot.velocity, at);
+    native.takeMany(0, slot.time, slot.duration, slot.pitch, slot.velocity, at);
     const reference = {
       time: new Float64Array(count + at),
       duration: new Float32Array(count + at),
@@ -222,27 +210,25 @@ describeNative('the native MIDI reader (native/howl-midi.c)', () => {
     expect(slot).toEqual(reference);
   });
 
-  test('take refuses columns without room for the notes', () => {
-    const bytes = readFileSync(midiFiles(pianoSubsetDir)[0]!);
-    const count = native.read(bytes, false, true, MAX_NOTES);
+  test('takeMany refuses columns without room for the notes', async () => {
+    const bytes = readFileSync((await findMidiFiles(pianoSubsetDir))[0]!);
+    const [count = -1] = native.readMany([bytes], false, true, MAX_NOTES, 1);
     const small = (n: number): [Float64Array, Float32Array, Uint8Array, Uint8Array] => [
       new Float64Array(n),
       new Float32Array(n),
       new Uint8Array(n),
       new Uint8Array(n),
     ];
-    expect(() => native.take(...small(count - 1), 0)).toThrow(/room for the notes/);
-    expect(() => native.take(...small(count), 1)).toThrow(/room for the notes/);
-    expect(() => native.read(new Float32Array(4) as unknown as Uint8Array, false, true, 1)).toThrow(
+    expect(() => native.takeMany(0, ...small(count - 1), 0)).toThrow(/room for its notes/);
+    expect(() => native.takeMany(0, ...small(count), 1)).toThrow(/room for its notes/);
+    expect(() => native.readMany([new Float32Array(4) as unknown as Uint8Array], false, true, 1, 1)).toThrow(
       TypeError,
     );
   });
 
-  test('readMany on 1, 2 and 3 threads gives each file what read gives, declines included', () => {
+  test('readMany of a batch on 1, 2 and 3 threads gives each file what it gives the file alone, declines included', async () => {
     const rng = createRng(11);
-    const pieces = midiFiles(pianoSubsetDir)
-      .slice(0, 4)
-      .map((file) => readFileSync(file));
+    const pieces = (await findMidiFiles(pianoSubsetDir)).slice(0, 4).map((file) => readFileSync(file));
     const files = [
       ...pieces,
       ...Array.from({ length: 40 }, () => randomMidi(rng)),
@@ -296,13 +282,13 @@ describeNative('the native MIDI reader (native/howl-midi.c)', () => {
     ).toThrow(TypeError);
   });
 
-  test('hash is contentHash, for every length mod 4', () => {
+  test('hash is contentHash, for every length mod 4', async () => {
     const rng = createRng(3);
     for (let length = 0; length < 70; length++) {
       const bytes = Uint8Array.from({ length }, () => rng.int(0, 255));
       expect(native.hash(bytes)).toBe(contentHash(bytes));
     }
-    const file = readFileSync(midiFiles(pianoSubsetDir)[0]!);
+    const file = readFileSync((await findMidiFiles(pianoSubsetDir))[0]!);
     expect(native.hash(file)).toBe(contentHash(file));
   });
 });

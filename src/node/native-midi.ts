@@ -9,29 +9,22 @@ import { createRequire } from 'node:module';
  * browser. `HOWL_NATIVE=0` turns the native path off, as it does the native training kernels.
  */
 
+/** Where `takeMany` copies a file's notes: the columns, and the row to write from. */
+export type NoteColumnsTarget = [
+  time: Float64Array,
+  duration: Float32Array | Float64Array,
+  pitch: Uint8Array,
+  velocity: Uint8Array,
+  at: number,
+];
+
 /** The addon's interface. */
 export interface NativeMidiReader {
   /**
-   * Reads a file's notes and keeps them for `take`.
+   * Reads the files on `threads` threads (this one among them) and keeps their notes for
+   * `takeMany`, until the next `readMany`.
    *
-   * @returns the number of notes, or -1 when the TypeScript reader must read this file
-   */
-  read(bytes: Uint8Array, includeDrums: boolean, sustain: boolean, maxNotes: number): number;
-  /**
-   * Copies the notes of the last `read` into the columns from row `at`.
-   *
-   * @returns the end of the last note, in seconds
-   */
-  take(
-    time: Float64Array,
-    duration: Float32Array | Float64Array,
-    pitch: Uint8Array,
-    velocity: Uint8Array,
-    at: number,
-  ): number;
-  /**
-   * `read` of each file, on `threads` threads (this one among them): each file's count of notes,
-   * or -1. The notes are kept for `takeMany`, until the next `readMany`.
+   * @returns each file's number of notes, or -1 where the TypeScript reader must read the file
    */
   readMany(
     files: Uint8Array[],
@@ -40,23 +33,20 @@ export interface NativeMidiReader {
     maxNotes: number,
     threads: number,
   ): Float64Array;
-  /** `take` of file `k` of the last `readMany` (one it read: count >= 0). */
-  takeMany(
-    k: number,
-    time: Float64Array,
-    duration: Float32Array | Float64Array,
-    pitch: Uint8Array,
-    velocity: Uint8Array,
-    at: number,
-  ): number;
+  /**
+   * Copies the notes of file `k` of the last `readMany` (one it read: count >= 0) into the columns.
+   *
+   * @returns the end of its last note, in seconds
+   */
+  takeMany(k: number, ...columns: NoteColumnsTarget): number;
   /** `contentHash(bytes)` (src/data/content-hash.ts), the same 16 hex digits. */
   hash(bytes: Uint8Array): string;
-  /** The interface's version, "howl-midi 2". */
+  /** The interface's version, "howl-midi 3". */
   readonly abi: string;
 }
 
 const ADDON = '../../native/prebuilt/linux-x64/howl-midi.node';
-const ABI = 'howl-midi 2';
+const ABI = 'howl-midi 3';
 
 let loaded: { reader: NativeMidiReader | null; why: string } | undefined;
 
@@ -84,7 +74,7 @@ function tryLoad(): { reader: NativeMidiReader | null; why: string } {
  * @returns the reader, or null
  * @example
  * const reader = nativeMidiReader();
- * const count = reader?.read(bytes, false, true, 2_000_000) ?? -1; // -1: use readMidiInto
+ * const [count = -1] = reader?.readMany([bytes], false, true, 2_000_000, 1) ?? []; // -1: use readMidiInto
  */
 export function nativeMidiReader(): NativeMidiReader | null {
   loaded ??= tryLoad();
