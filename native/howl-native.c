@@ -85,105 +85,7 @@ static void gemm(int ta, int tb, int M, int N, int K, const float *A, int lda, c
              beta, C, ldc);
 }
 
-/*
- * exp, sigmoid and tanh without libm calls, so that the gate loops vectorise: Cephes's expf
- * (range reduction by ln 2 in two parts, degree-6 polynomial; about 2 ulp on [-87, 88]), with the
- * input clamped to that range. tanh(x) = 2σ(2x) − 1, as the WebAssembly path computes it.
- */
-static inline float exp_approx(float x) {
-  x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
-  float t = x * 1.44269504088896341f;
-  float n = (t + 12582912.0f) - 12582912.0f; /* round to nearest (|t| < 2^22) */
-  float r = x - n * 0.693359375f + n * 2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
-  union { int32_t i; float f; } scale;
-  scale.i = ((int32_t)n + 127) << 23;
-  return p * scale.f;
-}
-
-static inline float sigmoid(float x) { return 1.0f / (1.0f + exp_approx(-x)); }
-static inline float tanh_approx(float x) { return 2.0f / (1.0f + exp_approx(-2.0f * x)) - 1.0f; }
-
-/* The gate loops, compiled twice: for AVX2 with FMA and for the baseline (chosen at load time). */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define VECTOR_CLONES
-#endif
-
-/* One LSTM row: g4 holds x·W (in), z h·U; writes the activated gates into g4, then c and h. */
-VECTOR_CLONES static void lstm_row(float *restrict g4, const float *restrict z, const float *restrict bias,
-                                   const float *restrict cprev, float *restrict c, float *restrict h, int64_t H) {
-  const int64_t G = 4 * H;
-  for (int64_t j = 0; j < G; j++) g4[j] += z[j] + bias[j];
-  for (int64_t j = 0; j < 2 * H; j++) g4[j] = sigmoid(g4[j]);
-  for (int64_t j = 2 * H; j < 3 * H; j++) g4[j] = tanh_approx(g4[j]);
-  for (int64_t j = 3 * H; j < G; j++) g4[j] = sigmoid(g4[j]);
-  for (int64_t k = 0; k < H; k++) {
-    float ck = g4[H + k] * cprev[k] + g4[k] * g4[2 * H + k];
-    c[k] = ck;
-    h[k] = g4[3 * H + k] * tanh_approx(ck);
-  }
-}
-
-/* One LSTM row backwards: dz from dh (dOut + carried), dc (carried, updated in place). */
-VECTOR_CLONES static void lstm_row_backward(const float *restrict g4, const float *restrict c,
-                                            const float *restrict cprev, const float *restrict dOut,
-                                            const float *restrict dhNext, float *restrict dc,
-                                            float *restrict dz, int64_t H) {
-  for (int64_t k = 0; k < H; k++) {
-    float i = g4[k], f = g4[H + k], g = g4[2 * H + k], o = g4[3 * H + k];
-    float tc = tanh_approx(c[k]);
-    float dh = dOut[k] + dhNext[k];
-    float dcv = dc[k] + dh * o * (1.0f - tc * tc);
-    dz[k] = dcv * g * i * (1.0f - i);
-    dz[H + k] = dcv * cprev[k] * f * (1.0f - f);
-    dz[2 * H + k] = dcv * i * (1.0f - g * g);
-    dz[3 * H + k] = dh * tc * o * (1.0f - o);
-    dc[k] = dcv * f;
-  }
-}
-
-/* One GRU row: g3 holds x·W (in), hr h·U; writes z, r, n into g3, hpn and h. */
-VECTOR_CLONES static void gru_row(float *restrict g3, const float *restrict hr, const float *restrict bIn,
-                                  const float *restrict bRec, const float *restrict hprev,
-                                  float *restrict hpn, float *restrict h, int64_t H) {
-  for (int64_t k = 0; k < 2 * H; k++) g3[k] = sigmoid(g3[k] + bIn[k] + hr[k] + bRec[k]);
-  for (int64_t k = 0; k < H; k++) {
-    float hn = hr[2 * H + k] + bRec[2 * H + k];
-    float n = tanh_approx(g3[2 * H + k] + bIn[2 * H + k] + g3[H + k] * hn);
-    g3[2 * H + k] = n;
-    hpn[k] = hn;
-    h[k] = g3[k] * hprev[k] + (1.0f - g3[k]) * n;
-  }
-}
-
-/* One GRU row backwards: dXP and dHP rows; carry = dh ⊙ z (the matrix path is added later). */
-VECTOR_CLONES static void gru_row_backward(const float *restrict g3, const float *restrict hprev,
-                                           const float *restrict hpn, const float *restrict dOut,
-                                           float *restrict carry, float *restrict dx3, float *restrict dh3,
-                                           int64_t H) {
-  for (int64_t k = 0; k < H; k++) {
-    float z = g3[k], r = g3[H + k], n = g3[2 * H + k];
-    float dh = dOut[k] + carry[k];
-    float dzp = dh * (hprev[k] - n) * z * (1.0f - z);
-    float dnp = dh * (1.0f - z) * (1.0f - n * n);
-    float drp = dnp * hpn[k] * r * (1.0f - r);
-    dx3[k] = dzp;
-    dx3[H + k] = drp;
-    dx3[2 * H + k] = dnp;
-    dh3[k] = dzp;
-    dh3[H + k] = drp;
-    dh3[2 * H + k] = dnp * r;
-    carry[k] = dh * z;
-  }
-}
+#include "kernel-steps.h"
 
 /* ---- the batch split over threads --------------------------------------------------------- */
 
@@ -367,16 +269,6 @@ static napi_value js_sgemm(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-VECTOR_CLONES static void add_row(float *restrict out, const float *restrict row, int64_t K) {
-  for (int64_t j = 0; j < K; j++) out[j] += row[j];
-}
-
-/* out[j] = Σ_i x[i, j] over [N, K]. */
-static void column_sums(int64_t N, int64_t K, const float *x, float *out) {
-  for (int64_t j = 0; j < K; j++) out[j] = 0.0f;
-  for (int64_t i = 0; i < N; i++) add_row(out, x + i * K, K);
-}
-
 /*
  * The weight gradients a recurrent layer's backward pass ends with, as large products over the
  * whole batch: dW = xᵀ·dX, dU = h_prevᵀ·dH (h_prev: each row's previous hidden state, h0 at t = 0),
@@ -402,49 +294,6 @@ static int weight_gradients(int64_t B, int64_t T, int64_t I, int64_t H, int64_t 
 }
 
 /* ---- LSTM --------------------------------------------------------------------------------- */
-
-/* The steps of an LSTM layer for batch rows [b0, b1) (`over_batch`); the state buffers are shared,
- * each slice touching only its own rows. */
-typedef struct {
-  int64_t T, H;
-  const float *U, *bias, *h0, *c0;
-  float *out, *acts, *cs, *z;
-  const float *dOut;
-  float *dhNext, *dc;
-} LstmJob;
-
-static void lstm_forward_rows(const void *arg, int64_t b0, int64_t b1) {
-  const LstmJob *j = arg;
-  int64_t T = j->T, H = j->H, G = 4 * H;
-  for (int64_t t = 0; t < T; t++) {
-    const float *hp = t == 0 ? j->h0 + b0 * H : j->out + (b0 * T + t - 1) * H;
-    gemm(0, 0, (int)(b1 - b0), (int)G, (int)H, hp, (int)(t == 0 ? H : T * H), j->U, (int)G, 0.0f, j->z + b0 * G,
-         (int)G);
-    for (int64_t b = b0; b < b1; b++) {
-      int64_t row = b * T + t;
-      const float *cprev = t == 0 ? j->c0 + b * H : j->cs + (row - 1) * H;
-      lstm_row(j->acts + row * G, j->z + b * G, j->bias, cprev, j->cs + row * H, j->out + row * H, H);
-    }
-  }
-}
-
-/* Backwards through the steps for rows [b0, b1): dZ (in j->z, [B·T, 4H]), dh carried in dhNext and
- * dc in dc. */
-static void lstm_backward_rows(const void *arg, int64_t b0, int64_t b1) {
-  const LstmJob *j = arg;
-  int64_t T = j->T, H = j->H, G = 4 * H;
-  float *dZ = j->z;
-  for (int64_t t = T - 1; t >= 0; t--) {
-    for (int64_t b = b0; b < b1; b++) {
-      int64_t row = b * T + t;
-      const float *cprev = t == 0 ? j->c0 + b * H : j->cs + (row - 1) * H;
-      lstm_row_backward(j->acts + row * G, j->cs + row * H, cprev, j->dOut + row * H, j->dhNext + b * H,
-                        j->dc + b * H, dZ + row * G, H);
-    }
-    gemm(0, 1, (int)(b1 - b0), (int)H, (int)G, dZ + (b0 * T + t) * G, (int)(T * G), j->U, (int)G, 0.0f,
-         j->dhNext + b0 * H, (int)H);
-  }
-}
 
 /*
  * lstmForward(B, T, I, H, x, W, U, b, h0, c0, out, acts, cs)
@@ -511,47 +360,6 @@ static napi_value js_lstm_backward(napi_env env, napi_callback_info info) {
 
 /* ---- GRU (reset_after) -------------------------------------------------------------------- */
 
-/* The steps of a GRU layer for batch rows [b0, b1) (`over_batch`). */
-typedef struct {
-  int64_t T, H;
-  const float *U, *bIn, *bRec, *h0;
-  float *out, *gates, *hpn, *hp;
-  const float *dOut;
-  float *dhNext, *dXP, *dHP;
-} GruJob;
-
-static void gru_forward_rows(const void *arg, int64_t b0, int64_t b1) {
-  const GruJob *j = arg;
-  int64_t T = j->T, H = j->H, G = 3 * H;
-  for (int64_t t = 0; t < T; t++) {
-    const float *hprevAll = t == 0 ? j->h0 : j->out + (t - 1) * H;
-    int64_t ld = t == 0 ? H : T * H;
-    gemm(0, 0, (int)(b1 - b0), (int)G, (int)H, hprevAll + b0 * ld, (int)ld, j->U, (int)G, 0.0f, j->hp + b0 * G,
-         (int)G);
-    for (int64_t b = b0; b < b1; b++) {
-      int64_t row = b * T + t;
-      gru_row(j->gates + row * G, j->hp + b * G, j->bIn, j->bRec, hprevAll + b * ld, j->hpn + row * H,
-              j->out + row * H, H);
-    }
-  }
-}
-
-static void gru_backward_rows(const void *arg, int64_t b0, int64_t b1) {
-  const GruJob *j = arg;
-  int64_t T = j->T, H = j->H, G = 3 * H;
-  for (int64_t t = T - 1; t >= 0; t--) {
-    for (int64_t b = b0; b < b1; b++) {
-      int64_t row = b * T + t;
-      const float *hprev = t == 0 ? j->h0 + b * H : j->out + (row - 1) * H;
-      /* carry: the direct path h' = z ⊙ h + …; the matrix path is added by the product below */
-      gru_row_backward(j->gates + row * G, hprev, j->hpn + row * H, j->dOut + row * H, j->dhNext + b * H,
-                       j->dXP + row * G, j->dHP + row * G, H);
-    }
-    gemm(0, 1, (int)(b1 - b0), (int)H, (int)G, j->dHP + (b0 * T + t) * G, (int)(T * G), j->U, (int)G, 1.0f,
-         j->dhNext + b0 * H, (int)H);
-  }
-}
-
 /*
  * gruForward(B, T, I, H, x, W, U, b, h0, out, gates, hpn)
  *   b [2, 3H]: row 0 the input bias, row 1 the recurrent bias.
@@ -617,17 +425,6 @@ static napi_value js_gru_backward(napi_env env, napi_callback_info info) {
 
 /* ---- heads: cross-entropy, SELU, column sums ----------------------------------------------- */
 
-VECTOR_CLONES static float softmax_row(const float *restrict z, float *restrict p, int64_t K) {
-  float m = z[0];
-  for (int64_t j = 1; j < K; j++) m = z[j] > m ? z[j] : m;
-  for (int64_t j = 0; j < K; j++) p[j] = exp_approx(z[j] - m);
-  float sum = 0.0f;
-  for (int64_t j = 0; j < K; j++) sum += p[j];
-  float inv = 1.0f / sum;
-  for (int64_t j = 0; j < K; j++) p[j] *= inv;
-  return m + logf(sum); /* log Σ exp z */
-}
-
 /*
  * crossEntropy(N, K, logits, targets, mask, probs) → Σ_i mask_i · (logsumexp(z_i) − z_i[target_i])
  *   targets as floats (class indices, exact below 2^24); probs [N, K] receives each row's softmax
@@ -642,7 +439,8 @@ static napi_value js_cross_entropy(napi_env env, napi_callback_info info) {
   if (a.failed) return NULL;
   double total = 0.0;
   for (int64_t i = 0; i < N; i++) {
-    float lse = K > 0 ? softmax_row(z + i * K, probs + i * K, K) : 0.0f;
+    float m = 0.0f, sum = K > 0 ? softmax_row(z + i * K, probs + i * K, K, &m) : 1.0f;
+    float lse = m + logf(sum); /* log Σ exp z */
     int64_t t = (int64_t)targets[i];
     if (mask[i] == 0.0f) continue;
     if (t < 0 || t >= K || (float)t != targets[i]) {
@@ -675,22 +473,6 @@ static napi_value js_cross_entropy_backward(napi_env env, napi_callback_info inf
     if (w != 0.0f && t >= 0 && t < K) di[t] -= w;
   }
   return NULL;
-}
-
-#define SELU_ALPHA 1.6732632423543772f
-#define SELU_SCALE 1.0507009873554805f
-
-VECTOR_CLONES static void selu_loop(const float *restrict x, float *restrict y, int64_t n) {
-  for (int64_t i = 0; i < n; i++) {
-    float e = SELU_SCALE * SELU_ALPHA * (exp_approx(x[i]) - 1.0f);
-    y[i] = x[i] > 0.0f ? SELU_SCALE * x[i] : e;
-  }
-}
-
-/* The derivative from the output: scale where x > 0 (y > 0), else y + scale·alpha (= scale·alpha·eˣ). */
-VECTOR_CLONES static void selu_backward_loop(const float *restrict y, const float *restrict dy, float *restrict dx,
-                                             int64_t n) {
-  for (int64_t i = 0; i < n; i++) dx[i] = dy[i] * (y[i] > 0.0f ? SELU_SCALE : y[i] + SELU_SCALE * SELU_ALPHA);
 }
 
 /* selu(n, x, y) */
@@ -765,10 +547,6 @@ static napi_value js_scatter_add_rows(napi_env env, napi_callback_info info) {
     add_row(dW + (int64_t)rows[i] * E, dY + i * E, E);
   }
   return NULL;
-}
-
-VECTOR_CLONES static void affine_loop(const float *restrict x, float s, float t, float *restrict y, int64_t n) {
-  for (int64_t i = 0; i < n; i++) y[i] = s * x[i] + t;
 }
 
 /* affine(n, x, s, t, y): y = s·x + t. */

@@ -25,7 +25,7 @@ gcc -O2 -march=x86-64 -mtune=generic -ffp-contract=off -fno-math-errno -fPIC -sh
   -DNODE_GYP_MODULE_NAME=howl_midi -I"$headers" native/howl-midi.c -o "$out/howl-midi.node.tmp" -lm -lpthread
 strip --strip-unneeded "$out/howl-midi.node.tmp"
 mv "$out/howl-midi.node.tmp" "$out/howl-midi.node"
-sha256sum native/howl-native.c native/howl-midi.c > "$out/SOURCE.sha256"
+sha256sum native/howl-native.c native/kernel-steps.h native/howl-midi.c > "$out/SOURCE.sha256"
 for addon in howl-native howl-midi; do
   echo "build-native: $out/$addon.node ($(stat -c %s "$out/$addon.node") bytes)"
 done
