@@ -1,3 +1,4 @@
+import { decodeBase64 } from '../base64.js';
 import { MATMUL_WASM_BASE64 } from './matmul-wasm.js';
 
 /**
@@ -59,13 +60,6 @@ export const padTo8 = (n: number): number => Math.ceil(n / 8) * 8;
  */
 export function arenaFloats(sizes: readonly number[]): number {
   return sizes.reduce((sum, n) => sum + padTo8(n), 0);
-}
-
-function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
 }
 
 let kernelModule: WebAssembly.Module | null | undefined;

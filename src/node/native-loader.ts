@@ -1,12 +1,22 @@
 import { createRequire } from 'node:module';
 import os from 'node:os';
+import v8 from 'node:v8';
 import { useNativeKernels, type NativeKernels } from '../model/kernels/native-kernels.js';
+import { compileKernelModule, relaxedSimdValidates } from '../model/kernels/wasm-kernel-module.js';
+import { createWasmTrainingKernels } from '../model/kernels/wasm-training-kernels.js';
+import { startKernelThreads } from './wasm-kernel-threads.js';
 
 /**
- * Loading Howl's optional native training kernels (native/howl-native.c, prebuilt for Linux x64 in
- * `native/prebuilt/`). The addon finds OpenBLAS at run time; when anything is missing (another
- * platform, no OpenBLAS, a Node that refuses the addon, or HOWL_NATIVE=0) nothing is registered and
- * training runs on the WebAssembly kernels: same results within float rounding, slower.
+ * Loading Howl's training kernels, the fastest that works here:
+ *
+ * 1. the native addon (native/howl-native.c, prebuilt for Linux x64 in `native/prebuilt/`), which
+ *    finds OpenBLAS at run time; off with HOWL_NATIVE=0;
+ * 2. else Howl's WebAssembly kernels (native/howl-wasm.c; `wasm-training-kernels.ts`) on worker
+ *    threads, with relaxed SIMD where V8 has it (Node 20 behind a flag this turns on); off with
+ *    HOWL_WASM_KERNELS=0;
+ * 3. else nothing is registered and TensorFlow.js's own wasm kernels run everything.
+ *
+ * All three give the same results within float rounding; the later ones are slower.
  */
 
 /** What `loadNativeKernels` found. */
@@ -25,13 +35,13 @@ interface Addon extends NativeKernels {
 }
 
 let status: NativeStatus | undefined;
-let loaded: Addon | null = null;
+let loaded: NativeKernels | null = null;
 
 /** The addon's path from this module (dist/node/ or src/node/): the package root's native/. */
 const ADDON = '../../native/prebuilt/linux-x64/howl-native.node';
 
-function disabledByEnvironment(): boolean {
-  const flag = (process.env['HOWL_NATIVE'] ?? '').toLowerCase();
+function disabledByEnvironment(variable = 'HOWL_NATIVE'): boolean {
+  const flag = (process.env[variable] ?? '').toLowerCase();
   return flag === '0' || flag === 'off' || flag === 'false' || flag === 'no';
 }
 
@@ -77,7 +87,7 @@ export function loadNativeKernels(threads = defaultBlasThreads()): NativeStatus 
   if (status !== undefined) return status;
   const { addon, why } = tryLoad();
   if (addon === null) {
-    status = { active: false, description: `WebAssembly kernels (${why})`, threads: 1 };
+    status = loadWasmKernels(threads, why);
     return status;
   }
   addon.setThreads(threads);
@@ -93,7 +103,46 @@ export function loadNativeKernels(threads = defaultBlasThreads()): NativeStatus 
 }
 
 /**
- * Sets the BLAS thread count of the loaded native kernels (no effect on the WebAssembly path).
+ * Registers Howl's WebAssembly kernels when the native addon is not to be had.
+ *
+ * @param threads - threads for their jobs
+ * @param why - why the native addon is not used
+ * @returns the status
+ */
+function loadWasmKernels(threads: number, why: string): NativeStatus {
+  if (disabledByEnvironment('HOWL_WASM_KERNELS')) {
+    return {
+      active: false,
+      description: `TensorFlow.js wasm kernels (${why}; HOWL_WASM_KERNELS=0)`,
+      threads: 1,
+    };
+  }
+  let relaxedFlag = false;
+  if (!relaxedSimdValidates()) {
+    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+    relaxedFlag = relaxedSimdValidates();
+  }
+  const kernels = compileKernelModule();
+  if (kernels === null) {
+    return {
+      active: false,
+      description: `TensorFlow.js wasm kernels (${why}; no shared WebAssembly memory)`,
+      threads: 1,
+    };
+  }
+  const runner = startKernelThreads(kernels, threads, relaxedFlag);
+  const wasm = createWasmTrainingKernels(kernels, runner);
+  useNativeKernels(wasm);
+  loaded = wasm;
+  return {
+    active: false,
+    description: `${wasm.blas}, ${threads} thread${threads === 1 ? '' : 's'} (${why})`,
+    threads,
+  };
+}
+
+/**
+ * Sets the thread count of the loaded kernels (native or WebAssembly).
  *
  * @param threads - a positive integer
  */

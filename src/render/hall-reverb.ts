@@ -12,6 +12,7 @@
  * once on the summed mono reverb send of all voices: the voices may be rendered in parts (chunks,
  * threads) and the reverb applied afterwards, as `renderNoteChunks` does.
  */
+import { decodeBase64 } from '../base64.js';
 import { HALL_REVERB_WASM_BASE64 } from './hall-reverb-wasm.js';
 
 /** Delay-line lengths of the Dattorro network, in seconds (spessasynth_core `DattorroReverb`). */
@@ -130,13 +131,6 @@ export function createHallReverb(sampleRate: number, options: { engine?: 'wasm' 
     if (wasm !== undefined) return wasm;
   }
   return createJsHallReverb(sampleRate);
-}
-
-function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
 }
 
 let wasmModule: WebAssembly.Module | null | undefined;
