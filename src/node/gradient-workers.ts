@@ -248,7 +248,9 @@ export async function createGradientWorkers(options: GradientWorkersOptions): Pr
       const id = nextId++;
       const shares = threads.map((): PackedPass[] => []);
       passes.forEach((pass, i) => shares[i % threads.length]!.push(packPass(pass, i)));
-      const replies = await Promise.all(threads.map((thread, t) => askThread(thread, id, buffer, shares[t]!)));
+      const replies = await Promise.all(
+        threads.map((thread, t) => askThread(thread, id, buffer, shares[t]!)),
+      );
       return unpackResults(replies.flat(), sizes, passes.length);
     },
     async close(): Promise<void> {

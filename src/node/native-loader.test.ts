@@ -33,17 +33,28 @@ function lossInChild(env: Record<string, string>): { loss: number; active: boole
 }
 
 describe('native kernels: loading and fallback', () => {
-  test('HOWL_NATIVE=0 keeps the WebAssembly path and says why', () => {
+  test("HOWL_NATIVE=0 takes Howl's WebAssembly kernels, HOWL_WASM_KERNELS=0 TensorFlow.js's, and both say why", () => {
     const off = lossInChild({ HOWL_NATIVE: '0' });
     expect(off.active).toBe(false);
-    expect(off.description).toBe('WebAssembly kernels (HOWL_NATIVE=0)');
+    expect(off.description).toMatch(
+      /^Howl WebAssembly kernels \((relaxed )?SIMD\), \d+ threads? \(HOWL_NATIVE=0\)$/,
+    );
     expect(Number.isFinite(off.loss)).toBe(true);
+    const stock = lossInChild({ HOWL_NATIVE: '0', HOWL_WASM_KERNELS: '0' });
+    expect(stock.description).toBe('TensorFlow.js wasm kernels (HOWL_NATIVE=0; HOWL_WASM_KERNELS=0)');
+    expect(Math.abs(stock.loss - off.loss)).toBeLessThan(1e-4);
+    // one thread and two give the same loss to the bit (the parts split rows and columns only)
+    expect(lossInChild({ HOWL_NATIVE: '0', HOWL_THREADS: '1' }).loss).toBe(
+      lossInChild({ HOWL_NATIVE: '0', HOWL_THREADS: '2' }).loss,
+    );
   });
 
   test('a machine without OpenBLAS falls back silently to the WebAssembly path, with the same loss', () => {
     const missing = lossInChild({ HOWL_BLAS: '/nonexistent/libopenblas.so.0' });
     expect(missing.active).toBe(false);
-    expect(missing.description).toMatch(/^WebAssembly kernels \(OpenBLAS not found \(.*nonexistent.*\)\)$/);
+    expect(missing.description).toMatch(
+      /^Howl WebAssembly kernels .*\(OpenBLAS not found \(.*nonexistent.*\)\)$/,
+    );
     const wrong = lossInChild({ HOWL_BLAS: 'libm.so.6' });
     expect(wrong.description).toMatch(/libm\.so\.6 is not OpenBLAS/);
     const off = lossInChild({ HOWL_NATIVE: '0' });
@@ -66,7 +77,7 @@ describe('native kernels: loading and fallback', () => {
     },
   );
 
-  test.each(['howl-native.c', 'howl-midi.c'])(
+  test.each(['howl-native.c', 'kernel-steps.h', 'howl-midi.c'])(
     'the shipped binary of native/%s was built from the committed source (scripts/build-native.sh)',
     (file) => {
       const source = readFileSync(path.join(root, 'native', file));

@@ -1,10 +1,7 @@
 import { createRequire } from 'node:module';
 import os from 'node:os';
-import v8 from 'node:v8';
 import { useNativeKernels, type NativeKernels } from '../model/kernels/native-kernels.js';
-import { compileKernelModule, relaxedSimdValidates } from '../model/kernels/wasm-kernel-module.js';
-import { createWasmTrainingKernels } from '../model/kernels/wasm-training-kernels.js';
-import { startKernelThreads } from './wasm-kernel-threads.js';
+import { startWasmTrainingKernels } from './wasm-kernel-threads.js';
 
 /**
  * Loading Howl's training kernels, the fastest that works here:
@@ -117,21 +114,14 @@ function loadWasmKernels(threads: number, why: string): NativeStatus {
       threads: 1,
     };
   }
-  let relaxedFlag = false;
-  if (!relaxedSimdValidates()) {
-    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
-    relaxedFlag = relaxedSimdValidates();
-  }
-  const kernels = compileKernelModule();
-  if (kernels === null) {
+  const wasm = startWasmTrainingKernels(threads);
+  if (wasm === null) {
     return {
       active: false,
       description: `TensorFlow.js wasm kernels (${why}; no shared WebAssembly memory)`,
       threads: 1,
     };
   }
-  const runner = startKernelThreads(kernels, threads, relaxedFlag);
-  const wasm = createWasmTrainingKernels(kernels, runner);
   useNativeKernels(wasm);
   loaded = wasm;
   return {

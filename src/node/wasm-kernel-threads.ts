@@ -1,5 +1,14 @@
+import v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
-import { workerStackTop, type KernelModule, type PartRunner } from '../model/kernels/wasm-kernel-module.js';
+import type { NativeKernels } from '../model/kernels/native-kernels.js';
+import {
+  compileKernelModule,
+  relaxedSimdValidates,
+  workerStackTop,
+  type KernelModule,
+  type PartRunner,
+} from '../model/kernels/wasm-kernel-module.js';
+import { createWasmTrainingKernels } from '../model/kernels/wasm-training-kernels.js';
 
 /**
  * Worker threads for Howl's WebAssembly training kernels (`wasm-kernel-module.ts`): each worker
@@ -108,9 +117,13 @@ export function startKernelThreads(
       Atomics.store(slots, FAILED, 0);
       Atomics.add(slots, GENERATION, 1);
       Atomics.notify(slots, GENERATION);
-      fn(...values, 0, count);
-      for (let done = Atomics.load(slots, DONE); done < workers.length; done = Atomics.load(slots, DONE)) {
-        Atomics.wait(slots, DONE, done);
+      try {
+        fn(...values, 0, count);
+      } finally {
+        // the workers finish their parts before anything else touches the memory
+        for (let done = Atomics.load(slots, DONE); done < workers.length; done = Atomics.load(slots, DONE)) {
+          Atomics.wait(slots, DONE, done);
+        }
       }
       if (Atomics.load(slots, FAILED) !== 0) throw new Error(`howl-wasm: a worker thread failed in ${name}`);
     },
@@ -122,4 +135,26 @@ export function startKernelThreads(
       Atomics.notify(slots, GENERATION);
     },
   };
+}
+
+/**
+ * Howl's WebAssembly training kernels on `threads` threads in this process: relaxed SIMD where V8
+ * has it (Node 20 keeps it behind `--experimental-wasm-relaxed-simd`, turned on here when needed).
+ *
+ * @param threads - threads in all
+ * @param build - `'best'`, or one build (tests)
+ * @returns the kernels, or null where shared WebAssembly memory is missing
+ */
+export function startWasmTrainingKernels(
+  threads: number,
+  build: 'best' | 'relaxed' | 'plain' = 'best',
+): NativeKernels | null {
+  let relaxedFlag = false;
+  if (build !== 'plain' && !relaxedSimdValidates()) {
+    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+    relaxedFlag = relaxedSimdValidates();
+  }
+  const kernels = compileKernelModule(build);
+  if (kernels === null) return null;
+  return createWasmTrainingKernels(kernels, startKernelThreads(kernels, threads, relaxedFlag));
 }

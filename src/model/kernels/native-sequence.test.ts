@@ -1,22 +1,32 @@
 import * as tf from '@tensorflow/tfjs';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { nativeStatus, setNativeThreads } from '../../node/native-loader.js';
 import { setupNodeBackend } from '../../node/tf-backend.js';
+import { startWasmTrainingKernels } from '../../node/wasm-kernel-threads.js';
 import { maxAbsDiff } from '../../test-support/tensor-diff.js';
 import { gruSequenceFused } from './gru.js';
 import { lstmSequenceFused } from './lstm.js';
 import { nativeKernels, useNativeKernels, type NativeKernels } from './native-kernels.js';
 
-// The native kernels (native/howl-native.c on OpenBLAS) against the WebAssembly path they replace,
-// and against finite differences. Where OpenBLAS is absent the addon does not load and these skip.
+// Howl's training kernels, both of them: the native addon (native/howl-native.c on OpenBLAS) and
+// the WebAssembly module (native/howl-wasm.c, both its builds, on 3 threads), against the
+// TensorFlow.js path they replace and against finite differences. Where OpenBLAS is absent the
+// addon does not load and its tests skip.
 
 await setupNodeBackend('wasm');
-const native: NativeKernels | null = nativeKernels();
+const registered: NativeKernels | null = nativeKernels();
+const native = nativeStatus()?.active === true ? registered : null;
 if (native === null)
-  console.warn(`native kernel tests skipped: ${nativeStatus()?.description ?? 'not loaded'}`);
+  console.warn(`native addon tests skipped: ${nativeStatus()?.description ?? 'not loaded'}`);
+const implementations = [
+  { name: 'native addon', kernels: native },
+  { name: 'WebAssembly, relaxed SIMD', kernels: startWasmTrainingKernels(3, 'relaxed') },
+  { name: 'WebAssembly, plain SIMD', kernels: startWasmTrainingKernels(3, 'plain') },
+].filter((k): k is { name: string; kernels: NativeKernels } => k.kernels !== null);
 
 afterEach(() => {
-  useNativeKernels(native);
+  for (const { kernels } of implementations) kernels.setThreads(3);
+  useNativeKernels(registered);
   setNativeThreads(2);
 });
 
@@ -78,114 +88,122 @@ const cases = [
   { kind: 'GRU', inputs: gruInputs, loss: gruLoss },
 ] as const;
 
-describe.skipIf(native === null).each(cases)('native $kind sequence', ({ inputs, loss }) => {
-  test('loss and every gradient equal the WebAssembly path to 2e-5', () => {
-    const v = inputs(11);
-    const fast = lossAndGradients(loss, v);
-    useNativeKernels(null);
-    const reference = lossAndGradients(loss, v);
-    expect(Math.abs(fast.loss - reference.loss)).toBeLessThan(2e-5 * Math.max(1, Math.abs(reference.loss)));
-    fast.grads.forEach((g, k) => {
-      expect(g.shape).toEqual(reference.grads[k]!.shape);
-      expect(maxAbsDiff(g, reference.grads[k]!), `gradient ${k}`).toBeLessThan(2e-5);
-    });
-  });
+describe.each(implementations)('$name', ({ kernels }) => {
+  beforeEach(() => useNativeKernels(kernels));
 
-  test('gradients agree with central finite differences', () => {
-    const v = inputs(21);
-    const { grads } = lossAndGradients(loss, v);
-    const eps = 1e-2;
-    // A few coordinates of every input: the loss is a float32 sum, so the tolerance is loose.
-    v.forEach((variable, k) => {
-      const values = variable.dataSync().slice();
-      const analytic = grads[k]!.dataSync();
-      for (const index of [0, Math.floor(values.length / 2), values.length - 1]) {
-        const at = (delta: number): number => {
-          const moved = values.slice();
-          moved[index] = values[index]! + delta;
-          variable.assign(tf.tensor(moved, variable.shape));
-          return tf.tidy(() => loss(v).dataSync()[0]!);
-        };
-        const numeric = (at(eps) - at(-eps)) / (2 * eps);
-        variable.assign(tf.tensor(values, variable.shape));
-        expect(Math.abs(numeric - analytic[index]!), `input ${k}[${index}]`).toBeLessThan(
-          5e-3 + 5e-3 * Math.abs(numeric),
+  describe.each(cases)('$kind sequence', ({ inputs, loss }) => {
+    test('loss and every gradient equal the WebAssembly path to 2e-5', () => {
+      const v = inputs(11);
+      const fast = lossAndGradients(loss, v);
+      useNativeKernels(null);
+      const reference = lossAndGradients(loss, v);
+      expect(Math.abs(fast.loss - reference.loss)).toBeLessThan(2e-5 * Math.max(1, Math.abs(reference.loss)));
+      fast.grads.forEach((g, k) => {
+        expect(g.shape).toEqual(reference.grads[k]!.shape);
+        expect(maxAbsDiff(g, reference.grads[k]!), `gradient ${k}`).toBeLessThan(2e-5);
+      });
+    });
+
+    test('gradients agree with central finite differences', () => {
+      const v = inputs(21);
+      const { grads } = lossAndGradients(loss, v);
+      const eps = 1e-2;
+      // A few coordinates of every input: the loss is a float32 sum, so the tolerance is loose.
+      v.forEach((variable, k) => {
+        const values = variable.dataSync().slice();
+        const analytic = grads[k]!.dataSync();
+        for (const index of [0, Math.floor(values.length / 2), values.length - 1]) {
+          const at = (delta: number): number => {
+            const moved = values.slice();
+            moved[index] = values[index]! + delta;
+            variable.assign(tf.tensor(moved, variable.shape));
+            return tf.tidy(() => loss(v).dataSync()[0]!);
+          };
+          const numeric = (at(eps) - at(-eps)) / (2 * eps);
+          variable.assign(tf.tensor(values, variable.shape));
+          expect(Math.abs(numeric - analytic[index]!), `input ${k}[${index}]`).toBeLessThan(
+            5e-3 + 5e-3 * Math.abs(numeric),
+          );
+        }
+      });
+    });
+
+    test('one thread, two and three (the batch rows split between them) give the same loss and gradients', () => {
+      // 26 rows: slices of 13, and of 8, 9 and 9, each through every step on its own thread.
+      const v = inputs(31, 26);
+      kernels.setThreads(1);
+      const one = lossAndGradients(loss, v);
+      for (const threads of [2, 3]) {
+        kernels.setThreads(threads);
+        const split = lossAndGradients(loss, v);
+        expect(Math.abs(one.loss - split.loss)).toBeLessThan(1e-5);
+        one.grads.forEach((g, k) =>
+          expect(maxAbsDiff(g, split.grads[k]!), `gradient ${k}`).toBeLessThan(1e-5),
         );
       }
+      useNativeKernels(null);
+      const reference = lossAndGradients(loss, v);
+      one.grads.forEach((g, k) =>
+        expect(maxAbsDiff(g, reference.grads[k]!), `gradient ${k}`).toBeLessThan(2e-5),
+      );
     });
   });
 
-  test('one thread, two and three (the batch rows split between them) give the same loss and gradients', () => {
-    // 26 rows: slices of 13, and of 8, 9 and 9, each through every step on its own thread.
-    const v = inputs(31, 26);
-    setNativeThreads(1);
-    const one = lossAndGradients(loss, v);
-    for (const threads of [2, 3]) {
-      setNativeThreads(threads);
-      const split = lossAndGradients(loss, v);
-      expect(Math.abs(one.loss - split.loss)).toBeLessThan(1e-5);
-      one.grads.forEach((g, k) => expect(maxAbsDiff(g, split.grads[k]!), `gradient ${k}`).toBeLessThan(1e-5));
-    }
-    useNativeKernels(null);
-    const reference = lossAndGradients(loss, v);
-    one.grads.forEach((g, k) => expect(maxAbsDiff(g, reference.grads[k]!), `gradient ${k}`).toBeLessThan(2e-5));
-  });
-});
-
-describe.skipIf(native === null)('native matrix product (the wasm backend BatchMatMul kernel)', () => {
-  const shapes: [number[], number[], boolean, boolean][] = [
-    [[7, 5], [5, 3], false, false],
-    [[5, 7], [5, 3], true, false],
-    [[7, 5], [3, 5], false, true],
-    [[5, 7], [3, 5], true, true],
-    [[4, 7, 5], [4, 5, 3], false, false],
-    [[4, 5, 7], [4, 3, 5], true, true],
-    [[4, 7, 5], [5, 3], false, false],
-    [[2, 3, 7, 5], [1, 5, 3], false, false],
-    [[1, 7, 5], [4, 5, 3], false, false],
-    [[0, 5], [5, 3], false, false],
-  ];
-  test.each(shapes)('%j × %j (transposeA %s, transposeB %s) equals the stock kernel', (a, b, ta, tb) => {
-    const A = tf.randomNormal(a, 0, 1, 'float32', 1);
-    const Bm = tf.randomNormal(b, 0, 1, 'float32', 2);
-    const fast = tf.matMul(A, Bm, ta, tb);
-    useNativeKernels(null);
-    const reference = tf.matMul(A, Bm, ta, tb);
-    expect(fast.shape).toEqual(reference.shape);
-    if (reference.size > 0) expect(maxAbsDiff(fast, reference)).toBeLessThan(1e-5);
-  });
-
-  test.each([
-    [[9, 4], 0, false],
-    [[9, 4], -2, true],
-    [[9, 4], 1, false],
-    [[3, 4, 5], 0, false],
-  ] as [number[], number, boolean][])(
-    'sum of %j over axis %i (keepDims %s) equals the stock kernel',
-    (shape, axis, keep) => {
-      const x = tf.randomNormal(shape, 0, 1, 'float32', 3);
-      const fast = tf.sum(x, axis, keep);
+  describe('matrix product (the wasm backend BatchMatMul kernel)', () => {
+    const shapes: [number[], number[], boolean, boolean][] = [
+      [[7, 5], [5, 3], false, false],
+      [[5, 7], [5, 3], true, false],
+      [[7, 5], [3, 5], false, true],
+      [[5, 7], [3, 5], true, true],
+      [[4, 7, 5], [4, 5, 3], false, false],
+      [[4, 5, 7], [4, 3, 5], true, true],
+      [[4, 7, 5], [5, 3], false, false],
+      [[2, 3, 7, 5], [1, 5, 3], false, false],
+      [[1, 7, 5], [4, 5, 3], false, false],
+      [[0, 5], [5, 3], false, false],
+    ];
+    test.each(shapes)('%j × %j (transposeA %s, transposeB %s) equals the stock kernel', (a, b, ta, tb) => {
+      const A = tf.randomNormal(a, 0, 1, 'float32', 1);
+      const Bm = tf.randomNormal(b, 0, 1, 'float32', 2);
+      const fast = tf.matMul(A, Bm, ta, tb);
       useNativeKernels(null);
-      const reference = tf.sum(x, axis, keep);
+      const reference = tf.matMul(A, Bm, ta, tb);
       expect(fast.shape).toEqual(reference.shape);
-      expect(maxAbsDiff(fast, reference)).toBeLessThan(1e-5);
-    },
-  );
+      if (reference.size > 0) expect(maxAbsDiff(fast, reference)).toBeLessThan(1e-5);
+    });
 
-  test('a product over an empty inner dimension is zeros (the stock kernel leaves it undefined)', () => {
-    const product = tf.matMul(tf.zeros([7, 0]), tf.zeros([0, 3]));
-    expect(product.shape).toEqual([7, 3]);
-    expect(Array.from(product.dataSync())).toEqual(new Array(21).fill(0));
-  });
+    test.each([
+      [[9, 4], 0, false],
+      [[9, 4], -2, true],
+      [[9, 4], 1, false],
+      [[3, 4, 5], 0, false],
+    ] as [number[], number, boolean][])(
+      'sum of %j over axis %i (keepDims %s) equals the stock kernel',
+      (shape, axis, keep) => {
+        const x = tf.randomNormal(shape, 0, 1, 'float32', 3);
+        const fast = tf.sum(x, axis, keep);
+        useNativeKernels(null);
+        const reference = tf.sum(x, axis, keep);
+        expect(fast.shape).toEqual(reference.shape);
+        expect(maxAbsDiff(fast, reference)).toBeLessThan(1e-5);
+      },
+    );
 
-  test('the addon refuses an array shorter than the sizes it is told, naming it', () => {
-    const A = new Float32Array(6);
-    const Bm = new Float32Array(6);
-    expect(() => native!.sgemm(false, false, 2, 2, 3, A, 3, Bm, 2, 0, new Float32Array(3), 2)).toThrow(
-      /C holds 3 floats, needs 4/,
-    );
-    expect(() => native!.lstmForward(2, 2, 1, 1, new Float32Array(3), A, A, A, A, A, A, A, A)).toThrow(
-      /x holds 3 floats, needs 4/,
-    );
+    test('a product over an empty inner dimension is zeros (the stock kernel leaves it undefined)', () => {
+      const product = tf.matMul(tf.zeros([7, 0]), tf.zeros([0, 3]));
+      expect(product.shape).toEqual([7, 3]);
+      expect(Array.from(product.dataSync())).toEqual(new Array(21).fill(0));
+    });
+
+    test('the kernels refuse an array shorter than the sizes they are told, naming it', () => {
+      const A = new Float32Array(6);
+      const Bm = new Float32Array(6);
+      expect(() => kernels.sgemm(false, false, 2, 2, 3, A, 3, Bm, 2, 0, new Float32Array(3), 2)).toThrow(
+        /C holds 3 floats, needs 4/,
+      );
+      expect(() => kernels.lstmForward(2, 2, 1, 1, new Float32Array(3), A, A, A, A, A, A, A, A)).toThrow(
+        /x holds 3 floats, needs 4/,
+      );
+    });
   });
 });

@@ -27,7 +27,8 @@ export function fail(message: string): never {
  */
 export function need(arrays: readonly (readonly [string, Float32Array | Int32Array, number])[]): void {
   for (const [name, array, n] of arrays) {
-    if (array.length < n) fail(`${name} has ${array.length} values, needs ${n}`);
+    if (array.length < n)
+      fail(`${name} holds ${array.length} ${array instanceof Int32Array ? 'ints' : 'floats'}, needs ${n}`);
   }
 }
 

@@ -65,14 +65,16 @@ export function relaxedSimdValidates(): boolean {
  * Returns null where WebAssembly, its SIMD or shared memory (SharedArrayBuffer; in a browser,
  * cross-origin isolation) is missing.
  *
+ * @param build - `'best'` (default), or one build only (tests compare them)
  * @returns the module and its memory, or null
  */
-export function compileKernelModule(): KernelModule | null {
+export function compileKernelModule(build: 'best' | 'relaxed' | 'plain' = 'best'): KernelModule | null {
   if (typeof WebAssembly !== 'object' || typeof SharedArrayBuffer !== 'function') return null;
-  for (const [relaxed, base64] of [
+  const builds = [
     [true, WASM_KERNELS_RELAXED_BASE64],
     [false, WASM_KERNELS_PLAIN_BASE64],
-  ] as const) {
+  ] as const;
+  for (const [relaxed, base64] of builds.filter(([r]) => build === 'best' || r === (build === 'relaxed'))) {
     const bytes = decodeBase64(base64);
     if (!WebAssembly.validate(bytes)) continue;
     try {
