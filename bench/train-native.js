@@ -2,7 +2,9 @@
 // Training speed of Howl's kernels against PyTorch on the CPU, in one run (build first:
 // `npm run build`). For each architecture, one training step (forward, backward, Adam) of a whole
 // network at B × T note-steps, each candidate in its own process:
-//   Howl, native kernels (OpenBLAS), 2 BLAS threads  | the same, 1 thread | WebAssembly only
+//   Howl, native kernels (OpenBLAS), 2 threads | the same, 1 thread |
+//   Howl's WebAssembly kernels (HOWL_NATIVE=0), 2 threads | the same, 1 thread |
+//   TensorFlow.js's own wasm kernels only (HOWL_NATIVE=0 HOWL_WASM_KERNELS=0, the path before them)
 //   PyTorch (bench/pytorch-models.py, Debian's python3-torch): 1 thread; 1 OpenMP × 2 OpenBLAS
 //   threads; 2 OpenMP × 1 OpenBLAS thread.
 // Prints timesteps × batch per second, the ratio to PyTorch's best 2-core setting measured here,
@@ -53,8 +55,21 @@ const torch = (arch, omp, blas) =>
 
 const candidates = [
   { label: 'Howl, native, 2 threads', measure: (a) => howl(a, { HOWL_THREADS: '2' }), twoCore: true },
-  { label: 'Howl, native, 1 thread', measure: (a) => howl(a, { HOWL_THREADS: '1' }) },
-  { label: 'Howl, WebAssembly only', measure: (a) => howl(a, { HOWL_NATIVE: '0' }) },
+  { label: 'Howl, native, 1 thread', measure: (a) => howl(a, { HOWL_THREADS: '1' }), native1: true },
+  {
+    label: 'Howl, WebAssembly kernels, 2 threads',
+    measure: (a) => howl(a, { HOWL_NATIVE: '0', HOWL_THREADS: '2' }),
+    wasm2: true,
+  },
+  {
+    label: 'Howl, WebAssembly kernels, 1 thread',
+    measure: (a) => howl(a, { HOWL_NATIVE: '0', HOWL_THREADS: '1' }),
+    wasm1: true,
+  },
+  {
+    label: "TensorFlow.js's wasm kernels only",
+    measure: (a) => howl(a, { HOWL_NATIVE: '0', HOWL_WASM_KERNELS: '0' }),
+  },
   { label: 'PyTorch, 1 thread', measure: (a) => torch(a, 1, 1) },
   { label: 'PyTorch, 1 OpenMP × 2 OpenBLAS', measure: (a) => torch(a, 1, 2), torch2: true },
   { label: 'PyTorch, 2 OpenMP × 1 OpenBLAS', measure: (a) => torch(a, 2, 1), torch2: true },
@@ -71,8 +86,15 @@ const lines = [
   `|---|---|--:|--:|--:|--:|`,
 ];
 console.log(lines.join('\n'));
+const summary = [
+  ``,
+  `| architecture | native 2 threads vs PyTorch | WebAssembly 2 threads vs PyTorch | native 2 threads vs 1 | WebAssembly 2 threads vs 1 |`,
+  `|---|--:|--:|--:|--:|`,
+];
+const ratio = (a, b) => (a && b ? (a / b).toFixed(2) + '×' : '');
 for (const arch of archs) {
   const results = candidates.map((c) => ({ ...c, result: c.measure(arch) }));
+  const rate = (key) => results.find((r) => r[key])?.result.rate;
   const best = Math.max(...results.filter((r) => r.torch2 && r.result.rate).map((r) => r.result.rate));
   for (const r of results) {
     const x = r.result;
@@ -83,5 +105,12 @@ for (const arch of archs) {
     lines.push(line);
     console.log(line);
   }
+  const torchBest = Number.isFinite(best) ? best : undefined;
+  summary.push(
+    `| ${arch} | ${ratio(rate('twoCore'), torchBest)} | ${ratio(rate('wasm2'), torchBest)} | ` +
+      `${ratio(rate('twoCore'), rate('native1'))} | ${ratio(rate('wasm2'), rate('wasm1'))} |`,
+  );
 }
+lines.push(...summary);
+console.log(summary.join('\n'));
 if (out !== undefined) writeFileSync(out, lines.join('\n') + '\n');
