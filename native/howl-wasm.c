@@ -227,6 +227,19 @@ void gemm_part(int ta, int tb, int M, int N, int K, const float *A, int lda, con
   }
 }
 
+/* `count` products C_i = op(A_i)·op(B_i) + beta·C_i (X_i at X + i·strideX; a stride of 0 shares
+ * the operand), split over the products. */
+EXPORT("gemm_batch_part")
+void gemm_batch_part(int count, int ta, int tb, int M, int N, int K, const float *A, int strideA, int lda,
+                     const float *B, int strideB, int ldb, float beta, float *C, int strideC, int ldc, int part,
+                     int parts) {
+  int lo, hi;
+  part_range(count, 1, part, parts, &lo, &hi);
+  for (int i = lo; i < hi; i++)
+    gemm(ta, tb, M, N, K, A + (long long)i * strideA, lda, B + (long long)i * strideB, ldb, beta,
+         C + (long long)i * strideC, ldc);
+}
+
 /* ---- the recurrent layers: a slice of the batch's rows through every step ------------------ */
 
 EXPORT("lstm_forward_part")

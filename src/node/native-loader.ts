@@ -108,6 +108,7 @@ export function loadNativeKernels(threads = defaultBlasThreads()): NativeStatus 
  */
 function loadWasmKernels(threads: number, why: string): NativeStatus {
   if (disabledByEnvironment('HOWL_WASM_KERNELS')) {
+    useNativeKernels(null);
     return {
       active: false,
       description: `TensorFlow.js wasm kernels (${why}; HOWL_WASM_KERNELS=0)`,
@@ -116,6 +117,7 @@ function loadWasmKernels(threads: number, why: string): NativeStatus {
   }
   const wasm = startWasmTrainingKernels(threads);
   if (wasm === null) {
+    useNativeKernels(null);
     return {
       active: false,
       description: `TensorFlow.js wasm kernels (${why}; no shared WebAssembly memory)`,

@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import * as tfWasm from '@tensorflow/tfjs-backend-wasm';
 import { HowlError } from '../../errors.js';
+import { nativeKernelsChosen, useNativeKernels } from './native-kernels.js';
+import { compileKernelModule, singleThread } from './wasm-kernel-module.js';
 import { registerWasmKernels } from './wasm-kernels.js';
+import { createWasmTrainingKernels } from './wasm-training-kernels.js';
 import { prepareWebGpu } from './webgpu.js';
 
 /**
@@ -101,8 +104,19 @@ async function start(name: BackendName): Promise<BackendName> {
   if (!ok || tf.getBackend() !== name) {
     throw new BackendUnavailableError(name, `it failed to initialise; ${HOW_TO_INSTALL[name]}`);
   }
-  if (name === 'wasm') registerWasmKernels();
+  if (name === 'wasm') {
+    registerWasmKernels();
+    // Where nothing faster is registered (a browser; Node registers its own first): Howl's
+    // WebAssembly training kernels on this thread, if the page has shared memory.
+    if (!nativeKernelsChosen()) useSingleThreadWasmKernels();
+  }
   return name;
+}
+
+/** Registers Howl's WebAssembly training kernels on the calling thread, where they compile. */
+function useSingleThreadWasmKernels(): void {
+  const module = compileKernelModule();
+  if (module !== null) useNativeKernels(createWasmTrainingKernels(module, singleThread(module)));
 }
 
 /**

@@ -26,6 +26,28 @@ export interface NativeKernels {
     C: Float32Array,
     ldc: number,
   ): void;
+  /**
+   * Optional: `count` products at once, `C_i = op(A_i)·op(B_i) + beta·C_i`, operand `X_i` starting
+   * at `i·strideX` (a stride of 0 shares one operand). Kernels without it get one `sgemm` each.
+   */
+  sgemmBatch?(
+    count: number,
+    transA: boolean,
+    transB: boolean,
+    M: number,
+    N: number,
+    K: number,
+    A: Float32Array,
+    strideA: number,
+    lda: number,
+    B: Float32Array,
+    strideB: number,
+    ldb: number,
+    beta: number,
+    C: Float32Array,
+    strideC: number,
+    ldc: number,
+  ): void;
   /** LSTM over a sequence: writes `out [B·T, H]`, the activated gates `acts [B·T, 4H]` and `cs [B·T, H]`. */
   lstmForward(
     B: number,
@@ -149,6 +171,7 @@ export interface NativeKernels {
 }
 
 let active: NativeKernels | null = null;
+let chosen = false;
 
 /**
  * Registers (or, with null, removes) the native kernels. The recurrent layers' fused sequence ops
@@ -158,6 +181,17 @@ let active: NativeKernels | null = null;
  */
 export function useNativeKernels(kernels: NativeKernels | null): void {
   active = kernels;
+  chosen = true;
+}
+
+/**
+ * Whether `useNativeKernels` has been called (with kernels or with null): a choice made, which
+ * `setupBackend` leaves alone.
+ *
+ * @returns true after the first registration
+ */
+export function nativeKernelsChosen(): boolean {
+  return chosen;
 }
 
 /**

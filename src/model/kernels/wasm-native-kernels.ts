@@ -87,6 +87,28 @@ export function nativeBatchMatMul(
     native.sgemm(false, attrs.transposeB, batch * M, N, K, av, cA, bv, cB, 0, ov, N);
     return out;
   }
+  if (native.sgemmBatch !== undefined) {
+    const [strideA, strideB] = [batchA === 1 ? 0 : M * K, batchB === 1 ? 0 : K * N];
+    native.sgemmBatch(
+      batch,
+      attrs.transposeA,
+      attrs.transposeB,
+      M,
+      N,
+      K,
+      av,
+      strideA,
+      cA,
+      bv,
+      strideB,
+      cB,
+      0,
+      ov,
+      M * N,
+      N,
+    );
+    return out;
+  }
   for (let i = 0; i < batch; i++) {
     const ai = av.subarray((batchA === 1 ? 0 : i) * M * K);
     const bi = bv.subarray((batchB === 1 ? 0 : i) * K * N);

@@ -59,6 +59,58 @@ class WasmTrainingKernels implements NativeKernels {
     });
   }
 
+  sgemmBatch(...args: Parameters<NonNullable<NativeKernels['sgemmBatch']>>): void {
+    const [count, transA, transB, M, N, K, A, strideA, lda, B, strideB, ldb, beta, C, strideC, ldc] = args;
+    checkSizes({ count, M, N, K, strideA, lda, strideB, ldb, strideC, ldc });
+    const [rowsA, colsA] = transA ? [K, M] : [M, K];
+    const [rowsB, colsB] = transB ? [N, K] : [K, N];
+    if (lda < colsA || ldb < colsB || ldc < N) fail('a leading dimension is too small');
+    const span = (count1: number, stride: number, rows: number, ld: number, cols: number): number =>
+      rows === 0 || count1 === 0 ? 0 : (count1 - 1) * stride + (rows - 1) * ld + cols;
+    const spanA = span(count, strideA, rowsA, lda, colsA);
+    const spanB = span(count, strideB, rowsB, ldb, colsB);
+    const spanC = span(count, strideC, M, ldc, N);
+    need([
+      ['A', A, spanA],
+      ['B', B, spanB],
+      ['C', C, spanC],
+    ]);
+    if (count === 0 || M === 0 || N === 0) return;
+    if (count === 1) {
+      this.sgemm(transA, transB, M, N, K, A, lda, B, ldb, beta, C, ldc);
+      return;
+    }
+    const k = this.k;
+    k.session(() => {
+      const [a, b] = k.puts([
+        [A, spanA],
+        [B, spanB],
+      ]) as [number, number];
+      const dense = beta === 0 && ldc === N && strideC === M * N;
+      const c = dense ? k.arena.alloc(spanC) : k.arena.put(C.subarray(0, spanC));
+      const values = [
+        count,
+        +transA,
+        +transB,
+        M,
+        N,
+        K,
+        a,
+        strideA,
+        lda,
+        b,
+        strideB,
+        ldb,
+        beta,
+        c,
+        strideC,
+        ldc,
+      ];
+      k.run('gemm_batch_part', values, k.gemmParts(count * M, N, K));
+      k.arena.take(c, spanC, C);
+    });
+  }
+
   lstmForward(...args: Parameters<NativeKernels['lstmForward']>): void {
     lstmForward(this.k, ...args);
   }
