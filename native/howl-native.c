@@ -562,6 +562,60 @@ static napi_value js_affine(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---- the transformer's layer norm ------------------------------------------------------ */
+
+#define MAX_NORM_UNITS 65536
+
+typedef struct {
+  int64_t d;
+  const float *x, *gamma, *beta, *dy;
+  float eps;
+  float *y, *stats, *dx;
+} RowJob;
+
+static void norm_forward_slice(const void *arg, int64_t r0, int64_t r1) {
+  const RowJob *j = arg;
+  layer_norm_rows(r0, r1, j->d, j->x, j->gamma, j->beta, j->eps, j->y, j->stats);
+}
+
+static void norm_backward_slice(const void *arg, int64_t r0, int64_t r1) {
+  const RowJob *j = arg;
+  float scratch[2 * j->d]; /* d ≤ MAX_NORM_UNITS: at most 512 KB of stack */
+  layer_norm_backward_rows(r0, r1, j->d, j->x, j->gamma, j->stats, j->dy, j->dx, scratch);
+}
+
+/* layerNorm(N, d, x, gamma, beta, eps, y, stats): stats [N, 2] = each row's mean and 1/std. */
+static napi_value js_layer_norm(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 8)) return NULL;
+  int64_t N = int_arg(&a, 0, "N"), d = int_arg(&a, 1, "d");
+  if (!a.failed && (d < 1 || d > MAX_NORM_UNITS)) fail(&a, "howl-native: d must be in [1, 65536]");
+  float *x = array_arg(&a, 2, "x", N * d), *gamma = array_arg(&a, 3, "gamma", d), *beta = array_arg(&a, 4, "beta", d);
+  float eps = (float)number_arg(&a, 5, "eps");
+  float *y = array_arg(&a, 6, "y", N * d), *stats = array_arg(&a, 7, "stats", 2 * N);
+  if (a.failed) return NULL;
+  RowJob job = {.d = d, .x = x, .gamma = gamma, .beta = beta, .eps = eps, .y = y, .stats = stats};
+  over_batch(norm_forward_slice, &job, N);
+  return NULL;
+}
+
+/* layerNormBackward(N, d, x, gamma, stats, dy, dx, dgamma, dbeta) */
+static napi_value js_layer_norm_backward(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 9)) return NULL;
+  int64_t N = int_arg(&a, 0, "N"), d = int_arg(&a, 1, "d");
+  if (!a.failed && (d < 1 || d > MAX_NORM_UNITS)) fail(&a, "howl-native: d must be in [1, 65536]");
+  float *x = array_arg(&a, 2, "x", N * d), *gamma = array_arg(&a, 3, "gamma", d);
+  float *stats = array_arg(&a, 4, "stats", 2 * N), *dy = array_arg(&a, 5, "dy", N * d);
+  float *dx = array_arg(&a, 6, "dx", N * d), *dgamma = array_arg(&a, 7, "dgamma", d);
+  float *dbeta = array_arg(&a, 8, "dbeta", d);
+  if (a.failed) return NULL;
+  RowJob job = {.d = d, .x = x, .gamma = gamma, .stats = stats, .dy = dy, .dx = dx};
+  over_batch(norm_backward_slice, &job, N);
+  layer_norm_param_grads(N, d, 0, d, x, stats, dy, dgamma, dbeta);
+  return NULL;
+}
+
 /* ---- threads and module ------------------------------------------------------------------- */
 
 static napi_value js_set_threads(napi_env env, napi_callback_info info) {
@@ -613,6 +667,8 @@ static napi_value init(napi_env env, napi_value exports) {
   set_function(env, exports, "gatherRows", js_gather_rows);
   set_function(env, exports, "scatterAddRows", js_scatter_add_rows);
   set_function(env, exports, "affine", js_affine);
+  set_function(env, exports, "layerNorm", js_layer_norm);
+  set_function(env, exports, "layerNormBackward", js_layer_norm_backward);
   set_function(env, exports, "setThreads", js_set_threads);
   set_function(env, exports, "threads", js_threads);
   return exports;

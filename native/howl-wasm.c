@@ -370,3 +370,25 @@ void scatter_add_rows_part(int N, int K, int E, const float *dY, const int *rows
   for (int i = 0; i < N; i++)
     if (rows[i] >= 0 && rows[i] < K) add_row(dW + (long long)rows[i] * E + lo, dY + (long long)i * E + lo, hi - lo);
 }
+
+/* ---- the transformer's layer norm -------------------------------------------------------- */
+
+EXPORT("layer_norm_part")
+void layer_norm_part(int N, int d, const float *x, const float *gamma, const float *beta, float eps, float *y,
+                     float *stats, int part, int parts) {
+  int lo, hi;
+  part_range(N, 1, part, parts, &lo, &hi);
+  layer_norm_rows(lo, hi, d, x, gamma, beta, eps, y, stats);
+}
+
+/* dx for this part's rows, and dgamma, dbeta for this part's columns (d ≤ 65536: the caller checks). */
+EXPORT("layer_norm_backward_part")
+void layer_norm_backward_part(int N, int d, const float *x, const float *gamma, const float *stats, const float *dy,
+                              float *dx, float *dgamma, float *dbeta, int part, int parts) {
+  float scratch[2 * d];
+  int lo, hi;
+  part_range(N, 1, part, parts, &lo, &hi);
+  layer_norm_backward_rows(lo, hi, d, x, gamma, stats, dy, dx, scratch);
+  part_range(d, 4, part, parts, &lo, &hi);
+  layer_norm_param_grads(N, d, lo, hi, x, stats, dy, dgamma, dbeta);
+}

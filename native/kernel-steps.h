@@ -220,6 +220,30 @@ static void gru_backward_rows(const void *arg, int64_t b0, int64_t b1) {
  * over 8 interleaved lanes, so that they vectorise without -ffast-math. */
 #define SOFTMAX_LANES 8
 
+/* Σ of a row over 8 interleaved lanes (vectorises without -ffast-math). */
+VECTOR_CLONES static float row_sum(const float *restrict x, int64_t K) {
+  const int64_t KL = K - K % SOFTMAX_LANES;
+  float lanes[SOFTMAX_LANES] = {0};
+  for (int64_t j = 0; j < KL; j += SOFTMAX_LANES)
+    for (int l = 0; l < SOFTMAX_LANES; l++) lanes[l] += x[j + l];
+  float sum = 0.0f;
+  for (int l = 0; l < SOFTMAX_LANES; l++) sum += lanes[l];
+  for (int64_t j = KL; j < K; j++) sum += x[j];
+  return sum;
+}
+
+/* Σ x·y of two rows, as row_sum. */
+VECTOR_CLONES static float row_dot(const float *restrict x, const float *restrict y, int64_t K) {
+  const int64_t KL = K - K % SOFTMAX_LANES;
+  float lanes[SOFTMAX_LANES] = {0};
+  for (int64_t j = 0; j < KL; j += SOFTMAX_LANES)
+    for (int l = 0; l < SOFTMAX_LANES; l++) lanes[l] += x[j + l] * y[j + l];
+  float sum = 0.0f;
+  for (int l = 0; l < SOFTMAX_LANES; l++) sum += lanes[l];
+  for (int64_t j = KL; j < K; j++) sum += x[j] * y[j];
+  return sum;
+}
+
 /* p = exp(z − m): a function of its own, which clang vectorises (inlined into softmax_row it
  * does not). */
 VECTOR_CLONES __attribute__((noinline)) static void exp_shifted(const float *restrict z, float *restrict p,
@@ -237,12 +261,7 @@ VECTOR_CLONES static float softmax_row(const float *restrict z, float *restrict 
   for (int l = 0; l < SOFTMAX_LANES; l++) m = lanes[l] > m ? lanes[l] : m;
   for (int64_t j = KL; j < K; j++) m = z[j] > m ? z[j] : m;
   exp_shifted(z, p, K, m);
-  for (int l = 0; l < SOFTMAX_LANES; l++) lanes[l] = 0.0f;
-  for (int64_t j = 0; j < KL; j += SOFTMAX_LANES)
-    for (int l = 0; l < SOFTMAX_LANES; l++) lanes[l] += p[j + l];
-  float sum = 0.0f;
-  for (int l = 0; l < SOFTMAX_LANES; l++) sum += lanes[l];
-  for (int64_t j = KL; j < K; j++) sum += p[j];
+  float sum = row_sum(p, K);
   float inv = 1.0f / sum;
   for (int64_t j = 0; j < K; j++) p[j] *= inv;
   *max = m;
@@ -267,6 +286,65 @@ VECTOR_CLONES static void selu_backward_loop(const float *restrict y, const floa
 
 VECTOR_CLONES static void affine_loop(const float *restrict x, float s, float t, float *restrict y, int64_t n) {
   for (int64_t i = 0; i < n; i++) y[i] = s * x[i] + t;
+}
+
+/* ---- the transformer's layer norm ---------------------------------------------------- */
+
+/*
+ * Layer norm of rows [r0, r1) of x [N, d]: y = (x − mean)·rstd·gamma + beta, rstd = 1/√(var + eps)
+ * (the variance divided by d); stats [N, 2] keeps each row's mean and rstd for the gradient.
+ */
+VECTOR_CLONES static void layer_norm_rows(int64_t r0, int64_t r1, int64_t d, const float *restrict x,
+                                          const float *restrict gamma, const float *restrict beta, float eps,
+                                          float *restrict y, float *restrict stats) {
+  for (int64_t r = r0; r < r1; r++) {
+    const float *xr = x + r * d;
+    float *yr = y + r * d;
+    float mean = row_sum(xr, d) / (float)d;
+    for (int64_t j = 0; j < d; j++) yr[j] = xr[j] - mean;
+    float rstd = 1.0f / __builtin_sqrtf(row_dot(yr, yr, d) / (float)d + eps);
+    for (int64_t j = 0; j < d; j++) yr[j] = yr[j] * rstd * gamma[j] + beta[j];
+    stats[2 * r] = mean;
+    stats[2 * r + 1] = rstd;
+  }
+}
+
+/*
+ * Its gradient for rows [r0, r1): with x̂ = (x − mean)·rstd and g = dy·gamma,
+ * dx = rstd·(g − mean(g) − x̂·mean(g·x̂)). `scratch` holds 2·d floats for this caller alone.
+ */
+VECTOR_CLONES static void layer_norm_backward_rows(int64_t r0, int64_t r1, int64_t d, const float *restrict x,
+                                                   const float *restrict gamma, const float *restrict stats,
+                                                   const float *restrict dy, float *restrict dx,
+                                                   float *restrict scratch) {
+  float *restrict xhat = scratch, *restrict g = scratch + d;
+  for (int64_t r = r0; r < r1; r++) {
+    const float *xr = x + r * d, *dyr = dy + r * d;
+    float mean = stats[2 * r], rstd = stats[2 * r + 1];
+    for (int64_t j = 0; j < d; j++) {
+      xhat[j] = (xr[j] - mean) * rstd;
+      g[j] = dyr[j] * gamma[j];
+    }
+    float a = row_sum(g, d) / (float)d, b = row_dot(g, xhat, d) / (float)d;
+    float *dxr = dx + r * d;
+    for (int64_t j = 0; j < d; j++) dxr[j] = rstd * (g[j] - a - xhat[j] * b);
+  }
+}
+
+/* dgamma = Σ_r dy·x̂ and dbeta = Σ_r dy over rows, for columns [c0, c1). */
+VECTOR_CLONES static void layer_norm_param_grads(int64_t N, int64_t d, int64_t c0, int64_t c1,
+                                                 const float *restrict x, const float *restrict stats,
+                                                 const float *restrict dy, float *restrict dgamma,
+                                                 float *restrict dbeta) {
+  for (int64_t j = c0; j < c1; j++) dgamma[j] = dbeta[j] = 0.0f;
+  for (int64_t r = 0; r < N; r++) {
+    const float *xr = x + r * d, *dyr = dy + r * d;
+    float mean = stats[2 * r], rstd = stats[2 * r + 1];
+    for (int64_t j = c0; j < c1; j++) {
+      dgamma[j] += dyr[j] * (xr[j] - mean) * rstd;
+      dbeta[j] += dyr[j];
+    }
+  }
 }
 
 #endif

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { orderedInputFeatures } from '../encoding/ordered-input.js';
 import { createRng } from '../random/rng.js';
+import { layerNorm as fusedOrPlainLayerNorm } from './kernels/transformer-ops.js';
 import { alibiSlopes, NORM_EPSILON } from './alibi.js';
 import type { TransformerConfig } from './config.js';
 import { createDense, type Dense, type NamedVariable } from './kernels/layers.js';
@@ -39,12 +40,12 @@ interface Norm {
 }
 
 function layerNorm(x: tf.Tensor2D, norm: Norm): tf.Tensor2D {
-  return tf.tidy(() => {
-    const mean = tf.mean(x, 1, true);
-    const centred = tf.sub(x, mean);
-    const variance = tf.mean(tf.square(centred), 1, true);
-    return tf.add(tf.mul(tf.mul(centred, tf.rsqrt(tf.add(variance, NORM_EPSILON))), norm.gamma), norm.beta);
-  });
+  return fusedOrPlainLayerNorm(
+    x,
+    norm.gamma as tf.Tensor as tf.Tensor1D,
+    norm.beta as tf.Tensor as tf.Tensor1D,
+    NORM_EPSILON,
+  );
 }
 
 /** One pre-norm block's layers. */

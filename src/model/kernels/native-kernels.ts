@@ -162,6 +162,32 @@ export interface NativeKernels {
   scatterAddRows(N: number, K: number, E: number, dY: Float32Array, rows: Int32Array, dW: Float32Array): void;
   /** `y = s·x + t`. */
   affine(n: number, x: Float32Array, s: number, t: number, y: Float32Array): void;
+  /**
+   * Layer norm of `x [N, d]` (d ≤ 65536): `y = (x − mean)·rstd·gamma + beta`, `rstd = 1/√(var + eps)`;
+   * `stats [N, 2]` receives each row's mean and rstd for the gradient.
+   */
+  layerNorm(
+    N: number,
+    d: number,
+    x: Float32Array,
+    gamma: Float32Array,
+    beta: Float32Array,
+    eps: number,
+    y: Float32Array,
+    stats: Float32Array,
+  ): void;
+  /** Its gradient: `dx`, and `dgamma`, `dbeta` summed over the rows. */
+  layerNormBackward(
+    N: number,
+    d: number,
+    x: Float32Array,
+    gamma: Float32Array,
+    stats: Float32Array,
+    dy: Float32Array,
+    dx: Float32Array,
+    dgamma: Float32Array,
+    dbeta: Float32Array,
+  ): void;
   /** Sets the BLAS thread count (process-wide). */
   setThreads(threads: number): void;
   /** The BLAS thread count. */

@@ -11,6 +11,9 @@ import { gruBackward, gruForward, lstmBackward, lstmForward } from './wasm-recur
  * outputs back, which costs little beside the products. The parts of every job run on the
  * `PartRunner`'s threads; the results do not depend on how many.
  */
+/** The widest layer norm (its gradient keeps 2·d floats on a thread's stack). */
+const MAX_NORM_UNITS = 65536;
+
 class WasmTrainingKernels implements NativeKernels {
   private readonly k: KernelCall;
 
@@ -247,6 +250,62 @@ class WasmTrainingKernels implements NativeKernels {
       const pw = k.arena.alloc(K * E);
       k.run('scatter_add_rows_part', [N, K, E, pd, pr, pw]);
       k.arena.take(pw, K * E, dW);
+    });
+  }
+
+  layerNorm(...args: Parameters<NativeKernels['layerNorm']>): void {
+    const [N, d, x, gamma, beta, eps, y, stats] = args;
+    checkSizes({ N, d });
+    if (d < 1 || d > MAX_NORM_UNITS) fail(`d must be in [1, ${MAX_NORM_UNITS}]`);
+    need([
+      ['x', x, N * d],
+      ['gamma', gamma, d],
+      ['beta', beta, d],
+      ['y', y, N * d],
+      ['stats', stats, 2 * N],
+    ]);
+    const k = this.k;
+    k.session(() => {
+      const [px, pg, pb] = k.puts([
+        [x, N * d],
+        [gamma, d],
+        [beta, d],
+      ]) as [number, number, number];
+      const [py, ps] = [k.arena.alloc(N * d), k.arena.alloc(2 * N)];
+      k.run('layer_norm_part', [N, d, px, pg, pb, eps, py, ps]);
+      k.arena.take(py, N * d, y);
+      k.arena.take(ps, 2 * N, stats);
+    });
+  }
+
+  layerNormBackward(...args: Parameters<NativeKernels['layerNormBackward']>): void {
+    const [N, d, x, gamma, stats, dy, dx, dgamma, dbeta] = args;
+    checkSizes({ N, d });
+    if (d < 1 || d > MAX_NORM_UNITS) fail(`d must be in [1, ${MAX_NORM_UNITS}]`);
+    need([
+      ['x', x, N * d],
+      ['gamma', gamma, d],
+      ['stats', stats, 2 * N],
+      ['dy', dy, N * d],
+      ['dx', dx, N * d],
+    ]);
+    need([
+      ['dgamma', dgamma, d],
+      ['dbeta', dbeta, d],
+    ]);
+    const k = this.k;
+    k.session(() => {
+      const [px, pg, ps, pdy] = k.puts([
+        [x, N * d],
+        [gamma, d],
+        [stats, 2 * N],
+        [dy, N * d],
+      ]) as number[] as [number, number, number, number];
+      const [pdx, pdg, pdb] = [k.arena.alloc(N * d), k.arena.alloc(d), k.arena.alloc(d)];
+      k.run('layer_norm_backward_part', [N, d, px, pg, ps, pdy, pdx, pdg, pdb]);
+      k.arena.take(pdx, N * d, dx);
+      k.arena.take(pdg, d, dgamma);
+      k.arena.take(pdb, d, dbeta);
     });
   }
 
