@@ -144,7 +144,7 @@ export function setNativeThreads(threads: number): void {
   status = {
     ...status,
     threads,
-    description: status.description.replace(/\d+ threads?$/, `${threads} thread${threads === 1 ? '' : 's'}`),
+    description: status.description.replace(/\d+ threads?/, `${threads} thread${threads === 1 ? '' : 's'}`),
   };
 }
 
