@@ -7,9 +7,10 @@ What a step costs. With Howl's native kernels (Linux x64 with OpenBLAS: apt-get 
 libopenblas0-pthread; the first line says which kernels run), on 2 cores: at 32 × 256 notes, the
 default of Howl's networks, about 0.55 s for ordered-lstm; at 64 × 256 about 0.8 s for lstm-192,
 1.6 s for lstm-416 and gru-512, 1.0 s for ordered-lstm and 1.5 s for ordered-transformer
-(docs/bench/train-native.md). On the WebAssembly path (elsewhere, or HOWL_NATIVE=0), one core:
-about 3 s at 32 × 256 and 12 s for lstm-192 at 64 × 768; there --workers 2 makes a step 1.2-1.4x
-faster on two free cores (the native kernels already use every core).
+(docs/bench/train-native.md). Elsewhere (or HOWL_NATIVE=0) Howl's WebAssembly kernels run the
+same ops on every core, about 1 s at 32 × 256 for ordered-lstm; with HOWL_WASM_KERNELS=0 as well,
+TensorFlow.js's own wasm kernels, about 3 s on one core, where --workers 2 makes a step 1.2-1.4x
+faster on two free cores (both sets of Howl's kernels already use every core).
 
 Progress: on a terminal a status line is redrawn in place; in a log file or a pipe (nohup, > log)
 a plain line (step, loss, notes/s, s/step, elapsed, ETA) is printed after the first step and then
