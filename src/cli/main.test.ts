@@ -31,7 +31,7 @@ describe('howl', () => {
     expect(code).toBe(0);
     const help = out.replace(/\s+/g, ' ');
     expect(help).toMatch(
-      /What a step costs\. .* 32 × 256 notes, the default of Howl's networks, about [\d.]+ s .*WebAssembly path/,
+      /What a step costs\. .* 32 × 256 notes, the default of Howl's networks, about [\d.]+ s .*Howl's WebAssembly kernels .* about [\d.]+ s at 32 × 256/,
     );
     expect(help).toMatch(/--resume RUN continues a run/);
     expect(help).toContain('[dataset]');
