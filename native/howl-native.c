@@ -269,6 +269,54 @@ static napi_value js_sgemm(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* `count` products, each thread a slice of them on single-threaded BLAS (`over_batch`): many small
+ * products (attention's, one per head and sequence) share BLAS's own threads poorly. */
+typedef struct {
+  int ta, tb, M, N, K, lda, ldb, ldc;
+  int64_t strideA, strideB, strideC;
+  const float *A, *B;
+  float beta;
+  float *C;
+} BatchJob;
+
+static void gemm_batch_slice(const void *arg, int64_t i0, int64_t i1) {
+  const BatchJob *j = arg;
+  for (int64_t i = i0; i < i1; i++)
+    gemm(j->ta, j->tb, j->M, j->N, j->K, j->A + i * j->strideA, j->lda, j->B + i * j->strideB, j->ldb, j->beta,
+         j->C + i * j->strideC, j->ldc);
+}
+
+/* sgemmBatch(count, transA, transB, M, N, K, A, strideA, lda, B, strideB, ldb, beta, C, strideC, ldc) */
+static napi_value js_sgemm_batch(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 16) || !need_blas(&a)) return NULL;
+  bool ta = false, tb = false;
+  napi_get_value_bool(env, a.argv[1], &ta);
+  napi_get_value_bool(env, a.argv[2], &tb);
+  int64_t count = int_arg(&a, 0, "count"), M = int_arg(&a, 3, "M"), N = int_arg(&a, 4, "N"), K = int_arg(&a, 5, "K");
+  int64_t sA = int_arg(&a, 7, "strideA"), lda = int_arg(&a, 8, "lda"), sB = int_arg(&a, 10, "strideB");
+  int64_t ldb = int_arg(&a, 11, "ldb"), sC = int_arg(&a, 14, "strideC"), ldc = int_arg(&a, 15, "ldc");
+  int64_t rowsA = ta ? K : M, colsA = ta ? M : K, rowsB = tb ? N : K, colsB = tb ? K : N;
+  if (!a.failed && (lda < colsA || ldb < colsB || ldc < N)) fail(&a, "howl-native: a leading dimension is too small");
+  int64_t spanA = count == 0 || rowsA == 0 ? 0 : (count - 1) * sA + (rowsA - 1) * lda + colsA;
+  int64_t spanB = count == 0 || rowsB == 0 ? 0 : (count - 1) * sB + (rowsB - 1) * ldb + colsB;
+  int64_t spanC = count == 0 || M == 0 ? 0 : (count - 1) * sC + (M - 1) * ldc + N;
+  float *A = array_arg(&a, 6, "A", spanA), *B = array_arg(&a, 9, "B", spanB);
+  double beta = number_arg(&a, 12, "beta");
+  float *C = array_arg(&a, 13, "C", spanC);
+  if (a.failed || count == 0 || M == 0 || N == 0) return NULL;
+  if (K == 0) {
+    for (int64_t i = 0; i < count; i++)
+      for (int64_t r = 0; r < M; r++)
+        for (int64_t c = 0; c < N; c++) C[i * sC + r * ldc + c] *= (float)beta;
+    return NULL;
+  }
+  BatchJob job = {ta, tb, (int)M, (int)N, (int)K, (int)lda, (int)ldb, (int)ldc, sA, sB, sC, A, B, (float)beta, C};
+  if (count == 1) gemm_batch_slice(&job, 0, 1); /* one product: BLAS's own threads */
+  else over_batch(gemm_batch_slice, &job, count);
+  return NULL;
+}
+
 /*
  * The weight gradients a recurrent layer's backward pass ends with, as large products over the
  * whole batch: dW = xᵀ·dX, dU = h_prevᵀ·dH (h_prev: each row's previous hidden state, h0 at t = 0),
@@ -655,6 +703,7 @@ static napi_value init(napi_env env, napi_value exports) {
   set_string(env, exports, "blas", blas_config != NULL ? blas_config() : "");
   set_string(env, exports, "abi", "howl-native 1");
   set_function(env, exports, "sgemm", js_sgemm);
+  set_function(env, exports, "sgemmBatch", js_sgemm_batch);
   set_function(env, exports, "lstmForward", js_lstm_forward);
   set_function(env, exports, "lstmBackward", js_lstm_backward);
   set_function(env, exports, "gruForward", js_gru_forward);

@@ -94,19 +94,6 @@ describe.each(builds)('the %s build', (build) => {
     },
   );
 
-  test('sgemmBatch equals one sgemm per product, bit for bit, a shared operand (stride 0) included', () => {
-    const [count, M, N, K] = [7, 33, 29, 41];
-    const A = randomArray(count * M * K, 9);
-    const B = randomArray(K * N, 10);
-    const batched = new Float32Array(count * M * N);
-    kernels.sgemmBatch!(count, false, true, M, N, K, A, M * K, K, B, 0, K, 0, batched, M * N, N);
-    for (let i = 0; i < count; i++) {
-      const one = new Float32Array(M * N);
-      kernels.sgemm(false, true, M, N, K, A.subarray(i * M * K), K, B, K, 0, one, N);
-      expect(batched.subarray(i * M * N, (i + 1) * M * N)).toEqual(one);
-    }
-  });
-
   test('the heads: softmax cross-entropy and its gradient against plain loops', () => {
     const [N, K] = [37, 130];
     const logits = randomArray(N * K, 4).map((v) => v * 8);

@@ -27,10 +27,10 @@ export interface NativeKernels {
     ldc: number,
   ): void;
   /**
-   * Optional: `count` products at once, `C_i = op(A_i)·op(B_i) + beta·C_i`, operand `X_i` starting
-   * at `i·strideX` (a stride of 0 shares one operand). Kernels without it get one `sgemm` each.
+   * `count` products at once, `C_i = op(A_i)·op(B_i) + beta·C_i`, operand `X_i` starting at
+   * `i·strideX` (a stride of 0 shares one operand), the products split between the threads.
    */
-  sgemmBatch?(
+  sgemmBatch(
     count: number,
     transA: boolean,
     transB: boolean,

@@ -189,6 +189,35 @@ describe.each(implementations)('$name', ({ kernels }) => {
       },
     );
 
+    test('sgemmBatch equals one sgemm per product, a shared operand (stride 0) included, on 1 and 3 threads', () => {
+      const [count, M, N, K] = [16, 9, 7, 11];
+      const A = tf.randomNormal([count * M * K], 0, 1, 'float32', 5).dataSync() as Float32Array;
+      const Bm = tf.randomNormal([K * N], 0, 1, 'float32', 6).dataSync() as Float32Array;
+      const expected = new Float32Array(count * M * N);
+      for (let i = 0; i < count; i++) {
+        kernels.sgemm(
+          false,
+          true,
+          M,
+          N,
+          K,
+          A.subarray(i * M * K),
+          K,
+          Bm,
+          K,
+          0,
+          expected.subarray(i * M * N),
+          N,
+        );
+      }
+      for (const threads of [1, 3]) {
+        kernels.setThreads(threads);
+        const batched = new Float32Array(count * M * N);
+        kernels.sgemmBatch(count, false, true, M, N, K, A, M * K, K, Bm, 0, K, 0, batched, M * N, N);
+        expect(Array.from(batched)).toEqual(Array.from(expected));
+      }
+    });
+
     test('a product over an empty inner dimension is zeros (the stock kernel leaves it undefined)', () => {
       const product = tf.matMul(tf.zeros([7, 0]), tf.zeros([0, 3]));
       expect(product.shape).toEqual([7, 3]);

@@ -46,7 +46,7 @@ export function broadcastOuter(a: readonly number[], b: readonly number[]): numb
 }
 
 /**
- * A batched product on the native `sgemm`, straight from and into the wasm heap.
+ * A batched product on the kernels' `sgemm` and `sgemmBatch`, straight from and into the wasm heap.
  *
  * @returns the product, or null when the shapes are for the stock kernel (mismatch, odd broadcast)
  */
@@ -87,33 +87,25 @@ export function nativeBatchMatMul(
     native.sgemm(false, attrs.transposeB, batch * M, N, K, av, cA, bv, cB, 0, ov, N);
     return out;
   }
-  if (native.sgemmBatch !== undefined) {
-    const [strideA, strideB] = [batchA === 1 ? 0 : M * K, batchB === 1 ? 0 : K * N];
-    native.sgemmBatch(
-      batch,
-      attrs.transposeA,
-      attrs.transposeB,
-      M,
-      N,
-      K,
-      av,
-      strideA,
-      cA,
-      bv,
-      strideB,
-      cB,
-      0,
-      ov,
-      M * N,
-      N,
-    );
-    return out;
-  }
-  for (let i = 0; i < batch; i++) {
-    const ai = av.subarray((batchA === 1 ? 0 : i) * M * K);
-    const bi = bv.subarray((batchB === 1 ? 0 : i) * K * N);
-    native.sgemm(attrs.transposeA, attrs.transposeB, M, N, K, ai, cA, bi, cB, 0, ov.subarray(i * M * N), N);
-  }
+  const [strideA, strideB] = [batchA === 1 ? 0 : M * K, batchB === 1 ? 0 : K * N];
+  native.sgemmBatch(
+    batch,
+    attrs.transposeA,
+    attrs.transposeB,
+    M,
+    N,
+    K,
+    av,
+    strideA,
+    cA,
+    bv,
+    strideB,
+    cB,
+    0,
+    ov,
+    M * N,
+    N,
+  );
   return out;
 }
 

@@ -62,7 +62,7 @@ class WasmTrainingKernels implements NativeKernels {
     });
   }
 
-  sgemmBatch(...args: Parameters<NonNullable<NativeKernels['sgemmBatch']>>): void {
+  sgemmBatch(...args: Parameters<NativeKernels['sgemmBatch']>): void {
     const [count, transA, transB, M, N, K, A, strideA, lda, B, strideB, ldb, beta, C, strideC, ldc] = args;
     checkSizes({ count, M, N, K, strideA, lda, strideB, ldb, strideC, ldc });
     const [rowsA, colsA] = transA ? [K, M] : [M, K];
