@@ -6,12 +6,17 @@
  *
  *   sgemm          a row-major matrix product on Float32Arrays (any view, also one over a
  *                  WebAssembly memory: no copy), used for every matMul of the wasm backend;
+ *   sgemmBatch     many products at once (attention's), split between threads;
  *   lstmForward    the whole-sequence LSTM (Keras layout, gate order i, f, c, o) with the state
  *   lstmBackward   kept for backpropagation through time, and its gradient;
  *   gruForward     the same for the GRU with reset_after (gate order z, r, h);
  *   gruBackward
  *   crossEntropy   the heads' softmax cross-entropy, SELU and column sums (bias gradients), with
- *   selu, …        exp computed without libm so the loops vectorise.
+ *   selu, …        exp computed without libm so the loops vectorise;
+ *   layerNorm      the transformer's layer norm and its gradient.
+ *
+ * The arithmetic below the products is in kernel-steps.h, which the WebAssembly build
+ * (howl-wasm.c) shares.
  *
  * Layout: batch-major sequences, x [B·T, I] (row b·T + t), weights as Keras stores them:
  * W [I, G·H], U [H, G·H]. No transposes are formed: BLAS reads the strided rows of step t in place.
@@ -24,7 +29,7 @@
  * and throws a TypeError instead of reading or writing past an end.
  *
  * When OpenBLAS is absent, `available` is false and `reason` says why; the JavaScript side then
- * uses the WebAssembly kernels. Build: scripts/build-native.sh.
+ * uses the WebAssembly kernels (howl-wasm.c). Build: scripts/build-native.sh.
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
