@@ -1,7 +1,7 @@
 import { build } from 'esbuild';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { coreBrowserBundle } from '../test-support/browser-bundle.js';
+import { browserBundle, coreBrowserBundle } from '../test-support/browser-bundle.js';
 import { repoRoot } from '../test-support/shared-data.js';
 
 /**
@@ -80,16 +80,7 @@ describe('browser build of the core', () => {
   }, 60_000);
 
   it('bundles howl/internals for the browser without Node built-ins or TensorFlow.js', async () => {
-    const result = await build({
-      entryPoints: [`${repoRoot}/src/public/internals.ts`],
-      bundle: true,
-      platform: 'browser',
-      format: 'iife',
-      globalName: 'internals',
-      write: false,
-      logLevel: 'silent',
-    });
-    const code = result.outputFiles[0]?.text ?? '';
+    const code = await browserBundle('public/internals.ts', 'internals');
     expect(code).not.toContain('@tensorflow');
     const context: Record<string, unknown> = { TextDecoder, TextEncoder, console };
     runInNewContext(`${code}; globalThis.erf = internals.erf(0.5);`, context);

@@ -4,20 +4,33 @@ import { repoRoot } from './shared-data.js';
 let core: Promise<string> | undefined;
 
 /**
- * The library core (`src/public/index.ts`) bundled for the browser platform as one IIFE defining the
- * global `howl`; esbuild fails on any `node:*` import. Built once per test process and shared.
+ * A module of `src/` bundled for the browser platform as one IIFE defining a global; esbuild fails
+ * on any `node:*` import.
+ *
+ * @param entry - the module, relative to `src/` (e.g. `public/index.ts`)
+ * @param globalName - the global its exports become
+ * @returns the bundle's code
+ */
+export async function browserBundle(entry: string, globalName: string): Promise<string> {
+  const result = await build({
+    entryPoints: [`${repoRoot}/src/${entry}`],
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    globalName,
+    write: false,
+    logLevel: 'silent',
+  });
+  return result.outputFiles[0]?.text ?? '';
+}
+
+/**
+ * The library core (`src/public/index.ts`) as the global `howl` (`browserBundle`). Built once per
+ * test process and shared.
  *
  * @returns the bundle's code
  */
 export function coreBrowserBundle(): Promise<string> {
-  core ??= build({
-    entryPoints: [`${repoRoot}/src/public/index.ts`],
-    bundle: true,
-    platform: 'browser',
-    format: 'iife',
-    globalName: 'howl',
-    write: false,
-    logLevel: 'silent',
-  }).then((result) => result.outputFiles[0]?.text ?? '');
+  core ??= browserBundle('public/index.ts', 'howl');
   return core;
 }

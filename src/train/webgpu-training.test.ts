@@ -1,8 +1,7 @@
-import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { repoRoot } from '../test-support/shared-data.js';
+import { browserBundle } from '../test-support/browser-bundle.js';
 import type { PageResult } from '../test-support/webgpu-training-page.js';
 
 /**
@@ -53,16 +52,7 @@ describe.skipIf(!haveChromium)('training on webgpu in a browser (Chromium, Swift
   let noAdapter: string | null = null;
 
   beforeAll(async () => {
-    const bundle = await build({
-      entryPoints: [`${repoRoot}/src/test-support/webgpu-training-page.ts`],
-      bundle: true,
-      platform: 'browser',
-      format: 'iife',
-      globalName: 'howlWebGpu',
-      write: false,
-      logLevel: 'silent',
-    });
-    const code = bundle.outputFiles[0]?.text ?? '';
+    const code = await browserBundle('test-support/webgpu-training-page.ts', 'howlWebGpu');
     browser = await chromium.launch({ executablePath: chromiumPath, args: WEBGPU_FLAGS });
     page = await browser.newPage();
     await page.route('**/*', (route) =>

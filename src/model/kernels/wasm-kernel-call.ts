@@ -43,6 +43,17 @@ export function checkSizes(sizes: Record<string, number>): void {
   }
 }
 
+/** How a call uses an array: reads it, writes it, or writes it after the kernel starts it at zero. */
+export type ArrayRole = 'in' | 'out' | 'zeroed';
+
+/** One of a call's arrays: its name (for errors and pointers), its values, how many, its role. */
+export type ArraySlot<N extends string> = readonly [
+  name: N,
+  values: Float32Array | Int32Array,
+  n: number,
+  role: ArrayRole,
+];
+
 /** One module's calls: its arena, its exports and its threads. */
 export class KernelCall {
   readonly arena: KernelArena;
@@ -78,16 +89,33 @@ export class KernelCall {
     return Math.max(1, Math.floor(B / ROWS_PER_THREAD));
   }
 
-  /** Copies the first `n` values of each array into the arena: their pointers. */
-  puts(arrays: readonly (readonly [Float32Array | Int32Array, number])[]): number[] {
-    return arrays.map(([v, n]) => this.arena.put(v.subarray(0, n)));
-  }
-
-  /** Runs `body` on an empty arena, emptied again after. */
-  session<T>(body: () => T): T {
+  /**
+   * One call's arrays: checks that each holds its `n` values (a TypeError naming it); then, when
+   * `run`, on an empty arena copies the `in` arrays in, makes room for the others (`zeroed` ones
+   * zero), runs `body` with every array's pointer by name, and copies the `out` and `zeroed` arrays
+   * back. The arena is emptied again after.
+   *
+   * @returns what `body` returns, or undefined when not `run`
+   */
+  withArrays<const N extends string, T>(
+    slots: readonly ArraySlot<N>[],
+    body: (p: Record<N, number>) => T,
+    run = true,
+  ): T | undefined {
+    need(slots.map(([name, values, n]) => [name, values, n] as const));
+    if (!run) return undefined;
     this.arena.reset();
     try {
-      return body();
+      const p = {} as Record<N, number>;
+      for (const [name, values, n, role] of slots) {
+        if (role === 'in') p[name] = this.arena.put(values.subarray(0, n));
+        else p[name] = role === 'zeroed' ? this.arena.zeros(n) : this.arena.alloc(n);
+      }
+      const result = body(p);
+      for (const [name, values, n, role] of slots) {
+        if (role !== 'in') this.arena.take(p[name], n, values as Float32Array);
+      }
+      return result;
     } finally {
       this.arena.reset();
     }

@@ -1,8 +1,8 @@
-import { build } from 'esbuild';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { browserBundle } from '../../test-support/browser-bundle.js';
 import { repoRoot } from '../../test-support/shared-data.js';
 import type { WasmPageResult } from '../../test-support/wasm-kernels-page.js';
 
@@ -31,16 +31,7 @@ describe.skipIf(!haveChromium)('WebAssembly training kernels in a browser (Chrom
   let code = '';
 
   beforeAll(async () => {
-    const bundle = await build({
-      entryPoints: [`${repoRoot}/src/test-support/wasm-kernels-page.ts`],
-      bundle: true,
-      platform: 'browser',
-      format: 'iife',
-      globalName: 'howlWasm',
-      write: false,
-      logLevel: 'silent',
-    });
-    code = bundle.outputFiles[0]?.text ?? '';
+    code = await browserBundle('test-support/wasm-kernels-page.ts', 'howlWasm');
     browser = await chromium.launch({ executablePath: chromiumPath, args: ['--headless', '--no-sandbox'] });
   }, 120_000);
 

@@ -1,5 +1,5 @@
-import type { KernelCall } from './wasm-kernel-call.js';
-import { checkSizes, need } from './wasm-kernel-call.js';
+import type { NativeKernels } from './native-kernels.js';
+import { checkSizes, type KernelCall } from './wasm-kernel-call.js';
 
 /**
  * The LSTM and GRU over a sequence on Howl's WebAssembly kernels, with the native addon's
@@ -32,277 +32,122 @@ function prepackRecurrent(k: KernelCall, slot: 0 | 1, U: number, H: number, G: n
 }
 
 /** `lstmForward` of `NativeKernels`. */
-export function lstmForward(
-  k: KernelCall,
-  ...[B, T, I, H, x, W, U, b, h0, c0, out, acts, cs]: [
-    number,
-    number,
-    number,
-    number,
-    Float32Array,
-    Float32Array,
-    Float32Array,
-    Float32Array,
-    Float32Array,
-    Float32Array,
-    Float32Array,
-    Float32Array,
-    Float32Array,
-  ]
-): void {
+export function lstmForward(k: KernelCall, ...args: Parameters<NativeKernels['lstmForward']>): void {
+  const [B, T, I, H, x, W, U, b, h0, c0, out, acts, cs] = args;
   checkSizes({ B, T, I, H });
-  const G = 4 * H;
-  const R = B * T;
-  const inputs = [
-    [x, R * I],
-    [W, I * G],
-    [U, H * G],
-    [b, G],
-    [h0, B * H],
-    [c0, B * H],
-  ] as const;
-  need([
-    ['x', x, R * I],
-    ['W', W, I * G],
-    ['U', U, H * G],
-    ['b', b, G],
-    ['h0', h0, B * H],
-    ['c0', c0, B * H],
-  ]);
-  need([
-    ['out', out, R * H],
-    ['acts', acts, R * G],
-    ['cs', cs, R * H],
-  ]);
-  if (R === 0 || H === 0) return;
-  k.session(() => {
-    const [px, pW, pU, pb, ph0, pc0] = k.puts(inputs) as [number, number, number, number, number, number];
-    const [pOut, pActs, pCs, pz] = [R * H, R * G, R * H, B * G].map((n) => k.arena.alloc(n)) as [
-      number,
-      number,
-      number,
-      number,
-    ];
-    k.run('gemm_part', [0, 0, R, G, I, px, I, pW, G, 0, pActs, G], k.gemmParts(R, G, I));
-    prepackRecurrent(k, 0, pU, H, G);
-    k.run('lstm_forward_part', [B, T, H, pU, pb, ph0, pc0, pOut, pActs, pCs, pz], k.rowParts(B));
-    k.arena.take(pOut, R * H, out);
-    k.arena.take(pActs, R * G, acts);
-    k.arena.take(pCs, R * H, cs);
-  });
+  const [G, R] = [4 * H, B * T];
+  k.withArrays(
+    [
+      ['x', x, R * I, 'in'],
+      ['W', W, I * G, 'in'],
+      ['U', U, H * G, 'in'],
+      ['b', b, G, 'in'],
+      ['h0', h0, B * H, 'in'],
+      ['c0', c0, B * H, 'in'],
+      ['out', out, R * H, 'out'],
+      ['acts', acts, R * G, 'out'],
+      ['cs', cs, R * H, 'out'],
+    ],
+    (p) => {
+      k.run('gemm_part', [0, 0, R, G, I, p.x, I, p.W, G, 0, p.acts, G], k.gemmParts(R, G, I));
+      prepackRecurrent(k, 0, p.U, H, G);
+      const z = k.arena.alloc(B * G);
+      k.run('lstm_forward_part', [B, T, H, p.U, p.b, p.h0, p.c0, p.out, p.acts, p.cs, z], k.rowParts(B));
+    },
+    R > 0 && H > 0,
+  );
 }
 
 /** `lstmBackward` of `NativeKernels`. */
-export function lstmBackward(
-  k: KernelCall,
-  ...[B, T, I, H, x, U, h0, c0, out, acts, cs, dOut, dcT, dZ, dW, dU, db, dh0, dc0]: [
-    number,
-    number,
-    number,
-    number,
-    Float32Array,
-    Float32Array,
-    Float32Array,
-    Float32Array,
-    Float32Array,
-    Float32Array,
-    Float32Array,
-    Float32Array,
-    Float32Array,
-    Float32Array,
-    Float32Array,
-    Float32Array,
-    Float32Array,
-    Float32Array,
-    Float32Array,
-  ]
-): void {
+export function lstmBackward(k: KernelCall, ...args: Parameters<NativeKernels['lstmBackward']>): void {
+  const [B, T, I, H, x, U, h0, c0, out, acts, cs, dOut, dcT, dZ, dW, dU, db, dh0, dc0] = args;
   checkSizes({ B, T, I, H });
-  const G = 4 * H;
-  const R = B * T;
-  const inputs = [
-    [x, R * I],
-    [U, H * G],
-    [h0, B * H],
-    [c0, B * H],
-    [out, R * H],
-    [acts, R * G],
-    [cs, R * H],
-    [dOut, R * H],
-    [dcT, B * H],
-  ] as const;
-  const names = ['x', 'U', 'h0', 'c0', 'out', 'acts', 'cs', 'dOut', 'dcT'];
-  need(inputs.map(([v, n], i) => [names[i]!, v, n] as const));
-  need([
-    ['dZ', dZ, R * G],
-    ['dW', dW, I * G],
-    ['dU', dU, H * G],
-    ['db', db, G],
-    ['dh0', dh0, B * H],
-    ['dc0', dc0, B * H],
-  ]);
-  if (R === 0 || H === 0) return;
-  k.session(() => {
-    const [px, pU, ph0, pc0, pOut, pActs, pCs, pdOut, pdc] = k.puts(inputs) as number[] as [
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-    ];
-    const pdZ = k.arena.alloc(R * G);
-    const pdh = k.arena.zeros(B * H);
-    prepackRecurrent(k, 1, pU, H, G);
-    k.run(
-      'lstm_backward_part',
-      [B, T, H, pU, ph0, pc0, pOut, pActs, pCs, pdOut, pdZ, pdh, pdc],
-      k.rowParts(B),
-    );
-    const [pdW, pdU, pdb] = [I * G, H * G, G].map((n) => k.arena.alloc(n)) as [number, number, number];
-    weightGradients(
-      k,
-      { B, T, I, H, G },
-      { x: px, h0: ph0, out: pOut, dX: pdZ, dH: pdZ, dW: pdW, dU: pdU, db: pdb },
-      null,
-    );
-    k.arena.take(pdZ, R * G, dZ);
-    k.arena.take(pdW, I * G, dW);
-    k.arena.take(pdU, H * G, dU);
-    k.arena.take(pdb, G, db);
-    k.arena.take(pdh, B * H, dh0);
-    k.arena.take(pdc, B * H, dc0);
-  });
+  const [G, R] = [4 * H, B * T];
+  k.withArrays(
+    [
+      ['x', x, R * I, 'in'],
+      ['U', U, H * G, 'in'],
+      ['h0', h0, B * H, 'in'],
+      ['c0', c0, B * H, 'in'],
+      ['out', out, R * H, 'in'],
+      ['acts', acts, R * G, 'in'],
+      ['cs', cs, R * H, 'in'],
+      ['dOut', dOut, R * H, 'in'],
+      ['dcT', dcT, B * H, 'in'],
+      ['dZ', dZ, R * G, 'out'],
+      ['dW', dW, I * G, 'out'],
+      ['dU', dU, H * G, 'out'],
+      ['db', db, G, 'out'],
+      ['dh0', dh0, B * H, 'zeroed'],
+      ['dc0', dc0, B * H, 'out'],
+    ],
+    (p) => {
+      prepackRecurrent(k, 1, p.U, H, G);
+      // dh is carried back through the steps in dh0 (from zero), dc in dc0 (from the final state's)
+      k.arena.floats(p.dc0, B * H).set(k.arena.floats(p.dcT, B * H));
+      const stepArgs = [B, T, H, p.U, p.h0, p.c0, p.out, p.acts, p.cs, p.dOut, p.dZ, p.dh0, p.dc0];
+      k.run('lstm_backward_part', stepArgs, k.rowParts(B));
+      weightGradients(k, { B, T, I, H, G }, { ...p, dX: p.dZ, dH: p.dZ }, null);
+    },
+    R > 0 && H > 0,
+  );
 }
 
 /** `gruForward` of `NativeKernels`. */
-export function gruForward(
-  k: KernelCall,
-  ...[B, T, I, H, x, W, U, b, h0, out, gates, hpn]: [
-    number,
-    number,
-    number,
-    number,
-    Float32Array,
-    Float32Array,
-    Float32Array,
-    Float32Array,
-    Float32Array,
-    Float32Array,
-    Float32Array,
-    Float32Array,
-  ]
-): void {
+export function gruForward(k: KernelCall, ...args: Parameters<NativeKernels['gruForward']>): void {
+  const [B, T, I, H, x, W, U, b, h0, out, gates, hpn] = args;
   checkSizes({ B, T, I, H });
-  const G = 3 * H;
-  const R = B * T;
-  const inputs = [
-    [x, R * I],
-    [W, I * G],
-    [U, H * G],
-    [b, 2 * G],
-    [h0, B * H],
-  ] as const;
-  need([
-    ['x', x, R * I],
-    ['W', W, I * G],
-    ['U', U, H * G],
-    ['b', b, 2 * G],
-    ['h0', h0, B * H],
-  ]);
-  need([
-    ['out', out, R * H],
-    ['gates', gates, R * G],
-    ['hpn', hpn, R * H],
-  ]);
-  if (R === 0 || H === 0) return;
-  k.session(() => {
-    const [px, pW, pU, pb, ph0] = k.puts(inputs) as [number, number, number, number, number];
-    const [pOut, pGates, pHpn, pHp] = [R * H, R * G, R * H, B * G].map((n) => k.arena.alloc(n)) as [
-      number,
-      number,
-      number,
-      number,
-    ];
-    k.run('gemm_part', [0, 0, R, G, I, px, I, pW, G, 0, pGates, G], k.gemmParts(R, G, I));
-    prepackRecurrent(k, 0, pU, H, G);
-    // the bias is [2, 3H]: the input row, then the recurrent row (4·G bytes on)
-    k.run('gru_forward_part', [B, T, H, pU, pb, pb + 4 * G, ph0, pOut, pGates, pHpn, pHp], k.rowParts(B));
-    k.arena.take(pOut, R * H, out);
-    k.arena.take(pGates, R * G, gates);
-    k.arena.take(pHpn, R * H, hpn);
-  });
+  const [G, R] = [3 * H, B * T];
+  k.withArrays(
+    [
+      ['x', x, R * I, 'in'],
+      ['W', W, I * G, 'in'],
+      ['U', U, H * G, 'in'],
+      ['b', b, 2 * G, 'in'],
+      ['h0', h0, B * H, 'in'],
+      ['out', out, R * H, 'out'],
+      ['gates', gates, R * G, 'out'],
+      ['hpn', hpn, R * H, 'out'],
+    ],
+    (p) => {
+      k.run('gemm_part', [0, 0, R, G, I, p.x, I, p.W, G, 0, p.gates, G], k.gemmParts(R, G, I));
+      prepackRecurrent(k, 0, p.U, H, G);
+      const hp = k.arena.alloc(B * G);
+      // the bias is [2, 3H]: the input row, then the recurrent row (4·G bytes on)
+      const stepArgs = [B, T, H, p.U, p.b, p.b + 4 * G, p.h0, p.out, p.gates, p.hpn, hp];
+      k.run('gru_forward_part', stepArgs, k.rowParts(B));
+    },
+    R > 0 && H > 0,
+  );
 }
 
 /** `gruBackward` of `NativeKernels`. */
-export function gruBackward(
-  k: KernelCall,
-  ...[B, T, I, H, x, U, h0, out, gates, hpn, dOut, dXP, dW, dU, db, dh0]: [
-    number,
-    number,
-    number,
-    number,
-    Float32Array,
-    Float32Array,
-    Float32Array,
-    Float32Array,
-    Float32Array,
-    Float32Array,
-    Float32Array,
-    Float32Array,
-    Float32Array,
-    Float32Array,
-    Float32Array,
-    Float32Array,
-  ]
-): void {
+export function gruBackward(k: KernelCall, ...args: Parameters<NativeKernels['gruBackward']>): void {
+  const [B, T, I, H, x, U, h0, out, gates, hpn, dOut, dXP, dW, dU, db, dh0] = args;
   checkSizes({ B, T, I, H });
-  const G = 3 * H;
-  const R = B * T;
-  const inputs = [
-    [x, R * I],
-    [U, H * G],
-    [h0, B * H],
-    [out, R * H],
-    [gates, R * G],
-    [hpn, R * H],
-    [dOut, R * H],
-  ] as const;
-  const names = ['x', 'U', 'h0', 'out', 'gates', 'hpn', 'dOut'];
-  need(inputs.map(([v, n], i) => [names[i]!, v, n] as const));
-  need([
-    ['dXP', dXP, R * G],
-    ['dW', dW, I * G],
-    ['dU', dU, H * G],
-    ['db', db, 2 * G],
-    ['dh0', dh0, B * H],
-  ]);
-  if (R === 0 || H === 0) return;
-  k.session(() => {
-    const [px, pU, ph0, pOut, pGates, pHpn, pdOut] = k.puts(inputs) as number[] as [
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-    ];
-    const pdXP = k.arena.alloc(R * G);
-    const pdHP = k.arena.alloc(R * G);
-    const pdh = k.arena.zeros(B * H);
-    prepackRecurrent(k, 1, pU, H, G);
-    k.run('gru_backward_part', [B, T, H, pU, ph0, pOut, pGates, pHpn, pdOut, pdh, pdXP, pdHP], k.rowParts(B));
-    const [pdW, pdU, pdb] = [I * G, H * G, 2 * G].map((n) => k.arena.alloc(n)) as [number, number, number];
-    const p = { x: px, h0: ph0, out: pOut, dX: pdXP, dH: pdHP, dW: pdW, dU: pdU, db: pdb };
-    weightGradients(k, { B, T, I, H, G }, p, pdb + 4 * G);
-    k.arena.take(pdXP, R * G, dXP);
-    k.arena.take(pdW, I * G, dW);
-    k.arena.take(pdU, H * G, dU);
-    k.arena.take(pdb, 2 * G, db);
-    k.arena.take(pdh, B * H, dh0);
-  });
+  const [G, R] = [3 * H, B * T];
+  k.withArrays(
+    [
+      ['x', x, R * I, 'in'],
+      ['U', U, H * G, 'in'],
+      ['h0', h0, B * H, 'in'],
+      ['out', out, R * H, 'in'],
+      ['gates', gates, R * G, 'in'],
+      ['hpn', hpn, R * H, 'in'],
+      ['dOut', dOut, R * H, 'in'],
+      ['dXP', dXP, R * G, 'out'],
+      ['dW', dW, I * G, 'out'],
+      ['dU', dU, H * G, 'out'],
+      ['db', db, 2 * G, 'out'],
+      ['dh0', dh0, B * H, 'zeroed'],
+    ],
+    (p) => {
+      prepackRecurrent(k, 1, p.U, H, G);
+      const dHP = k.arena.alloc(R * G);
+      const stepArgs = [B, T, H, p.U, p.h0, p.out, p.gates, p.hpn, p.dOut, p.dh0, p.dXP, dHP];
+      k.run('gru_backward_part', stepArgs, k.rowParts(B));
+      weightGradients(k, { B, T, I, H, G }, { ...p, dX: p.dXP, dH: dHP }, p.db + 4 * G);
+    },
+    R > 0 && H > 0,
+  );
 }

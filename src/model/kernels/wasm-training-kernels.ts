@@ -1,5 +1,5 @@
 import type { NativeKernels } from './native-kernels.js';
-import { checkSizes, fail, KernelCall, need } from './wasm-kernel-call.js';
+import { checkSizes, fail, KernelCall, type ArraySlot } from './wasm-kernel-call.js';
 import type { KernelModule, PartRunner } from './wasm-kernel-module.js';
 import { gruBackward, gruForward, lstmBackward, lstmForward } from './wasm-recurrent-kernels.js';
 
@@ -11,7 +11,7 @@ import { gruBackward, gruForward, lstmBackward, lstmForward } from './wasm-recur
  * outputs back, which costs little beside the products. The parts of every job run on the
  * `PartRunner`'s threads; the results do not depend on how many.
  */
-/** The widest layer norm (its gradient keeps 2·d floats on a thread's stack). */
+/** The widest layer norm. */
 const MAX_NORM_UNITS = 65536;
 
 class WasmTrainingKernels implements NativeKernels {
@@ -36,82 +36,11 @@ class WasmTrainingKernels implements NativeKernels {
 
   sgemm(...args: Parameters<NativeKernels['sgemm']>): void {
     const [transA, transB, M, N, K, A, lda, B, ldb, beta, C, ldc] = args;
-    checkSizes({ M, N, K, lda, ldb, ldc });
-    const [rowsA, colsA] = transA ? [K, M] : [M, K];
-    const [rowsB, colsB] = transB ? [N, K] : [K, N];
-    if (lda < colsA || ldb < colsB || ldc < N) fail('a leading dimension is too small');
-    const spanA = rowsA === 0 ? 0 : (rowsA - 1) * lda + colsA;
-    const spanB = rowsB === 0 ? 0 : (rowsB - 1) * ldb + colsB;
-    const spanC = M === 0 ? 0 : (M - 1) * ldc + N;
-    need([
-      ['A', A, spanA],
-      ['B', B, spanB],
-      ['C', C, spanC],
-    ]);
-    if (M === 0 || N === 0) return;
-    const k = this.k;
-    k.session(() => {
-      const [a, b] = k.puts([
-        [A, spanA],
-        [B, spanB],
-      ]) as [number, number];
-      // C comes in when its old values count: beta ≠ 0, or gaps between rows to keep.
-      const c = beta !== 0 || ldc !== N ? k.arena.put(C.subarray(0, spanC)) : k.arena.alloc(spanC);
-      k.run('gemm_part', [+transA, +transB, M, N, K, a, lda, b, ldb, beta, c, ldc], k.gemmParts(M, N, K));
-      k.arena.take(c, spanC, C);
-    });
+    this.products(1, transA, transB, M, N, K, A, 0, lda, B, 0, ldb, beta, C, 0, ldc);
   }
 
   sgemmBatch(...args: Parameters<NativeKernels['sgemmBatch']>): void {
-    const [count, transA, transB, M, N, K, A, strideA, lda, B, strideB, ldb, beta, C, strideC, ldc] = args;
-    checkSizes({ count, M, N, K, strideA, lda, strideB, ldb, strideC, ldc });
-    const [rowsA, colsA] = transA ? [K, M] : [M, K];
-    const [rowsB, colsB] = transB ? [N, K] : [K, N];
-    if (lda < colsA || ldb < colsB || ldc < N) fail('a leading dimension is too small');
-    const span = (count1: number, stride: number, rows: number, ld: number, cols: number): number =>
-      rows === 0 || count1 === 0 ? 0 : (count1 - 1) * stride + (rows - 1) * ld + cols;
-    const spanA = span(count, strideA, rowsA, lda, colsA);
-    const spanB = span(count, strideB, rowsB, ldb, colsB);
-    const spanC = span(count, strideC, M, ldc, N);
-    need([
-      ['A', A, spanA],
-      ['B', B, spanB],
-      ['C', C, spanC],
-    ]);
-    if (count === 0 || M === 0 || N === 0) return;
-    if (count === 1) {
-      this.sgemm(transA, transB, M, N, K, A, lda, B, ldb, beta, C, ldc);
-      return;
-    }
-    const k = this.k;
-    k.session(() => {
-      const [a, b] = k.puts([
-        [A, spanA],
-        [B, spanB],
-      ]) as [number, number];
-      const dense = beta === 0 && ldc === N && strideC === M * N;
-      const c = dense ? k.arena.alloc(spanC) : k.arena.put(C.subarray(0, spanC));
-      const values = [
-        count,
-        +transA,
-        +transB,
-        M,
-        N,
-        K,
-        a,
-        strideA,
-        lda,
-        b,
-        strideB,
-        ldb,
-        beta,
-        c,
-        strideC,
-        ldc,
-      ];
-      k.run('gemm_batch_part', values, k.gemmParts(count * M, N, K));
-      k.arena.take(c, spanC, C);
-    });
+    this.products(...args);
   }
 
   lstmForward(...args: Parameters<NativeKernels['lstmForward']>): void {
@@ -133,54 +62,43 @@ class WasmTrainingKernels implements NativeKernels {
   crossEntropy(...args: Parameters<NativeKernels['crossEntropy']>): number {
     const [N, K, logits, targets, mask, probs] = args;
     checkSizes({ N, K });
-    need([
-      ['logits', logits, N * K],
-      ['targets', targets, N],
-      ['mask', mask, N],
-      ['probs', probs, N * K],
-    ]);
     const k = this.k;
-    return k.session(() => {
-      const [pz] = k.puts([[logits, N * K]]) as [number];
-      const pp = k.arena.alloc(N * K);
-      const ps = k.arena.alloc(2 * N);
-      if (K > 0 && N > 0) k.run('softmax_part', [N, K, pz, pp, ps]);
-      k.arena.take(pp, N * K, probs);
+    const slots = [
+      ['logits', logits, N * K, 'in'],
+      ['targets', targets, N, 'in'],
+      ['mask', mask, N, 'in'],
+      ['probs', probs, N * K, 'out'],
+    ] as const;
+    return k.withArrays(slots, (p) => {
+      const stats = k.arena.alloc(2 * N);
+      if (K > 0 && N > 0) k.run('softmax_part', [N, K, p.logits, p.probs, stats]);
       // log Σ exp z = max + log(Σ exp(z − max)), the log taken here (WebAssembly has none)
-      const stats = k.arena.floats(ps, 2 * N);
+      const rows = k.arena.floats(stats, 2 * N);
       let total = 0;
       for (let i = 0; i < N; i++) {
         if (mask[i] === 0) continue;
         const t = targets[i]!;
         if (!(Number.isInteger(t) && t >= 0 && t < K))
           fail('a cross-entropy target is not a class index in [0, K)');
-        const lse = Math.fround(stats[2 * i]! + Math.fround(Math.log(stats[2 * i + 1]!)));
+        const lse = Math.fround(rows[2 * i]! + Math.fround(Math.log(rows[2 * i + 1]!)));
         total += mask[i]! * Math.fround(lse - logits[i * K + t]!);
       }
       return total;
-    });
+    })!;
   }
 
   crossEntropyBackward(...args: Parameters<NativeKernels['crossEntropyBackward']>): void {
     const [N, K, probs, targets, mask, coef, dlogits] = args;
     checkSizes({ N, K });
-    need([
-      ['probs', probs, N * K],
-      ['targets', targets, N],
-      ['mask', mask, N],
-      ['dlogits', dlogits, N * K],
-    ]);
-    const k = this.k;
-    k.session(() => {
-      const [pp, pt, pm] = k.puts([
-        [probs, N * K],
-        [targets, N],
-        [mask, N],
-      ]) as [number, number, number];
-      const pd = k.arena.alloc(N * K);
-      k.run('cross_entropy_backward_part', [N, K, pp, pt, pm, coef, pd]);
-      k.arena.take(pd, N * K, dlogits);
-    });
+    const slots = [
+      ['probs', probs, N * K, 'in'],
+      ['targets', targets, N, 'in'],
+      ['mask', mask, N, 'in'],
+      ['d', dlogits, N * K, 'out'],
+    ] as const;
+    this.k.withArrays(slots, (p) =>
+      this.k.run('cross_entropy_backward_part', [N, K, p.probs, p.targets, p.mask, coef, p.d]),
+    );
   }
 
   selu(n: number, x: Float32Array, y: Float32Array): void {
@@ -197,116 +115,106 @@ class WasmTrainingKernels implements NativeKernels {
 
   columnSums(N: number, K: number, x: Float32Array, out: Float32Array): void {
     checkSizes({ N, K });
-    need([
-      ['x', x, N * K],
-      ['out', out, K],
-    ]);
-    const k = this.k;
-    k.session(() => {
-      const [px] = k.puts([[x, N * K]]) as [number];
-      const po = k.arena.alloc(K);
-      k.run('column_sums_part', [N, K, px, po]);
-      k.arena.take(po, K, out);
-    });
+    const slots = [
+      ['x', x, N * K, 'in'],
+      ['out', out, K, 'out'],
+    ] as const;
+    this.k.withArrays(slots, (p) => this.k.run('column_sums_part', [N, K, p.x, p.out]));
   }
 
   gatherRows(...args: Parameters<NativeKernels['gatherRows']>): void {
     const [N, K, E, W, rows, b, out] = args;
     checkSizes({ N, K, E });
-    need([
-      ['W', W, K * E],
-      ['rows', rows, N],
-      ['b', b, E],
-      ['out', out, N * E],
-    ]);
-    for (let i = 0; i < N; i++) if (rows[i]! < 0 || rows[i]! >= K) fail('a row index is outside [0, K)');
-    const k = this.k;
-    k.session(() => {
-      const [pW, pr, pb] = k.puts([
-        [W, K * E],
-        [rows, N],
-        [b, E],
-      ]) as [number, number, number];
-      const po = k.arena.alloc(N * E);
-      k.run('gather_rows_part', [N, E, pW, pr, pb, po]);
-      k.arena.take(po, N * E, out);
-    });
+    const slots = [
+      ['W', W, K * E, 'in'],
+      ['rows', rows, N, 'in'],
+      ['b', b, E, 'in'],
+      ['out', out, N * E, 'out'],
+    ] as const;
+    for (let i = 0; i < Math.min(N, rows.length); i++) {
+      if (rows[i]! < 0 || rows[i]! >= K) fail('a row index is outside [0, K)');
+    }
+    this.k.withArrays(slots, (p) => this.k.run('gather_rows_part', [N, E, p.W, p.rows, p.b, p.out]));
   }
 
   scatterAddRows(...args: Parameters<NativeKernels['scatterAddRows']>): void {
     const [N, K, E, dY, rows, dW] = args;
     checkSizes({ N, K, E });
-    need([
-      ['dY', dY, N * E],
-      ['rows', rows, N],
-      ['dW', dW, K * E],
-    ]);
-    const k = this.k;
-    k.session(() => {
-      const [pd, pr] = k.puts([
-        [dY, N * E],
-        [rows, N],
-      ]) as [number, number];
-      const pw = k.arena.alloc(K * E);
-      k.run('scatter_add_rows_part', [N, K, E, pd, pr, pw]);
-      k.arena.take(pw, K * E, dW);
-    });
+    const slots = [
+      ['dY', dY, N * E, 'in'],
+      ['rows', rows, N, 'in'],
+      ['dW', dW, K * E, 'out'],
+    ] as const;
+    this.k.withArrays(slots, (p) => this.k.run('scatter_add_rows_part', [N, K, E, p.dY, p.rows, p.dW]));
   }
 
   layerNorm(...args: Parameters<NativeKernels['layerNorm']>): void {
     const [N, d, x, gamma, beta, eps, y, stats] = args;
-    checkSizes({ N, d });
-    if (d < 1 || d > MAX_NORM_UNITS) fail(`d must be in [1, ${MAX_NORM_UNITS}]`);
-    need([
-      ['x', x, N * d],
-      ['gamma', gamma, d],
-      ['beta', beta, d],
-      ['y', y, N * d],
-      ['stats', stats, 2 * N],
-    ]);
-    const k = this.k;
-    k.session(() => {
-      const [px, pg, pb] = k.puts([
-        [x, N * d],
-        [gamma, d],
-        [beta, d],
-      ]) as [number, number, number];
-      const [py, ps] = [k.arena.alloc(N * d), k.arena.alloc(2 * N)];
-      k.run('layer_norm_part', [N, d, px, pg, pb, eps, py, ps]);
-      k.arena.take(py, N * d, y);
-      k.arena.take(ps, 2 * N, stats);
-    });
+    checkNormUnits(N, d);
+    const slots = [
+      ['x', x, N * d, 'in'],
+      ['gamma', gamma, d, 'in'],
+      ['beta', beta, d, 'in'],
+      ['y', y, N * d, 'out'],
+      ['stats', stats, 2 * N, 'out'],
+    ] as const;
+    this.k.withArrays(slots, (p) =>
+      this.k.run('layer_norm_part', [N, d, p.x, p.gamma, p.beta, eps, p.y, p.stats]),
+    );
   }
 
   layerNormBackward(...args: Parameters<NativeKernels['layerNormBackward']>): void {
     const [N, d, x, gamma, stats, dy, dx, dgamma, dbeta] = args;
-    checkSizes({ N, d });
-    if (d < 1 || d > MAX_NORM_UNITS) fail(`d must be in [1, ${MAX_NORM_UNITS}]`);
-    need([
-      ['x', x, N * d],
-      ['gamma', gamma, d],
-      ['stats', stats, 2 * N],
-      ['dy', dy, N * d],
-      ['dx', dx, N * d],
-    ]);
-    need([
-      ['dgamma', dgamma, d],
-      ['dbeta', dbeta, d],
-    ]);
+    checkNormUnits(N, d);
+    const slots = [
+      ['x', x, N * d, 'in'],
+      ['gamma', gamma, d, 'in'],
+      ['stats', stats, 2 * N, 'in'],
+      ['dy', dy, N * d, 'in'],
+      ['dx', dx, N * d, 'out'],
+      ['dgamma', dgamma, d, 'out'],
+      ['dbeta', dbeta, d, 'out'],
+    ] as const;
+    this.k.withArrays(slots, (p) =>
+      this.k.run('layer_norm_backward_part', [N, d, p.x, p.gamma, p.stats, p.dy, p.dx, p.dgamma, p.dbeta]),
+    );
+  }
+
+  /**
+   * `count` products `C_i = op(A_i)·op(B_i) + beta·C_i` (operand `X_i` at `i·strideX`): one product
+   * split over its rows or columns, several split over the products.
+   */
+  private products(...args: Parameters<NativeKernels['sgemmBatch']>): void {
+    const [count, transA, transB, M, N, K, A, strideA, lda, B, strideB, ldb, beta, C, strideC, ldc] = args;
+    checkSizes({ count, M, N, K, strideA, lda, strideB, ldb, strideC, ldc });
+    const [rowsA, colsA] = transA ? [K, M] : [M, K];
+    const [rowsB, colsB] = transB ? [N, K] : [K, N];
+    if (lda < colsA || ldb < colsB || ldc < N) fail('a leading dimension is too small');
+    const span = (stride: number, rows: number, ld: number, cols: number): number =>
+      rows === 0 || count === 0 ? 0 : (count - 1) * stride + (rows - 1) * ld + cols;
+    // C comes in when its old values count: beta ≠ 0, or gaps between rows or products to keep.
+    const dense = beta === 0 && ldc === N && (count === 1 || strideC === M * N);
+    const slots = [
+      ['A', A, span(strideA, rowsA, lda, colsA), 'in'],
+      ['B', B, span(strideB, rowsB, ldb, colsB), 'in'],
+      ['C', C, span(strideC, M, ldc, N), dense ? 'out' : 'in'],
+    ] as const;
     const k = this.k;
-    k.session(() => {
-      const [px, pg, ps, pdy] = k.puts([
-        [x, N * d],
-        [gamma, d],
-        [stats, 2 * N],
-        [dy, N * d],
-      ]) as number[] as [number, number, number, number];
-      const [pdx, pdg, pdb] = [k.arena.alloc(N * d), k.arena.alloc(d), k.arena.alloc(d)];
-      k.run('layer_norm_backward_part', [N, d, px, pg, ps, pdy, pdx, pdg, pdb]);
-      k.arena.take(pdx, N * d, dx);
-      k.arena.take(pdg, d, dgamma);
-      k.arena.take(pdb, d, dbeta);
-    });
+    const run = count > 0 && M > 0 && N > 0;
+    k.withArrays(
+      slots,
+      (p) => {
+        const shape = [+transA, +transB, M, N, K];
+        if (count === 1) {
+          k.run('gemm_part', [...shape, p.A, lda, p.B, ldb, beta, p.C, ldc], k.gemmParts(M, N, K));
+        } else {
+          const values = [count, ...shape, p.A, strideA, lda, p.B, strideB, ldb, beta, p.C, strideC, ldc];
+          k.run('gemm_batch_part', values, k.gemmParts(count * M, N, K));
+        }
+        if (!dense) k.arena.take(p.C, span(strideC, M, ldc, N), C);
+      },
+      run,
+    );
   }
 
   /** `name(n, ...inputs, ...scalars, output)` over n values. */
@@ -318,15 +226,19 @@ class WasmTrainingKernels implements NativeKernels {
     output: Float32Array,
   ): void {
     checkSizes({ n });
-    need([...inputs.map((v) => ['input', v, n] as const), ['output', output, n]]);
-    const k = this.k;
-    k.session(() => {
-      const pointers = k.puts(inputs.map((v) => [v, n] as const));
-      const po = k.arena.alloc(n);
-      k.run(name, [n, ...pointers, ...scalars, po]);
-      k.arena.take(po, n, output);
+    const slots: ArraySlot<string>[] = inputs.map((v, i) => [`input ${i}`, v, n, 'in'] as const);
+    slots.push(['output', output, n, 'out']);
+    this.k.withArrays(slots, (p) => {
+      const pointers = slots.map(([slot]) => p[slot]!);
+      this.k.run(name, [n, ...pointers.slice(0, -1), ...scalars, pointers.at(-1)!]);
     });
   }
+}
+
+/** Checks a layer norm's sizes (its gradient keeps 2·d floats on a thread's stack). */
+function checkNormUnits(N: number, d: number): void {
+  checkSizes({ N, d });
+  if (d < 1 || d > MAX_NORM_UNITS) fail(`d must be in [1, ${MAX_NORM_UNITS}]`);
 }
 
 /**
