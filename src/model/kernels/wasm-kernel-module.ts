@@ -194,6 +194,6 @@ export class KernelArena {
 
   /** Copies `n` floats at `at` into `target`. */
   take(at: number, n: number, target: Float32Array): void {
-    target.set(this.floats(at, n).subarray(0, n));
+    target.set(this.floats(at, n));
   }
 }
