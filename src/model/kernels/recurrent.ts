@@ -78,7 +78,10 @@ let layerCount = 0;
 export function orthogonalMatrix(rows: number, cols: number, seed: number): tf.Tensor2D {
   const m = Math.max(rows, cols);
   const n = Math.min(rows, cols);
-  const normal = tf.tidy(() => tf.randomNormal([n, m], 0, 1, 'float32', seed).dataSync());
+  // Read outside a tidy: a tidy walks a typed array it returns element by element.
+  const noise = tf.randomNormal([n, m], 0, 1, 'float32', seed);
+  const normal = noise.dataSync() as Float32Array;
+  noise.dispose();
   // Columns of the [m, n] matrix, each contiguous.
   const q: Float64Array[] = [];
   for (let j = 0; j < n; j++) {
