@@ -2,8 +2,9 @@
 // Training speed of Howl's kernels against PyTorch on the CPU, in one run (build first:
 // `npm run build`). For each architecture, one training step (forward, backward, Adam) of a whole
 // network at B × T note-steps, each candidate in its own process:
-//   Howl, native kernels (OpenBLAS), 2 threads | the same, 1 thread |
-//   Howl's WebAssembly kernels (HOWL_NATIVE=0), 2 threads | the same, 1 thread |
+//   Howl, native kernels (OpenBLAS): 2 gradient worker threads of 1 kernel thread each (`howl
+//   train`'s default on 2 cores) | 1 worker, 2 kernel threads | 1 thread |
+//   Howl's WebAssembly kernels (HOWL_NATIVE=0): the same three |
 //   TensorFlow.js's own wasm kernels only (HOWL_NATIVE=0 HOWL_WASM_KERNELS=0, the path before them)
 //   PyTorch (bench/pytorch-models.py, Debian's python3-torch): 1 thread; 1 OpenMP × 2 OpenBLAS
 //   threads; 2 OpenMP × 1 OpenBLAS thread.
@@ -45,8 +46,12 @@ const run = (command, argv, env) => {
     };
   }
 };
-const howl = (arch, env) =>
-  run(process.execPath, ['bench/train-native-child.js', '--arch', arch, ...shape], env);
+const howl = (arch, env, workers = 1) =>
+  run(
+    process.execPath,
+    ['bench/train-native-child.js', '--arch', arch, '--workers', String(workers), ...shape],
+    env,
+  );
 const torch = (arch, omp, blas) =>
   run('/usr/bin/python3', ['bench/pytorch-models.py', '--arch', arch, '--threads', String(omp), ...shape], {
     OMP_NUM_THREADS: String(omp),
@@ -54,8 +59,18 @@ const torch = (arch, omp, blas) =>
   });
 
 const candidates = [
+  {
+    label: 'Howl, native, 2 workers × 1 thread',
+    measure: (a) => howl(a, { HOWL_THREADS: '1' }, 2),
+    nativeWorkers: true,
+  },
   { label: 'Howl, native, 2 threads', measure: (a) => howl(a, { HOWL_THREADS: '2' }), twoCore: true },
   { label: 'Howl, native, 1 thread', measure: (a) => howl(a, { HOWL_THREADS: '1' }), native1: true },
+  {
+    label: 'Howl, WebAssembly kernels, 2 workers × 1 thread',
+    measure: (a) => howl(a, { HOWL_NATIVE: '0', HOWL_THREADS: '1' }, 2),
+    wasmWorkers: true,
+  },
   {
     label: 'Howl, WebAssembly kernels, 2 threads',
     measure: (a) => howl(a, { HOWL_NATIVE: '0', HOWL_THREADS: '2' }),
@@ -88,8 +103,8 @@ const lines = [
 console.log(lines.join('\n'));
 const summary = [
   ``,
-  `| architecture | native 2 threads vs PyTorch | WebAssembly 2 threads vs PyTorch | native 2 threads vs 1 | WebAssembly 2 threads vs 1 |`,
-  `|---|--:|--:|--:|--:|`,
+  `| architecture | native 2 workers vs PyTorch | native 2 threads vs PyTorch | WebAssembly 2 workers vs PyTorch | WebAssembly 2 threads vs PyTorch | native 2 workers vs 1 thread | native 2 threads vs 1 | WebAssembly 2 workers vs 1 thread | WebAssembly 2 threads vs 1 |`,
+  `|---|--:|--:|--:|--:|--:|--:|--:|--:|`,
 ];
 const ratio = (a, b) => (a && b ? (a / b).toFixed(2) + '×' : '');
 for (const arch of archs) {
@@ -107,8 +122,10 @@ for (const arch of archs) {
   }
   const torchBest = Number.isFinite(best) ? best : undefined;
   summary.push(
-    `| ${arch} | ${ratio(rate('twoCore'), torchBest)} | ${ratio(rate('wasm2'), torchBest)} | ` +
-      `${ratio(rate('twoCore'), rate('native1'))} | ${ratio(rate('wasm2'), rate('wasm1'))} |`,
+    `| ${arch} | ${ratio(rate('nativeWorkers'), torchBest)} | ${ratio(rate('twoCore'), torchBest)} | ` +
+      `${ratio(rate('wasmWorkers'), torchBest)} | ${ratio(rate('wasm2'), torchBest)} | ` +
+      `${ratio(rate('nativeWorkers'), rate('native1'))} | ${ratio(rate('twoCore'), rate('native1'))} | ` +
+      `${ratio(rate('wasmWorkers'), rate('wasm1'))} | ${ratio(rate('wasm2'), rate('wasm1'))} |`,
   );
 }
 lines.push(...summary);

@@ -1,27 +1,40 @@
 #!/usr/bin/env node
-// Data-parallel training benchmark (build first: `npm run build`). Full training steps of the
-// original's network (crops → features → forward + backward → clip → Adam) through `train`, wasm
-// backend, on the calling thread (workers 1) and on gradient worker threads (workers 2, …), with the
-// same micro-batch split where it differs from the default. Rounds interleave the candidates; the
-// figure is the median step time over rounds (each round: --steps steps, the first one not timed),
-// after a warm-up round that is not timed.
-// Usage: node bench/train-parallel.js [--data data/piano.howl] [--arch lstm-192] [--batch 32]
-//                                     [--length 256] [--workers 2] [--steps 6] [--rounds 3]
+// Two cores for one training step (build first: `npm run build`). Full steps through `train` (crops →
+// features → forward + backward → clip → Adam), wasm backend with Howl's kernels, in three ways:
+//   1 core              HOWL_THREADS=1, one pass on the calling thread (the baseline);
+//   kernel threads      HOWL_THREADS=N, the kernels split each op between N threads, the ops between
+//                       them on the calling thread;
+//   worker threads      N gradient worker threads (`createGradientWorkers`), each with its own model
+//                       and single-threaded kernels, each computing its share of the batch; the
+//                       calling thread adds the gradients and applies Adam (`howl train`'s default).
+// Each candidate runs in its own process (the kernels' thread count is per process); rounds
+// interleave the candidates, and a figure is the median over rounds of each round's median step
+// (its first step is not timed). HOWL_NATIVE=0 measures the WebAssembly kernels instead of the
+// native ones. Prints a Markdown table; docs/bench/train-parallel.md holds a run.
+// Usage: node bench/train-parallel.js [--arch lstm-416,ordered-transformer] [--batch 64]
+//          [--length 256] [--threads 2] [--steps 7] [--rounds 3] [--data data/piano.howl]
+import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { createDataset, decodeDataset } from '../dist/data/dataset-format.js';
-import { createModel } from '../dist/model/create-model.js';
-import { presetConfig } from '../dist/model/config.js';
-import { setupNodeBackend } from '../dist/node/tf-backend.js';
-import { createGradientWorkers } from '../dist/node/gradient-workers.js';
-import { DEFAULT_MICRO_BATCH_STEPS, microBatchStepsForWorkers } from '../dist/train/train-options.js';
-import { train } from '../dist/train/trainer.js';
+import { fileURLToPath } from 'node:url';
+
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const at = args.indexOf(`--${name}`);
+  return at >= 0 ? args[at + 1] : fallback;
+};
+const median = (xs) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
 
 /**
  * A made-up dataset (as the tests' `makeTinyDataset`, which is not built): every file repeats a
  * C-major phrase, 0.25 s apart, transposed by file.
  */
-function madeUpDataset(trainNotes, validationNotes) {
+async function madeUpDataset(trainNotes, validationNotes) {
+  const { createDataset } = await import('../dist/data/dataset-format.js');
   const counts = [...trainNotes, ...validationNotes];
   const phrase = [0, 4, 7, 12, 11, 7, 5, 2];
   const notes = { time: [], duration: [], pitch: [], velocity: [] };
@@ -56,88 +69,103 @@ function madeUpDataset(trainNotes, validationNotes) {
   });
 }
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const at = args.indexOf(`--${name}`);
-  return at >= 0 ? args[at + 1] : fallback;
-};
-const dataFile = option('data', 'data/piano.howl');
-const arch = option('arch', 'lstm-192');
-const batchSize = Number(option('batch', '32'));
-const length = Number(option('length', '256'));
-const workers = Number(option('workers', '2'));
-const steps = Number(option('steps', '6'));
-const rounds = Number(option('rounds', '3'));
-
-await setupNodeBackend('wasm');
-let dataset;
-try {
-  dataset = decodeDataset(await readFile(dataFile), dataFile);
-} catch {
-  console.error(`(${dataFile} not readable: using a made-up dataset)`);
-  dataset = madeUpDataset(Array(8).fill(2 * length), [length]);
-}
-const config = presetConfig(arch);
-const split = microBatchStepsForWorkers(batchSize, length, workers);
-const candidates = [
-  {
-    label: `1 thread, micro-batch steps ${DEFAULT_MICRO_BATCH_STEPS} (the default)`,
-    workers: 1,
-    mbs: DEFAULT_MICRO_BATCH_STEPS,
-  },
-  ...(split === DEFAULT_MICRO_BATCH_STEPS
-    ? []
-    : [{ label: `1 thread, micro-batch steps ${split}`, workers: 1, mbs: split }]),
-  { label: `${workers} worker threads, micro-batch steps ${split}`, workers, mbs: split },
-];
-for (const c of candidates) {
-  c.times = [];
-  if (c.workers > 1)
-    c.pool = await createGradientWorkers({ workers: c.workers, model: config, backend: 'wasm' });
-}
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-for (let r = -1; r < rounds; r++) {
-  for (const c of candidates) {
-    const model = createModel(config, { seed: 1 });
-    let n = 0;
-    await train(
-      model,
-      dataset,
-      {
-        batchSize,
-        length,
-        steps,
-        microBatchSteps: c.mbs,
-        workers: c.workers,
-        validateEvery: 0,
-        validationCrops: 0,
-        seed: 1 + r,
-      },
-      {
-        ...(c.pool ? { gradients: c.pool } : {}),
-        onStep: (info) => {
-          if (n++ > 0 && r >= 0) c.times.push(info.seconds);
-        },
-      },
-    );
-    model.dispose();
-    if (r >= 0) console.error(`round ${r + 1}: ${c.label}: ${median(c.times).toFixed(3)} s/step so far`);
+/** One candidate's run in this process: prints `{ seconds, kernels }` as JSON. */
+async function child(spec) {
+  const { decodeDataset } = await import('../dist/data/dataset-format.js');
+  const { createModel } = await import('../dist/model/create-model.js');
+  const { presetConfig } = await import('../dist/model/config.js');
+  const { setupNodeBackend } = await import('../dist/node/tf-backend.js');
+  const { nativeStatus } = await import('../dist/node/native-loader.js');
+  const { createGradientWorkers } = await import('../dist/node/gradient-workers.js');
+  const { microBatchStepsForWorkers } = await import('../dist/train/train-options.js');
+  const { train } = await import('../dist/train/trainer.js');
+  await setupNodeBackend('wasm');
+  let dataset;
+  try {
+    dataset = decodeDataset(await readFile(spec.data), spec.data);
+  } catch {
+    dataset = await madeUpDataset(Array(8).fill(4 * spec.length), [spec.length]);
   }
-}
-for (const c of candidates) await c.pool?.close();
-
-console.log(
-  `\n${arch}, batch ${batchSize} × ${length}, wasm backend, ${availableParallelism()} cores, ` +
-    `median of ${rounds} × ${steps - 1} timed steps, node ${process.version}`,
-);
-console.log('| candidate | s/step | steps/s | timesteps×batch/s | vs default |');
-console.log('|---|---|---|---|---|');
-const base = median(candidates[0].times);
-for (const c of candidates) {
-  const s = median(c.times);
-  console.log(
-    `| ${c.label} | ${s.toFixed(3)} | ${(1 / s).toFixed(2)} | ` +
-      `${Math.round((batchSize * (length - 1)) / s).toLocaleString('en-US')} | ${(base / s).toFixed(2)}× |`,
+  const config = presetConfig(spec.arch);
+  const pool =
+    spec.workers > 1
+      ? await createGradientWorkers({ workers: spec.workers, model: config, backend: 'wasm' })
+      : undefined;
+  const model = createModel(config, { seed: 1 });
+  const times = [];
+  await train(
+    model,
+    dataset,
+    {
+      batchSize: spec.batch,
+      length: spec.length,
+      steps: spec.steps,
+      ...(spec.workers > 1
+        ? { microBatchSteps: microBatchStepsForWorkers(spec.batch, spec.length, spec.workers) }
+        : {}),
+      workers: spec.workers,
+      validateEvery: 0,
+      validationCrops: 0,
+      seed: spec.seed,
+    },
+    {
+      ...(pool ? { gradients: pool } : {}),
+      onStep: (info) => {
+        if (info.step > 1) times.push(info.seconds);
+      },
+    },
   );
+  await pool?.close();
+  console.log(JSON.stringify({ seconds: median(times), kernels: nativeStatus()?.description ?? 'none' }));
+}
+
+if (args[0] === '--child') {
+  await child(JSON.parse(args[1]));
+} else {
+  const arches = option('arch', 'lstm-416,ordered-transformer').split(',');
+  const batch = Number(option('batch', '64'));
+  const length = Number(option('length', '256'));
+  const threads = Number(option('threads', '2'));
+  const steps = Number(option('steps', '7'));
+  const rounds = Number(option('rounds', '3'));
+  const data = option('data', 'data/piano.howl');
+  const candidates = [
+    { label: '1 core', env: { HOWL_THREADS: '1' }, workers: 1 },
+    { label: `${threads} kernel threads`, env: { HOWL_THREADS: String(threads) }, workers: 1 },
+    { label: `${threads} worker threads`, env: { HOWL_THREADS: '1' }, workers: threads },
+  ];
+  const script = fileURLToPath(import.meta.url);
+  const results = new Map();
+  let kernels = '';
+  for (let r = 0; r < rounds; r++) {
+    for (const arch of arches) {
+      for (const c of candidates) {
+        const spec = { arch, batch, length, steps, workers: c.workers, seed: 1 + r, data };
+        const run = spawnSync(process.execPath, [script, '--child', JSON.stringify(spec)], {
+          env: { ...process.env, ...c.env },
+          encoding: 'utf8',
+        });
+        if (run.status !== 0) throw new Error(`${arch}, ${c.label}: ${run.stderr}`);
+        const result = JSON.parse(run.stdout.trim().split('\n').pop());
+        if (c.workers === 1 && c.env.HOWL_THREADS !== '1') kernels = result.kernels;
+        const key = `${arch}\t${c.label}`;
+        results.set(key, [...(results.get(key) ?? []), result.seconds]);
+        console.error(`round ${r + 1}: ${arch}, ${c.label}: ${result.seconds.toFixed(3)} s/step`);
+      }
+    }
+  }
+  console.log(
+    `\nbatch ${batch} × ${length}, wasm backend, ${kernels}; ${availableParallelism()} cores; ` +
+      `median over ${rounds} rounds of ${steps - 1} timed steps; node ${process.version}\n`,
+  );
+  console.log('| network | candidate | s/step | timesteps × batch / s | vs 1 core |');
+  console.log('|---|---|--:|--:|--:|');
+  for (const arch of arches) {
+    const base = median(results.get(`${arch}\t1 core`));
+    for (const c of candidates) {
+      const s = median(results.get(`${arch}\t${c.label}`));
+      const rate = Math.round((batch * length) / s).toLocaleString('en-US');
+      console.log(`| ${arch} | ${c.label} | ${s.toFixed(3)} | ${rate} | ${(base / s).toFixed(2)}× |`);
+    }
+  }
 }

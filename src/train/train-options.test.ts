@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import {
+  autoWorkers,
   createTrainingBudget,
   cropsPerPass,
   microBatchStepsForWorkers,
@@ -13,6 +14,15 @@ describe('training options and budget', () => {
     expect(microBatchStepsForWorkers(64, 768, 2)).toBe(16 * 768); // 4 passes of 16 (the default: 21, 21, 21, 1)
     expect(microBatchStepsForWorkers(64, 768, 3)).toBe(11 * 768); // 6 passes
     expect(microBatchStepsForWorkers(5, 100, 4)).toBe(200);
+  });
+
+  test('the worker count chosen for a run: one per core, at least 8 crops each', () => {
+    expect(autoWorkers(32, 2)).toBe(2);
+    expect(autoWorkers(32, 1)).toBe(1);
+    expect(autoWorkers(15, 2)).toBe(1);
+    expect(autoWorkers(16, 2)).toBe(2);
+    expect(autoWorkers(32, 16)).toBe(4);
+    expect(autoWorkers(64, 3)).toBe(3);
   });
 
   test('defaults, and the bad option named', () => {

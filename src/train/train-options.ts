@@ -210,6 +210,25 @@ export function microBatchStepsForWorkers(batchSize: number, length: number, wor
   return Math.ceil(batchSize / passes) * length;
 }
 
+/** Fewest crops a gradient worker thread gets from each step when the worker count is chosen for it. */
+export const MIN_CROPS_PER_WORKER = 8;
+
+/**
+ * The gradient worker threads to train on when none were asked for: one per core, but no more than
+ * leave each at least `MIN_CROPS_PER_WORKER` crops a step. Splitting the batch between threads, each
+ * with its own model and single-threaded kernels, keeps both cores busy for the whole step, where
+ * threads inside each kernel leave the ops between kernels on one core (docs/bench/train-parallel.md).
+ *
+ * @param batchSize - crops per step
+ * @param cores - cores this process may use
+ * @returns threads (1: train on the calling thread)
+ * @example autoWorkers(32, 2); // 2
+ */
+export function autoWorkers(batchSize: number, cores: number): number {
+  if (!(cores >= 2)) return 1;
+  return Math.max(1, Math.min(Math.floor(cores), Math.floor(batchSize / MIN_CROPS_PER_WORKER)));
+}
+
 /** A limit the run reached, and a sentence saying so. */
 export interface LimitReached {
   readonly reason: 'steps' | 'epochs' | 'time';

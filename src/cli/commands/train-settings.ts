@@ -12,7 +12,9 @@ import {
   type RunFolder,
 } from '../../node/run-folder.js';
 import { formatDuration, parseDuration } from '../../train/metrics.js';
+import { defaultBlasThreads } from '../../node/native-loader.js';
 import {
+  autoWorkers,
   microBatchStepsForWorkers,
   resolveTrainOptions,
   type TrainOptions,
@@ -69,6 +71,9 @@ function parseOverrides(options: TrainCommandOptions): TrainOptions {
   };
   return Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as TrainOptions;
 }
+
+/** The backends whose steps run on the CPU, where gradient worker threads can share a step. */
+const CPU_BACKENDS: ReadonlySet<BackendName> = new Set(['wasm', 'cpu']);
 
 const hasLimit = (o: TrainOptions): boolean =>
   o.steps !== undefined || o.epochs !== undefined || o.timeSeconds !== undefined;
@@ -178,8 +183,12 @@ function planNewRun(
     checkpointEverySeconds: 600,
     ...overrides,
   };
-  const workers = overrides.workers;
-  if (workers !== undefined && workers > 1 && overrides.microBatchSteps === undefined) {
+  const backend = checkBackend(options.backend ?? 'wasm');
+  // On the CPU backends a new run splits each step between the cores unless told otherwise.
+  const workers =
+    overrides.workers ?? (CPU_BACKENDS.has(backend) ? autoWorkers(batchSize, defaultBlasThreads()) : 1);
+  trainOptions = { ...trainOptions, workers };
+  if (workers > 1 && overrides.microBatchSteps === undefined) {
     // Split each batch into a multiple of `workers` equal passes (saved, so a resume splits alike).
     trainOptions = {
       ...trainOptions,
@@ -197,7 +206,7 @@ function planNewRun(
   return {
     run: runFolder(dir),
     datasetFile: datasetArg,
-    backend: checkBackend(options.backend ?? 'wasm'),
+    backend,
     modelConfig,
     trainOptions,
     ...(options.initFrom === undefined ? {} : { initFrom: options.initFrom }),

@@ -93,6 +93,25 @@ describe('howl train', () => {
     expect(await shape('gru-512')).toEqual([64, 768, 600]);
   });
 
+  test('a new run on the CPU splits each step between the cores; a GPU backend, --workers or one core does not', async () => {
+    const saved = process.env['HOWL_THREADS'];
+    const plan = async (cores: string, extra: Record<string, string> = {}) => {
+      process.env['HOWL_THREADS'] = cores;
+      const { trainOptions } = await planTrain(data, { steps: '1', out: join(dir, 'unused'), ...extra });
+      return [trainOptions.workers, trainOptions.microBatchSteps];
+    };
+    try {
+      expect(await plan('2')).toEqual([2, 16 * 256]); // 2 passes of 16 crops
+      expect(await plan('4', { batch: '16' })).toEqual([2, 8 * 256]);
+      expect(await plan('1')).toEqual([1, undefined]);
+      expect(await plan('2', { workers: '1' })).toEqual([1, undefined]);
+      expect(await plan('2', { backend: 'webgpu' })).toEqual([1, undefined]);
+    } finally {
+      if (saved === undefined) delete process.env['HOWL_THREADS'];
+      else process.env['HOWL_THREADS'] = saved;
+    }
+  });
+
   test('trains for a few steps: checkpoints, metrics.jsonl and loss.svg', () => {
     const out = join(dir, 'run1');
     const { code, stdout, stderr } = howl(
