@@ -140,7 +140,7 @@ function startLine(
     `${resume ? 'resuming' : 'training'} ${architectureName(modelConfig)} on ` +
     `${dataset.totals.trainFiles} training files, ${dataset.totals.validationFiles} validation files; ` +
     `batch ${resolved.batchSize} × ${resolved.length} notes` +
-    (threads ? ` on ${threads.workers} worker threads` : '') +
+    (threads ? ` on ${threads.workers} worker threads, one kernel thread each` : '') +
     (nativeStatus() !== undefined ? `; ${nativeStatus()!.description}` : '') +
     `; run folder ${run.dir}` +
     (resume ? `; from step ${resume.state.step}` : '')
