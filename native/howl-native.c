@@ -14,6 +14,7 @@
  *   crossEntropy   the heads' softmax cross-entropy, SELU and column sums (bias gradients), with
  *   selu, …        exp computed without libm so the loops vectorise;
  *   layerNorm      the transformer's layer norm and its gradient.
+ *   attentionSoftmax  the transformer's causal ALiBi attention probabilities and their gradient.
  *
  * The arithmetic below the products is in kernel-steps.h, which the WebAssembly build
  * (howl-wasm.c) shares.
@@ -669,6 +670,69 @@ static napi_value js_layer_norm_backward(napi_env env, napi_callback_info info) 
   return NULL;
 }
 
+/* ---- the transformer's attention softmax ------------------------------------------------ */
+
+#define MAX_ATTENTION_KEYS 65536
+#define MAX_ATTENTION_HEADS 256
+
+typedef struct {
+  int64_t T, H, window;
+  float scale;
+  const float *slopes, *S, *P, *dP;
+  float *out;
+} AttentionJob;
+
+static void attention_forward_slice(const void *arg, int64_t r0, int64_t r1) {
+  const AttentionJob *j = arg;
+  float scratch[j->T]; /* T ≤ MAX_ATTENTION_KEYS: at most 256 KB of stack */
+  attention_softmax_rows(r0, r1, j->T, j->H, j->slopes, j->window, j->scale, j->S, j->out, scratch);
+}
+
+static void attention_backward_slice(const void *arg, int64_t r0, int64_t r1) {
+  const AttentionJob *j = arg;
+  attention_softmax_backward_rows(r0, r1, j->T, j->window, j->scale, j->P, j->dP, j->out);
+}
+
+/* Checks the shape arguments shared by both directions: R rows of T keys, R a multiple of H·T. */
+static void attention_shape(Args *a, int64_t R, int64_t T, int64_t H, int64_t window) {
+  if (a->failed) return;
+  if (T < 1 || T > MAX_ATTENTION_KEYS) fail(a, "howl-native: T must be in [1, 65536]");
+  else if (H < 1 || H > MAX_ATTENTION_HEADS) fail(a, "howl-native: H must be in [1, 256]");
+  else if (window < 1) fail(a, "howl-native: window must be at least 1");
+  else if (R % (H * T) != 0) fail(a, "howl-native: R must be a multiple of H·T");
+}
+
+/* attentionSoftmax(R, T, H, slopes, window, scale, S, P) */
+static napi_value js_attention_softmax(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 8)) return NULL;
+  int64_t R = int_arg(&a, 0, "R"), T = int_arg(&a, 1, "T"), H = int_arg(&a, 2, "H");
+  float *slopes = array_arg(&a, 3, "slopes", H);
+  int64_t window = int_arg(&a, 4, "window");
+  float scale = (float)number_arg(&a, 5, "scale");
+  attention_shape(&a, R, T, H, window);
+  float *S = array_arg(&a, 6, "S", R * T), *P = array_arg(&a, 7, "P", R * T);
+  if (a.failed) return NULL;
+  AttentionJob job = {.T = T, .H = H, .window = window, .scale = scale, .slopes = slopes, .S = S, .out = P};
+  over_batch(attention_forward_slice, &job, R);
+  return NULL;
+}
+
+/* attentionSoftmaxBackward(R, T, window, scale, P, dP, dS) */
+static napi_value js_attention_softmax_backward(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 7)) return NULL;
+  int64_t R = int_arg(&a, 0, "R"), T = int_arg(&a, 1, "T");
+  int64_t window = int_arg(&a, 2, "window");
+  float scale = (float)number_arg(&a, 3, "scale");
+  attention_shape(&a, R, T, 1, window);
+  float *P = array_arg(&a, 4, "P", R * T), *dP = array_arg(&a, 5, "dP", R * T), *dS = array_arg(&a, 6, "dS", R * T);
+  if (a.failed) return NULL;
+  AttentionJob job = {.T = T, .window = window, .scale = scale, .P = P, .dP = dP, .out = dS};
+  over_batch(attention_backward_slice, &job, R);
+  return NULL;
+}
+
 /* ---- threads and module ------------------------------------------------------------------- */
 
 static napi_value js_set_threads(napi_env env, napi_callback_info info) {
@@ -723,6 +787,8 @@ static napi_value init(napi_env env, napi_value exports) {
   set_function(env, exports, "affine", js_affine);
   set_function(env, exports, "layerNorm", js_layer_norm);
   set_function(env, exports, "layerNormBackward", js_layer_norm_backward);
+  set_function(env, exports, "attentionSoftmax", js_attention_softmax);
+  set_function(env, exports, "attentionSoftmaxBackward", js_attention_softmax_backward);
   set_function(env, exports, "setThreads", js_set_threads);
   set_function(env, exports, "threads", js_threads);
   return exports;

@@ -347,4 +347,44 @@ VECTOR_CLONES static void layer_norm_param_grads(int64_t N, int64_t d, int64_t c
   }
 }
 
+/*
+ * Causal attention with ALiBi positions, one row of probabilities at a time: rows [r0, r1) of the
+ * raw scores S [R, T] (R = B·H·T; row r is query i = r mod T of head h = (r / T) mod H). Over the
+ * keys j a query may see, j in [max(0, i − window + 1), i], z_j = scale·s_j − slope_h·(i − j) and
+ * p = softmax(z); every other key gets 0. z lives in `scratch` (T floats).
+ */
+VECTOR_CLONES static void attention_softmax_rows(int64_t r0, int64_t r1, int64_t T, int64_t H,
+                                                 const float *restrict slopes, int64_t window, float scale,
+                                                 const float *restrict S, float *restrict P,
+                                                 float *restrict scratch) {
+  for (int64_t r = r0; r < r1; r++) {
+    const int64_t i = r % T, h = (r / T) % H;
+    const int64_t lo = i - window + 1 > 0 ? i - window + 1 : 0, K = i - lo + 1;
+    const float *s = S + r * T + lo;
+    float *p = P + r * T;
+    const float slope = slopes[h];
+    for (int64_t k = 0; k < K; k++) scratch[k] = scale * s[k] - slope * (float)(K - 1 - k);
+    float max;
+    softmax_row(scratch, p + lo, K, &max);
+    for (int64_t j = 0; j < lo; j++) p[j] = 0.0f;
+    for (int64_t j = i + 1; j < T; j++) p[j] = 0.0f;
+  }
+}
+
+/* Its gradient for the same rows: dS_j = scale·p_j·(dP_j − Σ_k dP_k·p_k) over the visible keys, 0 elsewhere. */
+VECTOR_CLONES static void attention_softmax_backward_rows(int64_t r0, int64_t r1, int64_t T, int64_t window,
+                                                          float scale, const float *restrict P,
+                                                          const float *restrict dP, float *restrict dS) {
+  for (int64_t r = r0; r < r1; r++) {
+    const int64_t i = r % T;
+    const int64_t lo = i - window + 1 > 0 ? i - window + 1 : 0, K = i - lo + 1;
+    const float *p = P + r * T + lo, *dp = dP + r * T + lo;
+    float *ds = dS + r * T;
+    const float dot = row_dot(p, dp, K);
+    for (int64_t k = 0; k < K; k++) ds[lo + k] = scale * p[k] * (dp[k] - dot);
+    for (int64_t j = 0; j < lo; j++) ds[j] = 0.0f;
+    for (int64_t j = i + 1; j < T; j++) ds[j] = 0.0f;
+  }
+}
+
 #endif

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { orderedInputFeatures } from '../encoding/ordered-input.js';
 import { createRng } from '../random/rng.js';
-import { layerNorm as fusedOrPlainLayerNorm } from './kernels/transformer-ops.js';
+import { attentionProbabilities, layerNorm as fusedOrPlainLayerNorm } from './kernels/transformer-ops.js';
 import { alibiSlopes, NORM_EPSILON } from './alibi.js';
 import type { TransformerConfig } from './config.js';
 import { createDense, type Dense, type NamedVariable } from './kernels/layers.js';
@@ -116,18 +116,16 @@ function createTransformerTrunk(
       tf.tidy(() => {
         const [B, T, I] = inputs.shape;
         const N = B * T;
-        const bias = tf.tensor3d(attentionBias(H, T, config.window), [H, T, T]);
+        let biasTensor: tf.Tensor3D | undefined;
+        const bias = () => (biasTensor ??= tf.tensor3d(attentionBias(H, T, config.window), [H, T, T]));
         // [N, d] → [B·H, T, dh]
         const split = (t: tf.Tensor2D) =>
           tf.reshape(tf.transpose(tf.reshape(t, [B, T, H, dh]), [0, 2, 1, 3]), [B * H, T, dh]) as tf.Tensor3D;
         let x = embed.apply(tf.reshape(inputs, [N, I]) as tf.Tensor2D);
         blocks.forEach((block, l) => {
           const [q, k, v] = tf.split(block.qkv.apply(layerNorm(x, block.norm1)), 3, 1) as tf.Tensor2D[];
-          const scores = tf.add(
-            tf.reshape(tf.mul(tf.matMul(split(q!), split(k!), false, true), 1 / Math.sqrt(dh)), [B, H, T, T]),
-            bias,
-          );
-          const attention = tf.reshape(tf.softmax(scores), [B * H, T, T]) as tf.Tensor3D;
+          const scores = tf.matMul(split(q!), split(k!), false, true) as tf.Tensor3D;
+          const attention = attentionProbabilities(scores, H, config.window, 1 / Math.sqrt(dh), bias);
           const heads = tf.reshape(
             tf.transpose(tf.reshape(tf.matMul(attention, split(v!)), [B, H, T, dh]), [0, 2, 1, 3]),
             [N, d],

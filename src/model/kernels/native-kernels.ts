@@ -188,6 +188,32 @@ export interface NativeKernels {
     dgamma: Float32Array,
     dbeta: Float32Array,
   ): void;
+  /**
+   * Causal attention probabilities with ALiBi positions (the native kernels only: the WebAssembly
+   * kernels would copy these large arrays in and out, slower than TensorFlow.js's own ops). Row r of
+   * `S [R, T]` (R = B·H·T) is query i = r mod T of head h = (r / T) mod H: over the keys j in
+   * [max(0, i − window + 1), i], `P = softmax(scale·S − slopes[h]·(i − j))`; every other key gets 0.
+   */
+  attentionSoftmax?(
+    R: number,
+    T: number,
+    H: number,
+    slopes: Float32Array,
+    window: number,
+    scale: number,
+    S: Float32Array,
+    P: Float32Array,
+  ): void;
+  /** Its gradient: `dS = scale·P·(dP − Σ_k dP_k·P_k)` on the visible keys, 0 elsewhere. */
+  attentionSoftmaxBackward?(
+    R: number,
+    T: number,
+    window: number,
+    scale: number,
+    P: Float32Array,
+    dP: Float32Array,
+    dS: Float32Array,
+  ): void;
   /** Sets the BLAS thread count (process-wide). */
   setThreads(threads: number): void;
   /** The BLAS thread count. */

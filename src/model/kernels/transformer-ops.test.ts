@@ -5,7 +5,8 @@ import { setupNodeBackend } from '../../node/tf-backend.js';
 import { startWasmTrainingKernels } from '../../node/wasm-kernel-threads.js';
 import { maxAbsDiff } from '../../test-support/tensor-diff.js';
 import { nativeKernels, useNativeKernels, type NativeKernels } from './native-kernels.js';
-import { layerNorm } from './transformer-ops.js';
+import { alibiSlopes } from '../alibi.js';
+import { attentionProbabilities, layerNorm } from './transformer-ops.js';
 
 // The transformer's fused layer norm on each set of training kernels (the native addon where
 // OpenBLAS is present, both WebAssembly builds) against the plain TensorFlow.js ops they replace:
@@ -73,5 +74,94 @@ describe.each(implementations)('$name', ({ kernels }) => {
       /y holds 7 floats, needs 8/,
     );
     expect(() => kernels.layerNorm(2, 0, a, a, a, 1e-5, a, a)).toThrow(/d must be in \[1, 65536\]/);
+  });
+});
+
+/** The plain path's `[H, T, T]` penalties, as the transformer builds them. */
+function penalties(H: number, T: number, window: number): tf.Tensor3D {
+  const slopes = alibiSlopes(H);
+  const bias = new Float32Array(H * T * T);
+  for (let h = 0; h < H; h++)
+    for (let i = 0; i < T; i++)
+      for (let j = 0; j < T; j++)
+        bias[(h * T + i) * T + j] = i - j >= 0 && i - j < window ? -slopes[h]! * (i - j) : -1e9;
+  return tf.tensor3d(bias, [H, T, T]);
+}
+
+describe.skipIf(nativeStatus()?.active !== true)("the native kernels' fused attention softmax", () => {
+  const shapes = [
+    { B: 2, H: 3, T: 7, window: 4 },
+    { B: 1, H: 4, T: 33, window: 64 },
+  ];
+
+  test.each(shapes)(
+    'B $B, H $H, T $T, window $window: probabilities and gradient equal the plain ops to 2e-5, 0 outside the window',
+    ({ B, H, T, window }) => {
+      let calls = 0;
+      const counted = Object.create(registered) as NativeKernels;
+      counted.attentionSoftmax = (...args) => {
+        calls++;
+        registered!.attentionSoftmax!(...args);
+      };
+      useNativeKernels(counted);
+      const scores = normal([B * H, T, T], 5, 3);
+      const bias = penalties(H, T, window);
+      let biasAsked = false;
+      const f = (s: tf.Tensor) =>
+        attentionProbabilities(s as tf.Tensor3D, H, window, 0.35, () => {
+          biasAsked = true;
+          return bias;
+        });
+      const fused = lossAndGradients(f, [scores]);
+      expect(calls).toBeGreaterThan(0);
+      expect(biasAsked).toBe(false);
+      useNativeKernels(null);
+      const plain = lossAndGradients(f, [scores]);
+      expect(biasAsked).toBe(true);
+      expect(maxAbsDiff(fused.value, plain.value)).toBeLessThan(2e-5);
+      expect(maxAbsDiff(fused.grads[0]!, plain.grads[0]!)).toBeLessThan(2e-5);
+      const p = fused.value.dataSync();
+      const dS = fused.grads[0]!.dataSync();
+      for (let r = 0; r < B * H * T; r++) {
+        const i = r % T;
+        let sum = 0;
+        for (let j = 0; j < T; j++) {
+          const visible = j <= i && i - j < window;
+          if (!visible) expect(p[r * T + j], `row ${r} key ${j}`).toBe(0);
+          if (!visible) expect(dS[r * T + j], `row ${r} key ${j}`).toBe(0);
+          sum += p[r * T + j]!;
+        }
+        expect(sum).toBeCloseTo(1, 5);
+      }
+    },
+  );
+
+  test('one thread and three give the same bits', () => {
+    useNativeKernels(registered);
+    const scores = normal([6, 20, 20], 7, 2);
+    const f = (s: tf.Tensor) =>
+      attentionProbabilities(s as tf.Tensor3D, 3, 8, 0.5, () => penalties(3, 20, 8));
+    registered!.setThreads(1);
+    const one = lossAndGradients(f, [scores]);
+    registered!.setThreads(3);
+    const three = lossAndGradients(f, [scores]);
+    expect(maxAbsDiff(one.value, three.value)).toBe(0);
+    expect(maxAbsDiff(one.grads[0]!, three.grads[0]!)).toBe(0);
+  });
+
+  test('the kernels refuse what they cannot do, naming it', () => {
+    const k = registered!;
+    const a = new Float32Array(2 * 3 * 4 * 4);
+    const slopes = new Float32Array(3);
+    expect(() => k.attentionSoftmax!(2 * 3 * 4 - 1, 4, 3, slopes, 4, 1, a, a)).toThrow(
+      /R must be a multiple of H·T/,
+    );
+    expect(() => k.attentionSoftmax!(24, 4, 3, slopes, 0, 1, a, a)).toThrow(/window must be at least 1/);
+    expect(() => k.attentionSoftmax!(24, 4, 3, slopes, 4, 1, a, new Float32Array(95))).toThrow(
+      /P holds 95 floats, needs 96/,
+    );
+    expect(() => k.attentionSoftmaxBackward!(24, 4, 4, 1, a, a, new Float32Array(3))).toThrow(
+      /dS holds 3 floats/,
+    );
   });
 });
