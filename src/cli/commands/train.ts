@@ -6,7 +6,7 @@ const HELP_AFTER = `
 What a step costs. With Howl's native kernels (Linux x64 with OpenBLAS: apt-get install
 libopenblas0-pthread; the first line says which kernels run), on 2 cores: at 32 × 256 notes, the
 default of Howl's networks, about 0.5 s for ordered-lstm; at 64 × 256 about 0.6 s for lstm-192,
-1.1 s for lstm-416, 1.3 s for gru-512 and 1.0 s for ordered-transformer (docs/bench/train-native.md).
+1.1 s for lstm-416, 1.3 s for gru-512 and 0.9 s for ordered-transformer (docs/bench/train-native.md).
 Elsewhere (or HOWL_NATIVE=0) Howl's WebAssembly kernels run the same ops, about 0.85 s at 32 × 256
 for ordered-lstm; with HOWL_WASM_KERNELS=0 as well, TensorFlow.js's own wasm kernels, about 3 s.
 A new run on the CPU splits each step between one worker thread per core (at least 8 crops each;
