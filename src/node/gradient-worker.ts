@@ -2,7 +2,7 @@
  * The worker thread of data-parallel training (`gradient-workers.ts`): it holds its own copy of the
  * model on its own TensorFlow.js backend; for each request it loads the step's weights from a
  * shared buffer and computes the weighted gradients of its micro-batches (`computePassGradient`,
- * the trainer's own code), posting them back as transferable arrays.
+ * the trainer's own code), writing each into its pass's slot of a second shared buffer.
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
@@ -39,13 +39,14 @@ export type ToGradientWorker = {
   id: number;
   /** The model's weights, float32, in `model.weights` order, written by the calling thread. */
   weights: SharedArrayBuffer;
+  /** One slot per pass of the step, each the model's size in floats: pass i writes slot i. */
+  gradients: SharedArrayBuffer;
   passes: PackedPass[];
 };
 
-/** One pass's result: every weight's gradient back to back in one array. */
+/** One pass's result (its gradient is in its slot). */
 export interface PackedResult {
   readonly index: number;
-  readonly gradients: Float32Array;
   readonly weight: number;
   readonly values: number[];
   readonly names: string[];
@@ -102,31 +103,21 @@ async function runWorker(data: GradientWorkerData): Promise<void> {
     if (++requests === data.crashOnRequest) process.exit(1);
     try {
       loadShared(model, new Float32Array(message.weights));
-      const results: PackedResult[] = message.passes.map((pass) => {
-        const result = computePassGradient(model, {
-          crops: unpackCrops(pass),
-          seed: pass.seed,
-          batchTokens: pass.batchTokens,
-        });
-        const total = result.gradients.reduce((n, g) => n + g.length, 0);
-        const gradients = new Float32Array(total);
-        let at = 0;
-        for (const g of result.gradients) {
-          gradients.set(g, at);
-          at += g.length;
-        }
+      const size = model.variables.reduce((n, v) => n + v.size, 0);
+      const results = message.passes.map((pass): PackedResult => {
+        const result = computePassGradient(
+          model,
+          { crops: unpackCrops(pass), seed: pass.seed, batchTokens: pass.batchTokens },
+          new Float32Array(message.gradients, pass.index * size * 4, size),
+        );
         return {
           index: pass.index,
-          gradients,
           weight: result.weight,
           values: [...result.values],
           names: [...result.names],
         };
       });
-      port.postMessage(
-        { type: 'result', id: message.id, results } satisfies FromGradientWorker,
-        results.map((r) => r.gradients.buffer as ArrayBuffer),
-      );
+      port.postMessage({ type: 'result', id: message.id, results } satisfies FromGradientWorker);
     } catch (error) {
       port.postMessage({
         type: 'error',

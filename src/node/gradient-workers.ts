@@ -17,8 +17,9 @@ import type {
  * Data-parallel training on worker threads: a `GradientWorkerPool` for `train` whose threads each hold
  * a copy of the model on their own TensorFlow.js backend. Each step the calling thread writes the
  * current weights into one `SharedArrayBuffer`, deals the step's micro-batches out round-robin, and
- * gets back each micro-batch's weighted gradient; the trainer adds them in order, clips, and applies
- * Adam as on one thread.
+ * each thread writes each of its micro-batches' weighted gradient into that micro-batch's slot of a
+ * second one (nothing is copied through messages or allocated per step); the trainer adds them in
+ * order, clips, and applies Adam as on one thread.
  */
 
 /** A gradient worker failed (crashed, ran out of memory, or could not start). */
@@ -136,12 +137,13 @@ function askThread(
   thread: Thread,
   id: number,
   weights: SharedArrayBuffer,
+  gradients: SharedArrayBuffer,
   share: PackedPass[],
 ): Promise<PackedResult[]> {
   if (share.length === 0) return Promise.resolve([] as PackedResult[]);
   return new Promise<PackedResult[]>((resolve, reject) => {
     thread.pending = { resolve, reject };
-    const message: ToGradientWorker = { type: 'compute', id, weights, passes: share };
+    const message: ToGradientWorker = { type: 'compute', id, weights, gradients, passes: share };
     thread.worker.postMessage(
       message,
       share.flatMap((p) => [p.rows.buffer as ArrayBuffer, p.lengths.buffer as ArrayBuffer]),
@@ -149,17 +151,19 @@ function askThread(
   });
 }
 
-/** The threads' results in pass order, each gradient cut back into one view per weight. */
+/** The threads' results in pass order, each pass's slot cut into one view per weight. */
 function unpackResults(
   results: readonly PackedResult[],
+  slots: SharedArrayBuffer,
   sizes: readonly number[],
   passCount: number,
 ): PassGradient[] {
+  const total = sizes.reduce((a, b) => a + b, 0);
   const byIndex = new Array<PassGradient>(passCount);
   for (const result of results) {
-    let offset = 0;
+    let offset = result.index * total;
     const gradients = sizes.map((size) => {
-      const view = result.gradients.subarray(offset, offset + size);
+      const view = new Float32Array(slots, offset * 4, size);
       offset += size;
       return view;
     });
@@ -202,6 +206,7 @@ export async function createGradientWorkers(options: GradientWorkersOptions): Pr
   const entry = workerEntry();
   let sizes: number[] = [];
   let shared: Float32Array | undefined;
+  let slots = new SharedArrayBuffer(0);
   let failure: GradientWorkerError | undefined;
   let closing = false;
   const threads: Thread[] = [];
@@ -245,13 +250,16 @@ export async function createGradientWorkers(options: GradientWorkersOptions): Pr
         at += w.length;
       }
       const buffer = shared.buffer as SharedArrayBuffer;
+      const slotBytes = shared.length * 4 * passes.length;
+      // Grown when a step has more passes than any before (the last step of an epoch may have fewer).
+      if (slots.byteLength < slotBytes) slots = new SharedArrayBuffer(slotBytes);
       const id = nextId++;
       const shares = threads.map((): PackedPass[] => []);
       passes.forEach((pass, i) => shares[i % threads.length]!.push(packPass(pass, i)));
       const replies = await Promise.all(
-        threads.map((thread, t) => askThread(thread, id, buffer, shares[t]!)),
+        threads.map((thread, t) => askThread(thread, id, buffer, slots, shares[t]!)),
       );
-      return unpackResults(replies.flat(), sizes, passes.length);
+      return unpackResults(replies.flat(), slots, sizes, passes.length);
     },
     async close(): Promise<void> {
       closing = true;

@@ -36,8 +36,10 @@ export interface Adam {
    * Applies one update with learning rate `lr`.
    *
    * @param grads - one gradient per weight, in the weights' order
+   * @param lr - the learning rate
+   * @param scale - what every gradient is multiplied by first (global-norm clipping; default 1)
    */
-  apply(grads: readonly tf.Tensor[], lr: number): void;
+  apply(grads: readonly tf.Tensor[], lr: number, scale?: number): void;
   /** The moment variables (every m, then every v), e.g. to `readBack` from a GPU before `getState`. */
   readonly moments: readonly tf.Variable[];
   /** A copy of the state. */
@@ -75,7 +77,7 @@ export function createAdam(weights: readonly NamedVariable[], options: AdamOptio
       return step;
     },
     moments: [...m, ...v],
-    apply(grads, lr) {
+    apply(grads, lr, scale = 1) {
       if (grads.length !== weights.length) {
         throw new Error(`adam: ${grads.length} gradients for ${weights.length} weights`);
       }
@@ -83,7 +85,7 @@ export function createAdam(weights: readonly NamedVariable[], options: AdamOptio
       const lrT = (lr * Math.sqrt(1 - beta2 ** step)) / (1 - beta1 ** step);
       tf.tidy(() => {
         weights.forEach((w, i) => {
-          const g = grads[i] as tf.Tensor;
+          const g = scale === 1 ? (grads[i] as tf.Tensor) : tf.mul(grads[i] as tf.Tensor, scale);
           const mi = m[i] as tf.Variable;
           const vi = v[i] as tf.Variable;
           const mNew = tf.add(tf.mul(mi, beta1), tf.mul(g, 1 - beta1));

@@ -7,6 +7,7 @@ import { makeTinyDataset, TINY_MODEL } from '../test-support/fixtures.js';
 import { computePassGradient, OutOfMemoryError, type GradientWorkerPool } from './pass-gradient.js';
 import type { TrainOptions } from './train-options.js';
 import { train } from './trainer.js';
+import { addInOrder } from './gradient-computer.js';
 
 // The trainer's worker path (`createWorkerGradients`) without threads: a second model on this
 // thread stands in for the workers' `GradientWorkerPool` (the threads themselves are tested in
@@ -51,22 +52,31 @@ describe('train with a gradient computer', () => {
       const model = createModel(config, { seed: 3 });
       const computer = inThreadComputer(workers);
       const losses: number[] = [];
+      const norms: number[] = [];
       const result = await train(
         model,
         dataset,
         { ...options, workers },
-        { gradients: computer, onStep: (info) => void losses.push(info.loss, info.gradNorm) },
+        {
+          gradients: computer,
+          onStep: (info) => {
+            losses.push(info.loss);
+            norms.push(info.gradNorm);
+          },
+        },
       );
       const weights = values(model);
       model.dispose();
       computer.dispose();
-      return { weights, losses, result, calls: computer.calls };
+      return { weights, losses, norms, result, calls: computer.calls };
     };
     const one = await run(1);
     const two = await run(2);
     expect(one.calls).toEqual([]); // workers 1: the in-process path, the computer unused
     expect(two.calls).toEqual([2, 2, 2, 2]);
     expect(two.losses).toEqual(one.losses);
+    // The worker path sums the squares for the norm in float64, the in-process path in float32 ops.
+    two.norms.forEach((norm, i) => expect(norm).toBeCloseTo(one.norms[i]!, 5));
     two.weights.forEach((w, i) => {
       const other = one.weights[i]!;
       for (let j = 0; j < w.length; j++) expect(Math.abs(w[j]! - other[j]!)).toBeLessThanOrEqual(1e-6);
@@ -122,5 +132,26 @@ describe('train with a gradient computer', () => {
     );
     await expect(train(model, makeTinyDataset(), { steps: 1, workers: 0 })).rejects.toThrow(/workers 0/);
     model.dispose();
+  });
+});
+
+describe('addInOrder', () => {
+  test('adds the parts in order into float32 and returns the sum of the squares', () => {
+    const a = Float32Array.of(0.1, -2, 3e-8);
+    const b = Float32Array.of(0.2, 1, 1);
+    const c = Float32Array.of(0.3, 0.5, -1);
+    const into = new Float32Array(3);
+    const squares = addInOrder(into, [a, b, c]);
+    const f = Math.fround;
+    const expected = [0, 1, 2].map((j) => f(f(a[j]! + b[j]!) + c[j]!));
+    expect(Array.from(into)).toEqual(expected);
+    expect(squares).toBeCloseTo(
+      expected.reduce((s, x) => s + x * x, 0),
+      12,
+    );
+    expect(addInOrder(into, [a])).toBeCloseTo(0.01 + 4 + 9e-16, 6);
+    expect(Array.from(into)).toEqual(Array.from(a));
+    expect(addInOrder(into, [a, b])).toBeCloseTo(f(0.1 + 0.2) ** 2 + 1 + 1, 6);
+    expect(() => addInOrder(into, [])).toThrow(/no parts/);
   });
 });

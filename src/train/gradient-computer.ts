@@ -23,6 +23,8 @@ export interface StepGradient {
   readonly names: readonly string[];
   /** Real steps (notes − 1 per crop) in the batch. */
   readonly tokens: number;
+  /** The gradient's global norm, when the computer had it at hand (else the trainer computes it). */
+  readonly norm?: number;
 }
 
 /** Computes a step's gradient from its crops. */
@@ -64,6 +66,35 @@ export function splitIntoPasses<T>(crops: readonly T[], cropsPerPass: number): T
 function addWeighted(sums: number[], values: readonly number[], weight: number): void {
   if (sums.length === 0) sums.push(...values.map(() => 0));
   values.forEach((x, i) => (sums[i] = (sums[i] ?? 0) + x * weight));
+}
+
+/**
+ * Writes `parts[0] + parts[1] + …`, added in that order, into `into`.
+ *
+ * @param into - the sum (as long as each part)
+ * @param parts - at least one
+ * @returns the sum of the squares of the sum's elements
+ */
+export function addInOrder(into: Float32Array, parts: readonly Float32Array[]): number {
+  const n = into.length;
+  if (parts.length === 0) throw new RangeError('addInOrder: no parts');
+  into.set(parts[0]!);
+  for (let p = 1; p < parts.length - 1; p++) {
+    const part = parts[p]!;
+    for (let j = 0; j < n; j++) into[j] = into[j]! + part[j]!;
+  }
+  let squares = 0;
+  if (parts.length === 1) {
+    for (let j = 0; j < n; j++) squares += into[j]! * into[j]!;
+  } else {
+    const last = parts[parts.length - 1]!;
+    for (let j = 0; j < n; j++) {
+      const x = Math.fround(into[j]! + last[j]!);
+      into[j] = x;
+      squares += x * x;
+    }
+  }
+  return squares;
 }
 
 /**
@@ -130,6 +161,7 @@ export function createWorkerGradients(
   pool: GradientWorkerPool,
   cropsPerPass: number,
 ): GradientComputer {
+  let sums: Float32Array[] | undefined;
   return {
     async computeStep(crops, dropoutSeed) {
       const tokens = model.scoredSteps?.(crops) ?? realSteps(crops);
@@ -140,19 +172,23 @@ export function createWorkerGradients(
       }));
       const weights = model.variables.map((v) => v.dataSync() as Float32Array);
       const results = await pool.computeGradients(weights, passes);
-      const sums = weights.map((w) => new Float32Array(w.length));
+      // Summed into arrays kept from step to step (no allocation, no page faults), the squares too.
+      sums ??= weights.map((w) => new Float32Array(w.length));
+      let squares = 0;
+      sums.forEach((into, i) => {
+        squares += addInOrder(
+          into,
+          results.map((result) => result.gradients[i]!),
+        );
+      });
       const losses: number[] = [];
       let names: string[] = [];
       for (const result of results) {
-        result.gradients.forEach((gradient, i) => {
-          const into = sums[i]!;
-          for (let j = 0; j < into.length; j++) into[j] = into[j]! + gradient[j]!;
-        });
         addWeighted(losses, result.values, result.weight);
         names = [...result.names];
       }
-      const gradients = model.variables.map((v, i) => tf.tensor(sums[i]!, v.shape));
-      return { gradients, losses, names, tokens };
+      const gradients = model.variables.map((v, i) => tf.tensor(sums![i]!, v.shape));
+      return { gradients, losses, names, tokens, norm: Math.sqrt(squares) };
     },
   };
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { V1Row } from '../encoding/v1.js';
 import { HowlError } from '../errors.js';
+import type { WasmBackend } from '../model/kernels/wasm-native-kernels.js';
 import type { Model, ModelBatch } from '../model/model.js';
 import { cropsPerPass, type ResolvedTrainOptions } from './train-options.js';
 
@@ -39,7 +40,10 @@ export interface PassGradient {
 export interface GradientWorkerPool {
   /** Threads it uses. */
   readonly workers: number;
-  /** One result per pass, in the order of `passes`. */
+  /**
+   * One result per pass, in the order of `passes`; its gradients may be views of the pool's own
+   * memory, valid until the next call.
+   */
   computeGradients(
     weights: readonly Float32Array[],
     passes: readonly GradientPass[],
@@ -92,14 +96,28 @@ export function passGradientTensors(
 }
 
 /**
+ * A float32 tensor's values as an array to copy from: a view of the wasm heap on the wasm backend
+ * (valid until the backend next allocates), else `dataSync`.
+ */
+function valuesOf(t: tf.Tensor): Float32Array {
+  if (tf.getBackend() === 'wasm') {
+    return (tf.backend() as unknown as WasmBackend).typedArrayFromHeap(t) as Float32Array;
+  }
+  return t.dataSync() as Float32Array;
+}
+
+/**
  * The weighted gradient of one micro-batch's loss, exactly as the trainer's in-process path computes
  * it: for gradient worker threads.
  *
  * @param model - the model, holding the step's weights
  * @param pass - the crops, dropout seed and the batch's real steps
- * @returns per-weight gradients (copied out of the backend), the weight and the loss values
+ * @param into - where to write every weight's gradient, back to back in `model.weights` order
+ *   (e.g. a worker's slot in shared memory); new arrays when left out
+ * @returns per-weight gradients (copied out of the backend; views of `into` when given), the weight
+ *   and the loss values
  */
-export function computePassGradient(model: Model, pass: GradientPass): PassGradient {
+export function computePassGradient(model: Model, pass: GradientPass, into?: Float32Array): PassGradient {
   const batch = model.makeBatch(pass.crops);
   try {
     const weight = batch.tokens / Math.max(1, pass.batchTokens);
@@ -113,12 +131,18 @@ export function computePassGradient(model: Model, pass: GradientPass): PassGradi
     });
     try {
       const [losses, ...grads] = tensors;
-      return {
-        gradients: grads.map((g) => (g.dataSync() as Float32Array).slice()),
-        weight,
-        values: Array.from(losses!.dataSync()),
-        names,
-      };
+      const total = grads.reduce((n, g) => n + g.size, 0);
+      const out = into ?? new Float32Array(total);
+      if (out.length !== total) {
+        throw new RangeError(`computePassGradient: ${out.length} floats to write ${total} gradients into`);
+      }
+      let at = 0;
+      const gradients = grads.map((g) => {
+        out.set(valuesOf(g), at);
+        at += g.size;
+        return out.subarray(at - g.size, at);
+      });
+      return { gradients, weight, values: Array.from(losses!.dataSync()), names };
     } finally {
       tf.dispose(tensors);
     }

@@ -278,6 +278,20 @@ async function trainStep(run: Run): Promise<StepInfo> {
   };
 }
 
+/** The global norm of `gradients`, √(Σ g²) over every element of every tensor. */
+async function globalNorm(gradients: readonly tf.Tensor[]): Promise<number> {
+  // A fold of adds, not tf.addN: webgpu's AddN binds every input at once (WebGPU's default: 8 buffers).
+  const normTensor = tf.tidy(() =>
+    tf.sqrt(gradients.map((g) => tf.sum(tf.square(g))).reduce((sum, x) => tf.add(sum, x))),
+  );
+  try {
+    // Read asynchronously: a GPU backend cannot (Node) or should not (browser) read synchronously.
+    return (await normTensor.data())[0] ?? NaN;
+  } finally {
+    normTensor.dispose();
+  }
+}
+
 /**
  * The step's gradient, clipped to a global norm of `clipNorm`, applied by Adam at `lr`: unless the
  * loss or the norm is not finite, when the weights stay as they are.
@@ -294,16 +308,10 @@ async function updateWeights(
     gradient = await run.gradients.computeStep(crops, dropoutSeed);
     const { gradients, losses, names, tokens } = gradient;
     const loss = losses[0] ?? NaN;
-    // Read asynchronously: a GPU backend cannot (Node) or should not (browser) read synchronously.
-    // A fold of adds, not tf.addN: webgpu's AddN binds every input at once (WebGPU's default: 8 buffers).
-    const normTensor = tf.tidy(() =>
-      tf.sqrt(gradients.map((g) => tf.sum(tf.square(g))).reduce((sum, x) => tf.add(sum, x))),
-    );
-    const gradNorm = (await normTensor.data())[0] ?? NaN;
-    normTensor.dispose();
+    const gradNorm = gradient.norm ?? (await globalNorm(gradients));
     if (Number.isFinite(loss) && Number.isFinite(gradNorm)) {
       const scale = clipNorm > 0 && gradNorm > clipNorm ? clipNorm / gradNorm : 1;
-      tf.tidy(() => run.adam.apply(scale === 1 ? gradients : gradients.map((g) => tf.mul(g, scale)), lr));
+      run.adam.apply(gradients, lr, scale);
     }
     const parts = Object.fromEntries(names.map((name, i) => [name, losses[i + 1] ?? NaN]));
     return { loss, parts, gradNorm, tokens };
