@@ -7,6 +7,7 @@ import { maxAbsDiff } from '../../test-support/tensor-diff.js';
 import { gruSequenceFused } from './gru.js';
 import { lstmSequenceFused } from './lstm.js';
 import { nativeKernels, useNativeKernels, type NativeKernels } from './native-kernels.js';
+import { keptFloatBytes } from './reused-arrays.js';
 
 // Howl's training kernels, both of them: the native addon (native/howl-native.c on OpenBLAS) and
 // the WebAssembly module (native/howl-wasm.c, both its builds, on 3 threads), against the
@@ -102,6 +103,26 @@ describe.each(implementations)('$name', ({ kernels }) => {
         expect(g.shape).toEqual(reference.grads[k]!.shape);
         expect(maxAbsDiff(g, reference.grads[k]!), `gradient ${k}`).toBeLessThan(2e-5);
       });
+    });
+
+    test('arrays kept from earlier passes (with and without dx asked for) give the same gradients', async () => {
+      // A pass over the weights only: dx is never asked for, its arrays go back after a microtask.
+      const first = inputs(41);
+      tf.variableGrads(() => loss(first), first.slice(1));
+      await Promise.resolve();
+      lossAndGradients(loss, inputs(42));
+      expect(keptFloatBytes()).toBeGreaterThan(0);
+      // Same shapes: this pass runs on the kept arrays, their old values in them.
+      const v = inputs(43);
+      const reused = lossAndGradients(loss, v);
+      useNativeKernels(null);
+      const reference = lossAndGradients(loss, v);
+      expect(Math.abs(reused.loss - reference.loss)).toBeLessThan(
+        2e-5 * Math.max(1, Math.abs(reference.loss)),
+      );
+      reused.grads.forEach((g, k) =>
+        expect(maxAbsDiff(g, reference.grads[k]!), `gradient ${k}`).toBeLessThan(2e-5),
+      );
     });
 
     test('gradients agree with central finite differences', () => {

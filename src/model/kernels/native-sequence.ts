@@ -1,12 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { customOp, type LazyGradients } from './custom-op.js';
 import { nativeKernels, type NativeKernels } from './native-kernels.js';
+import { handBack, readFloats, takeFloats, tensorFrom } from './reused-arrays.js';
 
 /**
  * The LSTM and GRU over a whole sequence on the native kernels (`native-kernels.ts`): one call
  * runs the forward pass of every step, one more the backward pass; the tensors cross into and out
  * of TensorFlow.js once per layer and batch. The state kept for backpropagation lives in
- * Float32Arrays outside the wasm heap. Same math, layout and gradients as `lstmSequenceFused` and
+ * Float32Arrays outside the wasm heap, taken from and handed back to `reused-arrays.ts` (a pass
+ * whose backward never runs leaves them to the garbage collector). Same math, layout and gradients as `lstmSequenceFused` and
  * `gruSequenceFused`, which call these when native kernels are registered and the backend keeps
  * its data on the CPU.
  */
@@ -19,10 +21,6 @@ export function nativeSequenceReady(): NativeKernels | null {
   return backend === 'wasm' || backend === 'cpu' ? kernels : null;
 }
 
-function floats(t: tf.Tensor): Float32Array {
-  return t.dataSync() as Float32Array;
-}
-
 /** `dx = dZ·Wᵀ`, `[B·T, G]·[I, G]ᵀ`, as a `[B, T, I]` tensor. */
 function inputGradient(
   k: NativeKernels,
@@ -33,9 +31,35 @@ function inputGradient(
   I: number,
   G: number,
 ): tf.Tensor {
-  const dx = new Float32Array(B * T * I);
+  const dx = takeFloats(B * T * I);
   k.sgemm(false, true, B * T, I, G, dZ, G, W, G, 0, dx, I);
-  return tf.tensor3d(dx, [B, T, I]);
+  return tensorFrom(dx, [B, T, I]);
+}
+
+/**
+ * The input gradient's thunk, and what hands its arrays back: the thunk itself once it ran, or a
+ * microtask after the backward pass that did not ask for it (the tape calls every thunk it needs
+ * synchronously, in the same pass). Hands `others` back at once.
+ */
+function inputGradientOnce(
+  k: NativeKernels,
+  dZ: Float32Array,
+  W: Float32Array,
+  shape: { B: number; T: number; I: number; G: number },
+): () => tf.Tensor {
+  let done = false;
+  queueMicrotask(() => {
+    if (!done) handBack(dZ, W);
+    done = true;
+  });
+  return () => {
+    if (done) throw new Error('native-sequence: the input gradient was asked for after its backward pass');
+    done = true;
+    const { B, T, I, G } = shape;
+    const dx = inputGradient(k, dZ, W, B, T, I, G);
+    handBack(dZ, W);
+    return dx;
+  };
 }
 
 /** The LSTM op: its value packs `out [B·T·H]` then `c_T [B·H]` in one flat tensor. */
@@ -52,19 +76,24 @@ const nativeLstm = customOp((inputs) => {
   const [B, T, I] = x.shape;
   const H = U.shape[0];
   const G = 4 * H;
-  const xv = floats(x);
-  const Wv = floats(W);
-  const Uv = floats(U);
-  const h0v = floats(h0);
-  const c0v = floats(c0);
-  const packed = new Float32Array(B * T * H + B * H);
+  const [xv, Wv, Uv, bv, h0v, c0v] = [x, W, U, b, h0, c0].map(readFloats) as [
+    Float32Array,
+    Float32Array,
+    Float32Array,
+    Float32Array,
+    Float32Array,
+    Float32Array,
+  ];
+  // Every element of these is written before it is read (the kernels' contract), so kept arrays do.
+  const packed = takeFloats(B * T * H + B * H);
   const out = packed.subarray(0, B * T * H);
-  const acts = new Float32Array(B * T * G);
-  const cs = new Float32Array(B * T * H);
-  k.lstmForward(B, T, I, H, xv, Wv, Uv, floats(b), h0v, c0v, out, acts, cs);
+  const acts = takeFloats(B * T * G);
+  const cs = takeFloats(B * T * H);
+  k.lstmForward(B, T, I, H, xv, Wv, Uv, bv, h0v, c0v, out, acts, cs);
   for (let r = 0; r < B; r++)
     packed.set(cs.subarray((r * T + T - 1) * H, (r * T + T) * H), B * T * H + r * H);
   const value = tf.tensor1d(packed);
+  handBack(bv);
 
   let grads:
     | {
@@ -74,19 +103,22 @@ const nativeLstm = customOp((inputs) => {
         db: Float32Array;
         dh0: Float32Array;
         dc0: Float32Array;
+        dx: () => tf.Tensor;
       }
     | undefined;
   const gradients: LazyGradients = (dy) => {
     const core = () => {
       if (grads === undefined) {
-        const dyv = floats(dy);
+        const dyv = readFloats(dy);
+        const dZ = takeFloats(B * T * G);
         grads = {
-          dZ: new Float32Array(B * T * G),
+          dZ,
           dW: new Float32Array(I * G),
           dU: new Float32Array(H * G),
           db: new Float32Array(G),
           dh0: new Float32Array(B * H),
           dc0: new Float32Array(B * H),
+          dx: inputGradientOnce(k, dZ, Wv, { B, T, I, G }),
         };
         const g = grads;
         k.lstmBackward(
@@ -110,11 +142,14 @@ const nativeLstm = customOp((inputs) => {
           g.dh0,
           g.dc0,
         );
+        // The value was copied (wasm) or is the cpu backend's own data: packed is ours on wasm only.
+        if (tf.getBackend() === 'wasm') handBack(packed);
+        handBack(xv, Uv, h0v, c0v, acts, cs, dyv);
       }
       return grads;
     };
     return [
-      () => inputGradient(k, core().dZ, Wv, B, T, I, G),
+      () => core().dx(),
       () => tf.tensor2d(core().dW, [I, G]),
       () => tf.tensor2d(core().dU, [H, G]),
       () => tf.tensor1d(core().db),
@@ -132,36 +167,52 @@ const nativeGru = customOp((inputs) => {
   const [B, T, I] = x.shape;
   const H = U.shape[0];
   const G = 3 * H;
-  const xv = floats(x);
-  const Wv = floats(W);
-  const Uv = floats(U);
-  const h0v = floats(h0);
-  const out = new Float32Array(B * T * H);
-  const gates = new Float32Array(B * T * G);
-  const hpn = new Float32Array(B * T * H);
-  k.gruForward(B, T, I, H, xv, Wv, Uv, floats(b), h0v, out, gates, hpn);
+  const [xv, Wv, Uv, bv, h0v] = [x, W, U, b, h0].map(readFloats) as [
+    Float32Array,
+    Float32Array,
+    Float32Array,
+    Float32Array,
+    Float32Array,
+  ];
+  const out = takeFloats(B * T * H);
+  const gates = takeFloats(B * T * G);
+  const hpn = takeFloats(B * T * H);
+  k.gruForward(B, T, I, H, xv, Wv, Uv, bv, h0v, out, gates, hpn);
   const value = tf.tensor1d(out);
+  handBack(bv);
 
   let grads:
-    | { dXP: Float32Array; dW: Float32Array; dU: Float32Array; db: Float32Array; dh0: Float32Array }
+    | {
+        dXP: Float32Array;
+        dW: Float32Array;
+        dU: Float32Array;
+        db: Float32Array;
+        dh0: Float32Array;
+        dx: () => tf.Tensor;
+      }
     | undefined;
   const gradients: LazyGradients = (dy) => {
     const core = () => {
       if (grads === undefined) {
+        const dyv = readFloats(dy);
+        const dXP = takeFloats(B * T * G);
         grads = {
-          dXP: new Float32Array(B * T * G),
+          dXP,
           dW: new Float32Array(I * G),
           dU: new Float32Array(H * G),
           db: new Float32Array(2 * G),
           dh0: new Float32Array(B * H),
+          dx: inputGradientOnce(k, dXP, Wv, { B, T, I, G }),
         };
         const g = grads;
-        k.gruBackward(B, T, I, H, xv, Uv, h0v, out, gates, hpn, floats(dy), g.dXP, g.dW, g.dU, g.db, g.dh0);
+        k.gruBackward(B, T, I, H, xv, Uv, h0v, out, gates, hpn, dyv, g.dXP, g.dW, g.dU, g.db, g.dh0);
+        if (tf.getBackend() === 'wasm') handBack(out);
+        handBack(xv, Uv, h0v, gates, hpn, dyv);
       }
       return grads;
     };
     return [
-      () => inputGradient(k, core().dXP, Wv, B, T, I, G),
+      () => core().dx(),
       () => tf.tensor2d(core().dW, [I, G]),
       () => tf.tensor2d(core().dU, [H, G]),
       () => tf.tensor2d(core().db, [2, G]),
