@@ -1,12 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { customOp } from './custom-op.js';
 import { nativeSequenceReady } from './native-sequence.js';
+import { handBack, readFloats, takeFloats, tensorFrom } from './reused-arrays.js';
 
 /**
  * The output heads' hot ops, fused where the data lives on the CPU: the masked softmax
  * cross-entropy and SELU on the native kernels (`native-kernels.ts`), and a dense layer applied to
  * one-hot rows as a row lookup. Each falls back to the plain TensorFlow.js composition (same value,
- * same gradient within float rounding) where those are not available.
+ * same gradient within float rounding) where those are not available. Their large arrays come from
+ * and go back to `reused-arrays.ts`.
  */
 
 function floats(t: tf.Tensor): Float32Array {
@@ -43,15 +45,18 @@ export function maskedCrossEntropy(
   const m = floats(mask);
   const n = count.dataSync()[0]!;
   const op = customOp(([z]) => {
-    const probs = new Float32Array(N * K);
-    const total = k.crossEntropy(N, K, floats(z!), t, m, probs);
+    const probs = takeFloats(N * K);
+    const zv = readFloats(z!);
+    const total = k.crossEntropy(N, K, zv, t, m, probs);
+    handBack(zv);
     return {
       value: tf.scalar(total / n),
       gradients: (dy) => [
         () => {
-          const d = new Float32Array(N * K);
+          const d = takeFloats(N * K);
           k.crossEntropyBackward(N, K, probs, t, m, dy.dataSync()[0]! / n, d);
-          return tf.tensor2d(d, [N, K]);
+          handBack(probs);
+          return tensorFrom(d, [N, K]);
         },
       ],
     };
@@ -62,15 +67,21 @@ export function maskedCrossEntropy(
 const nativeSelu = customOp(([x]) => {
   const k = nativeSequenceReady()!;
   const n = x!.size;
-  const y = new Float32Array(n);
-  k.selu(n, floats(x!), y);
+  const y = takeFloats(n);
+  const xv = readFloats(x!);
+  k.selu(n, xv, y);
+  handBack(xv);
   return {
+    // Kept for the gradient: the cpu backend keeps y as the value's own data, the wasm backend a copy.
     value: tf.tensor(y, x!.shape),
     gradients: (dy) => [
       () => {
-        const dx = new Float32Array(n);
-        k.seluBackward(n, y, floats(dy), dx);
-        return tf.tensor(dx, x!.shape);
+        const dx = takeFloats(n);
+        const dyv = readFloats(dy);
+        k.seluBackward(n, y, dyv, dx);
+        handBack(dyv);
+        if (tf.getBackend() === 'wasm') handBack(y);
+        return tensorFrom(dx, x!.shape);
       },
     ],
   };

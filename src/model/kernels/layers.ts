@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../../random/rng.js';
 import { customOp } from './custom-op.js';
 import { nativeSequenceReady } from './native-sequence.js';
+import { handBack, readFloats, takeFloats, tensorFrom } from './reused-arrays.js';
 import { SELU_ALPHA, SELU_SCALE } from './selu-constants.js';
 
 /**
@@ -160,24 +161,26 @@ function fusedAlphaDropout(
 ): tf.Tensor {
   const op = customOp(([input]) => {
     const n = input!.size;
-    const values = input!.dataSync() as Float32Array;
+    const values = readFloats(input!);
     const drops = droppedPositions(n, rate, seed);
     const k = nativeSequenceReady();
-    const y = new Float32Array(n);
+    const y = takeFloats(n);
     if (k !== null) k.affine(n, values, a, b, y);
     else for (let i = 0; i < n; i++) y[i] = a * values[i]! + b;
+    handBack(values);
     const dropped = a * alphaP + b;
     for (const i of drops) y[i] = dropped;
     return {
-      value: tf.tensor(y, input!.shape),
+      value: tensorFrom(y, input!.shape),
       gradients: (dy) => [
         () => {
-          const d = dy.dataSync() as Float32Array;
-          const dx = new Float32Array(n);
+          const d = readFloats(dy);
+          const dx = takeFloats(n);
           if (k !== null) k.affine(n, d, a, 0, dx);
           else for (let i = 0; i < n; i++) dx[i] = a * d[i]!;
+          handBack(d);
           for (const i of drops) dx[i] = 0;
-          return tf.tensor(dx, input!.shape);
+          return tensorFrom(dx, input!.shape);
         },
       ],
     };

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { customOp, type LazyGradients } from './custom-op.js';
 import { nativeKernels, type NativeKernels } from './native-kernels.js';
 import { nativeSequenceReady } from './native-sequence.js';
+import { handBack, readFloats, takeFloats, tensorFrom } from './reused-arrays.js';
 import type { WasmBackend } from './wasm-native-kernels.js';
 import { alibiSlopes } from '../alibi.js';
 
@@ -21,37 +22,35 @@ import { alibiSlopes } from '../alibi.js';
  * they keep them.
  */
 
-function floats(t: tf.Tensor): Float32Array {
-  return t.dataSync() as Float32Array;
-}
-
 /** The fused layer norm: inputs x [N, d], gamma [d], beta [d]. */
 function fusedLayerNorm(eps: number): (...inputs: tf.Tensor[]) => tf.Tensor {
   return customOp((inputs) => {
     const k = nativeSequenceReady() as NativeKernels;
     const [x, gamma, beta] = inputs as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
     const [N, d] = x.shape;
-    const xv = floats(x);
-    const gv = floats(gamma);
-    const y = new Float32Array(N * d);
+    const [xv, gv, bv] = [x, gamma, beta].map(readFloats) as [Float32Array, Float32Array, Float32Array];
+    const y = takeFloats(N * d);
     const stats = new Float32Array(2 * N);
-    k.layerNorm(N, d, xv, gv, floats(beta), eps, y, stats);
+    k.layerNorm(N, d, xv, gv, bv, eps, y, stats);
+    handBack(bv);
     let grads: { dx: Float32Array; dgamma: Float32Array; dbeta: Float32Array } | undefined;
     const gradients: LazyGradients = (dy) => {
       const core = () => {
         if (grads === undefined) {
-          grads = { dx: new Float32Array(N * d), dgamma: new Float32Array(d), dbeta: new Float32Array(d) };
-          k.layerNormBackward(N, d, xv, gv, stats, floats(dy), grads.dx, grads.dgamma, grads.dbeta);
+          grads = { dx: takeFloats(N * d), dgamma: new Float32Array(d), dbeta: new Float32Array(d) };
+          const dyv = readFloats(dy);
+          k.layerNormBackward(N, d, xv, gv, stats, dyv, grads.dx, grads.dgamma, grads.dbeta);
+          handBack(xv, gv, dyv);
         }
         return grads;
       };
       return [
-        () => tf.tensor2d(core().dx, [N, d]),
+        () => tensorFrom(core().dx, [N, d]),
         () => tf.tensor1d(core().dgamma),
         () => tf.tensor1d(core().dbeta),
       ];
     };
-    return { value: tf.tensor2d(y, [N, d]), gradients };
+    return { value: tensorFrom(y, [N, d]), gradients };
   });
 }
 
