@@ -7,7 +7,7 @@ What a step costs. With Howl's native kernels (Linux x64 with OpenBLAS: apt-get 
 libopenblas0-pthread; the first line says which kernels run), on 2 cores: at 32 × 256 notes, the
 default of Howl's networks, about 0.4 s for ordered-lstm; at 64 × 256 about 0.45 s for lstm-192,
 1.0 s for lstm-416 and gru-512, and 0.8 s for ordered-transformer (docs/bench/train-native.md).
-Elsewhere (or HOWL_NATIVE=0) Howl's WebAssembly kernels run the same ops, about 0.85 s at 32 × 256
+Elsewhere (or HOWL_NATIVE=0) Howl's WebAssembly kernels run the same ops, about 0.65 s at 32 × 256
 for ordered-lstm; with HOWL_WASM_KERNELS=0 as well, TensorFlow.js's own wasm kernels, about 3 s.
 A new run on the CPU splits each step between one worker thread per core (at least 8 crops each;
 HOWL_THREADS caps the cores), each computing its share of the batch: 1.5-1.9x one thread here,
