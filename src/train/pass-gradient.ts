@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { V1Row } from '../encoding/v1.js';
 import { HowlError } from '../errors.js';
-import type { WasmBackend } from '../model/kernels/wasm-native-kernels.js';
+import { viewFloats } from '../model/kernels/reused-arrays.js';
 import type { Model, ModelBatch } from '../model/model.js';
 import { cropsPerPass, type ResolvedTrainOptions } from './train-options.js';
 
@@ -96,17 +96,6 @@ export function passGradientTensors(
 }
 
 /**
- * A float32 tensor's values as an array to copy from: a view of the wasm heap on the wasm backend
- * (valid until the backend next allocates), else `dataSync`.
- */
-function valuesOf(t: tf.Tensor): Float32Array {
-  if (tf.getBackend() === 'wasm') {
-    return (tf.backend() as unknown as WasmBackend).typedArrayFromHeap(t) as Float32Array;
-  }
-  return t.dataSync() as Float32Array;
-}
-
-/**
  * The weighted gradient of one micro-batch's loss, exactly as the trainer's in-process path computes
  * it: for gradient worker threads.
  *
@@ -138,7 +127,7 @@ export function computePassGradient(model: Model, pass: GradientPass, into?: Flo
       }
       let at = 0;
       const gradients = grads.map((g) => {
-        out.set(valuesOf(g), at);
+        out.set(viewFloats(g), at);
         at += g.size;
         return out.subarray(at - g.size, at);
       });

@@ -60,6 +60,21 @@ export function keptFloatBytes(): number {
 }
 
 /**
+ * A float32 tensor's values to copy from, without a copy of its own where it can: a view of the wasm
+ * heap on the wasm backend (valid until the backend next allocates), else `dataSync` (on the cpu
+ * backend its own data). Read it, never write it.
+ *
+ * @param t - a float32 tensor
+ * @returns its values
+ */
+export function viewFloats(t: tf.Tensor): Float32Array {
+  if (tf.getBackend() === 'wasm') {
+    return (tf.backend() as unknown as WasmBackend).typedArrayFromHeap(t) as Float32Array;
+  }
+  return t.dataSync() as Float32Array;
+}
+
+/**
  * A tensor's values in an array the caller owns: on the wasm backend copied from the heap into a
  * taken array (hand it back when done), elsewhere a copy from `dataSync`.
  *
@@ -69,7 +84,7 @@ export function keptFloatBytes(): number {
 export function readFloats(t: tf.Tensor): Float32Array {
   if (tf.getBackend() !== 'wasm') return (t.dataSync() as Float32Array).slice();
   const into = takeFloats(t.size);
-  into.set((tf.backend() as unknown as WasmBackend).typedArrayFromHeap(t) as Float32Array);
+  into.set(viewFloats(t));
   return into;
 }
 
